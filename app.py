@@ -1,0 +1,23 @@
+"""The traffic app: REST and WebSocket routes. A table of contents; the rules live in
+chalicelib/services."""
+
+from chalice import Chalice, CORSConfig
+
+from chalicelib.routes import socket_routes
+from chalicelib.routes.auth_routes import auth_routes
+from chalicelib.routes.panel_routes import panel_routes
+from chalicelib.routes.widget_routes import widget_routes
+
+app = Chalice(app_name="livechat")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+# Bearer tokens, never cookies, so any origin may call: customers' sites and the panel.
+app.api.cors = CORSConfig(allow_origin="*", max_age=600)
+
+app.register_blueprint(auth_routes)  # /auth/*, /me: operator accounts (Cognito)
+app.register_blueprint(panel_routes)  # /projects/{id}/chats...: the operator inbox
+app.register_blueprint(widget_routes)  # /widget/*: visitor sessions and history
+
+# The WebSocket API: authenticate on $connect, one frame per $default, clean up.
+websocket_connect = app.on_ws_connect()(socket_routes.websocket_connect)
+websocket_message = app.on_ws_message()(socket_routes.websocket_message)
+websocket_disconnect = app.on_ws_disconnect()(socket_routes.websocket_disconnect)

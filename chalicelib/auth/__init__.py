@@ -1,0 +1,1 @@
+"""Who is calling: visitor tokens we sign, operator tokens Cognito signs."""

@@ -1,0 +1,64 @@
+"""Settings read from the environment once, lazily.
+
+Every knob that differs between the local stand-in and AWS lives here, so nothing else
+reads ``os.environ``. Secrets (the visitor-token key) come from the environment too; in
+AWS the deploy sets them from the stack, locally ``infra/local`` generates them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    table_prefix: str
+    # Endpoint override for DynamoDB / Cognito (moto server locally); None in AWS.
+    dynamodb_endpoint: str | None
+    cognito_endpoint: str | None
+    user_pool_id: str
+    user_pool_client_id: str
+    # Where the pool's public keys are published. Defaults to Cognito's own URL.
+    cognito_jwks_url: str
+    # Where postToConnection is sent (the WebSocket API's management endpoint).
+    websocket_management_url: str | None
+    # What the widget is told to connect to.
+    websocket_public_url: str
+    visitor_token_secret: str
+    # Local stand-in only: confirm sign-ups without the e-mailed code.
+    signup_auto_confirm: bool
+    max_message_chars: int = 4000
+    # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
+    connection_ttl_seconds: int = 2 * 3600 + 600
+
+    @property
+    def cognito_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes"}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    pool_id = env.get("USER_POOL_ID", "")
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    return Settings(
+        region=region,
+        table_prefix=env.get("TABLE_PREFIX", "livechat-dev-"),
+        dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
+        cognito_endpoint=env.get("COGNITO_ENDPOINT") or None,
+        user_pool_id=pool_id,
+        user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
+        cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+        websocket_management_url=env.get("WEBSOCKET_MANAGEMENT_URL") or None,
+        websocket_public_url=env.get("WEBSOCKET_PUBLIC_URL", ""),
+        visitor_token_secret=env.get("VISITOR_TOKEN_SECRET", ""),
+        signup_auto_confirm=_flag("SIGNUP_AUTO_CONFIRM"),
+    )

@@ -1,0 +1,85 @@
+"""Lazily built, cached dependencies (nothing is created at import: moto must be active
+before the first boto3 client exists, and a cold start should pay only for what it uses).
+
+Tests replace any of them with ``override(name=value)`` and undo it with ``reset()``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import boto3
+
+from chalicelib.auth.operator_tokens import CognitoTokenVerifier, jwks_from_url
+from chalicelib.auth.visitor_tokens import VisitorTokens
+from chalicelib.config import get_settings
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.realtime.sender import ApiGatewaySender
+
+_overrides: dict = {}
+
+
+def override(**replacements) -> None:
+    _overrides.update(replacements)
+
+
+def reset() -> None:
+    _overrides.clear()
+    for factory in (_cognito, _visitor_tokens, _operator_verifier, _fanout_for):
+        factory.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _cognito():
+    settings = get_settings()
+    return boto3.client(
+        "cognito-idp", region_name=settings.region, endpoint_url=settings.cognito_endpoint
+    )
+
+
+@lru_cache(maxsize=1)
+def _visitor_tokens() -> VisitorTokens:
+    return VisitorTokens(get_settings().visitor_token_secret)
+
+
+@lru_cache(maxsize=1)
+def _operator_verifier() -> CognitoTokenVerifier:
+    settings = get_settings()
+    return CognitoTokenVerifier(
+        jwks_from_url(settings.cognito_jwks_url),
+        issuer=settings.cognito_issuer,
+        client_id=settings.user_pool_client_id,
+    )
+
+
+@lru_cache(maxsize=4)
+def _fanout_for(management_url: str) -> Fanout:
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        region_name=get_settings().region,
+        endpoint_url=management_url,
+    )
+    return Fanout(ApiGatewaySender(client))
+
+
+def cognito():
+    return _overrides.get("cognito") or _cognito()
+
+
+def visitor_tokens() -> VisitorTokens:
+    return _overrides.get("visitor_tokens") or _visitor_tokens()
+
+
+def operator_verifier() -> CognitoTokenVerifier:
+    return _overrides.get("operator_verifier") or _operator_verifier()
+
+
+def fanout(event_endpoint: str | None = None) -> Fanout:
+    """Fan-out through the configured WebSocket management endpoint, or (inside a
+    WebSocket Lambda in AWS) the one the event came from."""
+    if "fanout" in _overrides:
+        return _overrides["fanout"]
+    url = get_settings().websocket_management_url or event_endpoint
+    if not url:
+        raise RuntimeError("WEBSOCKET_MANAGEMENT_URL is not configured")
+    return _fanout_for(url)

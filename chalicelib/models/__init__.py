@@ -1,0 +1,26 @@
+"""PynamoDB models: schema and key builders only. ``ALL_MODELS`` is what infra creates."""
+
+from chalicelib.models.chat import ChatModel
+from chalicelib.models.connection import ConnectionModel
+from chalicelib.models.message import ClientMessageIdModel, MessageModel
+from chalicelib.models.project import MemberModel, ProjectModel
+from chalicelib.models.usage import UsageModel
+from chalicelib.models.visitor import VisitorModel
+
+ALL_MODELS = (
+    ProjectModel,
+    MemberModel,
+    VisitorModel,
+    ChatModel,
+    MessageModel,
+    ClientMessageIdModel,
+    ConnectionModel,
+    UsageModel,
+)
+
+
+def create_all_tables() -> None:
+    """Create every table (local stand-in and tests; AWS gets them from CloudFormation)."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True)

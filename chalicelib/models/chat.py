@@ -1,0 +1,75 @@
+"""Dialogues between a visitor and a project's team.
+
+Access patterns:
+- chat C of project P: GetItem / conditional UpdateItem.                  -> ChatModel
+- a project's chats, newest activity first, paged: Query GSI ``by_activity``
+  (hash project, range "<last activity iso>#<chat id>"); ALL projection so the first
+  page of the inbox is one Query.                                           -> ChatModel.by_activity
+- a project's open chats (auto-close, issue 3): Query the sparse GSI ``open_by_project``;
+  ``open_project_id`` is present only while a chat is open, so the index holds only open
+  chats and the job's cost follows them, not every chat ever. -> ChatModel.open_by_project
+"""
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+STATUS_OPEN = "open"
+STATUS_CLOSED = "closed"
+
+
+class LastMessage(MapAttribute):
+    id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    author_type = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ChatsByActivity(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_activity"
+        projection = AllProjection()
+
+    project_id = UnicodeAttribute(hash_key=True)
+    activity_key = UnicodeAttribute(range_key=True)
+
+
+class OpenChatsByProject(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "open_by_project"
+        projection = KeysOnlyProjection()
+
+    open_project_id = UnicodeAttribute(hash_key=True)
+    last_activity_at = UnicodeAttribute(range_key=True)
+
+
+class ChatModel(Model):
+    Meta = table_meta("chats")
+
+    project_id = UnicodeAttribute(hash_key=True)
+    chat_id = UnicodeAttribute(range_key=True)
+    visitor_id = UnicodeAttribute()
+    visitor_name = UnicodeAttribute()
+    status = UnicodeAttribute(default=STATUS_OPEN)
+    created_at = UTCDateTimeAttribute()
+    # ISO string (not a datetime attribute) because it is an index range key.
+    last_activity_at = UnicodeAttribute()
+    activity_key = UnicodeAttribute()
+    open_project_id = UnicodeAttribute(null=True)
+    last_message = LastMessage(null=True)
+    unread_by_team = NumberAttribute(default=0)
+    unread_by_visitor = NumberAttribute(default=0)
+
+    by_activity = ChatsByActivity()
+    open_by_project = OpenChatsByProject()
+
+
+def activity_key(last_activity_iso: str, chat_id: str) -> str:
+    return f"{last_activity_iso}#{chat_id}"

@@ -1,0 +1,51 @@
+"""Messages of a dialogue, and the guard that makes a resend idempotent.
+
+Access patterns:
+- messages of chat C after cursor X, oldest first: Query hash "P#C", range > X.  -> MessageModel
+- latest N messages of chat C: Query descending, Limit N.                        -> MessageModel
+- was client message id K from author A already stored? conditional Put of the
+  guard inside the message's transaction; on conflict GetItem it. -> ClientMessageIdModel
+"""
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+AUTHOR_VISITOR = "visitor"
+AUTHOR_OPERATOR = "operator"
+AUTHOR_SYSTEM = "system"
+
+
+def chat_key(project_id: str, chat_id: str) -> str:
+    return f"{project_id}#{chat_id}"
+
+
+class MessageModel(Model):
+    Meta = table_meta("messages")
+
+    chat_key = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
+    project_id = UnicodeAttribute()
+    chat_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    author_type = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+def client_key(project_id: str, author_id: str, client_id: str) -> str:
+    # Scoped by author, so nobody can block another sender's ids by guessing them.
+    return f"{project_id}#{author_id}#{client_id}"
+
+
+class ClientMessageIdModel(Model):
+    Meta = table_meta("message_client_ids")
+
+    client_key = UnicodeAttribute(hash_key=True)
+    chat_id = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    # Resends happen within minutes; the guard need not live for ever.
+    expires_at = TTLAttribute()

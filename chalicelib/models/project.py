@@ -1,0 +1,55 @@
+"""Projects (one per website) and their members.
+
+Access patterns:
+- project by id: GetItem (widget session, settings).             -> ProjectModel
+- is user U a member of project P, with which role: GetItem.      -> MemberModel
+- projects of user U (panel start-up): Query GSI ``by_user``.     -> MemberModel.by_user
+- team of project P: Query by hash key.                           -> MemberModel
+"""
+
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+ROLE_ADMINISTRATOR = "administrator"
+ROLE_MANAGER = "manager"
+ROLE_OPERATOR = "operator"
+ROLES = (ROLE_ADMINISTRATOR, ROLE_MANAGER, ROLE_OPERATOR)
+
+
+class ProjectModel(Model):
+    Meta = table_meta("projects")
+
+    project_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    chats_enabled = BooleanAttribute(default=True)
+    plan = UnicodeAttribute(default="free")
+
+
+class MembersByUser(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    project_id = UnicodeAttribute(range_key=True)
+
+
+class MemberModel(Model):
+    Meta = table_meta("members")
+
+    project_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    project_name = UnicodeAttribute()
+    # "online" while the member has a live panel socket; the sweep job sets "offline".
+    presence = UnicodeAttribute(default="offline")
+    created_at = UTCDateTimeAttribute()
+
+    by_user = MembersByUser()

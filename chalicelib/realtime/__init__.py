@@ -1,0 +1,1 @@
+"""Realtime delivery over the API Gateway WebSocket API."""

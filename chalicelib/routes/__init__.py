@@ -1,0 +1,1 @@
+"""Chalice blueprints: parse the request, make one service call, shape the response."""

@@ -1,0 +1,87 @@
+"""Operator accounts: /auth/* and /me."""
+
+from chalice import Blueprint, Response
+
+from chalicelib import deps
+from chalicelib.clock import utcnow
+from chalicelib.config import get_settings
+from chalicelib.models.base import transaction_connection
+from chalicelib.routes.http import bearer_token, body_of, json_errors, operator_of
+from chalicelib.services import accounts, projects
+from chalicelib.services.validation import email, text_field
+
+auth_routes = Blueprint(__name__)
+
+
+def _request():
+    return auth_routes.current_request
+
+
+@auth_routes.route("/auth/signup", methods=["POST"])
+@json_errors
+def sign_up():
+    body = body_of(_request())
+    settings = get_settings()
+    result = accounts.sign_up(
+        deps.cognito(),
+        settings.user_pool_client_id,
+        settings.user_pool_id,
+        settings.signup_auto_confirm,
+        transaction_connection(),
+        email=email(body),
+        password=text_field(body, "password", 256),
+        name=text_field(body, "name", 100).strip(),
+        project_name=text_field(body, "project_name", 100).strip(),
+        now=utcnow(),
+    )
+    return Response(status_code=201, body=result)
+
+
+@auth_routes.route("/auth/confirm", methods=["POST"])
+@json_errors
+def confirm():
+    body = body_of(_request())
+    accounts.confirm(
+        deps.cognito(),
+        get_settings().user_pool_client_id,
+        email(body),
+        text_field(body, "code", 16),
+    )
+    return {"confirmed": True}
+
+
+@auth_routes.route("/auth/login", methods=["POST"])
+@json_errors
+def log_in():
+    body = body_of(_request())
+    return accounts.log_in(
+        deps.cognito(),
+        get_settings().user_pool_client_id,
+        email(body),
+        text_field(body, "password", 256),
+    )
+
+
+@auth_routes.route("/auth/refresh", methods=["POST"])
+@json_errors
+def refresh():
+    body = body_of(_request())
+    return accounts.refresh(
+        deps.cognito(),
+        get_settings().user_pool_client_id,
+        text_field(body, "refresh_token", 4096),
+    )
+
+
+@auth_routes.route("/auth/logout", methods=["POST"])
+@json_errors
+def log_out():
+    operator_of(_request())
+    accounts.log_out(deps.cognito(), bearer_token(_request()))
+    return Response(status_code=204, body="")
+
+
+@auth_routes.route("/me", methods=["GET"])
+@json_errors
+def me():
+    return projects.describe_operator(operator_of(_request()))

@@ -1,0 +1,92 @@
+"""What every REST view shares: the domain-error-to-HTTP table, body parsing, callers.
+
+The mapping is a decorator on each view because Chalice turns any non-Chalice
+exception into a 500 before middleware could see it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from chalice import Response
+
+from chalicelib import deps
+from chalicelib.auth.identities import OperatorIdentity, VisitorIdentity
+from chalicelib.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+    Unavailable,
+)
+
+STATUS_BY_ERROR = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Unavailable: 423,
+}
+MAX_BODY_BYTES = 64 * 1024
+
+
+def error_response(error: DomainError) -> Response:
+    status = next(s for cls, s in STATUS_BY_ERROR.items() if isinstance(error, cls))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return Response(
+        status_code=status,
+        body={"error": {"code": error.code, "message": error.message}},
+        headers=headers,
+    )
+
+
+def json_errors(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except DomainError as error:
+            return error_response(error)
+
+    return wrapper
+
+
+def body_of(request) -> dict:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise TooLarge("request body too large")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise BadRequest("the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def bearer_token(request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def operator_of(request) -> OperatorIdentity:
+    return deps.operator_verifier().verify(bearer_token(request))
+
+
+def visitor_of(request) -> VisitorIdentity:
+    return deps.visitor_tokens().verify(bearer_token(request))
+
+
+def query_param(request, name: str):
+    return (request.query_params or {}).get(name)

@@ -1,0 +1,74 @@
+"""The operator panel's REST routes. Each checks membership of the project in the path."""
+
+from chalice import Blueprint, Response
+
+from chalicelib import deps
+from chalicelib.clock import utcnow
+from chalicelib.config import get_settings
+from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
+from chalicelib.services import dialogues, messaging, projects, validation
+
+panel_routes = Blueprint(__name__)
+
+
+def _member(project_id):
+    return projects.require_member(operator_of(panel_routes.current_request), project_id)
+
+
+@panel_routes.route("/projects/{project_id}/chats", methods=["GET"])
+@json_errors
+def list_chats(project_id):
+    member = _member(project_id)
+    request = panel_routes.current_request
+    return dialogues.list_chats(
+        member.project_id,
+        query_param(request, "cursor"),
+        validation.limit(query_param(request, "limit"), default=20, maximum=100),
+    )
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}", methods=["GET"])
+@json_errors
+def get_chat(project_id, chat_id):
+    member = _member(project_id)
+    return {"chat": messaging.chat_view(messaging.get_chat(member.project_id, chat_id))}
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/messages", methods=["GET"])
+@json_errors
+def list_messages(project_id, chat_id):
+    member = _member(project_id)
+    request = panel_routes.current_request
+    chat = messaging.get_chat(member.project_id, chat_id)
+    return messaging.list_messages(
+        member.project_id,
+        chat.chat_id,
+        validation.optional_cursor(query_param(request, "after")),
+        validation.limit(query_param(request, "limit"), default=100, maximum=200),
+    )
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/messages", methods=["POST"])
+@json_errors
+def reply(project_id, chat_id):
+    member = _member(project_id)
+    body = body_of(panel_routes.current_request)
+    posted = messaging.post_operator_message(
+        member,
+        chat_id,
+        validation.client_message_id(body),
+        validation.message_text(body, get_settings().max_message_chars),
+        utcnow(),
+        deps.fanout(),
+    )
+    return Response(
+        status_code=200 if posted.duplicate else 201,
+        body={"message": messaging.message_view(posted.message)},
+    )
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/read", methods=["POST"])
+@json_errors
+def mark_read(project_id, chat_id):
+    member = _member(project_id)
+    return {"chat": dialogues.mark_read_by_team(member, chat_id, deps.fanout())}

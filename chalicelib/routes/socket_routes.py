@@ -1,0 +1,49 @@
+"""The WebSocket API's three handlers. Authentication happens in ``$connect`` (API
+Gateway WebSocket APIs built by Chalice have no authorizer) and again per frame.
+
+They are registered on the app itself in app.py: Chalice blueprints do not wrap
+WebSocket handlers in the event class the way the app does.
+"""
+
+from chalicelib import deps
+from chalicelib.clock import utcnow
+from chalicelib.config import get_settings
+from chalicelib.errors import DomainError
+from chalicelib.services import socket_session
+
+
+def _endpoint(event) -> str:
+    return f"https://{event.domain_name}/{event.stage}"
+
+
+def websocket_connect(event):
+    params = event.to_dict().get("queryStringParameters")
+    try:
+        socket_session.connect(
+            event.connection_id,
+            params,
+            deps.visitor_tokens(),
+            deps.operator_verifier(),
+            get_settings(),
+            utcnow(),
+        )
+    except DomainError as error:
+        status = 401 if error.code == "unauthorized" else 403
+        return {"statusCode": status, "body": error.message}
+    return {"statusCode": 200}
+
+
+def websocket_message(event):
+    socket_session.handle_frame(
+        event.connection_id,
+        event.body,
+        deps.visitor_tokens(),
+        deps.operator_verifier(),
+        deps.fanout(_endpoint(event)),
+        get_settings(),
+        utcnow(),
+    )
+
+
+def websocket_disconnect(event):
+    socket_session.disconnect(event.connection_id)

@@ -1,0 +1,31 @@
+"""The widget's REST routes, called cross-origin from customers' sites."""
+
+from chalice import Blueprint
+
+from chalicelib import deps
+from chalicelib.clock import utcnow
+from chalicelib.config import get_settings
+from chalicelib.routes.http import body_of, json_errors, query_param, visitor_of
+from chalicelib.services import messaging, validation, visitors
+
+widget_routes = Blueprint(__name__)
+
+
+@widget_routes.route("/widget/session", methods=["POST"])
+@json_errors
+def start_session():
+    body = body_of(widget_routes.current_request)
+    return visitors.start_session(
+        deps.visitor_tokens(), get_settings().websocket_public_url, body, utcnow()
+    )
+
+
+@widget_routes.route("/widget/messages", methods=["GET"])
+@json_errors
+def history():
+    request = widget_routes.current_request
+    return messaging.visitor_history(
+        visitor_of(request),
+        validation.optional_cursor(query_param(request, "after")),
+        validation.limit(query_param(request, "limit"), default=100, maximum=200),
+    )

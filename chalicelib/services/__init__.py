@@ -1,0 +1,1 @@
+"""Business rules. Each takes its dependencies as arguments and never imports chalice."""

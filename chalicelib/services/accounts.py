@@ -1,0 +1,146 @@
+"""Operator accounts on the Cognito user pool: sign up, confirm, log in, refresh, log out.
+
+Signing up also creates the account's first project with the new user as its
+administrator. The Cognito client is handed in (moto's locally and in tests).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from botocore.exceptions import ClientError
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import ids
+from chalicelib.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
+
+
+def _cognito_error(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def sign_up(
+    cognito,
+    client_id: str,
+    pool_id: str,
+    auto_confirm: bool,
+    db: Connection,
+    email: str,
+    password: str,
+    name: str,
+    project_name: str,
+    now: datetime,
+) -> dict:
+    try:
+        result = cognito.sign_up(
+            ClientId=client_id,
+            Username=email,
+            Password=password,
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "name", "Value": name},
+            ],
+        )
+    except ClientError as error:
+        code = _cognito_error(error)
+        if code == "UsernameExistsException":
+            raise Conflict("an account with this e-mail already exists") from error
+        if code in {"InvalidPasswordException", "InvalidParameterException"}:
+            raise BadRequest(error.response["Error"].get("Message", code)) from error
+        raise
+    user_id = result["UserSub"]
+    confirmed = bool(result.get("UserConfirmed"))
+    if auto_confirm and not confirmed:
+        cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
+        confirmed = True
+
+    project = ProjectModel(
+        project_id=ids.new_project_id(), name=project_name, owner_id=user_id, created_at=now
+    )
+    member = MemberModel(
+        project_id=project.project_id,
+        user_id=user_id,
+        email=email,
+        name=name,
+        role=ROLE_ADMINISTRATOR,
+        project_name=project_name,
+        created_at=now,
+    )
+    with TransactWrite(connection=db) as transaction:
+        transaction.save(project, condition=ProjectModel.project_id.does_not_exist())
+        transaction.save(member)
+    return {
+        "user": {"id": user_id, "email": email, "name": name},
+        "project": {"id": project.project_id, "name": project.name},
+        "confirmed": confirmed,
+    }
+
+
+def confirm(cognito, client_id: str, email: str, code: str) -> None:
+    try:
+        cognito.confirm_sign_up(ClientId=client_id, Username=email, ConfirmationCode=code)
+    except ClientError as error:
+        if _cognito_error(error) in {"CodeMismatchException", "ExpiredCodeException"}:
+            raise BadRequest("the confirmation code is wrong or expired") from error
+        if _cognito_error(error) == "UserNotFoundException":
+            raise BadRequest("no such account") from error
+        raise
+
+
+def _tokens(result: dict) -> dict:
+    auth = result["AuthenticationResult"]
+    tokens = {
+        "access_token": auth["AccessToken"],
+        "id_token": auth["IdToken"],
+        "expires_in": auth.get("ExpiresIn", 3600),
+    }
+    if "RefreshToken" in auth:
+        tokens["refresh_token"] = auth["RefreshToken"]
+    return tokens
+
+
+def log_in(cognito, client_id: str, email: str, password: str) -> dict:
+    try:
+        result = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
+    except ClientError as error:
+        code = _cognito_error(error)
+        if code in {"NotAuthorizedException", "UserNotFoundException"}:
+            raise Unauthorized("wrong e-mail or password") from error
+        if code == "UserNotConfirmedException":
+            raise Forbidden("confirm your e-mail address first") from error
+        raise
+    if "AuthenticationResult" not in result:
+        # A challenge (new password required, MFA): not offered by this pool's settings.
+        raise Forbidden(f"sign-in needs {result.get('ChallengeName', 'another step')}")
+    return _tokens(result)
+
+
+def refresh(cognito, client_id: str, refresh_token: str) -> dict:
+    try:
+        result = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+    except ClientError as error:
+        if _cognito_error(error) == "NotAuthorizedException":
+            raise Unauthorized("the refresh token is invalid or revoked") from error
+        raise
+    return _tokens(result)
+
+
+def log_out(cognito, access_token: str) -> None:
+    """Revoke the user's refresh tokens. Access tokens already issued stay valid until
+    they expire (an hour): the cost of verifying them without calling Cognito."""
+    try:
+        cognito.global_sign_out(AccessToken=access_token)
+    except ClientError as error:
+        if _cognito_error(error) == "NotAuthorizedException":
+            raise Unauthorized("already signed out") from error
+        raise

@@ -1,0 +1,124 @@
+"""The inbox: listing a project's dialogues, read marks, typing indicators."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib import ids
+from chalicelib.auth.identities import VisitorIdentity
+from chalicelib.errors import BadRequest, Forbidden, NotFound
+from chalicelib.models.base import is_condition_failure
+from chalicelib.models.chat import ChatModel
+from chalicelib.models.connection import team_audience, visitor_audience
+from chalicelib.models.message import AUTHOR_OPERATOR, AUTHOR_VISITOR
+from chalicelib.models.project import MemberModel
+from chalicelib.models.visitor import VisitorModel
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.services.messaging import chat_view
+
+
+def _encode_cursor(key: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str, project_id: str) -> dict:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        owner = key["project_id"]["S"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise BadRequest("'cursor' is not a cursor this API returned") from None
+    if owner != project_id:
+        raise BadRequest("'cursor' belongs to another listing")
+    return key
+
+
+def list_chats(project_id: str, cursor: str | None, limit: int) -> dict:
+    """One Query on the activity index, newest first, whatever the number of chats."""
+    start = _decode_cursor(cursor, project_id) if cursor else None
+    page = ChatModel.by_activity.query(
+        project_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
+    )
+    chats = [chat_view(chat) for chat in page]
+    next_key = page.last_evaluated_key
+    return {"chats": chats, "next_cursor": _encode_cursor(next_key) if next_key else None}
+
+
+def mark_read_by_team(member: MemberModel, chat_id: str, fanout: Fanout) -> dict:
+    visitor_id = ids.visitor_of_chat(chat_id)
+    if visitor_id is None:
+        raise NotFound("no such dialogue")
+    chat = ChatModel(member.project_id, chat_id)
+    try:
+        chat.update(actions=[ChatModel.unread_by_team.set(0)], condition=ChatModel.chat_id.exists())
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise NotFound("no such dialogue") from None
+        raise
+    frame = {"type": "read", "chat_id": chat_id, "reader": AUTHOR_OPERATOR}
+    fanout.deliver(
+        [
+            (visitor_audience(member.project_id, visitor_id), frame),
+            (team_audience(member.project_id), frame),
+        ]
+    )
+    return chat_view(chat)
+
+
+def _visitor_chat(identity: VisitorIdentity, chat_id: str | None) -> str | None:
+    if chat_id is None:
+        try:
+            return VisitorModel.get(identity.project_id, identity.visitor_id).current_chat_id
+        except DoesNotExist:
+            return None
+    if ids.visitor_of_chat(chat_id) != identity.visitor_id:
+        raise Forbidden("not your dialogue")
+    return chat_id
+
+
+def mark_read_by_visitor(identity: VisitorIdentity, chat_id: str | None, fanout: Fanout) -> None:
+    chat_id = _visitor_chat(identity, chat_id)
+    if chat_id is None:
+        return
+    try:
+        ChatModel(identity.project_id, chat_id).update(
+            actions=[ChatModel.unread_by_visitor.set(0)],
+            condition=ChatModel.visitor_id == identity.visitor_id,
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise NotFound("no such dialogue") from None
+        raise
+    frame = {"type": "read", "chat_id": chat_id, "reader": AUTHOR_VISITOR}
+    fanout.deliver([(team_audience(identity.project_id), frame)])
+
+
+def visitor_typing(identity: VisitorIdentity, chat_id: str | None, typing: bool, fanout: Fanout):
+    """Typing costs no write: one Query for the team's sockets."""
+    if chat_id is not None and ids.visitor_of_chat(chat_id) != identity.visitor_id:
+        raise Forbidden("not your dialogue")
+    frame = {
+        "type": "typing",
+        "chat_id": chat_id,
+        "visitor_id": identity.visitor_id,
+        "author_type": AUTHOR_VISITOR,
+        "typing": bool(typing),
+    }
+    fanout.deliver([(team_audience(identity.project_id), frame)])
+
+
+def operator_typing(member: MemberModel, chat_id: str, typing: bool, fanout: Fanout):
+    visitor_id = ids.visitor_of_chat(chat_id)
+    if visitor_id is None:
+        raise NotFound("no such dialogue")
+    frame = {
+        "type": "typing",
+        "chat_id": chat_id,
+        "author_type": AUTHOR_OPERATOR,
+        "author_name": member.name,
+        "typing": bool(typing),
+    }
+    fanout.deliver([(visitor_audience(member.project_id, visitor_id), frame)])

@@ -1,0 +1,165 @@
+"""What happens on the WebSocket: ``$connect``, each frame, ``$disconnect``.
+
+The socket is stateless on our side: every frame carries the token it connected with,
+and verifying a signature costs no request, where looking the connection up would cost
+one on every message. A bad frame gets an error frame back; the handler never raises, so
+a client's mistake never drops its connection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+import jwt
+
+from chalicelib.auth.identities import VisitorIdentity
+from chalicelib.auth.operator_tokens import CognitoTokenVerifier
+from chalicelib.auth.visitor_tokens import VisitorTokens
+from chalicelib.config import Settings
+from chalicelib.errors import BadRequest, DomainError, TooLarge, Unauthorized
+from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
+from chalicelib.models.project import MemberModel
+from chalicelib.realtime import connections
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import dialogues, messaging, projects, validation
+
+log = logging.getLogger(__name__)
+
+# API Gateway's own frame limit is 32 KB; a 4,000-character message in UTF-8 fits.
+MAX_FRAME_BYTES = 32 * 1024
+
+
+def _is_visitor_token(token) -> bool:
+    try:
+        return jwt.get_unverified_header(token).get("alg") == "HS256"
+    except (jwt.PyJWTError, TypeError, AttributeError):
+        raise Unauthorized("invalid token") from None
+
+
+def _caller(
+    token, project_id, tokens: VisitorTokens, verifier: CognitoTokenVerifier
+) -> VisitorIdentity | MemberModel:
+    if not isinstance(token, str) or not token:
+        raise Unauthorized("a token is required")
+    if _is_visitor_token(token):
+        return tokens.verify(token)
+    return projects.require_member(verifier.verify(token), project_id)
+
+
+def connect(
+    connection_id: str,
+    params: dict | None,
+    tokens: VisitorTokens,
+    verifier: CognitoTokenVerifier,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    params = params or {}
+    caller = _caller(params.get("token"), params.get("project"), tokens, verifier)
+    if isinstance(caller, VisitorIdentity):
+        connections.register(
+            connection_id,
+            KIND_VISITOR,
+            caller.project_id,
+            caller.visitor_id,
+            now,
+            settings.connection_ttl_seconds,
+        )
+    else:
+        connections.register(
+            connection_id,
+            KIND_OPERATOR,
+            caller.project_id,
+            caller.user_id,
+            now,
+            settings.connection_ttl_seconds,
+        )
+
+
+def handle_frame(
+    connection_id: str,
+    raw: str | None,
+    tokens: VisitorTokens,
+    verifier: CognitoTokenVerifier,
+    fanout: Fanout,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    client_id = None
+    try:
+        if raw is None or len(raw.encode()) > MAX_FRAME_BYTES:
+            raise TooLarge("frame too large")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise BadRequest("frames must be JSON") from None
+        body = validation.require_object(body)
+        client_id = body.get("client_id") if isinstance(body.get("client_id"), str) else None
+        action = body.get("action")
+        if action == "ping":
+            fanout.reply(connection_id, {"type": "pong"})
+            return
+        handler = _ACTIONS.get(action) if isinstance(action, str) else None
+        if handler is None:
+            raise BadRequest(f"unknown action {action!r}"[:120])
+        caller = _caller(body.get("token"), body.get("project"), tokens, verifier)
+        handler(caller, body, connection_id, fanout, settings, now)
+    except DomainError as error:
+        frame = {"type": "error", "code": error.code, "message": error.message}
+        if client_id:
+            frame["client_id"] = client_id[:64]
+        fanout.reply(connection_id, frame)
+    except Exception:
+        log.exception("frame failed on connection %s", connection_id)
+        frame = {"type": "error", "code": "internal", "message": "please retry"}
+        if client_id:
+            frame["client_id"] = client_id[:64]
+        fanout.reply(connection_id, frame)
+
+
+def _chat_id(body: dict, required: bool) -> str | None:
+    chat_id = body.get("chat_id")
+    if chat_id is None and not required:
+        return None
+    if not isinstance(chat_id, str) or not chat_id or len(chat_id) > 100:
+        raise BadRequest("'chat_id' must be a dialogue id")
+    return chat_id
+
+
+def _send(caller, body, connection_id, fanout, settings, now) -> None:
+    text = validation.message_text(body, settings.max_message_chars)
+    client_id = validation.client_message_id(body)
+    if isinstance(caller, VisitorIdentity):
+        messaging.post_visitor_message(
+            caller, _chat_id(body, required=False), client_id, text, now, fanout, connection_id
+        )
+    else:
+        messaging.post_operator_message(
+            caller, _chat_id(body, required=True), client_id, text, now, fanout, connection_id
+        )
+
+
+def _typing(caller, body, connection_id, fanout, settings, now) -> None:
+    typing = body.get("typing", True)
+    if not isinstance(typing, bool):
+        raise BadRequest("'typing' must be true or false")
+    if isinstance(caller, VisitorIdentity):
+        dialogues.visitor_typing(caller, _chat_id(body, required=False), typing, fanout)
+    else:
+        dialogues.operator_typing(caller, _chat_id(body, required=True), typing, fanout)
+
+
+def _read(caller, body, connection_id, fanout, settings, now) -> None:
+    if isinstance(caller, VisitorIdentity):
+        dialogues.mark_read_by_visitor(caller, _chat_id(body, required=False), fanout)
+    else:
+        dialogues.mark_read_by_team(caller, _chat_id(body, required=True), fanout)
+
+
+_ACTIONS = {"send": _send, "typing": _typing, "read": _read}
+
+
+def disconnect(connection_id: str) -> None:
+    connections.disconnect(connection_id)

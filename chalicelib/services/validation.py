@@ -1,0 +1,70 @@
+"""Small checks on client input, raising domain errors with a message a developer can act on."""
+
+from __future__ import annotations
+
+import re
+
+from chalicelib.errors import BadRequest, TooLarge
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+_ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+
+
+def require_object(body) -> dict:
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def text_field(body: dict, name: str, max_chars: int, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be a string")
+    if len(value) > max_chars:
+        raise TooLarge(f"'{name}' is longer than {max_chars} characters")
+    if required and not value.strip():
+        raise BadRequest(f"'{name}' must not be empty")
+    return value
+
+
+def message_text(body: dict, max_chars: int) -> str:
+    text = text_field(body, "text", max_chars)
+    return text.strip()
+
+
+def client_message_id(body: dict) -> str:
+    value = body.get("client_id")
+    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+        raise BadRequest("'client_id' must be 8-64 characters of letters, digits, _ . : -")
+    return value
+
+
+def email(body: dict) -> str:
+    value = text_field(body, "email", 254)
+    value = value.strip().lower()
+    if not _EMAIL.match(value):
+        raise BadRequest("'email' is not an e-mail address")
+    return value
+
+
+def optional_cursor(value) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not _ULID.match(value):
+        raise BadRequest("'after' must be a message id")
+    return value
+
+
+def limit(value, default: int, maximum: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadRequest("'limit' must be an integer") from None
+    if not 1 <= number <= maximum:
+        raise BadRequest(f"'limit' must be between 1 and {maximum}")
+    return number

@@ -1,0 +1,1596 @@
+/* Operator panel: plain JS, no framework, no build step.
+ *
+ * Contract: docs/API.md. Security rule: every piece of server data reaches the DOM through
+ * textContent / Text nodes (see h()), never through innerHTML or friends.
+ *
+ * localStorage keys:
+ *   lc-panel:tokens   {access_token, id_token, refresh_token, expires_in, obtained_at}
+ *   lc-panel:project  id of the last project used
+ *   lc-panel:sound    "1" | "0" (sound alerts on/off, default on)
+ *
+ * Test hooks: body[data-state] = login | ready (absent while booting),
+ *             body[data-ws] = connected | connecting | offline,
+ *             .chat-item[data-chat-id], .msg[data-id].msg-visitor|msg-operator|msg-system
+ */
+'use strict';
+
+(function () {
+  const LS_TOKENS = 'lc-panel:tokens';
+  const LS_PROJECT = 'lc-panel:project';
+  const LS_SOUND = 'lc-panel:sound';
+
+  const LIST_LIMIT = 30;
+  const MSG_LIMIT = 100;
+  const MAX_LEN = 4000;
+  const PING_EVERY_MS = 270 * 1000;        // 4.5 min (API Gateway idles out at 10)
+  const PONG_TIMEOUT_MS = 30 * 1000;
+  const TYPING_THROTTLE_MS = 3000;         // at most one typing:true per 3 s
+  const TYPING_IDLE_MS = 4000;             // typing:false after 4 s without keystrokes
+  const VISITOR_TYPING_TTL_MS = 8000;      // hide "Visitor is typing…" if no update
+  const BACKOFF_BASE_MS = 1000;
+  const BACKOFF_MAX_MS = 30000;
+  const FIRST_OPEN_WAIT_MS = 2500;
+  const GROUP_GAP_MS = 5 * 60 * 1000;
+
+  // ---------------------------------------------------------------- state
+  const S = {
+    config: null,
+    tokens: null,
+    me: null,
+    project: null,
+    epoch: 0,                 // bumped on login/logout/project switch; stale async work checks it
+    // chat list
+    chats: new Map(),         // chat id -> summary
+    order: [],                // chat ids, newest activity first
+    nextCursor: null,
+    pagesLoaded: 0,
+    listLoading: false,
+    listError: null,
+    listRequestedAt: null,
+    // conversation
+    openId: null,
+    conv: null,               // {chatId, messages: Map, loaded, error, requestedAt, needsSync, truncated, seenUpTo}
+    pending: new Map(),       // chat id -> Map(client_id -> {client_id, chat_id, text, status, error, created_at})
+    drafts: new Map(),        // chat id -> unsent text
+    // websocket
+    ws: null,
+    wsState: 'offline',
+    wsWanted: false,
+    wsAttempts: 0,
+    wsTimer: null,
+    wsOpenedAt: 0,
+    wsOpenWaiters: [],
+    pingTimer: null,
+    pongTimer: null,
+    // typing
+    typingSentAt: 0,
+    typingActiveChat: null,
+    typingIdleTimer: null,
+    visitorTypingTimer: null,
+    // misc
+    refreshTimer: null,
+    audio: null,
+    sound: localStorage.getItem(LS_SOUND) !== '0',
+  };
+
+  // ---------------------------------------------------------------- DOM helpers
+  const $ = (id) => document.getElementById(id);
+
+  /** Create an element. Text only ever goes in through textContent / Text nodes. */
+  function h(tag, props, children) {
+    const e = document.createElement(tag);
+    if (props) {
+      for (const k of Object.keys(props)) {
+        const v = props[k];
+        if (v === null || v === undefined || v === false) continue;
+        if (k === 'class') e.className = v;
+        else if (k === 'text') e.textContent = String(v);
+        else if (k.slice(0, 2) === 'on' && typeof v === 'function') e.addEventListener(k.slice(2), v);
+        else e.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    if (children !== undefined) {
+      for (const c of [].concat(children)) {
+        if (c === null || c === undefined || c === false) continue;
+        e.append(c); // strings become Text nodes
+      }
+    }
+    return e;
+  }
+
+  const enc = encodeURIComponent;
+  const cmpId = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+  function windowFocused() {
+    return document.visibilityState === 'visible' && document.hasFocus();
+  }
+
+  // ---------------------------------------------------------------- time formatting
+  function parseTime(s) {
+    if (!s) return null;
+    const t = Date.parse(s);
+    return Number.isNaN(t) ? null : t;
+  }
+  function relTime(s) {
+    const t = parseTime(s);
+    if (t === null) return '';
+    const d = Math.max(0, Date.now() - t) / 1000;
+    if (d < 45) return 'now';
+    if (d < 3600) return Math.max(1, Math.round(d / 60)) + 'm';
+    if (d < 86400) return Math.round(d / 3600) + 'h';
+    if (d < 7 * 86400) return Math.round(d / 86400) + 'd';
+    const dt = new Date(t);
+    const sameYear = dt.getFullYear() === new Date().getFullYear();
+    return dt.toLocaleDateString(undefined, sameYear ? { month: 'short', day: 'numeric' }
+      : { year: 'numeric', month: 'short', day: 'numeric' });
+  }
+  function relTimeLong(s) {
+    const r = relTime(s);
+    if (r === 'now') return 'just now';
+    if (/^\d+[mhd]$/.test(r)) return r + ' ago';
+    return r;
+  }
+  function clock(t) {
+    return new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  }
+  function fullTime(s) {
+    const t = parseTime(s);
+    return t === null ? '' : new Date(t).toLocaleString();
+  }
+  function dayKey(t) {
+    const d = new Date(t);
+    return d.getFullYear() + '-' + d.getMonth() + '-' + d.getDate();
+  }
+  function dayLabel(t) {
+    const today = new Date();
+    if (dayKey(t) === dayKey(today.getTime())) return 'Today';
+    if (dayKey(t) === dayKey(today.getTime() - 86400000)) return 'Yesterday';
+    const d = new Date(t);
+    return d.toLocaleDateString(undefined, d.getFullYear() === today.getFullYear()
+      ? { weekday: 'long', month: 'long', day: 'numeric' }
+      : { year: 'numeric', month: 'long', day: 'numeric' });
+  }
+
+  // ---------------------------------------------------------------- avatars
+  function initials(name) {
+    const parts = String(name || '?').trim().split(/\s+/).filter(Boolean);
+    if (!parts.length) return '?';
+    const chars = parts.slice(0, 2).map((p) => Array.from(p)[0] || '');
+    return chars.join('').toUpperCase();
+  }
+  function hue(seed) {
+    let x = 0;
+    const s = String(seed || '');
+    for (let i = 0; i < s.length; i++) x = (x * 31 + s.charCodeAt(i)) >>> 0;
+    return x % 360;
+  }
+  function paintAvatar(el, name, seed) {
+    el.textContent = initials(name);
+    el.style.setProperty('--av-h', String(hue(seed || name)));
+  }
+  function avatar(name, seed, extraClass) {
+    const a = h('span', { class: 'avatar' + (extraClass ? ' ' + extraClass : ''), 'aria-hidden': 'true' });
+    paintAvatar(a, name, seed);
+    return a;
+  }
+
+  // ---------------------------------------------------------------- toasts
+  function toast(text, kind) {
+    const box = $('toasts');
+    const t = h('div', { class: 'toast' + (kind ? ' toast-' + kind : ''), role: kind === 'error' ? 'alert' : 'status' }, [
+      h('span', { class: 'toast-text', text }),
+      h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', text: '×', onclick: () => t.remove() }),
+    ]);
+    box.append(t);
+    while (box.children.length > 4) box.firstChild.remove();
+    setTimeout(() => t.remove(), 6000);
+  }
+
+  // ---------------------------------------------------------------- API
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function rawFetch(method, path, body, token, extra) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = 'Bearer ' + token;
+    let res;
+    try {
+      res = await fetch(S.config.api_url + path, Object.assign({
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+      }, extra || {}));
+    } catch (e) {
+      throw new ApiError(0, 'network', 'Cannot reach the server.');
+    }
+    let data = null;
+    if (res.status !== 204) {
+      const text = await res.text().catch(() => '');
+      if (text) {
+        try { data = JSON.parse(text); } catch (e) { data = null; }
+      }
+    }
+    if (!res.ok) {
+      const err = (data && data.error) || {};
+      throw new ApiError(res.status, err.code || 'http_' + res.status,
+        err.message || res.statusText || 'Request failed (' + res.status + ')');
+    }
+    return data;
+  }
+
+  /** Authenticated call: on 401 refresh the access token once and retry, then log out. */
+  async function api(method, path, body) {
+    if (!S.tokens) throw new ApiError(401, 'unauthorized', 'Not logged in.');
+    const used = S.tokens.access_token;
+    try {
+      return await rawFetch(method, path, body, used);
+    } catch (e) {
+      if (e.status !== 401) throw e;
+    }
+    if (!S.tokens) throw new ApiError(401, 'unauthorized', 'Not logged in.');
+    if (S.tokens.access_token === used) await refreshTokens(); // else: someone already refreshed
+    if (!S.tokens) throw new ApiError(401, 'unauthorized', 'Not logged in.');
+    try {
+      return await rawFetch(method, path, body, S.tokens.access_token);
+    } catch (e) {
+      if (e.status === 401) endSession('Your session has expired. Please log in again.');
+      throw e;
+    }
+  }
+
+  let refreshing = null;
+  function refreshTokens() {
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
+      const current = S.tokens;
+      if (!current || !current.refresh_token) {
+        endSession('Your session has expired. Please log in again.');
+        throw new ApiError(401, 'unauthorized', 'Session expired.');
+      }
+      let data;
+      try {
+        data = await rawFetch('POST', '/auth/refresh', { refresh_token: current.refresh_token });
+      } catch (e) {
+        // Network trouble / 5xx: keep the session, callers will retry later.
+        if (e.status === 0 || e.status >= 500 || e.status === 429) throw e;
+        if (S.tokens === current) endSession('Your session has expired. Please log in again.');
+        throw e;
+      }
+      if (S.tokens !== current) return; // logged out meanwhile
+      if (!data || !data.access_token) {
+        endSession('Your session has expired. Please log in again.');
+        throw new ApiError(401, 'unauthorized', 'Session expired.');
+      }
+      setTokens(Object.assign({}, current, data, { obtained_at: Date.now() }));
+      onTokensRefreshed();
+    })();
+    refreshing.then(() => { refreshing = null; }, () => { refreshing = null; });
+    return refreshing;
+  }
+
+  function loadStoredTokens() {
+    try {
+      const t = JSON.parse(localStorage.getItem(LS_TOKENS) || 'null');
+      return t && t.access_token ? t : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function setTokens(t) {
+    S.tokens = t;
+    try { localStorage.setItem(LS_TOKENS, JSON.stringify(t)); } catch (e) { /* private mode */ }
+    scheduleTokenRefresh();
+  }
+
+  function tokenExpiresInMs() {
+    const t = S.tokens;
+    if (!t || !t.expires_in || !t.obtained_at) return Infinity;
+    return t.obtained_at + t.expires_in * 1000 - Date.now();
+  }
+
+  function scheduleTokenRefresh() {
+    clearTimeout(S.refreshTimer);
+    const left = tokenExpiresInMs();
+    if (!Number.isFinite(left)) return;
+    // Refresh a couple of minutes early so the socket (whose frames carry the token) never holds a dead one.
+    const margin = Math.min(120000, (S.tokens.expires_in * 1000) / 4);
+    const ep = S.epoch;
+    S.refreshTimer = setTimeout(() => {
+      if (ep === S.epoch && S.tokens) refreshTokens().catch(() => {});
+    }, Math.max(5000, left - margin));
+  }
+
+  function onTokensRefreshed() {
+    // The socket was opened with (and its frames must carry) the old token: reconnect with the new one.
+    if (S.wsWanted && S.ws && S.ws._token !== S.tokens.access_token) {
+      dropSocket();
+      wsConnect();
+    }
+  }
+
+  function reportError(e, prefix) {
+    if (!S.tokens) return; // logged out, nothing to say
+    toast((prefix ? prefix + ': ' : '') + (e && e.message ? e.message : String(e)), 'error');
+  }
+
+  const projectPath = (rest) => '/projects/' + enc(S.project.id) + rest;
+  const chatPath = (chatId, rest) => projectPath('/chats/' + enc(chatId) + (rest || ''));
+
+  // ---------------------------------------------------------------- screens
+  function showScreen(name) {
+    $('splash').hidden = name !== 'splash';
+    $('login').hidden = name !== 'login';
+    $('app').hidden = name !== 'app';
+    if (name === 'login') document.body.dataset.state = 'login';
+    else if (name === 'splash') delete document.body.dataset.state;
+  }
+
+  function showSplash(text, opts) {
+    showScreen('splash');
+    $('splash-text').textContent = text;
+    $('splash-spinner').hidden = !!(opts && opts.error);
+    $('splash-retry').hidden = !(opts && opts.retry);
+    $('splash-logout').hidden = !(opts && opts.logout);
+    $('splash-retry').onclick = opts && opts.retry ? opts.retry : null;
+  }
+
+  function showLogin(message) {
+    showScreen('login');
+    document.title = 'Log in · Live Chat';
+    const err = $('login-error');
+    err.hidden = !message;
+    err.textContent = message || '';
+    err.classList.toggle('form-info', !!message);
+    $('login-password').value = '';
+    const email = $('login-email');
+    setTimeout(() => (email.value ? $('login-password') : email).focus(), 0);
+  }
+
+  // ---------------------------------------------------------------- login / session
+  async function onLoginSubmit(ev) {
+    ev.preventDefault();
+    const email = $('login-email').value.trim();
+    const password = $('login-password').value;
+    const err = $('login-error');
+    err.classList.remove('form-info');
+    if (!email || !password) {
+      err.textContent = 'Enter your email and password.';
+      err.hidden = false;
+      return;
+    }
+    const btn = $('login-submit');
+    btn.disabled = true;
+    btn.textContent = 'Logging in…';
+    err.hidden = true;
+    unlockAudio();
+    try {
+      const data = await rawFetch('POST', '/auth/login', { email, password });
+      if (!data || !data.access_token) throw new ApiError(500, 'bad_response', 'Unexpected response from the server.');
+      setTokens(Object.assign({}, data, { obtained_at: Date.now() }));
+      $('login-password').value = '';
+      startSession();
+    } catch (e) {
+      err.textContent = e.status === 401 ? 'Incorrect email or password.'
+        : e.status === 0 ? 'Cannot reach the server. Check your connection and try again.'
+          : e.message || 'Login failed.';
+      err.hidden = false;
+      $('login-password').focus();
+      $('login-password').select();
+    } finally {
+      btn.disabled = false;
+      btn.textContent = 'Log in';
+    }
+  }
+
+  async function startSession() {
+    const ep = ++S.epoch;
+    showSplash('Loading your inbox…');
+    let me;
+    try {
+      me = await api('GET', '/me');
+    } catch (e) {
+      if (ep !== S.epoch || !S.tokens) return;
+      showSplash(e.status === 0 ? 'Cannot reach the server.' : 'Could not load your account: ' + e.message,
+        { error: true, retry: startSession, logout: true });
+      return;
+    }
+    if (ep !== S.epoch) return;
+    S.me = me || {};
+    const user = S.me.user || {};
+    const projects = Array.isArray(S.me.projects) ? S.me.projects : [];
+    $('me-name').textContent = user.name || user.email || 'Operator';
+    $('me').title = user.email || '';
+    paintAvatar($('me-avatar'), user.name || user.email || 'Operator', user.id || user.email);
+    showScreen('app');
+    updateNotifyButton();
+    renderSound();
+    if (!projects.length) {
+      S.project = null;
+      renderProjectHeader();
+      renderList();
+      renderConv();
+      $('conv-empty-sub').textContent = 'Your account is not a member of any project yet.';
+      setWsState('offline');
+      document.body.dataset.state = 'ready';
+      return;
+    }
+    const last = localStorage.getItem(LS_PROJECT);
+    const project = projects.find((p) => p.id === last) || projects[0];
+    loadProject(project);
+  }
+
+  /** Clears local state. Called on logout, on refresh failure, on 401 after refresh. */
+  function endSession(message, callServer) {
+    const tokens = S.tokens;
+    S.epoch++;
+    S.tokens = null;
+    try { localStorage.removeItem(LS_TOKENS); } catch (e) { /* ignore */ }
+    clearTimeout(S.refreshTimer);
+    if (callServer && tokens) {
+      rawFetch('POST', '/auth/logout', {}, tokens.access_token, { keepalive: true }).catch(() => {});
+    }
+    resetProjectState();
+    S.me = null;
+    S.project = null;
+    S.pending.clear();
+    S.drafts.clear();
+    setWsState('offline');
+    showLogin(message);
+  }
+
+  function resetProjectState() {
+    wsShutdown();
+    stopTyping();
+    hideVisitorTyping();
+    S.chats.clear();
+    S.order = [];
+    S.nextCursor = null;
+    S.pagesLoaded = 0;
+    S.listLoading = false;
+    S.listError = null;
+    S.listRequestedAt = null;
+    S.openId = null;
+    S.conv = null;
+    listNodes.clear();
+    msgNodes.clear();
+    $('chat-list').replaceChildren();
+    $('messages').replaceChildren();
+  }
+
+  async function loadProject(project) {
+    resetProjectState();
+    const ep = ++S.epoch;
+    S.project = project;
+    try { localStorage.setItem(LS_PROJECT, project.id); } catch (e) { /* ignore */ }
+    renderProjectHeader();
+    renderConv();
+    S.listLoading = true;
+    renderList();
+    renderTitle();
+    S.wsWanted = true;
+    wsConnect();
+    // Subscribe before the first list read so nothing slips between the two (bounded wait).
+    await waitForSocket(FIRST_OPEN_WAIT_MS);
+    if (ep !== S.epoch) return;
+    await loadChats(false);
+    if (ep !== S.epoch) return;
+    document.body.dataset.state = 'ready';
+  }
+
+  // ---------------------------------------------------------------- chat list
+  function mergeSummary(prev, next) {
+    if (!prev) return Object.assign({}, next);
+    const merged = Object.assign({}, prev, next);
+    const pl = prev.last_message;
+    const nl = next.last_message;
+    if (pl && (!nl || cmpId(pl.id, nl.id) > 0)) {
+      // The incoming summary is older than what we already hold (e.g. a frame won the race).
+      merged.last_message = pl;
+      merged.last_activity_at = prev.last_activity_at;
+      merged.unread = Math.max(prev.unread || 0, next.unread || 0);
+    }
+    if (typeof merged.unread !== 'number') merged.unread = Number(merged.unread) || 0;
+    return merged;
+  }
+
+  async function loadChats(more) {
+    if (!S.project) return;
+    const ep = S.epoch;
+    S.listLoading = true;
+    S.listError = null;
+    renderList();
+    const requestedAt = Date.now();
+    let qs = '?limit=' + LIST_LIMIT;
+    if (more && S.nextCursor) qs += '&cursor=' + enc(S.nextCursor);
+    if (!more) S.listRequestedAt = requestedAt;
+    try {
+      const data = await api('GET', projectPath('/chats' + qs));
+      if (ep !== S.epoch) return;
+      const chats = (data && Array.isArray(data.chats)) ? data.chats : [];
+      if (more) {
+        for (const c of chats) {
+          if (!c || !c.id) continue;
+          const known = S.chats.has(c.id);
+          S.chats.set(c.id, mergeSummary(S.chats.get(c.id), c));
+          if (!known) S.order.push(c.id);
+        }
+        S.nextCursor = data.next_cursor || null;
+        S.pagesLoaded++;
+      } else {
+        mergeFirstPage(chats, data.next_cursor || null);
+      }
+    } catch (e) {
+      if (ep !== S.epoch) return;
+      S.listError = e.message;
+      reportError(e, 'Could not load conversations');
+    } finally {
+      if (ep === S.epoch) {
+        S.listLoading = false;
+        renderList();
+        renderTitle();
+      }
+    }
+  }
+
+  function mergeFirstPage(chats, nextCursor) {
+    const ids = [];
+    for (const c of chats) {
+      if (!c || !c.id) continue;
+      let merged = mergeSummary(S.chats.get(c.id), c);
+      if (c.id === S.openId && windowFocused() && merged.unread > 0) {
+        merged = Object.assign(merged, { unread: 0 });
+        markRead(c.id, true);
+      }
+      S.chats.set(c.id, merged);
+      ids.push(c.id);
+    }
+    const inPage = new Set(ids);
+    S.order = ids.concat(S.order.filter((id) => !inPage.has(id)));
+    if (S.pagesLoaded <= 1) S.nextCursor = nextCursor;
+    S.pagesLoaded = Math.max(1, S.pagesLoaded);
+  }
+
+  function moveToTop(chatId) {
+    S.order = [chatId].concat(S.order.filter((id) => id !== chatId));
+  }
+
+  const listNodes = new Map(); // chat id -> {li, btn, sig}
+
+  function renderList() {
+    const ul = $('chat-list');
+    const active = document.activeElement;
+    const selectedId = S.openId;
+    const seen = new Set();
+    let i = 0;
+    for (const id of S.order) {
+      const c = S.chats.get(id);
+      if (!c) continue;
+      seen.add(id);
+      let node = listNodes.get(id);
+      if (!node) {
+        const btn = h('button', { type: 'button', class: 'chat-item' });
+        btn.dataset.chatId = id;
+        node = { li: h('li', { class: 'chat-li' }, btn), btn, sig: '' };
+        listNodes.set(id, node);
+      }
+      const sig = JSON.stringify([c.visitor_name, c.visitor_id, c.status, c.unread, c.last_activity_at,
+        c.last_message && [c.last_message.id, c.last_message.text, c.last_message.author_type],
+        id === selectedId]);
+      if (sig !== node.sig) {
+        fillChatButton(node.btn, c, id === selectedId);
+        node.sig = sig;
+      }
+      if (ul.children[i] !== node.li) ul.insertBefore(node.li, ul.children[i] || null);
+      i++;
+    }
+    for (const [id, node] of listNodes) {
+      if (!seen.has(id)) {
+        node.li.remove();
+        listNodes.delete(id);
+      }
+    }
+    if (active && active !== document.activeElement && active.isConnected) active.focus({ preventScroll: true });
+
+    const count = S.order.length;
+    $('inbox-count').textContent = count ? String(count) + (S.nextCursor ? '+' : '') : '';
+    const state = $('list-state');
+    if (S.listLoading && !count) {
+      state.hidden = false;
+      state.className = 'list-state';
+      state.replaceChildren(h('span', { class: 'spinner spinner-sm', 'aria-hidden': 'true' }), ' Loading conversations…');
+    } else if (S.listError && !count) {
+      state.hidden = false;
+      state.className = 'list-state list-state-error';
+      state.replaceChildren(h('span', { text: 'Could not load conversations. ' }),
+        h('button', { type: 'button', class: 'link-btn', text: 'Try again', onclick: () => loadChats(false) }));
+    } else if (!count && S.project) {
+      state.hidden = false;
+      state.className = 'list-state';
+      state.replaceChildren(h('strong', { text: 'No conversations yet' }),
+        h('span', { text: 'New chats from your website will show up here.' }));
+    } else {
+      state.hidden = true;
+    }
+    const more = $('load-more');
+    more.hidden = !S.nextCursor;
+    more.disabled = S.listLoading;
+    more.textContent = S.listLoading && S.nextCursor ? 'Loading…' : 'Load more';
+  }
+
+  function fillChatButton(btn, c, selected) {
+    btn.className = 'chat-item' + (selected ? ' selected' : '') + (c.unread > 0 ? ' unread' : '');
+    if (selected) btn.setAttribute('aria-current', 'true');
+    else btn.removeAttribute('aria-current');
+    const name = c.visitor_name || 'Visitor';
+    const lm = c.last_message;
+    const when = c.last_activity_at || (lm && lm.created_at) || c.created_at;
+    const preview = h('span', { class: 'chat-preview' + (lm && lm.author_type === 'operator' ? ' from-team' : '') + (lm && lm.author_type === 'system' ? ' from-system' : '') });
+    if (lm && typeof lm.text === 'string') preview.textContent = lm.text;
+    else preview.append(h('em', { text: 'No messages yet' }));
+    const bottom = h('span', { class: 'chat-bottom' }, preview);
+    if (c.unread > 0) {
+      bottom.append(h('span', { class: 'badge' }, [
+        h('span', { 'aria-hidden': 'true', text: c.unread > 99 ? '99+' : String(c.unread) }),
+        h('span', { class: 'sr-only', text: ' ' + c.unread + ' unread' }),
+      ]));
+    }
+    btn.replaceChildren(
+      avatar(name, c.visitor_id || c.id),
+      h('span', { class: 'chat-main' }, [
+        h('span', { class: 'chat-top' }, [
+          h('span', { class: 'chat-name', text: name }),
+          c.status && c.status !== 'open' ? h('span', { class: 'chat-status', text: c.status }) : null,
+          when ? h('time', { class: 'chat-time', datetime: when, title: fullTime(when), 'data-rel': when, text: relTime(when) }) : null,
+        ]),
+        bottom,
+      ]),
+    );
+  }
+
+  function unreadTotal() {
+    let n = 0;
+    for (const c of S.chats.values()) n += c.unread > 0 ? c.unread : 0;
+    return n;
+  }
+
+  function renderTitle() {
+    const n = unreadTotal();
+    const base = (S.project ? S.project.name + ' · ' : '') + 'Inbox';
+    document.title = (n > 0 ? '(' + n + ') ' : '') + base;
+  }
+
+  function renderProjectHeader() {
+    const projects = (S.me && Array.isArray(S.me.projects)) ? S.me.projects : [];
+    const name = S.project ? S.project.name || S.project.id : 'No project';
+    $('project-name').textContent = name;
+    const sw = $('project-switch');
+    if (projects.length > 1) {
+      const sel = $('project-select');
+      sel.replaceChildren(...projects.map((p) => {
+        const o = h('option', { value: p.id, text: p.name || p.id });
+        if (S.project && p.id === S.project.id) o.selected = true;
+        return o;
+      }));
+      sw.hidden = false;
+      $('project-name').hidden = true;
+    } else {
+      sw.hidden = true;
+      $('project-name').hidden = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- conversation
+  function openChat(chatId) {
+    if (!S.chats.has(chatId)) return;
+    if (S.openId === chatId && S.conv) {
+      if (S.chats.get(chatId).unread > 0) markRead(chatId, false);
+      $('composer-text').focus();
+      return;
+    }
+    saveDraft();
+    stopTyping();
+    hideVisitorTyping();
+    S.openId = chatId;
+    S.conv = { chatId, messages: new Map(), loaded: false, error: null, requestedAt: 0, needsSync: false, truncated: false, seenUpTo: null };
+    msgNodes.clear();
+    $('messages').replaceChildren();
+    renderList();
+    renderConv();
+    const ta = $('composer-text');
+    ta.value = S.drafts.get(chatId) || '';
+    autoGrow();
+    updateCharCount();
+    if (!matchMedia('(pointer: coarse)').matches) ta.focus({ preventScroll: true });
+    loadConversation(S.conv);
+    markRead(chatId, false);
+  }
+
+  async function loadConversation(conv) {
+    conv.error = null;
+    conv.requestedAt = Date.now();
+    renderMessages();
+    try {
+      const data = await api('GET', chatPath(conv.chatId, '/messages?limit=' + MSG_LIMIT));
+      if (S.conv !== conv) return;
+      const list = (data && Array.isArray(data.messages)) ? data.messages : [];
+      conv.truncated = list.length >= MSG_LIMIT;
+      addMessages(conv, list);
+      conv.loaded = true;
+      renderMessages({ forceBottom: true });
+      if (conv.needsSync) {
+        conv.needsSync = false;
+        fetchNewer(conv);
+      }
+    } catch (e) {
+      if (S.conv !== conv) return;
+      conv.error = e.message || 'Could not load messages.';
+      renderMessages();
+    }
+  }
+
+  function lastMessageId(conv) {
+    let last = null;
+    for (const id of conv.messages.keys()) if (last === null || id > last) last = id;
+    return last;
+  }
+
+  /** After a reconnect: page through messages?after=<last id> until caught up. */
+  async function fetchNewer(conv) {
+    if (S.conv !== conv) return;
+    if (!conv.loaded) { conv.needsSync = true; return; }
+    let after = lastMessageId(conv);
+    if (!after) { conv.loaded = false; return loadConversation(conv); }
+    try {
+      for (let page = 0; page < 50; page++) {
+        const data = await api('GET', chatPath(conv.chatId, '/messages?after=' + enc(after) + '&limit=' + MSG_LIMIT));
+        if (S.conv !== conv) return;
+        const list = (data && Array.isArray(data.messages)) ? data.messages : [];
+        addMessages(conv, list);
+        renderMessages();
+        const next = (data && data.cursor) || (list.length ? list[list.length - 1].id : after);
+        if (list.length < MSG_LIMIT || !next || next <= after) break;
+        after = next;
+      }
+    } catch (e) {
+      if (S.conv === conv) reportError(e, 'Could not refresh the conversation');
+    }
+  }
+
+  /** Adds messages to the map (dedupe by id) and settles optimistic copies by client_id. */
+  function addMessages(conv, list) {
+    let changed = false;
+    const pend = S.pending.get(conv.chatId);
+    for (const m of list) {
+      if (!m || !m.id) continue;
+      if (!conv.messages.has(m.id)) changed = true;
+      conv.messages.set(m.id, m);
+      if (pend && m.client_id && pend.has(m.client_id)) {
+        const p = pend.get(m.client_id);
+        if (p.status !== 'sending') { pend.delete(m.client_id); changed = true; }
+        else p.confirmedId = m.id; // the POST will settle it; hide the duplicate meanwhile
+      }
+    }
+    return changed;
+  }
+
+  function saveDraft() {
+    if (!S.openId) return;
+    const v = $('composer-text').value;
+    if (v) S.drafts.set(S.openId, v);
+    else S.drafts.delete(S.openId);
+  }
+
+  function renderConv() {
+    const c = S.openId ? S.chats.get(S.openId) : null;
+    $('conv-empty').hidden = !!c;
+    $('conv-main').hidden = !c;
+    document.body.classList.toggle('has-open-chat', !!c);
+    if (!c) {
+      if (S.project) $('conv-empty-sub').textContent = 'Pick a dialogue from the inbox to read and reply.';
+      return;
+    }
+    const name = c.visitor_name || 'Visitor';
+    $('conv-title').textContent = name;
+    paintAvatar($('conv-avatar'), name, c.visitor_id || c.id);
+    const sub = [];
+    if (c.status) sub.push(c.status.charAt(0).toUpperCase() + c.status.slice(1));
+    if (c.created_at) sub.push('started ' + relTimeLong(c.created_at));
+    sub.push('#' + c.id);
+    $('conv-sub').textContent = sub.join(' · ');
+    renderMessages();
+  }
+
+  const msgNodes = new Map(); // key -> {el, sig}
+
+  function isNearBottom(box) {
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+  }
+
+  function authorLabel(m) {
+    if (m.author_name) return m.author_name;
+    if (m.author_type === 'visitor') {
+      const c = S.chats.get(m.chat_id || S.openId);
+      return (c && c.visitor_name) || 'Visitor';
+    }
+    if (m.author_type === 'operator') {
+      const u = S.me && S.me.user;
+      if (u && m.author_id && m.author_id === u.id) return u.name || 'You';
+      return 'Operator';
+    }
+    return 'System';
+  }
+
+  function renderMessages(opts) {
+    const box = $('messages');
+    const conv = S.conv;
+    if (!conv) { box.replaceChildren(); return; }
+    const stick = (opts && opts.forceBottom) || isNearBottom(box);
+    const nodes = [];
+
+    if (conv.error) {
+      nodes.push(h('div', { class: 'conv-note conv-note-error' }, [
+        h('span', { text: 'Could not load messages: ' + conv.error + ' ' }),
+        h('button', { type: 'button', class: 'link-btn', text: 'Try again', onclick: () => loadConversation(conv) }),
+      ]));
+    } else if (!conv.loaded && conv.messages.size === 0) {
+      nodes.push(h('div', { class: 'conv-note' }, [h('span', { class: 'spinner spinner-sm', 'aria-hidden': 'true' }), ' Loading messages…']));
+    } else if (conv.truncated) {
+      nodes.push(h('div', { class: 'conv-note', text: 'Showing the latest ' + MSG_LIMIT + ' messages' }));
+    }
+
+    const msgs = Array.from(conv.messages.values()).sort((a, b) => cmpId(a.id, b.id));
+    const me = (S.me && S.me.user) || {};
+    const pend = Array.from((S.pending.get(conv.chatId) || new Map()).values())
+      .filter((p) => !p.confirmedId)
+      .sort((a, b) => a.seq - b.seq);
+    const items = msgs.map((m) => ({ key: 'm:' + m.id, m, p: null }))
+      .concat(pend.map((p) => ({
+        key: 'p:' + p.client_id,
+        m: { author_type: 'operator', author_id: me.id, author_name: me.name || 'You', text: p.text, created_at: p.created_at, chat_id: p.chat_id },
+        p,
+      })));
+
+    if (conv.loaded && !items.length) {
+      nodes.push(h('div', { class: 'conv-note', text: 'No messages in this conversation yet.' }));
+    }
+
+    let seenId = null;
+    if (conv.seenUpTo) {
+      for (const m of msgs) if (m.author_type === 'operator' && m.id <= conv.seenUpTo) seenId = m.id;
+      const lastOp = msgs.filter((m) => m.author_type === 'operator').pop();
+      if (!lastOp || lastOp.id !== seenId) seenId = null; // only mark the newest operator message
+    }
+
+    let prevDay = null;
+    let prev = null;
+    let prevT = 0;
+    const used = new Set();
+    for (const it of items) {
+      const t = parseTime(it.m.created_at) || Date.now();
+      const dk = dayKey(t);
+      if (dk !== prevDay) {
+        const key = 'd:' + dk;
+        let node = msgNodes.get(key);
+        const label = dayLabel(t);
+        if (!node || node.sig !== label) {
+          node = { el: h('div', { class: 'day-sep', role: 'separator' }, h('span', { text: label })), sig: label };
+          msgNodes.set(key, node);
+        }
+        used.add(key);
+        nodes.push(node.el);
+        prevDay = dk;
+        prev = null;
+      }
+      const type = it.m.author_type === 'visitor' || it.m.author_type === 'operator' ? it.m.author_type : 'system';
+      const cont = !!prev && type !== 'system' && prev.type === type &&
+        (prev.author_id || '') === (it.m.author_id || '') && t - prevT < GROUP_GAP_MS;
+      const seen = !it.p && it.m.id === seenId;
+      const sig = JSON.stringify([it.m.text, authorLabel(it.m), it.m.created_at, type, cont, seen,
+        it.p ? [it.p.status, it.p.error] : null]);
+      let node = msgNodes.get(it.key);
+      if (!node || node.sig !== sig) {
+        node = { el: buildMessage(it, type, cont, seen, t), sig };
+        msgNodes.set(it.key, node);
+      }
+      used.add(it.key);
+      nodes.push(node.el);
+      prev = { type, author_id: it.m.author_id };
+      prevT = t;
+    }
+    for (const k of Array.from(msgNodes.keys())) if (!used.has(k)) msgNodes.delete(k);
+    box.replaceChildren(...nodes);
+    if (stick) box.scrollTop = box.scrollHeight;
+  }
+
+  function buildMessage(it, type, cont, seen, t) {
+    const m = it.m;
+    const p = it.p;
+    const el = h('div', {
+      class: 'msg msg-' + type + (cont ? ' msg-cont' : '') + (p ? ' msg-pending msg-' + p.status : ''),
+      'data-author-type': type,
+    });
+    if (p) el.dataset.clientId = p.client_id;
+    else {
+      el.dataset.id = m.id;
+      if (m.client_id) el.dataset.clientId = m.client_id;
+    }
+    const time = h('time', { class: 'msg-time', datetime: m.created_at || '', title: fullTime(m.created_at), text: clock(t) });
+    if (type === 'system') {
+      el.append(h('div', { class: 'msg-system-line' }, [h('span', { class: 'msg-text', text: m.text }), time]));
+      return el;
+    }
+    el.append(h('div', { class: 'msg-author', text: authorLabel(m) }));
+    el.append(h('div', { class: 'msg-row' }, [h('div', { class: 'msg-bubble msg-text', text: m.text }), time]));
+    if (p && p.status === 'sending') {
+      el.append(h('div', { class: 'msg-status', text: 'Sending…' }));
+    } else if (p && p.status === 'failed') {
+      el.append(h('div', { class: 'msg-status msg-status-failed' }, [
+        h('span', { text: 'Not sent' + (p.error ? ' — ' + p.error : '') + '. ' }),
+        h('button', { type: 'button', class: 'link-btn', text: 'Retry', onclick: () => retrySend(p) }),
+        h('button', { type: 'button', class: 'link-btn link-btn-muted', text: 'Discard', onclick: () => discardPending(p) }),
+      ]));
+    } else if (seen) {
+      el.append(h('div', { class: 'msg-status msg-status-seen', text: 'Seen' }));
+    }
+    return el;
+  }
+
+  // ---------------------------------------------------------------- sending
+  let pendSeq = 0;
+
+  function newClientId() {
+    if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const x = Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
+    return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
+  }
+
+  function onComposerSubmit(ev) {
+    if (ev) ev.preventDefault();
+    const ta = $('composer-text');
+    const chatId = S.openId;
+    if (!chatId) return;
+    const text = ta.value.replace(/^\s*\n|\s+$/g, '');
+    if (!text.trim()) return;
+    if (text.length > MAX_LEN) {
+      toast('Messages are limited to ' + MAX_LEN + ' characters.', 'error');
+      return;
+    }
+    ta.value = '';
+    S.drafts.delete(chatId);
+    autoGrow();
+    updateCharCount();
+    stopTyping();
+    let pend = S.pending.get(chatId);
+    if (!pend) { pend = new Map(); S.pending.set(chatId, pend); }
+    const p = { client_id: newClientId(), chat_id: chatId, text, status: 'sending', error: null, created_at: new Date().toISOString(), seq: ++pendSeq };
+    pend.set(p.client_id, p);
+    renderMessages({ forceBottom: true });
+    postMessage(p);
+  }
+
+  async function postMessage(p) {
+    const ep = S.epoch;
+    p.status = 'sending';
+    p.error = null;
+    if (S.openId === p.chat_id) renderMessages();
+    try {
+      const data = await api('POST', chatPath(p.chat_id, '/messages'), { client_id: p.client_id, text: p.text });
+      if (ep !== S.epoch) return;
+      const m = data && data.message;
+      const pend = S.pending.get(p.chat_id);
+      if (pend) pend.delete(p.client_id);
+      if (m && m.id) {
+        if (S.conv && S.conv.chatId === p.chat_id) addMessages(S.conv, [m]);
+        const c = S.chats.get(p.chat_id);
+        if (c && (!c.last_message || cmpId(m.id, c.last_message.id) > 0)) {
+          S.chats.set(p.chat_id, Object.assign({}, c, {
+            last_message: { id: m.id, text: m.text, author_type: m.author_type, created_at: m.created_at },
+            last_activity_at: m.created_at || c.last_activity_at,
+          }));
+          moveToTop(p.chat_id);
+          renderList();
+        }
+      }
+      if (S.openId === p.chat_id) renderMessages({ forceBottom: true });
+    } catch (e) {
+      if (ep !== S.epoch) return;
+      p.status = 'failed';
+      p.error = e.status === 0 ? 'no connection' : (e.message || 'error');
+      p.confirmedId = null;
+      if (S.openId === p.chat_id) renderMessages();
+    }
+  }
+
+  function retrySend(p) {
+    postMessage(p); // same client_id: the server de-duplicates
+  }
+
+  function discardPending(p) {
+    const pend = S.pending.get(p.chat_id);
+    if (pend) pend.delete(p.client_id);
+    if (S.openId === p.chat_id) renderMessages();
+  }
+
+  function autoGrow() {
+    const ta = $('composer-text');
+    ta.style.height = 'auto';
+    ta.style.height = Math.min(ta.scrollHeight + 2, 200) + 'px';
+  }
+
+  function updateCharCount() {
+    const n = $('composer-text').value.length;
+    const el = $('char-count');
+    el.textContent = n > MAX_LEN - 500 ? n + ' / ' + MAX_LEN : '';
+    el.classList.toggle('over', n >= MAX_LEN);
+  }
+
+  // ---------------------------------------------------------------- typing (operator -> visitor)
+  function onComposerInput() {
+    autoGrow();
+    updateCharCount();
+    const chatId = S.openId;
+    if (!chatId) return;
+    if (!$('composer-text').value.trim()) { stopTyping(); return; }
+    const now = Date.now();
+    if (S.typingActiveChat !== chatId || now - S.typingSentAt > TYPING_THROTTLE_MS) {
+      if (sendFrame({ action: 'typing', chat_id: chatId, typing: true })) {
+        S.typingSentAt = now;
+        S.typingActiveChat = chatId;
+      }
+    }
+    clearTimeout(S.typingIdleTimer);
+    S.typingIdleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(S.typingIdleTimer);
+    if (S.typingActiveChat) {
+      sendFrame({ action: 'typing', chat_id: S.typingActiveChat, typing: false });
+      S.typingActiveChat = null;
+      S.typingSentAt = 0;
+    }
+  }
+
+  // ---------------------------------------------------------------- read state
+  function markRead(chatId, preferSocket) {
+    const c = S.chats.get(chatId);
+    if (c && c.unread) {
+      S.chats.set(chatId, Object.assign({}, c, { unread: 0 }));
+      renderList();
+      renderTitle();
+    }
+    if (preferSocket && sendFrame({ action: 'read', chat_id: chatId })) return;
+    const ep = S.epoch;
+    api('POST', chatPath(chatId, '/read'), {}).then((data) => {
+      if (ep !== S.epoch || !data || !data.chat || !S.chats.has(chatId)) return;
+      const merged = mergeSummary(S.chats.get(chatId), data.chat);
+      if (chatId === S.openId) merged.unread = 0;
+      S.chats.set(chatId, merged);
+      renderList();
+      renderTitle();
+      if (chatId === S.openId) renderConv();
+    }).catch((e) => { if (e.status !== 0) reportError(e, 'Could not mark as read'); });
+  }
+
+  function onWindowFocus() {
+    if (!S.tokens || !S.project) return;
+    if (S.openId && windowFocused()) {
+      const c = S.chats.get(S.openId);
+      if (c && c.unread > 0) markRead(S.openId, true);
+    }
+    // Timers are throttled in background tabs: make sure the socket is alive.
+    if (S.wsWanted && !S.ws) reconnectNow();
+  }
+
+  // ---------------------------------------------------------------- WebSocket
+  function setWsState(state) {
+    S.wsState = state;
+    document.body.dataset.ws = state;
+    const conn = $('conn');
+    conn.dataset.state = state;
+    $('conn-text').textContent = state === 'connected' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline';
+    conn.title = state === 'connected' ? 'Connected: new messages arrive in real time'
+      : state === 'connecting' ? 'Connecting to the live service…'
+        : S.wsWanted ? 'Offline — click to reconnect now' : 'Offline';
+    conn.disabled = state !== 'offline' || !S.wsWanted;
+  }
+
+  function wsUrl() {
+    const base = S.config.ws_url;
+    return base + (base.indexOf('?') >= 0 ? '&' : '?') + 'token=' + enc(S.tokens.access_token) + '&project=' + enc(S.project.id);
+  }
+
+  function wsConnect() {
+    clearTimeout(S.wsTimer);
+    if (!S.wsWanted || !S.tokens || !S.project || S.ws) return;
+    setWsState('connecting');
+    let ws;
+    try {
+      ws = new WebSocket(wsUrl());
+    } catch (e) {
+      scheduleReconnect(true);
+      return;
+    }
+    ws._token = S.tokens.access_token;
+    ws._opened = false;
+    S.ws = ws;
+    ws.onopen = () => {
+      if (S.ws !== ws) return;
+      ws._opened = true;
+      S.wsAttempts = 0;
+      S.wsOpenedAt = Date.now();
+      setWsState('connected');
+      startPing();
+      const waiters = S.wsOpenWaiters;
+      S.wsOpenWaiters = [];
+      waiters.forEach((fn) => fn());
+      syncAfterConnect();
+    };
+    ws.onmessage = (ev) => {
+      if (S.ws !== ws) return;
+      clearTimeout(S.pongTimer);
+      handleFrame(ev.data);
+    };
+    ws.onclose = () => {
+      if (S.ws !== ws) return;
+      S.ws = null;
+      stopPing();
+      hideVisitorTyping();
+      if (S.wsWanted) scheduleReconnect(!ws._opened);
+      else setWsState('offline');
+    };
+    ws.onerror = () => { /* a close event follows */ };
+  }
+
+  function waitForSocket(ms) {
+    if (S.ws && S.ws.readyState === WebSocket.OPEN) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() { clearTimeout(t); resolve(); }
+      S.wsOpenWaiters.push(done);
+    });
+  }
+
+  /** Detach and close the current socket without triggering the reconnect logic. */
+  function dropSocket() {
+    const old = S.ws;
+    S.ws = null;
+    stopPing();
+    if (old) {
+      old.onopen = old.onmessage = old.onclose = old.onerror = null;
+      try { old.close(1000); } catch (e) { /* ignore */ }
+    }
+  }
+
+  function wsShutdown() {
+    S.wsWanted = false;
+    clearTimeout(S.wsTimer);
+    dropSocket();
+    const waiters = S.wsOpenWaiters;
+    S.wsOpenWaiters = [];
+    waiters.forEach((fn) => fn());
+    S.wsAttempts = 0;
+    setWsState('offline');
+  }
+
+  function scheduleReconnect(neverOpened) {
+    clearTimeout(S.wsTimer);
+    const n = S.wsAttempts++;
+    const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * Math.pow(2, n));
+    const delay = Math.round(cap / 2 + Math.random() * cap / 2); // exponential backoff, "equal jitter"
+    setWsState('offline');
+    const ep = S.epoch;
+    S.wsTimer = setTimeout(() => { if (ep === S.epoch) reconnect(neverOpened); }, delay);
+  }
+
+  async function reconnect(neverOpened) {
+    const ep = S.epoch;
+    if (!S.wsWanted || S.ws) return;
+    setWsState('connecting');
+    try {
+      if (tokenExpiresInMs() < 60000) {
+        await refreshTokens();
+      } else if (neverOpened && S.wsAttempts >= 2) {
+        // A rejected handshake looks like any network error in browsers: a cheap REST call
+        // tells "token no longer valid" (refresh via the 401 path, or log out) from "server down".
+        await api('GET', '/me');
+      }
+    } catch (e) {
+      if (ep !== S.epoch || !S.tokens) return;
+    }
+    if (ep !== S.epoch || !S.wsWanted || S.ws) return;
+    wsConnect();
+  }
+
+  function reconnectNow() {
+    if (!S.wsWanted || !S.tokens) return;
+    if (S.ws && S.ws.readyState <= WebSocket.OPEN) return;
+    clearTimeout(S.wsTimer);
+    S.wsAttempts = 0;
+    reconnect(false);
+  }
+
+  function startPing() {
+    stopPing();
+    S.pingTimer = setInterval(() => {
+      const ws = S.ws;
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      try { ws.send(JSON.stringify({ action: 'ping' })); } catch (e) { return; }
+      clearTimeout(S.pongTimer);
+      S.pongTimer = setTimeout(() => {
+        if (S.ws !== ws) return;
+        dropSocket(); // half-open socket: replace it
+        scheduleReconnect(false);
+      }, PONG_TIMEOUT_MS);
+    }, PING_EVERY_MS);
+  }
+
+  function stopPing() {
+    clearInterval(S.pingTimer);
+    clearTimeout(S.pongTimer);
+  }
+
+  /** Sends a client frame with the token the socket was opened with. Returns false when offline. */
+  function sendFrame(obj) {
+    const ws = S.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    try {
+      ws.send(JSON.stringify(Object.assign({ action: obj.action, token: ws._token }, obj)));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  async function syncAfterConnect() {
+    const openedAt = S.wsOpenedAt;
+    // Chat list: refetch unless the current read was issued after the socket opened.
+    if (S.listRequestedAt !== null && S.listRequestedAt < openedAt) loadChats(false);
+    const conv = S.conv;
+    if (conv) {
+      if (conv.loaded) fetchNewer(conv);
+      else if (conv.requestedAt && conv.requestedAt < openedAt) conv.needsSync = true;
+    }
+  }
+
+  function handleFrame(raw) {
+    let f;
+    try { f = JSON.parse(raw); } catch (e) { return; }
+    if (!f || typeof f !== 'object') return;
+    switch (f.type) {
+      case 'message': if (f.message) onMessageFrame(f.message, f.chat || null); break;
+      case 'ack': if (f.message) onMessageFrame(f.message, null); break;
+      case 'typing': onTypingFrame(f); break;
+      case 'read': onReadFrame(f); break;
+      case 'error': onErrorFrame(f); break;
+      default: break; // pong and unknown frames
+    }
+  }
+
+  function onMessageFrame(msg, chat) {
+    if (!S.project) return;
+    const chatId = msg.chat_id || (chat && chat.id);
+    if (!chatId) return;
+    const prev = S.chats.get(chatId);
+    const known = !!prev;
+    const isOpen = S.openId === chatId && S.conv && S.conv.chatId === chatId;
+    const isVisitor = msg.author_type === 'visitor';
+    const focused = windowFocused();
+
+    // Already seen (duplicate frame, or fetched by a refetch)?
+    const dup = (isOpen && S.conv.messages.has(msg.id)) ||
+      (prev && prev.last_message && cmpId(prev.last_message.id, msg.id) >= 0);
+
+    if (isOpen) {
+      const conv = S.conv;
+      addMessages(conv, [msg]);
+      renderMessages();
+      if (isVisitor) hideVisitorTyping();
+    }
+    if (dup) return;
+
+    if (!prev && !chat) {
+      // No summary in the frame and we do not know the chat: fetch it.
+      fetchChatSummary(chatId, msg);
+      return;
+    }
+
+    const summary = mergeSummary(prev, chat || {});
+    if (!summary.id) summary.id = chatId;
+    if (!summary.last_message || cmpId(summary.last_message.id, msg.id) < 0) {
+      summary.last_message = { id: msg.id, text: msg.text, author_type: msg.author_type, created_at: msg.created_at };
+      summary.last_activity_at = msg.created_at || summary.last_activity_at;
+    }
+    if (isVisitor) {
+      if (isOpen && focused) {
+        summary.unread = 0;
+        sendFrame({ action: 'read', chat_id: chatId }) || markRead(chatId, false);
+      } else {
+        const fromServer = chat && typeof chat.unread === 'number' ? chat.unread : 0;
+        summary.unread = Math.max(fromServer, ((prev && prev.unread) || 0) + 1);
+      }
+    } else if (isOpen) {
+      summary.unread = (prev && prev.unread) || 0;
+    }
+    S.chats.set(chatId, summary);
+    moveToTop(chatId);
+    renderList();
+    renderTitle();
+    if (isOpen) renderConv();
+    if (isVisitor && (!known || !focused)) notify(summary, msg, !known);
+  }
+
+  async function fetchChatSummary(chatId, msg) {
+    const ep = S.epoch;
+    try {
+      const data = await api('GET', chatPath(chatId, ''));
+      if (ep !== S.epoch || !data || !data.chat) return;
+      const known = S.chats.has(chatId);
+      S.chats.set(chatId, mergeSummary(S.chats.get(chatId), data.chat));
+      moveToTop(chatId);
+      renderList();
+      renderTitle();
+      if (msg.author_type === 'visitor' && (!known || !windowFocused())) notify(S.chats.get(chatId), msg, !known);
+    } catch (e) {
+      /* the next list refresh will pick it up */
+    }
+  }
+
+  function onTypingFrame(f) {
+    if (f.author_type !== 'visitor' || !f.chat_id || f.chat_id !== S.openId) return;
+    if (f.typing) {
+      const el = $('typing');
+      el.textContent = 'Visitor is typing…';
+      el.classList.add('on');
+      clearTimeout(S.visitorTypingTimer);
+      S.visitorTypingTimer = setTimeout(hideVisitorTyping, VISITOR_TYPING_TTL_MS);
+    } else {
+      hideVisitorTyping();
+    }
+  }
+
+  function hideVisitorTyping() {
+    clearTimeout(S.visitorTypingTimer);
+    const el = $('typing');
+    el.textContent = '';
+    el.classList.remove('on');
+  }
+
+  function onReadFrame(f) {
+    const chatId = f.chat_id;
+    if (!chatId) return;
+    if (f.reader === 'operator') {
+      const c = S.chats.get(chatId);
+      if (c && c.unread) {
+        S.chats.set(chatId, Object.assign({}, c, { unread: 0 }));
+        renderList();
+        renderTitle();
+      }
+    } else if (f.reader === 'visitor' && S.conv && S.conv.chatId === chatId) {
+      const last = lastMessageId(S.conv);
+      if (last) {
+        S.conv.seenUpTo = last;
+        renderMessages();
+      }
+    }
+  }
+
+  function onErrorFrame(f) {
+    if (f.code === 'unauthorized') {
+      refreshTokens().catch(() => {});
+      return;
+    }
+    if (f.client_id) {
+      for (const pend of S.pending.values()) {
+        const p = pend.get(f.client_id);
+        if (p) {
+          p.status = 'failed';
+          p.error = f.message || f.code;
+          if (S.openId === p.chat_id) renderMessages();
+          return;
+        }
+      }
+    }
+    if (f.message) toast(f.message, 'error');
+  }
+
+  // ---------------------------------------------------------------- notifications & sound
+  function updateNotifyButton() {
+    const btn = $('notify-btn');
+    btn.hidden = !('Notification' in window) || Notification.permission !== 'default';
+  }
+
+  async function requestNotifications() {
+    unlockAudio();
+    if (!('Notification' in window)) return;
+    try {
+      const res = await Notification.requestPermission();
+      if (res === 'granted') toast('Desktop notifications are on.');
+      else if (res === 'denied') toast('Notifications are blocked in your browser settings.');
+    } catch (e) { /* ignore */ }
+    updateNotifyButton();
+  }
+
+  function unlockAudio() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      if (!S.audio) S.audio = new Ctx();
+      if (S.audio.state === 'suspended') S.audio.resume().catch(() => {});
+    } catch (e) { /* ignore */ }
+  }
+
+  function beep() {
+    if (!S.sound) return;
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      if (!S.audio) S.audio = new Ctx();
+      const ctx = S.audio;
+      if (ctx.state === 'suspended') ctx.resume().catch(() => {});
+      const t0 = ctx.currentTime + 0.01;
+      [[880, 0], [1318.5, 0.11]].forEach(([freq, at]) => {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.type = 'sine';
+        osc.frequency.setValueAtTime(freq, t0 + at);
+        gain.gain.setValueAtTime(0.0001, t0 + at);
+        gain.gain.exponentialRampToValueAtTime(0.12, t0 + at + 0.015);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t0 + at + 0.16);
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(t0 + at);
+        osc.stop(t0 + at + 0.18);
+      });
+    } catch (e) { /* ignore */ }
+  }
+
+  let lastBeep = 0;
+  function notify(chat, msg, isNewChat) {
+    const now = Date.now();
+    if (now - lastBeep > 1500) { lastBeep = now; beep(); }
+    if (!('Notification' in window) || Notification.permission !== 'granted') return;
+    try {
+      const name = (chat && chat.visitor_name) || 'Visitor';
+      const n = new Notification(isNewChat ? 'New conversation · ' + name : name, {
+        body: String(msg.text || '').slice(0, 200),
+        tag: 'lc-chat-' + msg.chat_id,
+        silent: true, // we play our own sound
+      });
+      const chatId = msg.chat_id || (chat && chat.id);
+      n.onclick = () => {
+        window.focus();
+        if (chatId) openChat(chatId);
+        n.close();
+      };
+    } catch (e) { /* some browsers only allow notifications from a service worker */ }
+  }
+
+  function renderSound() {
+    const b = $('sound-btn');
+    b.setAttribute('aria-pressed', S.sound ? 'true' : 'false');
+    b.title = S.sound ? 'Sound alerts on' : 'Sound alerts off';
+    b.classList.toggle('is-off', !S.sound);
+  }
+
+  // ---------------------------------------------------------------- relative time ticker
+  function tickTimes() {
+    document.querySelectorAll('time[data-rel]').forEach((t) => {
+      const v = relTime(t.getAttribute('data-rel'));
+      if (t.textContent !== v) t.textContent = v;
+    });
+  }
+
+  // ---------------------------------------------------------------- wiring
+  function wire() {
+    $('login-form').addEventListener('submit', onLoginSubmit);
+    $('logout-btn').addEventListener('click', () => endSession('You have been logged out.', true));
+    $('splash-logout').addEventListener('click', () => endSession('', true));
+    $('load-more').addEventListener('click', () => { if (!S.listLoading) loadChats(true); });
+    $('chat-list').addEventListener('click', (ev) => {
+      const btn = ev.target.closest('button[data-chat-id]');
+      if (btn) openChat(btn.dataset.chatId);
+    });
+    $('project-select').addEventListener('change', (ev) => {
+      const projects = (S.me && S.me.projects) || [];
+      const p = projects.find((x) => x.id === ev.target.value);
+      if (p && (!S.project || p.id !== S.project.id)) {
+        saveDraft();
+        loadProject(p);
+      }
+    });
+    $('composer').addEventListener('submit', onComposerSubmit);
+    const ta = $('composer-text');
+    ta.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) {
+        ev.preventDefault();
+        onComposerSubmit();
+      }
+    });
+    ta.addEventListener('input', onComposerInput);
+    ta.addEventListener('blur', () => { saveDraft(); });
+    $('notify-btn').addEventListener('click', requestNotifications);
+    $('sound-btn').addEventListener('click', () => {
+      S.sound = !S.sound;
+      try { localStorage.setItem(LS_SOUND, S.sound ? '1' : '0'); } catch (e) { /* ignore */ }
+      renderSound();
+      if (S.sound) { unlockAudio(); beep(); }
+    });
+    $('conn').addEventListener('click', reconnectNow);
+
+    // Audio can only start after a user gesture.
+    const unlockOnce = () => {
+      unlockAudio();
+      window.removeEventListener('pointerdown', unlockOnce, true);
+      window.removeEventListener('keydown', unlockOnce, true);
+    };
+    window.addEventListener('pointerdown', unlockOnce, true);
+    window.addEventListener('keydown', unlockOnce, true);
+
+    window.addEventListener('focus', onWindowFocus);
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') onWindowFocus(); });
+    window.addEventListener('online', reconnectNow);
+    window.addEventListener('offline', () => {
+      // Let the browser close the socket; nothing to do until it comes back.
+    });
+    window.addEventListener('beforeunload', () => { stopTyping(); });
+
+    // Other tabs: logout / refreshed tokens / login.
+    window.addEventListener('storage', (ev) => {
+      if (ev.key !== LS_TOKENS) return;
+      const t = loadStoredTokens();
+      if (!t) {
+        if (S.tokens) endSession('You have been logged out.');
+        return;
+      }
+      if (!S.tokens) {
+        if (!$('login').hidden) { S.tokens = t; scheduleTokenRefresh(); startSession(); }
+        return;
+      }
+      if (t.access_token !== S.tokens.access_token) {
+        S.tokens = t;
+        scheduleTokenRefresh();
+        onTokensRefreshed();
+      }
+    });
+
+    setInterval(tickTimes, 30000);
+  }
+
+  async function boot() {
+    wire();
+    setWsState('offline');
+    try {
+      const res = await fetch('./config.json', { cache: 'no-store' });
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      const cfg = await res.json();
+      if (!cfg || !cfg.api_url || !cfg.ws_url) throw new Error('api_url / ws_url missing');
+      S.config = { api_url: String(cfg.api_url).replace(/\/+$/, ''), ws_url: String(cfg.ws_url) };
+    } catch (e) {
+      showSplash('Cannot load config.json (' + e.message + ').', { error: true, retry: () => location.reload() });
+      return;
+    }
+    const t = loadStoredTokens();
+    if (t) {
+      S.tokens = t;
+      scheduleTokenRefresh();
+      startSession();
+    } else {
+      showLogin('');
+    }
+  }
+
+  boot();
+})();

@@ -1,0 +1,23 @@
+"""The clock app: scheduled Lambdas, packaged and deployed apart from the traffic app.
+
+It shares ``chalicelib`` through a symlink (``scheduled/chalicelib -> ../chalicelib``).
+"""
+
+import logging
+
+from chalice import Chalice, Rate
+
+from chalicelib.clock import utcnow
+from chalicelib.realtime import connections
+
+app = Chalice(app_name="livechat-scheduled")
+app.log.setLevel(logging.INFO)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_connections(event):
+    """Remove connection records API Gateway dropped without a $disconnect and mark
+    their operators or visitors offline. Idempotent: a rerun finds nothing twice."""
+    removed = connections.sweep_expired(utcnow())
+    app.log.info("swept %d expired connections", removed)
+    return {"removed": removed}

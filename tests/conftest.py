@@ -1,0 +1,100 @@
+"""Shared fixtures: moto for DynamoDB and Cognito (in-process), settings for tests,
+and a recording sender standing in for postToConnection.
+
+moto's apigatewaymanagementapi fake concatenates posts and never answers 410, so
+in-process tests read frames through ``RecordingSender``; the real HTTP path, 410s
+included, is covered by the local gateway (tests/functional/test_local_gateway.py and
+the browser tests).
+"""
+
+import os
+
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "TABLE_PREFIX": "test-",
+        "VISITOR_TOKEN_SECRET": "test-secret-0123456789-0123456789-0123456789",
+        "SIGNUP_AUTO_CONFIRM": "1",
+        "WEBSOCKET_PUBLIC_URL": "wss://ws.example.test/api",
+        "WEBSOCKET_MANAGEMENT_URL": "https://ws.example.test/api",
+    }
+)
+os.environ.pop("DYNAMODB_ENDPOINT", None)
+os.environ.pop("COGNITO_ENDPOINT", None)
+
+import boto3  # noqa: E402
+import moto  # noqa: E402  (before any boto3 session exists)
+import pytest  # noqa: E402
+from moto.utilities.utils import load_resource  # noqa: E402
+
+from chalicelib import deps  # noqa: E402
+from chalicelib.auth.operator_tokens import CognitoTokenVerifier  # noqa: E402
+from chalicelib.config import get_settings  # noqa: E402
+from chalicelib.models import create_all_tables  # noqa: E402
+from chalicelib.realtime.fanout import Fanout  # noqa: E402
+
+
+class RecordingSender:
+    """Records each postToConnection; connections listed in ``gone`` answer 410."""
+
+    def __init__(self):
+        self.posts: list[tuple[str, dict]] = []
+        self.gone: set[str] = set()
+
+    def post(self, connection_id: str, frame: dict) -> bool:
+        if connection_id in self.gone:
+            return False
+        self.posts.append((connection_id, frame))
+        return True
+
+    def frames_for(self, connection_id: str) -> list[dict]:
+        return [frame for cid, frame in self.posts if cid == connection_id]
+
+    def clear(self):
+        self.posts.clear()
+
+
+def create_user_pool(cognito) -> tuple[str, str]:
+    pool = cognito.create_user_pool(
+        PoolName="livechat-test",
+        UsernameAttributes=[],
+        AutoVerifiedAttributes=["email"],
+    )["UserPool"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="panel",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    return pool["Id"], client["ClientId"]
+
+
+@pytest.fixture
+def sender():
+    return RecordingSender()
+
+
+@pytest.fixture
+def aws(sender, monkeypatch):
+    with moto.mock_aws():
+        cognito = boto3.client("cognito-idp", region_name="us-east-1")
+        pool_id, client_id = create_user_pool(cognito)
+        monkeypatch.setenv("USER_POOL_ID", pool_id)
+        monkeypatch.setenv("USER_POOL_CLIENT_ID", client_id)
+        get_settings.cache_clear()
+        create_all_tables()
+        settings = get_settings()
+        jwks = load_resource("cognitoidp/resources/jwks-public.json")
+        deps.reset()
+        deps.override(
+            cognito=cognito,
+            operator_verifier=CognitoTokenVerifier(
+                lambda: jwks, settings.cognito_issuer, client_id
+            ),
+            fanout=Fanout(sender),
+        )
+        yield cognito
+        deps.reset()
+        get_settings.cache_clear()

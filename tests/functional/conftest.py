@@ -1,0 +1,111 @@
+"""A ``platform`` fixture that drives the traffic app the way API Gateway would:
+REST through ``chalice.test.Client``, WebSocket events through ``lambda_.invoke``."""
+
+import copy
+import itertools
+import json
+import pathlib
+from dataclasses import dataclass
+
+import pytest
+from chalice.test import Client
+
+EVENTS = pathlib.Path(__file__).parent.parent / "events"
+_counter = itertools.count(1)
+
+
+def load_event(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+@dataclass
+class Operator:
+    email: str
+    token: str
+    project_id: str
+    user_id: str
+
+    @property
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+
+
+@dataclass
+class Visitor:
+    token: str
+    visitor_id: str
+    project_id: str
+
+    @property
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Platform:
+    def __init__(self, client: Client, sender):
+        self.client = client
+        self.sender = sender
+
+    # --- REST -----------------------------------------------------------------
+    def post(self, path, body=None, headers=None, raw=None):
+        payload = raw if raw is not None else json.dumps(body or {})
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        return self.client.http.post(path, body=payload, headers=hdrs)
+
+    def get(self, path, headers=None):
+        return self.client.http.get(path, headers=headers or {})
+
+    def sign_up(self, email=None, project_name="Acme", name="Olga", password="Passw0rd!long"):
+        email = email or f"op{next(_counter)}@example.com"
+        response = self.post(
+            "/auth/signup",
+            {"email": email, "password": password, "name": name, "project_name": project_name},
+        )
+        assert response.status_code == 201, response.json_body
+        login = self.post("/auth/login", {"email": email, "password": password})
+        assert login.status_code == 200, login.json_body
+        return Operator(
+            email=email,
+            token=login.json_body["access_token"],
+            project_id=response.json_body["project"]["id"],
+            user_id=response.json_body["user"]["id"],
+        )
+
+    def visitor(self, project_id, token=None) -> Visitor:
+        body = {"project_id": project_id, "page_url": "https://shop.example/"}
+        if token:
+            body["token"] = token
+        response = self.post("/widget/session", body)
+        assert response.status_code == 200, response.json_body
+        data = response.json_body
+        return Visitor(data["token"], data["visitor_id"], project_id)
+
+    # --- WebSocket ------------------------------------------------------------
+    def connect(self, token, project=None, connection_id=None):
+        connection_id = connection_id or f"conn{next(_counter)}="
+        event = load_event("ws_connect.json")
+        event["requestContext"]["connectionId"] = connection_id
+        event["queryStringParameters"] = {"token": token}
+        if project:
+            event["queryStringParameters"]["project"] = project
+        result = self.client.lambda_.invoke("websocket_connect", event)
+        return connection_id, result.payload
+
+    def frame(self, connection_id, body):
+        event = load_event("ws_message.json")
+        event["requestContext"]["connectionId"] = connection_id
+        event["body"] = body if isinstance(body, str) else json.dumps(body)
+        return self.client.lambda_.invoke("websocket_message", event).payload
+
+    def disconnect(self, connection_id):
+        event = copy.deepcopy(load_event("ws_disconnect.json"))
+        event["requestContext"]["connectionId"] = connection_id
+        return self.client.lambda_.invoke("websocket_disconnect", event).payload
+
+
+@pytest.fixture
+def platform(aws, sender):
+    import app
+
+    with Client(app.app) as client:
+        yield Platform(client, sender)
