@@ -436,7 +436,7 @@
     try { localStorage.removeItem(LS_TOKENS); } catch (e) { /* ignore */ }
     clearTimeout(S.refreshTimer);
     if (callServer && tokens) {
-      rawFetch('POST', '/auth/logout', {}, tokens.access_token, { keepalive: true }).catch(() => {});
+      rawFetch('POST', '/auth/logout', {}, tokens.access_token).catch(() => {});
     }
     resetProjectState();
     S.me = null;
@@ -1007,6 +1007,13 @@
       if (S.openId === p.chat_id) renderMessages({ forceBottom: true });
     } catch (e) {
       if (ep !== S.epoch) return;
+      if (p.confirmedId) {
+        // The server did store it (we saw it live); the failure was only the response.
+        const pend = S.pending.get(p.chat_id);
+        if (pend) pend.delete(p.client_id);
+        if (S.openId === p.chat_id) renderMessages();
+        return;
+      }
       p.status = 'failed';
       p.error = e.status === 0 ? 'no connection' : (e.message || 'error');
       p.confirmedId = null;

@@ -115,7 +115,7 @@
   var titleEl = q('.lc-title'), statusEl = q('.lc-status span'), body = q('.lc-body'), list = q('.lc-list'),
     typingEl = q('.lc-typing'), form = q('form'), ta = q('textarea'), sendBtn = q('.lc-send'), note = q('.lc-note');
   titleEl.textContent = C.title || 'Chat with us';
-  q('.lc-greet').textContent = C.greeting || 'Hi there \uD83D\uDC4B How can we help you today?';
+  q('.lc-greet').textContent = C.greeting || 'Hi there! How can we help you today?';
   btn.setAttribute('aria-controls', 'lc-panel');
 
   function el(tag, cls, text) {
@@ -151,7 +151,7 @@
     var p = new URLSearchParams(location.search), u = {}, any = 0;
     ['source', 'medium', 'campaign', 'term', 'content'].forEach(function (k) {
       var v = p.get('utm_' + k);
-      if (v) { u[k] = v; any = 1; }
+      if (v) { u[k] = v.slice(0, 256); any = 1; }
     });
     return any ? u : undefined;
   }
@@ -159,7 +159,9 @@
   function session() {
     if (sessP) return sessP;
     setState('connecting');
-    var b = {project_id: PID, page_url: location.href, referrer: d.referrer, language: navigator.language, utm: utm()};
+    // lengths capped to what the server accepts (it rejects, not truncates, longer values)
+    var b = {project_id: PID, page_url: location.href.slice(0, 2048), referrer: d.referrer.slice(0, 2048),
+      language: (navigator.language || '').slice(0, 35), utm: utm()};
     if (token) b.token = token;
     return sessP = api('POST', '/widget/session', b).then(function (r) {
       sessP = null;
@@ -392,7 +394,7 @@
     onInput();
     if (!ta.value.trim()) return stopTyping();
     var now = Date.now();
-    if (now - typSent > TYPING_EVERY && wsSend({action: 'typing', typing: true})) typSent = now;
+    if (chatId && now - typSent > TYPING_EVERY && wsSend({action: 'typing', typing: true})) typSent = now; // no dialogue yet: nobody to tell
     clearTimeout(typIdle);
     typIdle = setTimeout(stopTyping, TYPING_IDLE);
   });
@@ -425,6 +427,7 @@
     e.setAttribute('data-author', t);
     if (first && t === 'operator') e.appendChild(el('div', 'lc-name', m.author_name || 'Operator'));
     var b = e.appendChild(el('div', 'lc-bubble', m.text));
+    b.dir = 'auto'; // RTL messages render correctly in either page direction
     b.title = fmtTime(m.created_at);
     if (m.failed) {
       var er = e.appendChild(el('div', 'lc-err', m.err));

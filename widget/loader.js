@@ -19,7 +19,7 @@
   }
 
   function load() {
-    if (W.loading) return;
+    if (W.loading || !W.root) return; // before init: init() loads if wantOpen
     W.loading = 1;
     var x = d.createElement('script');
     x.src = src.href;
@@ -40,13 +40,13 @@
     h.className = 'lc-host';
     h.setAttribute('style', 'all:initial!important;display:block!important;position:fixed!important;' +
       'right:20px!important;bottom:20px!important;z-index:2147483000!important;' +
-      'visibility:visible!important;opacity:1!important;transform:none!important');
+      'visibility:visible!important;opacity:1!important;transform:none!important;direction:ltr!important');
     var r = W.root = h.attachShadow({mode: 'open'});
     r.innerHTML =
       '<style>' +
       ':host{all:initial}' +
       '.lc-root{all:initial;display:block;font:14px/1.4 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;' +
-      'color:#1f2937;--lc-accent:#4f46e5;-webkit-font-smoothing:antialiased}' +
+      'color:#1f2937;direction:ltr;text-align:left;--lc-accent:#4f46e5;-webkit-font-smoothing:antialiased}' +
       '.lc-root *,.lc-root *::before,.lc-root *::after{box-sizing:border-box}' +
       '.lc-launch{all:unset;position:relative;display:flex;align-items:center;justify-content:center;width:60px;height:60px;' +
       'border-radius:50%;background:var(--lc-accent);color:#fff;cursor:pointer;box-shadow:0 6px 20px rgba(17,24,39,.28);' +
@@ -70,7 +70,7 @@
     W.badge = W.btn.lastChild;
     W.btn.onclick = function () { W.toggle(); };
     d.body.appendChild(h);
-    if (has('chat')) load(); // existing dialogue: connect now so replies arrive (panel stays closed)
+    if (W.wantOpen || has('chat')) load(); // existing dialogue: connect now so replies arrive (panel stays closed)
   }
 
   // Another tab started a dialogue: start listening here too.

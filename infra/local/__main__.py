@@ -1,0 +1,159 @@
+"""Run the whole platform locally on a stand-in for AWS: ``python -m infra.local``.
+
+Starts moto (DynamoDB, Cognito), creates the tables and the user pool, seeds a demo
+project with an operator login, then serves the REST API, the WebSocket API, the widget
+and panel, and a demo website, and prints where they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import pathlib
+import signal
+import sys
+import threading
+
+from aiohttp import web
+
+from infra.local import aws
+from infra.local.ports import Ports
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def _parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", 8000)),
+        help="base port; the stack uses this one and the next four (default 8000, or $PORT)",
+    )
+    return parser.parse_args(argv)
+
+
+def _seed_demo(now):
+    """A demo account: operator login plus its first project (through the real sign-up)."""
+    from chalicelib import deps
+    from chalicelib.config import get_settings
+    from chalicelib.models.base import transaction_connection
+    from chalicelib.services import accounts
+
+    settings = get_settings()
+    result = accounts.sign_up(
+        deps.cognito(),
+        settings.user_pool_client_id,
+        settings.user_pool_id,
+        True,
+        transaction_connection(),
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        name="Demo Operator",
+        project_name="Acme Outdoor",
+        now=now,
+    )
+    return result["project"]["id"]
+
+
+def _serve_rest(app_object, ports: Ports) -> None:
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="dev")
+    server = create_local_server(app_object, config, ports.host, ports.api)
+    threading.Thread(target=server.server.serve_forever, daemon=True, name="rest").start()
+
+
+async def _serve_async(ports: Ports, project_id: str) -> None:
+    import app as traffic
+    from infra.local.gateway import WebsocketGateway
+    from infra.local.sites import cdn_routes, demo_site_routes
+
+    gateway = WebsocketGateway(
+        traffic.websocket_connect,
+        traffic.websocket_message,
+        traffic.websocket_disconnect,
+        ports.host,
+        ports.websocket,
+    )
+    api_url, ws_url = ports.url(ports.api), ports.url(ports.websocket, "ws")
+    cdn_url = ports.url(ports.cdn)
+    sites = [
+        (gateway.routes(), ports.websocket),
+        (cdn_routes(api_url, ws_url), ports.cdn),
+        (demo_site_routes(project_id, api_url, cdn_url), ports.demo_site),
+    ]
+    runners = []
+    for routes, port in sites:
+        application = web.Application()
+        application.add_routes(routes)
+        runner = web.AppRunner(application, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, ports.host, port).start()
+        runners.append(runner)
+
+    info = {
+        "demo_site": ports.url(ports.demo_site),
+        "panel": f"{cdn_url}/panel/",
+        "api": api_url,
+        "websocket": ws_url,
+        "moto": ports.url(ports.moto),
+        "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        "project_id": project_id,
+    }
+    print(
+        "\nLive chat is running locally (no AWS account needed).\n"
+        f"  Demo website (visitor): {info['demo_site']}\n"
+        f"  Operator panel:         {info['panel']}\n"
+        f"    log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+        f"  REST API:               {api_url}\n"
+        f"  WebSocket API:          {ws_url}\n"
+        f"  moto (DynamoDB, Cognito): {info['moto']}\n"
+        "Press Ctrl+C to stop.",
+        flush=True,
+    )
+    print("READY " + json.dumps(info), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    for runner in runners:
+        await runner.cleanup()
+
+
+def main(argv=None) -> int:
+    args = _parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto logs every request
+    ports = Ports(args.port)
+    sys.path.insert(0, str(ROOT))
+
+    aws.use_local_credentials()
+    moto_server = aws.start_moto(ports)
+    pool_id, client_id = aws.create_user_pool(ports.url(ports.moto))
+    aws.configure_environment(ports, pool_id, client_id)
+
+    # Only now may the app's modules load: they read the environment set above.
+    import app as traffic
+    from chalicelib.clock import utcnow
+    from chalicelib.models import create_all_tables
+
+    create_all_tables()
+    project_id = _seed_demo(utcnow())
+    _serve_rest(traffic.app, ports)
+    try:
+        asyncio.run(_serve_async(ports, project_id))
+    finally:
+        moto_server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

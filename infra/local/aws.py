@@ -1,0 +1,79 @@
+"""moto's server as DynamoDB and Cognito, and the environment that points the app at it.
+
+Nothing here imports ``chalicelib``: the environment must be set before the app's
+modules read their settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra.local.ports import Ports
+
+REGION = "us-east-1"
+# The same policy as the CloudFormation pool (infra/template), so local mirrors AWS.
+PASSWORD_POLICY = {
+    "MinimumLength": 10,
+    "RequireLowercase": True,
+    "RequireUppercase": False,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+}
+
+
+def start_moto(ports: Ports) -> ThreadedMotoServer:
+    server = ThreadedMotoServer(ip_address=ports.host, port=ports.moto, verbose=False)
+    server.start()
+    return server
+
+
+def use_local_credentials() -> None:
+    """moto accepts any credentials; real ones must never reach it (or anything else)."""
+    os.environ.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+    )
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def create_user_pool(endpoint: str) -> tuple[str, str]:
+    cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
+    pool = cognito.create_user_pool(
+        PoolName="livechat-local",
+        AutoVerifiedAttributes=["email"],
+        Policies={"PasswordPolicy": PASSWORD_POLICY},
+    )["UserPool"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="panel",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    return pool["Id"], client["ClientId"]
+
+
+def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
+    moto_url = ports.url(ports.moto)
+    env = {
+        "TABLE_PREFIX": "livechat-local-",
+        "DYNAMODB_ENDPOINT": moto_url,
+        "COGNITO_ENDPOINT": moto_url,
+        "USER_POOL_ID": pool_id,
+        "USER_POOL_CLIENT_ID": client_id,
+        "COGNITO_JWKS_URL": f"{moto_url}/{pool_id}/.well-known/jwks.json",
+        "WEBSOCKET_MANAGEMENT_URL": ports.url(ports.websocket),
+        "WEBSOCKET_PUBLIC_URL": ports.url(ports.websocket, "ws"),
+        "VISITOR_TOKEN_SECRET": secrets.token_urlsafe(48),
+        # No e-mail leaves this machine, so nobody could type a confirmation code.
+        "SIGNUP_AUTO_CONFIRM": "1",
+    }
+    os.environ.update(env)
+    return env

@@ -1,0 +1,87 @@
+"""The local "CDN" (widget and panel files) and a demo customer website.
+
+The demo site is on its own port, another origin than the API, as a customer's site
+would be, so CORS and cross-site storage rules are exercised as in production.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import pathlib
+
+from aiohttp import web
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def cdn_routes(api_url: str, websocket_url: str) -> list[web.RouteDef]:
+    panel_config = {"api_url": api_url, "ws_url": websocket_url}
+
+    async def config(_request):
+        return web.json_response(panel_config, headers=NO_CACHE)
+
+    async def panel_index(_request):
+        return web.FileResponse(ROOT / "panel" / "index.html", headers=NO_CACHE)
+
+    async def to_panel(_request):
+        raise web.HTTPFound("/panel/")
+
+    return [
+        web.get("/", to_panel),
+        web.get("/panel", to_panel),
+        web.get("/panel/", panel_index),
+        web.get("/panel/config.json", config),
+        web.static("/panel", ROOT / "panel"),
+        web.static("/widget", ROOT / "widget"),
+    ]
+
+
+DEMO_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+  /* A customer's own, rather aggressive, styles: the widget must not care. */
+  body {{ font: 17px/1.6 Georgia, serif; margin: 0; color: #222; background: #faf7f2; }}
+  button {{ background: hotpink !important; font-size: 30px; border-radius: 0; }}
+  div {{ box-sizing: content-box; }}
+  header {{ background: #24453a; color: #fff; padding: 1.2rem 2rem; }}
+  main {{ max-width: 760px; margin: 2rem auto; padding: 0 1rem; }}
+  .card {{ background: #fff; padding: 1rem 1.5rem; border: 1px solid #e5ddd0; margin: 1rem 0; }}
+</style>
+</head>
+<body>
+<header><h1>{title}</h1><p>Hand-made outdoor gear since 1987</p></header>
+<main>
+  <div class="card"><h2>Alpine tent, 2 persons</h2><p>2.1 kg, three seasons. EUR 349.</p></div>
+  <div class="card"><h2>Merino base layer</h2><p>Warm when wet, soft on skin. EUR 79.</p></div>
+  <p>Questions about sizes or delivery? Use the chat button in the corner.</p>
+</main>
+<script src="{cdn}/widget/loader.js" data-project-id="{project_id}" data-api="{api}" async></script>
+</body>
+</html>
+"""
+
+
+def demo_site_routes(project_id: str, api_url: str, cdn_url: str) -> list[web.RouteDef]:
+    async def page(_request):
+        body = DEMO_PAGE.format(
+            title="Acme Outdoor (demo shop)",
+            cdn=html.escape(cdn_url),
+            project_id=html.escape(project_id),
+            api=html.escape(api_url),
+        )
+        return web.Response(text=body, content_type="text/html", headers=NO_CACHE)
+
+    async def info(_request):
+        return web.json_response({"project_id": project_id})
+
+    return [web.get("/", page), web.get("/demo.json", info)]
+
+
+def site_info(values: dict) -> str:
+    return json.dumps(values, indent=2)

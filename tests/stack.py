@@ -1,0 +1,71 @@
+"""Start the real local stack (``python -m infra.local``) in a subprocess for a test session."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _free_base_port() -> int:
+    """A base port whose next four ports are free too."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + 5 > 65535:
+            continue
+        try:
+            for offset in range(5):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no five free ports in a row")
+
+
+class LocalStack:
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self.info: dict = {}
+        self.log: list[str] = []
+
+    def start(self, timeout: float = 60) -> LocalStack:
+        port = _free_base_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        for name in ("DYNAMODB_ENDPOINT", "COGNITO_ENDPOINT", "TABLE_PREFIX", "USER_POOL_ID"):
+            env.pop(name, None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "infra.local", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            self.log.append(line)
+            if line.startswith("READY "):
+                self.info = json.loads(line[len("READY ") :])
+                return self
+        self.stop()
+        raise RuntimeError("local stack did not start:\n" + "".join(self.log))
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
