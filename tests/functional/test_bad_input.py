@@ -1,0 +1,237 @@
+"""Bad input gets a clear 4xx or an error frame, and changes nothing."""
+
+import json
+
+import pytest
+
+from chalicelib.models.chat import ChatModel
+from chalicelib.models.message import MessageModel
+
+
+def _counts():
+    return ChatModel.count(), MessageModel.count()
+
+
+@pytest.fixture
+def chat(platform):
+    operator = platform.sign_up()
+    visitor = platform.visitor(operator.project_id)
+    tab, _ = platform.connect(visitor.token)
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "setup-0001", "text": "hello"}
+    )
+    chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
+    platform.sender.clear()
+    return operator, visitor, tab, chat_id
+
+
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        ("{not json", "bad_request"),
+        ("[1, 2, 3]", "bad_request"),
+        (json.dumps({"action": "fly"}), "bad_request"),
+        (json.dumps({"action": 42}), "bad_request"),
+        (json.dumps({"action": "send", "client_id": "x-00000001", "text": "hi"}), "unauthorized"),
+        (
+            json.dumps(
+                {
+                    "action": "send",
+                    "token": "forged.token.x",
+                    "client_id": "x-00000001",
+                    "text": "hi",
+                }
+            ),
+            "unauthorized",
+        ),
+        ("SEND_TEXT:" + "x" * 4001, "too_large"),
+        ("SEND_TEXT:", "bad_request"),
+        ("SEND_TEXT:   ", "bad_request"),
+        ("SEND_BAD_TYPE", "bad_request"),
+        ("SEND_BAD_CLIENT_ID", "bad_request"),
+        ("SEND_OTHER_CHAT", "forbidden"),
+        ("x" * 40000, "too_large"),
+    ],
+)
+def test_bad_frames_get_an_error_frame_and_change_nothing(platform, chat, frame, code):
+    operator, visitor, tab, chat_id = chat
+    send = {"action": "send", "token": visitor.token, "client_id": "bad-000001"}
+    if frame.startswith("SEND_TEXT:"):
+        frame = json.dumps({**send, "text": frame[len("SEND_TEXT:") :]})
+    elif frame == "SEND_BAD_TYPE":
+        frame = json.dumps({**send, "text": ["not", "a", "string"]})
+    elif frame == "SEND_BAD_CLIENT_ID":
+        frame = json.dumps({**send, "client_id": "<>", "text": "hi"})
+    elif frame == "SEND_OTHER_CHAT":
+        frame = json.dumps({**send, "text": "hi", "chat_id": "v_someoneelse-1"})
+    before = _counts()
+
+    result = platform.frame(tab, frame)
+
+    [error] = platform.sender.frames_for(tab)
+    assert error["type"] == "error" and error["code"] == code, error
+    assert error["message"]
+    assert result == {"statusCode": 200}  # the socket stays open
+    assert _counts() == before
+
+
+def test_a_visitor_token_of_another_project_cannot_write_there(platform):
+    acme = platform.sign_up(project_name="Acme")
+    other = platform.sign_up(project_name="Other")
+    visitor = platform.visitor(other.project_id)
+    tab, _ = platform.connect(visitor.token)
+    acme_op, _ = platform.connect(acme.token, project=acme.project_id)
+
+    # The token is bound to "Other": naming Acme's chat cannot put anything there.
+    platform.frame(
+        tab,
+        {
+            "action": "send",
+            "token": visitor.token,
+            "client_id": "cross-0001",
+            "text": "hi",
+            "chat_id": "v_victim00000000000000-1",
+        },
+    )
+
+    assert platform.sender.frames_for(acme_op) == []
+    chats = platform.get(f"/projects/{acme.project_id}/chats", acme.auth).json_body
+    assert chats["chats"] == []
+
+
+def test_a_visitor_token_is_not_an_operator_token(platform, chat):
+    operator, visitor, tab, chat_id = chat
+    response = platform.get(
+        f"/projects/{operator.project_id}/chats", {"Authorization": f"Bearer {visitor.token}"}
+    )
+    assert response.status_code == 401
+    assert response.json_body["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    "method, path_template, body",
+    [
+        ("GET", "/projects/{pid}/chats", None),
+        ("GET", "/projects/{pid}/chats/{cid}", None),
+        ("GET", "/projects/{pid}/chats/{cid}/messages", None),
+        ("POST", "/projects/{pid}/chats/{cid}/messages", {"client_id": "steal-0001", "text": "x"}),
+        ("POST", "/projects/{pid}/chats/{cid}/read", {}),
+    ],
+)
+def test_an_operator_of_one_project_cannot_touch_another(
+    platform, chat, method, path_template, body
+):
+    operator, visitor, tab, chat_id = chat
+    intruder = platform.sign_up(project_name="Intruder Inc")
+    path = path_template.format(pid=operator.project_id, cid=chat_id)
+    before = _counts()
+
+    if method == "GET":
+        response = platform.get(path, intruder.auth)
+    else:
+        response = platform.post(path, body, intruder.auth)
+
+    assert response.status_code == 403
+    assert response.json_body["error"]["code"] == "forbidden"
+    assert _counts() == before
+    assert ChatModel.get(operator.project_id, chat_id).unread_by_team == 1
+
+
+def test_an_operator_cannot_connect_to_another_projects_socket(platform, chat):
+    operator, *_ = chat
+    intruder = platform.sign_up(project_name="Intruder Inc")
+    _, result = platform.connect(intruder.token, project=operator.project_id)
+    assert result["statusCode"] == 403
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"token": ""}, {"token": "abc"}, {"token": "eyJhbGciOiJIUzI1NiJ9.e30.x"}]
+)
+def test_sockets_without_a_valid_token_are_refused(platform, params):
+    event_token = params.get("token")
+    _, result = platform.connect(event_token) if event_token is not None else platform.connect("")
+    assert result["statusCode"] == 401
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        ("{oops", 400),
+        ("[]", 400),
+        ('{"client_id": "ok-000001", "text": 5}', 400),
+        ('{"client_id": "ok-000001", "text": "' + "y" * 4001 + '"}', 413),
+        ('{"client_id": "no", "text": "hi"}', 400),
+        ('{"client_id": "ok-000001", "text": ""}', 400),
+    ],
+)
+def test_bad_replies_get_400s_and_store_nothing(platform, chat, raw, status):
+    operator, visitor, tab, chat_id = chat
+    before = _counts()
+    response = platform.post(
+        f"/projects/{operator.project_id}/chats/{chat_id}/messages", headers=operator.auth, raw=raw
+    )
+    assert response.status_code == status
+    assert response.json_body["error"]["message"]
+    assert _counts() == before
+
+
+def test_reply_to_an_unknown_dialogue_is_404(platform, chat):
+    operator, *_ = chat
+    response = platform.post(
+        f"/projects/{operator.project_id}/chats/v_nobody-1/messages",
+        {"client_id": "ok-000002", "text": "hi"},
+        operator.auth,
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["after=not-a-ulid", "limit=0", "limit=abc", "limit=5000"])
+def test_bad_query_parameters_are_400(platform, chat, query):
+    operator, visitor, tab, chat_id = chat
+    response = platform.get(
+        f"/projects/{operator.project_id}/chats/{chat_id}/messages?{query}", operator.auth
+    )
+    assert response.status_code == 400
+
+
+def test_a_cursor_from_another_project_is_refused(platform, chat):
+    import base64
+
+    operator, *_ = chat
+    forged = base64.urlsafe_b64encode(
+        json.dumps(
+            {"project_id": {"S": "p_other"}, "chat_id": {"S": "x"}, "activity_key": {"S": "y"}}
+        ).encode()
+    ).decode()
+    response = platform.get(f"/projects/{operator.project_id}/chats?cursor={forged}", operator.auth)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({}, 404),
+        ({"project_id": "p_doesnotexist"}, 404),
+        ({"project_id": 12}, 404),
+        ("RAW:{bad", 400),
+    ],
+)
+def test_bad_session_requests(platform, body, status):
+    if isinstance(body, str):
+        response = platform.post("/widget/session", raw=body[4:])
+    else:
+        response = platform.post("/widget/session", body)
+    assert response.status_code == status
+
+
+def test_a_forged_visitor_token_starts_a_new_visitor_instead(platform):
+    operator = platform.sign_up()
+    real = platform.visitor(operator.project_id)
+    tampered = real.token[:-4] + ("AAAA" if not real.token.endswith("AAAA") else "BBBB")
+    again = platform.visitor(operator.project_id, token=tampered)
+    assert again.visitor_id != real.visitor_id
+
+
+def test_history_needs_a_valid_visitor_token(platform):
+    response = platform.get("/widget/messages", {"Authorization": "Bearer nope"})
+    assert response.status_code == 401
