@@ -131,7 +131,7 @@
     return r;
   }
   function clock(t) {
-    return new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    return new Date(t).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
   }
   function fullTime(s) {
     const t = parseTime(s);
@@ -159,10 +159,14 @@
     return chars.join('').toUpperCase();
   }
   function hue(seed) {
-    let x = 0;
+    // FNV-1a + a final avalanche so near-identical ids get clearly different colours.
+    let x = 0x811c9dc5;
     const s = String(seed || '');
-    for (let i = 0; i < s.length; i++) x = (x * 31 + s.charCodeAt(i)) >>> 0;
-    return x % 360;
+    for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 0x01000193);
+    x ^= x >>> 15;
+    x = Math.imul(x, 0x2c1b3c6d);
+    x ^= x >>> 12;
+    return (x >>> 0) % 360;
   }
   function paintAvatar(el, name, seed) {
     el.textContent = initials(name);
@@ -303,9 +307,9 @@
     if (!Number.isFinite(left)) return;
     // Refresh a couple of minutes early so the socket (whose frames carry the token) never holds a dead one.
     const margin = Math.min(120000, (S.tokens.expires_in * 1000) / 4);
-    const ep = S.epoch;
+    const tokens = S.tokens;
     S.refreshTimer = setTimeout(() => {
-      if (ep === S.epoch && S.tokens) refreshTokens().catch(() => {});
+      if (S.tokens === tokens) refreshTokens().catch(() => {});
     }, Math.max(5000, left - margin));
   }
 
@@ -460,6 +464,7 @@
     S.listRequestedAt = null;
     S.openId = null;
     S.conv = null;
+    S.pending.clear(); // in-flight sends of the old project are ignored (epoch check)
     listNodes.clear();
     msgNodes.clear();
     $('chat-list').replaceChildren();

@@ -1,0 +1,57 @@
+# Two commands matter (README): `make dev` runs the platform locally, `make test` tests it.
+# Both set up what they need on a fresh machine: a virtualenv with the pinned
+# dependencies and, for the browser tests, Debian's Chromium.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAGE ?= dev
+
+.PHONY: dev test lint bench package deploy install browser clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
+
+## Run the whole platform locally on moto (no AWS account): make dev [PORT=8000]
+dev: install
+	$(BIN)/python -m infra.local --port $(PORT)
+
+## Lint, then every test: unit, functional, packaging + cfn-lint, browser (Chromium)
+test: install browser lint
+	$(BIN)/python -m pytest tests
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Print the budget figures (widget size, requests per message, import time)
+bench: install
+	$(BIN)/python bench/run.py
+
+## CloudFormation for both apps into build/ (offline)
+package: install
+	$(BIN)/python -m infra.template --app traffic --out build/traffic-merge.json
+	$(BIN)/chalice package --stage $(STAGE) --merge-template build/traffic-merge.json build/traffic
+	$(BIN)/python -m infra.template --app scheduled --out build/scheduled-merge.json
+	cd scheduled && ../$(BIN)/chalice package --stage $(STAGE) \
+	  --merge-template ../build/scheduled-merge.json ../build/scheduled
+
+## Deploy both apps to the AWS account of your current credentials (infra/README.md)
+deploy: install
+	STAGE=$(STAGE) PATH="$(abspath $(BIN)):$$PATH" bash infra/deploy.sh
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

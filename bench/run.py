@@ -1,0 +1,15 @@
+"""Print every figure the budgets in DESIGN.md ask for: ``make bench``."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench import cold_start, message_cost, widget_size  # noqa: E402
+
+if __name__ == "__main__":
+    widget_size.main()
+    print()
+    message_cost.main()
+    print()
+    cold_start.main()

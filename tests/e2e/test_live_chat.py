@@ -1,0 +1,173 @@
+"""A visitor and an operator chat live in two real browsers, and nothing is lost when the
+visitor's socket is cut."""
+
+import re
+import uuid
+
+import requests
+from playwright.sync_api import expect
+
+pytestmark = __import__("pytest").mark.browser
+
+
+class SocketCutter:
+    """Sits between the widget and the WebSocket API (Playwright's WebSocket routing):
+    can drop every live socket and refuse new ones until restored."""
+
+    def __init__(self, page):
+        self.down = False
+        self.routes = []
+        page.route_web_socket(re.compile(r"^ws://"), self._route)
+
+    def _route(self, ws):
+        if self.down:
+            ws.close(code=1011, reason="network down")
+            return
+        server = ws.connect_to_server()
+        self.routes.append((ws, server))
+
+    def cut(self):
+        self.down = True
+        for ws, server in self.routes:
+            server.close()
+            ws.close(code=1011, reason="network down")
+        self.routes.clear()
+
+    def restore(self):
+        self.down = False
+
+
+def _open_widget(page, stack):
+    page.goto(stack.info["demo_site"])
+    page.get_by_role("button", name=re.compile("chat", re.I)).click()
+    return page.get_by_role("textbox", name="Message")
+
+
+def _widget_send(page, text):
+    page.get_by_role("textbox", name="Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def _panel_login(page, stack):
+    page.goto(stack.info["panel"])
+    page.get_by_label("Email").fill(stack.info["login"]["email"])
+    page.get_by_label("Password").fill(stack.info["login"]["password"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("body")).to_have_attribute("data-ws", "connected")
+
+
+def _panel_reply(page, text):
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def _widget_messages(page):
+    return page.locator("#lc-root .lc-msg")
+
+
+def test_visitor_and_operator_chat_live_and_nothing_is_lost_on_a_cut(stack, new_page):
+    tag = uuid.uuid4().hex[:6]
+    visitor = new_page(viewport={"width": 390, "height": 780})
+    cutter = SocketCutter(visitor)
+    operator = new_page(viewport={"width": 1280, "height": 800})
+
+    # Given the operator is logged in to the panel
+    _panel_login(operator, stack)
+
+    # When a visitor opens the widget on the customer's site and writes
+    _open_widget(visitor, stack)
+    first = f"Hi, do you ship to Norway? {tag}"
+    _widget_send(visitor, first)
+
+    # Then the operator sees the dialogue arrive live, with its last message
+    dialogue = operator.get_by_role("button", name=re.compile(re.escape(first)))
+    expect(dialogue).to_be_visible()
+    dialogue.click()
+    expect(operator.get_by_text(first, exact=True)).to_be_visible()
+
+    # When the operator replies, the visitor sees it live
+    _panel_reply(operator, f"Yes, in 3 days. {tag}")
+    expect(visitor.get_by_text(f"Yes, in 3 days. {tag}", exact=True)).to_be_visible()
+
+    # When the visitor's socket is cut while the operator writes twice
+    cutter.cut()
+    expect(visitor.locator("#lc-root")).not_to_have_attribute("data-lc-state", "connected")
+    _panel_reply(operator, f"First while you were away {tag}")
+    _panel_reply(operator, f"Second while you were away {tag}")
+    expect(operator.get_by_text(f"Second while you were away {tag}", exact=True)).to_be_visible()
+    cutter.restore()
+
+    # Then after reconnecting the visitor has both, once each
+    expect(visitor.locator("#lc-root")).to_have_attribute(
+        "data-lc-state", "connected", timeout=40_000
+    )
+    for text in (f"First while you were away {tag}", f"Second while you were away {tag}"):
+        expect(visitor.get_by_text(text, exact=True)).to_have_count(1)
+    texts = _widget_messages(visitor).all_inner_texts()
+    assert sum(f"while you were away {tag}" in t for t in texts) == 2
+
+
+def test_html_in_messages_is_shown_as_text_in_widget_and_panel(stack, new_page):
+    tag = uuid.uuid4().hex[:6]
+    hostile = f'<img src=x onerror="window.__pwned=1"><b>bold {tag}</b>'
+    visitor = new_page()
+    operator = new_page(viewport={"width": 1280, "height": 800})
+    _panel_login(operator, stack)
+    _open_widget(visitor, stack)
+
+    _widget_send(visitor, hostile)
+    operator.get_by_role("button", name=re.compile(re.escape(f"bold {tag}"))).click()
+
+    expect(operator.get_by_text(hostile, exact=True)).to_be_visible()
+    expect(visitor.get_by_text(hostile, exact=True)).to_be_visible()
+    assert visitor.evaluate("window.__pwned === undefined")
+    assert operator.evaluate("window.__pwned === undefined")
+    assert operator.locator("b", has_text=f"bold {tag}").count() == 0
+
+
+def test_the_visitor_keeps_identity_and_history_across_reloads_and_tabs(stack, new_page):
+    tag = uuid.uuid4().hex[:6]
+    visitor = new_page()
+    _open_widget(visitor, stack)
+    _widget_send(visitor, f"remember me {tag}")
+    expect(visitor.locator("#lc-root .lc-msg[data-id]")).to_have_count(1)
+
+    second_tab = visitor.context.new_page()
+    _open_widget(second_tab, stack)
+    expect(second_tab.get_by_text(f"remember me {tag}", exact=True)).to_be_visible()
+
+    visitor.reload()
+    visitor.get_by_role("button", name=re.compile("chat", re.I)).click()
+    expect(visitor.get_by_text(f"remember me {tag}", exact=True)).to_be_visible()
+
+
+def test_the_widget_loads_its_chat_ui_only_when_needed_and_survives_host_css(stack, new_page):
+    page = new_page()
+    scripts = []
+    page.on("request", lambda r: scripts.append(r.url) if r.url.endswith(".js") else None)
+    page.goto(stack.info["demo_site"])
+    launcher = page.get_by_role("button", name=re.compile("chat", re.I))
+    expect(launcher).to_be_visible()
+    assert not any("chat.js" in url for url in scripts)
+    # The demo site paints every <button> hot pink; the launcher must not be.
+    color = launcher.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert color != "rgb(255, 105, 180)"
+
+    launcher.click()
+    expect(page.get_by_role("textbox", name="Message")).to_be_visible()
+    assert any("chat.js" in url for url in scripts)
+
+
+def test_the_api_answers_cross_origin_from_the_demo_site(stack):
+    preflight = requests.options(
+        stack.info["api"] + "/widget/session",
+        headers={
+            "Origin": stack.info["demo_site"],
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        timeout=10,
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"

@@ -1,0 +1,97 @@
+"""The clock app's connection sweep, invoked as the schedule would invoke it."""
+
+import importlib.util
+import json
+import pathlib
+from datetime import timedelta
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.clock import utcnow
+from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR, ConnectionModel
+from chalicelib.models.project import MemberModel
+from chalicelib.models.visitor import VisitorModel
+from chalicelib.realtime import connections
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def scheduled_app(aws):
+    spec = importlib.util.spec_from_file_location("scheduled_app", ROOT / "scheduled" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with Client(module.app, project_dir=str(ROOT / "scheduled")) as client:
+        yield client
+
+
+def _sweep(client):
+    event = json.loads((ROOT / "tests" / "events" / "scheduled.json").read_text())
+    return client.lambda_.invoke("sweep_connections", event).payload
+
+
+def test_sweep_removes_expired_records_and_marks_people_offline(platform, scheduled_app):
+    # Given an operator and a visitor whose sockets API Gateway dropped silently 3 hours ago
+    operator = platform.sign_up()
+    visitor = platform.visitor(operator.project_id)
+    long_ago = utcnow() - timedelta(hours=3)
+    connections.register(
+        "old-op=", KIND_OPERATOR, operator.project_id, operator.user_id, long_ago, 7800
+    )
+    connections.register(
+        "old-v=", KIND_VISITOR, operator.project_id, visitor.visitor_id, long_ago, 7800
+    )
+    # and a visitor tab that connected just now
+    fresh, _ = platform.connect(visitor.token)
+
+    result = _sweep(scheduled_app)
+
+    assert result == {"removed": 2}
+    remaining = {r.connection_id for r in ConnectionModel.scan()}  # test-only Scan
+    assert remaining == {fresh}
+    assert MemberModel.get(operator.project_id, operator.user_id).presence == "offline"
+    # the visitor still has a live tab, so stays online
+    assert VisitorModel.get(operator.project_id, visitor.visitor_id).online is True
+
+
+def test_sweep_is_idempotent(platform, scheduled_app):
+    operator = platform.sign_up()
+    connections.register(
+        "old-op=",
+        KIND_OPERATOR,
+        operator.project_id,
+        operator.user_id,
+        utcnow() - timedelta(hours=3),
+        7800,
+    )
+    assert _sweep(scheduled_app) == {"removed": 1}
+    assert _sweep(scheduled_app) == {"removed": 0}
+
+
+def test_disconnect_removes_the_record_and_the_last_one_marks_offline(platform):
+    operator = platform.sign_up()
+    first, _ = platform.connect(operator.token, project=operator.project_id)
+    second, _ = platform.connect(operator.token, project=operator.project_id)
+    assert MemberModel.get(operator.project_id, operator.user_id).presence == "online"
+
+    platform.disconnect(first)
+    assert MemberModel.get(operator.project_id, operator.user_id).presence == "online"
+    platform.disconnect(second)
+    assert MemberModel.get(operator.project_id, operator.user_id).presence == "offline"
+    assert ConnectionModel.count() == 0
+
+
+def test_a_gone_connection_is_deleted_when_fan_out_meets_a_410(platform):
+    operator = platform.sign_up()
+    visitor = platform.visitor(operator.project_id)
+    tab, _ = platform.connect(visitor.token)
+    stale_op, _ = platform.connect(operator.token, project=operator.project_id)
+    platform.sender.gone.add(stale_op)
+
+    platform.frame(
+        tab,
+        {"action": "send", "token": visitor.token, "client_id": "gone-00001", "text": "anyone?"},
+    )
+
+    assert [r.connection_id for r in ConnectionModel.scan()] == [tab]
