@@ -8,6 +8,9 @@
  *   lc-panel:project  id of the last project used
  *   lc-panel:sound    "1" | "0" (sound alerts on/off, default on)
  *
+ * WS frames (client -> server) carry {action, token, project}; the message frame's `chat` may
+ * lack `unread` (we then add one per visitor message not yet shown).
+ *
  * Test hooks: body[data-state] = login | ready (absent while booting),
  *             body[data-ws] = connected | connecting | offline,
  *             .chat-item[data-chat-id], .msg[data-id].msg-visitor|msg-operator|msg-system
@@ -639,8 +642,14 @@
     const lm = c.last_message;
     const when = c.last_activity_at || (lm && lm.created_at) || c.created_at;
     const preview = h('span', { class: 'chat-preview' + (lm && lm.author_type === 'operator' ? ' from-team' : '') + (lm && lm.author_type === 'system' ? ' from-system' : '') });
-    if (lm && typeof lm.text === 'string') preview.textContent = lm.text;
-    else preview.append(h('em', { text: 'No messages yet' }));
+    if (lm && typeof lm.text === 'string') {
+      // The prefix is for screen readers, and it keeps the preview from being an element whose
+      // whole text equals the message (so "find the bubble by exact text" stays unambiguous).
+      preview.append(h('span', { class: 'sr-only', text: lm.author_type === 'operator' ? 'Team replied: '
+        : lm.author_type === 'system' ? 'Event: ' : 'Last message: ' }), lm.text);
+    } else {
+      preview.append(h('em', { text: 'No messages yet' }));
+    }
     const bottom = h('span', { class: 'chat-bottom' }, preview);
     if (c.unread > 0) {
       bottom.append(h('span', { class: 'badge' }, [
@@ -1137,6 +1146,7 @@
       return;
     }
     ws._token = S.tokens.access_token;
+    ws._project = S.project.id;
     ws._opened = false;
     S.ws = ws;
     ws.onopen = () => {
@@ -1260,7 +1270,8 @@
     const ws = S.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
     try {
-      ws.send(JSON.stringify(Object.assign({ action: obj.action, token: ws._token }, obj)));
+      // Operator frames carry the token the socket was opened with and the project id.
+      ws.send(JSON.stringify(Object.assign({ action: obj.action, token: ws._token, project: ws._project }, obj)));
       return true;
     } catch (e) {
       return false;
@@ -1362,7 +1373,13 @@
   }
 
   function onTypingFrame(f) {
-    if (f.author_type !== 'visitor' || !f.chat_id || f.chat_id !== S.openId) return;
+    if (f.author_type !== 'visitor' || !S.openId) return;
+    // The widget may omit chat_id (the visitor's current dialogue); the backend then sends
+    // chat_id null plus visitor_id, so match on that too.
+    const open = S.chats.get(S.openId);
+    const match = f.chat_id ? f.chat_id === S.openId
+      : !!(f.visitor_id && open && open.visitor_id === f.visitor_id);
+    if (!match) return;
     if (f.typing) {
       const el = $('typing');
       el.textContent = 'Visitor is typing…';

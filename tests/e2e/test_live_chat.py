@@ -40,12 +40,12 @@ class SocketCutter:
 def _open_widget(page, stack):
     page.goto(stack.info["demo_site"])
     page.get_by_role("button", name=re.compile("chat", re.I)).click()
-    return page.get_by_role("textbox", name="Message")
+    return page.get_by_role("textbox", name="Message", exact=True)
 
 
 def _widget_send(page, text):
-    page.get_by_role("textbox", name="Message").fill(text)
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("textbox", name="Message", exact=True).fill(text)
+    page.get_by_role("button", name="Send", exact=True).click()
 
 
 def _panel_login(page, stack):
@@ -57,9 +57,9 @@ def _panel_login(page, stack):
 
 
 def _panel_reply(page, text):
-    box = page.get_by_role("textbox", name="Message")
+    box = page.get_by_role("textbox", name="Message", exact=True)
     box.fill(text)
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
 
 
 def _widget_messages(page):
@@ -155,7 +155,7 @@ def test_the_widget_loads_its_chat_ui_only_when_needed_and_survives_host_css(sta
     assert color != "rgb(255, 105, 180)"
 
     launcher.click()
-    expect(page.get_by_role("textbox", name="Message")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
     assert any("chat.js" in url for url in scripts)
 
 

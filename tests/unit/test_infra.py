@@ -1,0 +1,457 @@
+"""The CloudFormation merge templates (infra/template.py): against the PynamoDB models,
+and packaged with both Chalice apps and linted.
+
+The packaging tests run ``chalice package --merge-template`` for both apps (once per
+session, in parallel) and ``cfn-lint`` on the results. The first run takes a minute or
+two (Chalice bundles requirements.txt; later runs reuse .chalice/deployments). They are
+deliberately not marked or skipped: a template that does not package or lint is a
+broken deploy, so they run in every ``pytest tests``.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pynamodb.attributes import TTLAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
+
+from chalicelib.config import get_settings
+from chalicelib.models import ALL_MODELS
+from infra import template
+
+ROOT = Path(template.REPO_ROOT)
+BIN = Path(sys.executable).parent
+TRAFFIC_ROLES = {
+    "ApiHandlerRole",
+    "WebsocketConnectRole",
+    "WebsocketMessageRole",
+    "WebsocketDisconnectRole",
+}
+# Settings read by chalicelib/config.py that AWS must NOT get: local stand-in only, or
+# provided by Lambda itself, or derived (the JWKS URL defaults to the pool's own).
+UNSET_IN_AWS = {
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "DYNAMODB_ENDPOINT",
+    "COGNITO_ENDPOINT",
+    "COGNITO_JWKS_URL",
+    "SIGNUP_AUTO_CONFIRM",
+}
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    assert path, f"{name} is not installed (requirements-dev.txt)"
+    return path
+
+
+def resources_of_type(cfn: dict, kind: str) -> dict:
+    return {name: r for name, r in cfn["Resources"].items() if r["Type"] == kind}
+
+
+def base_name(model) -> str:
+    # The models were imported under the test prefix (conftest); the template has none.
+    prefix = get_settings().table_prefix
+    assert model.Meta.table_name.startswith(prefix)
+    return model.Meta.table_name[len(prefix) :]
+
+
+def key_schema_of(attributes) -> list[tuple[str, str]]:
+    keys = [
+        (a.attr_name, "HASH" if a.is_hash_key else "RANGE")
+        for a in attributes
+        if a.is_hash_key or a.is_range_key
+    ]
+    return sorted(keys, key=lambda key: key[1])  # HASH before RANGE
+
+
+def expected_table(model) -> dict:
+    """What the model says, read from its attributes and its indexes' Meta."""
+    attributes = list(model.get_attributes().values())
+    definitions = {a.attr_name: a.attr_type for a in attributes if a.is_hash_key or a.is_range_key}
+    indexes = {}
+    for index in model._indexes.values():
+        index_attributes = list(index.Meta.attributes.values())
+        definitions.update({a.attr_name: a.attr_type for a in index_attributes})
+        projection = index.Meta.projection
+        indexes[index.Meta.index_name] = {
+            "global": isinstance(index, GlobalSecondaryIndex),
+            "keys": key_schema_of(index_attributes),
+            "projection": projection.projection_type,
+            "non_key": sorted(getattr(projection, "non_key_attributes", None) or []),
+        }
+    ttl = [a.attr_name for a in attributes if isinstance(a, TTLAttribute)]
+    return {
+        "keys": key_schema_of(attributes),
+        "definitions": definitions,
+        "indexes": indexes,
+        "ttl": ttl[0] if ttl else None,
+    }
+
+
+def actual_table(resource: dict) -> dict:
+    props = resource["Properties"]
+    indexes = {}
+    for cfn_key, is_global in (("GlobalSecondaryIndexes", True), ("LocalSecondaryIndexes", False)):
+        for index in props.get(cfn_key, []):
+            indexes[index["IndexName"]] = {
+                "global": is_global,
+                "keys": [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]],
+                "projection": index["Projection"]["ProjectionType"],
+                "non_key": sorted(index["Projection"].get("NonKeyAttributes", [])),
+            }
+    ttl = props.get("TimeToLiveSpecification")
+    definitions = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
+    assert len(definitions) == len(props["AttributeDefinitions"]), "duplicate definitions"
+    return {
+        "keys": [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]],
+        "definitions": definitions,
+        "indexes": indexes,
+        "ttl": ttl["AttributeName"] if ttl and ttl["Enabled"] else None,
+    }
+
+
+@pytest.fixture(scope="module")
+def traffic() -> dict:
+    return template.build_template("traffic")
+
+
+@pytest.fixture(scope="module")
+def tables(traffic) -> dict:
+    """Table resources by their TableName's base (the part after ${TablePrefix})."""
+    found = {}
+    for resource in resources_of_type(traffic, "AWS::DynamoDB::Table").values():
+        name = resource["Properties"]["TableName"]["Fn::Sub"]
+        assert name.startswith("${TablePrefix}")
+        found[name.removeprefix("${TablePrefix}")] = resource
+    return found
+
+
+# --- (a) the tables follow the models ---------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda model: model.__name__)
+def test_each_model_has_a_table_with_its_keys_indexes_and_ttl(tables, model):
+    assert base_name(model) in tables, f"no table for {model.__name__}"
+    expected, actual = expected_table(model), actual_table(tables[base_name(model)])
+    assert actual["keys"] == expected["keys"]
+    # Exactly the key attributes: CloudFormation rejects definitions no key uses.
+    assert actual["definitions"] == expected["definitions"]
+    assert actual["indexes"] == expected["indexes"]
+    assert actual["ttl"] == expected["ttl"]
+
+
+def test_the_template_has_no_table_without_a_model(tables):
+    assert set(tables) == {base_name(model) for model in ALL_MODELS}
+
+
+def test_the_pynamodb_schema_agrees_with_the_template(tables):
+    # The same question asked through PynamoDB's own CreateTable schema.
+    for model in ALL_MODELS:
+        schema = model._get_schema()
+        props = tables[base_name(model)]["Properties"]
+        assert {(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]} == {
+            (k["AttributeName"], k["KeyType"]) for k in schema["key_schema"]
+        }
+        assert sorted(i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])) == sorted(
+            i["index_name"] for i in schema["global_secondary_indexes"]
+        )
+
+
+def test_tables_are_on_demand_encrypted_recoverable_and_kept(tables):
+    for resource in tables.values():
+        props = resource["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"] == {"SSEEnabled": True}
+        assert resource["DeletionPolicy"] == "Retain"
+        for index in props.get("GlobalSecondaryIndexes", []):
+            assert "ProvisionedThroughput" not in index
+
+
+def test_index_keys_list_the_hash_key_first(tables):
+    for resource in tables.values():
+        for index in resource["Properties"].get("GlobalSecondaryIndexes", []):
+            assert index["KeySchema"][0]["KeyType"] == "HASH", index["IndexName"]
+
+
+def test_a_new_model_shape_is_templated_too():
+    """A model unlike today's (LSI, INCLUDE projection, numeric keys, TTL, a stream)."""
+    from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+    from pynamodb.indexes import IncludeProjection, KeysOnlyProjection
+    from pynamodb.models import Model
+
+    prefix = get_settings().table_prefix
+
+    class ByScore(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_score"
+            projection = IncludeProjection(["label"])
+
+        group = UnicodeAttribute(hash_key=True)
+        score = NumberAttribute(range_key=True)
+
+    class ByRank(LocalSecondaryIndex):
+        class Meta:
+            index_name = "by_rank"
+            projection = KeysOnlyProjection()
+
+        owner = UnicodeAttribute(hash_key=True)
+        rank = NumberAttribute(range_key=True)
+
+    class ThingModel(Model):
+        class Meta:
+            table_name = prefix + "things"
+            billing_mode = "PAY_PER_REQUEST"
+            stream_view_type = "NEW_AND_OLD_IMAGES"
+
+        owner = UnicodeAttribute(hash_key=True)
+        thing_id = UnicodeAttribute(range_key=True)
+        group = UnicodeAttribute()
+        score = NumberAttribute()
+        rank = NumberAttribute()
+        label = UnicodeAttribute()
+        gone_at = TTLAttribute(null=True)
+        by_score = ByScore()
+        by_rank = ByRank()
+
+    resource = template.table_resource(ThingModel, prefix)
+    assert resource["Properties"]["TableName"] == {"Fn::Sub": "${TablePrefix}things"}
+    assert actual_table(resource) == expected_table(ThingModel)
+    assert resource["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def test_a_table_outside_the_prefix_is_refused():
+    class Stray:
+        class Meta:
+            table_name = "elsewhere-things"
+
+    with pytest.raises(ValueError, match="does not start with"):
+        template.table_base_name(Stray, "livechat-dev-")
+
+
+# --- the rest of the traffic template ---------------------------------------------------
+
+
+def test_the_user_pool_matches_the_local_stand_in_and_signs_in_by_email(traffic):
+    from infra.local.aws import PASSWORD_POLICY
+
+    pool = traffic["Resources"]["UserPool"]["Properties"]
+    policy = dict(pool["Policies"]["PasswordPolicy"])
+    policy.pop("TemporaryPasswordValidityDays")
+    assert policy == PASSWORD_POLICY == template.PASSWORD_POLICY
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+
+    client = traffic["Resources"]["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    units = client["TokenValidityUnits"]
+    assert (client["AccessTokenValidity"], units["AccessToken"]) == (1, "hours")
+    assert (client["RefreshTokenValidity"], units["RefreshToken"]) == (30, "days")
+
+
+def test_the_static_bucket_is_private_and_read_only_by_its_distribution(traffic):
+    resources = traffic["Resources"]
+    block = resources["StaticBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    config = resources["StaticDistribution"]["Properties"]["DistributionConfig"]
+    assert "DefaultRootObject" not in config
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["Compress"] is True
+    origin = config["Origins"][0]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["StaticOriginAccessControl", "Id"]}
+    allow = [
+        s
+        for s in resources["StaticBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow"
+    ]
+    assert len(allow) == 1
+    assert allow[0]["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert (
+        "${StaticDistribution}" in allow[0]["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    )
+
+
+def test_the_function_policy_covers_every_table_and_its_indexes_and_never_scans(traffic, tables):
+    policy = traffic["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]
+    statement = next(s for s in policy["Statement"] if s["Sid"] == "Tables")
+    assert "dynamodb:Scan" not in statement["Action"]
+    assert set(template.DYNAMODB_ACTIONS) <= set(statement["Action"])
+    logical_ids = resources_of_type(traffic, "AWS::DynamoDB::Table")
+    for logical_id in logical_ids:
+        assert {"Fn::GetAtt": [logical_id, "Arn"]} in statement["Resource"]
+        assert {"Fn::Sub": f"${{{logical_id}.Arn}}/index/*"} in statement["Resource"]
+    assert len(statement["Resource"]) == 2 * len(tables)
+
+
+def test_main_writes_the_template(tmp_path):
+    out = tmp_path / "nested" / "scheduled.json"
+    assert template.main(["--app", "scheduled", "--out", str(out)]) == 0
+    assert json.loads(out.read_text()) == template.build_template("scheduled")
+
+
+def test_main_refuses_an_unknown_stage(tmp_path, capsys):
+    assert template.main(["--app", "traffic", "--stage", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert "'nope'" in capsys.readouterr().err
+
+
+# --- (b) packaged with Chalice, linted --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def packaged_paths(tmp_path_factory) -> dict[str, Path]:
+    """Both apps through ``chalice package --merge-template``, in parallel: sam.json paths."""
+    out = tmp_path_factory.mktemp("packaged")
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    running = {}
+    for app, app_dir in template.APP_DIRS.items():
+        merge = out / f"{app}-merge.json"
+        assert template.main(["--app", app, "--out", str(merge)]) == 0
+        log = (out / f"{app}.log").open("w")
+        command = [tool("chalice"), "package", "--stage", "dev", "--merge-template", str(merge)]
+        process = subprocess.Popen(
+            [*command, str(out / app)], cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        running[app] = (process, log)
+    for app, (process, log) in running.items():
+        code = process.wait(timeout=900)
+        log.close()
+        assert code == 0, f"chalice package ({app}) failed:\n{(out / f'{app}.log').read_text()}"
+    return {app: out / app / "sam.json" for app in running}
+
+
+@pytest.fixture(scope="module")
+def packaged(packaged_paths) -> dict[str, dict]:
+    return {app: json.loads(path.read_text()) for app, path in packaged_paths.items()}
+
+
+@pytest.mark.parametrize("app", sorted(template.APP_DIRS))
+def test_cfn_lint_passes_on_the_packaged_app(packaged_paths, app):
+    # No checks ignored: both templates lint clean (errors and warnings).
+    result = subprocess.run(
+        [tool("cfn-lint"), "--", str(packaged_paths[app])], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("app", sorted(template.APP_DIRS))
+def test_the_merge_keeps_chalices_resources_and_outputs(packaged, app):
+    merged = packaged[app]
+    merge = template.build_template(app)
+    for name, resource in merge["Resources"].items():
+        assert merged["Resources"][name]["Type"] == resource["Type"], name
+    assert merged["Parameters"]["TablePrefix"]["Default"] == "livechat-dev-"
+    assert resources_of_type(merged, "AWS::Serverless::Function")
+    if app == "traffic":
+        for output in ("EndpointURL", "WebsocketConnectEndpointURL", "WebsocketURL", "UserPoolId"):
+            assert output in merged["Outputs"]
+        assert merged["Outputs"]["EndpointURL"]["Value"]["Fn::Sub"].startswith("https://${RestAPI}")
+
+
+# --- (c) the merged templates grant and configure every function -------------------------
+
+
+def function_roles(cfn: dict) -> set[str]:
+    roles = set()
+    for function in resources_of_type(cfn, "AWS::Serverless::Function").values():
+        role = function["Properties"]["Role"]
+        assert role["Fn::GetAtt"][1] == "Arn"
+        roles.add(role["Fn::GetAtt"][0])
+    return roles
+
+
+def effective_environment(cfn: dict, function: dict) -> dict:
+    """SAM's rule for Globals: the function's own variables win, the rest are added."""
+    variables = dict(
+        cfn.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    )
+    variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
+    return variables
+
+
+def policy_roles(cfn: dict) -> set[str]:
+    policy = cfn["Resources"]["FunctionAccessPolicy"]
+    assert policy["Type"] == "AWS::IAM::ManagedPolicy"
+    return {role["Ref"] for role in policy["Properties"]["Roles"]}
+
+
+def test_every_traffic_function_role_gets_the_policy(packaged):
+    merged = packaged["traffic"]
+    assert function_roles(merged) == TRAFFIC_ROLES
+    assert set(resources_of_type(merged, "AWS::IAM::Role")) == TRAFFIC_ROLES
+    assert policy_roles(merged) == TRAFFIC_ROLES
+
+
+def test_every_traffic_function_gets_the_websocket_management_url(packaged):
+    merged = packaged["traffic"]
+    api = merged["Resources"]["WebsocketAPI"]
+    assert api["Type"] == "AWS::ApiGatewayV2::Api"
+    assert api["Properties"]["ProtocolType"] == "WEBSOCKET"
+    stage = merged["Resources"]["WebsocketAPIStage"]["Properties"]["StageName"]
+    host = "${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    functions = resources_of_type(merged, "AWS::Serverless::Function")
+    assert set(functions) == {
+        "APIHandler",
+        "WebsocketConnect",
+        "WebsocketMessage",
+        "WebsocketDisconnect",
+    }
+    for name, function in functions.items():
+        env = effective_environment(merged, function)
+        assert env["WEBSOCKET_MANAGEMENT_URL"] == {"Fn::Sub": f"https://{host}/{stage}"}, name
+        assert env["WEBSOCKET_PUBLIC_URL"] == {"Fn::Sub": f"wss://{host}/{stage}"}, name
+    statement = next(
+        s
+        for s in merged["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+        if s["Action"] == "execute-api:ManageConnections"
+    )
+    assert statement["Resource"]["Fn::Sub"].endswith(f":${{WebsocketAPI}}/{stage}/*/@connections/*")
+
+
+def test_every_setting_the_code_reads_is_set_in_aws_or_deliberately_not(packaged):
+    source = (ROOT / "chalicelib" / "config.py").read_text()
+    read = set(re.findall(r'(?:env\.get|_flag)\(\s*"([A-Z0-9_]+)"', source))
+    assert {"TABLE_PREFIX", "VISITOR_TOKEN_SECRET", "USER_POOL_ID"} <= read  # the regex works
+    merged = packaged["traffic"]
+    for name, function in resources_of_type(merged, "AWS::Serverless::Function").items():
+        env = effective_environment(merged, function)
+        assert set(env) == read - UNSET_IN_AWS, name
+        assert env["TABLE_PREFIX"] == {"Ref": "TablePrefix"}
+        assert env["USER_POOL_ID"] == {"Ref": "UserPool"}
+        assert env["USER_POOL_CLIENT_ID"] == {"Ref": "UserPoolClient"}
+        assert env["VISITOR_TOKEN_SECRET"] == {
+            "Fn::Sub": "{{resolve:secretsmanager:${VisitorTokenSecret}:SecretString}}"
+        }
+
+
+def test_every_scheduled_function_role_gets_the_table_policy(packaged):
+    merged = packaged["scheduled"]
+    roles = function_roles(merged)
+    assert roles and policy_roles(merged) == roles == set(
+        resources_of_type(merged, "AWS::IAM::Role")
+    )
+    statement = merged["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ][0]
+    assert "dynamodb:Scan" not in statement["Action"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[1] for r in statement["Resource"]] == [
+        "table/${TablePrefix}*",
+        "table/${TablePrefix}*/index/*",
+    ]
+    for name, function in resources_of_type(merged, "AWS::Serverless::Function").items():
+        assert effective_environment(merged, function)["TABLE_PREFIX"] == {"Ref": "TablePrefix"}, (
+            name
+        )
