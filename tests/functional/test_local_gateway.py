@@ -2,6 +2,7 @@
 ``@connections`` management API (including 410 for a gone connection)."""
 
 import asyncio
+import concurrent.futures
 import json
 
 import aiohttp
@@ -37,6 +38,13 @@ def _operator_token(stack):
     return login.json()["access_token"]
 
 
+def run_async(coroutine):
+    """``asyncio.run`` on a thread of its own: Playwright's sync API (browser tests in
+    the same session) keeps an event loop running on the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _next_frame(ws, timeout=5):
     message = await asyncio.wait_for(ws.receive(), timeout)
     assert message.type == aiohttp.WSMsgType.TEXT, message
@@ -68,7 +76,7 @@ def test_visitor_and_operator_exchange_messages_over_real_sockets(stack):
             await visitor.close()
             return ack, seen
 
-    ack, seen = asyncio.run(scenario())
+    ack, seen = run_async(scenario())
     assert ack["type"] == "ack" and ack["message"]["text"] == "<b>hello</b>"
     assert seen["type"] == "message" and seen["message"]["id"] == ack["message"]["id"]
 
@@ -80,7 +88,7 @@ def test_a_bad_token_is_refused_at_the_handshake(stack):
                 await http.ws_connect(f"{stack.info['websocket']}/?token=forged.token.here")
             return refused.value.status
 
-    assert asyncio.run(scenario()) == 401
+    assert run_async(scenario()) == 401
 
 
 def test_management_api_answers_410_for_a_gone_connection(stack):
@@ -110,7 +118,7 @@ def test_malformed_frames_get_error_frames_and_keep_the_socket(stack):
             await ws.close()
             return first, second, third
 
-    first, second, third = asyncio.run(scenario())
+    first, second, third = run_async(scenario())
     assert first == {"type": "error", "code": "bad_request", "message": "frames must be JSON"}
     assert second["code"] == "bad_request" and "unknown action" in second["message"]
     assert third == {"type": "pong"}

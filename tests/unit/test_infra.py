@@ -295,6 +295,15 @@ def test_the_function_policy_covers_every_table_and_its_indexes_and_never_scans(
     assert len(statement["Resource"]) == 2 * len(tables)
 
 
+def test_generating_leaves_an_imported_app_its_blueprints():
+    import app
+    from chalicelib.routes.auth_routes import auth_routes
+
+    template.describe_app.cache_clear()
+    template.build_template("traffic")
+    assert auth_routes.current_app is app.app
+
+
 def test_main_writes_the_template(tmp_path):
     out = tmp_path / "nested" / "scheduled.json"
     assert template.main(["--app", "scheduled", "--out", str(out)]) == 0
