@@ -11,7 +11,8 @@ from chalicelib.routes.widget_routes import widget_routes
 app = Chalice(app_name="livechat")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 # Bearer tokens, never cookies, so any origin may call: customers' sites and the panel.
-app.api.cors = CORSConfig(allow_origin="*", max_age=600)
+# Preflights are cached for 2 h (Chromium's ceiling) so the widget rarely pays for one.
+app.api.cors = CORSConfig(allow_origin="*", max_age=7200)
 
 app.register_blueprint(auth_routes)  # /auth/*, /me: operator accounts (Cognito)
 app.register_blueprint(panel_routes)  # /projects/{id}/chats...: the operator inbox

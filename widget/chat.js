@@ -136,7 +136,8 @@
   // ---------- REST ----------
   function api(method, path, data) {
     var h = {};
-    if (data) h['Content-Type'] = 'application/json';
+    // text/plain keeps the per-page-view session call a CORS simple request (no preflight)
+    if (data) h['Content-Type'] = 'text/plain;charset=UTF-8';
     if (token && path.indexOf('/widget/messages') === 0) h.Authorization = 'Bearer ' + token;
     return fetch(API + path, {method: method, headers: h, body: data ? JSON.stringify(data) : undefined, credentials: 'omit'})
       .then(function (r) {

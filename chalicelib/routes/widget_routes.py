@@ -11,7 +11,11 @@ from chalicelib.services import messaging, validation, visitors
 widget_routes = Blueprint(__name__)
 
 
-@widget_routes.route("/widget/session", methods=["POST"])
+# text/plain is accepted so the widget's call on every page view is a CORS "simple
+# request": no preflight round trip before it. The body is still parsed as JSON.
+@widget_routes.route(
+    "/widget/session", methods=["POST"], content_types=["application/json", "text/plain"]
+)
 @json_errors
 def start_session():
     body = body_of(widget_routes.current_request)

@@ -144,8 +144,9 @@ def test_the_visitor_keeps_identity_and_history_across_reloads_and_tabs(stack, n
 
 def test_the_widget_loads_its_chat_ui_only_when_needed_and_survives_host_css(stack, new_page):
     page = new_page()
-    scripts = []
+    scripts, preflights = [], []
     page.on("request", lambda r: scripts.append(r.url) if r.url.endswith(".js") else None)
+    page.on("request", lambda r: preflights.append(r.url) if r.method == "OPTIONS" else None)
     page.goto(stack.info["demo_site"])
     launcher = page.get_by_role("button", name=re.compile("chat", re.I))
     expect(launcher).to_be_visible()
@@ -157,6 +158,8 @@ def test_the_widget_loads_its_chat_ui_only_when_needed_and_survives_host_css(sta
     launcher.click()
     expect(page.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
     assert any("chat.js" in url for url in scripts)
+    # The page view's session call is a CORS simple request: no preflight round trip.
+    assert not [url for url in preflights if url.endswith("/widget/session")]
 
 
 def test_the_api_answers_cross_origin_from_the_demo_site(stack):

@@ -140,3 +140,23 @@ def test_ping_gets_pong(platform):
     tab, _ = platform.connect(visitor.token)
     platform.frame(tab, json.dumps({"action": "ping"}))
     assert platform.sender.frames_for(tab) == [{"type": "pong"}]
+
+
+def test_the_session_call_works_as_a_cors_simple_request(platform):
+    # Given the widget sends its session request as text/plain (no CORS preflight)
+    operator = platform.sign_up()
+    response = platform.client.http.post(
+        "/widget/session",
+        body=json.dumps({"project_id": operator.project_id}),
+        headers={"Content-Type": "text/plain;charset=UTF-8", "Origin": "https://shop.example"},
+    )
+    # Then it is parsed as JSON and answered with CORS headers
+    assert response.status_code == 200
+    assert response.json_body["visitor_id"].startswith("v_")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_error_responses_carry_cors_headers_too(platform):
+    response = platform.get("/projects/p_x/chats", {"Origin": "https://panel.example"})
+    assert response.status_code == 401
+    assert response.headers["Access-Control-Allow-Origin"] == "*"

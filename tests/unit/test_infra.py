@@ -464,3 +464,16 @@ def test_every_scheduled_function_role_gets_the_table_policy(packaged):
         assert effective_environment(merged, function)["TABLE_PREFIX"] == {"Ref": "TablePrefix"}, (
             name
         )
+
+
+@pytest.mark.parametrize("app", ["traffic", "scheduled"])
+def test_every_function_logs_into_a_group_that_expires(app):
+    from infra.template import LOG_RETENTION_DAYS, build_template, describe_app
+
+    resources = build_template(app)["Resources"]
+    functions = describe_app(app).functions
+    assert functions
+    for function in functions:
+        group = resources[f"{function}LogGroup"]["Properties"]
+        assert group["RetentionInDays"] == LOG_RETENTION_DAYS
+        assert function in group["LogGroupName"]["Fn::Sub"]
