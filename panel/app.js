@@ -736,7 +736,7 @@
       const data = await api('GET', chatPath(conv.chatId, '/messages?limit=' + MSG_LIMIT));
       if (S.conv !== conv) return;
       const list = (data && Array.isArray(data.messages)) ? data.messages : [];
-      conv.truncated = list.length >= MSG_LIMIT;
+      conv.truncated = data && 'has_older' in data ? !!data.has_older : list.length >= MSG_LIMIT;
       addMessages(conv, list);
       conv.loaded = true;
       renderMessages({ forceBottom: true });
@@ -749,6 +749,32 @@
       conv.error = e.message || 'Could not load messages.';
       renderMessages();
     }
+  }
+
+  /** Scrolling back: the page of messages just before the oldest one shown. */
+  async function loadOlder(conv) {
+    if (conv.loadingOlder) return;
+    let first = null;
+    for (const id of conv.messages.keys()) if (first === null || id < first) first = id;
+    if (!first) return;
+    conv.loadingOlder = true;
+    renderMessages();
+    const box = $('messages');
+    const fromBottom = box.scrollHeight - box.scrollTop;
+    try {
+      const data = await api('GET', chatPath(conv.chatId, '/messages?before=' + enc(first) + '&limit=' + MSG_LIMIT));
+      if (S.conv !== conv) return;
+      const list = (data && Array.isArray(data.messages)) ? data.messages : [];
+      conv.truncated = !!(data && data.has_older);
+      addMessages(conv, list);
+    } catch (e) {
+      if (S.conv === conv) reportError(e, 'Could not load older messages');
+    } finally {
+      conv.loadingOlder = false;
+    }
+    if (S.conv !== conv) return;
+    renderMessages();
+    box.scrollTop = box.scrollHeight - fromBottom; // keep the reader where they were
   }
 
   function lastMessageId(conv) {
@@ -858,7 +884,12 @@
     } else if (!conv.loaded && conv.messages.size === 0) {
       nodes.push(h('div', { class: 'conv-note' }, [h('span', { class: 'spinner spinner-sm', 'aria-hidden': 'true' }), ' Loading messages…']));
     } else if (conv.truncated) {
-      nodes.push(h('div', { class: 'conv-note', text: 'Showing the latest ' + MSG_LIMIT + ' messages' }));
+      nodes.push(h('div', { class: 'conv-note' }, [
+        h('button', {
+          type: 'button', class: 'link-btn', text: conv.loadingOlder ? 'Loading…' : 'Load older messages',
+          disabled: conv.loadingOlder ? 'disabled' : null, onclick: () => loadOlder(conv),
+        }),
+      ]));
     }
 
     const msgs = Array.from(conv.messages.values()).sort((a, b) => cmpId(a.id, b.id));

@@ -45,6 +45,7 @@ def list_messages(project_id, chat_id):
         chat.chat_id,
         validation.optional_cursor(query_param(request, "after")),
         validation.limit(query_param(request, "limit"), default=100, maximum=200),
+        before=validation.optional_cursor(query_param(request, "before"), "before"),
     )
 
 

@@ -326,8 +326,13 @@ def _announce(message: MessageModel, visitor_id: str, fanout: Fanout, origin: st
     )
 
 
-def list_messages(project_id: str, chat_id: str, after: str | None, limit: int) -> dict:
+def list_messages(
+    project_id: str, chat_id: str, after: str | None, limit: int, before: str | None = None
+) -> dict:
+    """Messages oldest first: those after a cursor (resync), those before one (scrolling
+    back), or the latest ``limit``. ``has_older`` says whether scrolling back can go on."""
     key = chat_key(project_id, chat_id)
+    has_older = False
     if after:
         floor = ids.cursor_floor(after, CURSOR_OVERLAP_MS)
         items = list(
@@ -336,15 +341,19 @@ def list_messages(project_id: str, chat_id: str, after: str | None, limit: int) 
             )
         )
     else:
+        condition = MessageModel.message_id < before if before else None
         items = list(
-            MessageModel.query(key, scan_index_forward=False, limit=limit, consistent_read=True)
+            MessageModel.query(
+                key, condition, scan_index_forward=False, limit=limit, consistent_read=True
+            )
         )
         items.reverse()
+        has_older = len(items) == limit
     messages = [message_view(m) for m in items]
     cursor = messages[-1]["id"] if messages else after
     if after and cursor and cursor < after:
         cursor = after
-    return {"messages": messages, "cursor": cursor}
+    return {"messages": messages, "cursor": cursor, "has_older": has_older}
 
 
 def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) -> dict:

@@ -50,11 +50,11 @@ def email(body: dict) -> str:
     return value
 
 
-def optional_cursor(value) -> str | None:
+def optional_cursor(value, name: str = "after") -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or not _ULID.match(value):
-        raise BadRequest("'after' must be a message id")
+        raise BadRequest(f"'{name}' must be a message id")
     return value
 
 

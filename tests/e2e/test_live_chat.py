@@ -174,3 +174,41 @@ def test_the_api_answers_cross_origin_from_the_demo_site(stack):
     )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_panel_scrolls_back_past_the_latest_hundred_messages(stack, new_page):
+    tag = uuid.uuid4().hex[:6]
+    visitor = new_page()
+    _open_widget(visitor, stack)
+    _widget_send(visitor, f"long talk {tag}")
+    expect(visitor.locator("#lc-root .lc-msg[data-id]")).to_have_count(1)
+    api = stack.info["api"]
+    token = requests.post(f"{api}/auth/login", json=stack.info["login"], timeout=10).json()[
+        "access_token"
+    ]
+    auth = {"Authorization": f"Bearer {token}"}
+    project = stack.info["project_id"]
+    chats = requests.get(f"{api}/projects/{project}/chats", headers=auth, timeout=10).json()
+    chat_id = next(
+        c["id"] for c in chats["chats"] if c["last_message"]["text"] == f"long talk {tag}"
+    )
+    with requests.Session() as http:
+        for n in range(104):
+            reply = http.post(
+                f"{api}/projects/{project}/chats/{chat_id}/messages",
+                json={"client_id": f"bulk-{tag}-{n:03d}", "text": f"r{n} {tag}"},
+                headers=auth,
+                timeout=10,
+            )
+            assert reply.status_code == 201
+
+    operator = new_page(viewport={"width": 1280, "height": 800})
+    _panel_login(operator, stack)
+    operator.locator(f'[data-chat-id="{chat_id}"]').click()
+    expect(operator.get_by_text(f"r103 {tag}", exact=True)).to_be_visible()
+    expect(operator.get_by_text(f"long talk {tag}", exact=True)).to_have_count(0)
+
+    operator.get_by_role("button", name="Load older messages").click()
+
+    expect(operator.get_by_text(f"long talk {tag}", exact=True)).to_have_count(1)
+    expect(operator.locator("#messages .msg[data-id]")).to_have_count(105)

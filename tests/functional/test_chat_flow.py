@@ -160,3 +160,34 @@ def test_error_responses_carry_cors_headers_too(platform):
     response = platform.get("/projects/p_x/chats", {"Origin": "https://panel.example"})
     assert response.status_code == 401
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_panel_can_scroll_back_through_a_long_dialogue(platform):
+    operator = platform.sign_up()
+    visitor = platform.visitor(operator.project_id)
+    tab, _ = platform.connect(visitor.token)
+    for n in range(7):
+        platform.frame(
+            tab,
+            {
+                "action": "send",
+                "token": visitor.token,
+                "client_id": f"scroll-{n:04d}",
+                "text": f"m{n}",
+            },
+        )
+    chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
+    base = f"/projects/{operator.project_id}/chats/{chat_id}/messages"
+
+    latest = platform.get(f"{base}?limit=3", operator.auth).json_body
+    older = platform.get(
+        f"{base}?limit=3&before={latest['messages'][0]['id']}", operator.auth
+    ).json_body
+    oldest = platform.get(
+        f"{base}?limit=3&before={older['messages'][0]['id']}", operator.auth
+    ).json_body
+
+    assert [m["text"] for m in latest["messages"]] == ["m4", "m5", "m6"]
+    assert [m["text"] for m in older["messages"]] == ["m1", "m2", "m3"]
+    assert [m["text"] for m in oldest["messages"]] == ["m0"]
+    assert latest["has_older"] and older["has_older"] and not oldest["has_older"]
