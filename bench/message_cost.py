@@ -84,13 +84,13 @@ def run(chats_in_project: int, other_tabs: int = 1, operators: int = 2) -> dict:
         # first message: opens the dialogue
         calls.clear()
         posted = messaging.post_visitor_message(
-            identity, None, "bench-first", "hi", utcnow(), fanout, "tab0="
+            identity, None, "bench-first", "hi", fanout, "tab0="
         )
         first = dict(calls)
         calls.clear()
         # steady state: a message in the open dialogue (what the widget sends)
         messaging.post_visitor_message(
-            identity, posted.message.chat_id, "bench-next", "more", utcnow(), fanout, "tab0="
+            identity, posted.message.chat_id, "bench-next", "more", fanout, "tab0="
         )
         steady = dict(calls)
     recipients = 1 + other_tabs + operators

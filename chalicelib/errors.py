@@ -45,3 +45,15 @@ class Unavailable(DomainError):
     """The feature is switched off (chats disabled for a project, say)."""
 
     code = "unavailable"
+
+
+class RateLimited(DomainError):
+    """Too many attempts (Cognito's brute-force protection, say): try later."""
+
+    code = "slow_down"
+
+
+class TemporarilyUnavailable(DomainError):
+    """A dependency did not answer (the pool's keys could not be fetched, say)."""
+
+    code = "retry_later"

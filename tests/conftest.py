@@ -43,12 +43,20 @@ class RecordingSender:
     def __init__(self):
         self.posts: list[tuple[str, dict]] = []
         self.gone: set[str] = set()
+        self.failing: set[str] = set()  # answer with an error other than 410
+        self.closed: list[str] = []
 
     def post(self, connection_id: str, frame: dict) -> bool:
         if connection_id in self.gone:
             return False
+        if connection_id in self.failing:
+            raise RuntimeError("ForbiddenException (simulated)")
         self.posts.append((connection_id, frame))
         return True
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        self.gone.add(connection_id)
 
     def frames_for(self, connection_id: str) -> list[dict]:
         return [frame for cid, frame in self.posts if cid == connection_id]

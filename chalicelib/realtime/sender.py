@@ -17,6 +17,9 @@ class ConnectionSender(Protocol):
     def post(self, connection_id: str, frame: dict) -> bool:
         """Send one frame. False when the connection is gone (HTTP 410)."""
 
+    def close(self, connection_id: str) -> None:
+        """Close the socket (a gone one is fine)."""
+
 
 class ApiGatewaySender:
     def __init__(self, client):
@@ -27,9 +30,20 @@ class ApiGatewaySender:
         try:
             self._client.post_to_connection(ConnectionId=connection_id, Data=data)
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code == "GoneException" or status == 410:
+            if _is_gone(error):
                 return False
             raise
         return True
+
+    def close(self, connection_id: str) -> None:
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except ClientError as error:
+            if not _is_gone(error):
+                raise
+
+
+def _is_gone(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code == "GoneException" or status == 410

@@ -19,6 +19,8 @@ from chalicelib.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    RateLimited,
+    TemporarilyUnavailable,
     TooLarge,
     Unauthorized,
     Unavailable,
@@ -32,6 +34,8 @@ STATUS_BY_ERROR = {
     Conflict: 409,
     TooLarge: 413,
     Unavailable: 423,
+    RateLimited: 429,
+    TemporarilyUnavailable: 503,
 }
 MAX_BODY_BYTES = 64 * 1024
 
@@ -65,7 +69,7 @@ def body_of(request) -> dict:
         return {}
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         raise BadRequest("the request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")

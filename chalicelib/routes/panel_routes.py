@@ -3,7 +3,6 @@
 from chalice import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
 from chalicelib.services import dialogues, messaging, projects, validation
@@ -56,10 +55,9 @@ def reply(project_id, chat_id):
     body = body_of(panel_routes.current_request)
     posted = messaging.post_operator_message(
         member,
-        chat_id,
+        validation.chat_id(chat_id),
         validation.client_message_id(body),
         validation.message_text(body, get_settings().max_message_chars),
-        utcnow(),
         deps.fanout(),
     )
     return Response(
@@ -72,4 +70,4 @@ def reply(project_id, chat_id):
 @json_errors
 def mark_read(project_id, chat_id):
     member = _member(project_id)
-    return {"chat": dialogues.mark_read_by_team(member, chat_id, deps.fanout())}
+    return {"chat": dialogues.mark_read_by_team(member, validation.chat_id(chat_id), deps.fanout())}

@@ -20,18 +20,34 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services.messaging import chat_view
 
+_CURSOR_KEYS = {"project_id", "chat_id", "activity_key"}
+
 
 def _encode_cursor(key: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
 def _decode_cursor(cursor: str, project_id: str) -> dict:
+    invalid = BadRequest("'cursor' is not a cursor this API returned")
+    if not isinstance(cursor, str) or len(cursor) > 1024:
+        raise invalid
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        owner = key["project_id"]["S"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise BadRequest("'cursor' is not a cursor this API returned") from None
-    if owner != project_id:
+    except (binascii.Error, ValueError, RecursionError):
+        raise invalid from None
+    # Exactly the key of the activity index, each a bounded string: anything else would
+    # reach DynamoDB as an invalid ExclusiveStartKey.
+    if not isinstance(key, dict) or set(key) != _CURSOR_KEYS:
+        raise invalid
+    for value in key.values():
+        if not (
+            isinstance(value, dict)
+            and set(value) == {"S"}
+            and isinstance(value["S"], str)
+            and 0 < len(value["S"]) <= 200
+        ):
+            raise invalid
+    if key["project_id"]["S"] != project_id:
         raise BadRequest("'cursor' belongs to another listing")
     return key
 

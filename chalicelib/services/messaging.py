@@ -8,7 +8,9 @@ postToConnection per connection found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -16,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
-from chalicelib.clock import iso
+from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.models.base import transaction_connection
 from chalicelib.models.chat import STATUS_CLOSED, STATUS_OPEN, ChatModel, activity_key
@@ -32,11 +34,14 @@ from chalicelib.models.message import (
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import validation
 from chalicelib.services.visitors import display_name
 
 CLIENT_ID_RETENTION = timedelta(days=2)
-CURSOR_OVERLAP_MS = 2000
-_NEW_DIALOGUE_ATTEMPTS = 4
+# Ids are stamped right before their write, so a commit lands well within this of its
+# id's time; reading this far back from a cursor catches any that landed out of order.
+CURSOR_OVERLAP_MS = 10_000
+_WRITE_ATTEMPTS = 5
 
 
 @dataclass
@@ -95,19 +100,34 @@ def _last_message(message: MessageModel) -> dict:
     }
 
 
-def _new_message(project_id, chat_id, author_type, author_id, author_name, text, client_id, now):
-    return MessageModel(
-        chat_key(project_id, chat_id),
-        ids.message_id(now),
-        project_id=project_id,
-        chat_id=chat_id,
-        client_id=client_id,
-        author_type=author_type,
-        author_id=author_id,
-        author_name=author_name,
-        text=text,
-        created_at=now,
-    )
+@dataclass(frozen=True)
+class Draft:
+    """A message not yet stored. Its id and time are taken at each write attempt, right
+    before the write, so an id's timestamp is never far from its commit: a client that
+    resyncs from a later id (with the read overlap) cannot miss it."""
+
+    project_id: str
+    chat_id: str
+    author_type: str
+    author_id: str
+    author_name: str
+    text: str
+    client_id: str
+
+    def at(self, now: datetime, chat_id: str | None = None) -> MessageModel:
+        chat_id = chat_id if chat_id is not None else self.chat_id
+        return MessageModel(
+            chat_key(self.project_id, chat_id),
+            ids.message_id(now),
+            project_id=self.project_id,
+            chat_id=chat_id,
+            client_id=self.client_id,
+            author_type=self.author_type,
+            author_id=self.author_id,
+            author_name=self.author_name,
+            text=self.text,
+            created_at=now,
+        )
 
 
 def _guard(message: MessageModel, now: datetime) -> ClientMessageIdModel:
@@ -130,53 +150,68 @@ def _chat_actions(message: MessageModel) -> list:
         ChatModel.last_activity_at.set(stamp),
         ChatModel.activity_key.set(activity_key(stamp, message.chat_id)),
         ChatModel.last_message.set(_last_message(message)),
-        ChatModel.open_project_id.set(message.project_id),
         unread.add(1),
     ]
 
 
-def _failed_items(error: TransactWriteError) -> list[int]:
-    reasons = error.cancellation_reasons or []
-    return [
-        i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"
-    ]
+def _reasons(error: TransactWriteError) -> list[str | None]:
+    return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
 
 
-def _stored_duplicate(message: MessageModel) -> MessageModel:
+def _backoff(attempt: int, sleep) -> None:
+    # Another writer holds one of our items for a few milliseconds: step aside briefly.
+    sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter, not secrecy)
+
+
+def _stored_duplicate(draft: Draft) -> MessageModel:
+    """The message already stored under this client id. A client id names one message:
+    reused for another dialogue by an operator, it is refused rather than misdelivered."""
     guard = ClientMessageIdModel.get(
-        client_key(message.project_id, message.author_id, message.client_id),
-        consistent_read=True,
+        client_key(draft.project_id, draft.author_id, draft.client_id), consistent_read=True
     )
+    if draft.author_type != AUTHOR_VISITOR and guard.chat_id != draft.chat_id:
+        raise Conflict("this client_id was already used for another message")
     return MessageModel.get(
-        chat_key(message.project_id, guard.chat_id), guard.message_id, consistent_read=True
+        chat_key(draft.project_id, guard.chat_id), guard.message_id, consistent_read=True
     )
 
 
-def _append(message: MessageModel, chat_condition, now: datetime) -> Posted | None:
-    """Store ``message`` in its existing dialogue. None when the dialogue's condition
+def _append(draft: Draft, chat_condition, clock, sleep) -> Posted | None:
+    """Store the draft in its existing dialogue. None when the dialogue's condition
     failed (it is missing, closed or someone else's)."""
-    chat = ChatModel(message.project_id, message.chat_id)
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.save(
-                _guard(message, now), condition=ClientMessageIdModel.client_key.does_not_exist()
-            )
-            transaction.save(message)
-            transaction.update(chat, actions=_chat_actions(message), condition=chat_condition)
-    except TransactWriteError as error:
-        failed = _failed_items(error)
-        if 0 in failed:
-            return Posted(_stored_duplicate(message), duplicate=True)
-        if 2 in failed:
-            return None
-        raise
-    return Posted(message, duplicate=False)
+    for attempt in range(_WRITE_ATTEMPTS):
+        now = clock()
+        message = draft.at(now)
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(
+                    _guard(message, now),
+                    condition=ClientMessageIdModel.client_key.does_not_exist(),
+                )
+                transaction.save(message)
+                transaction.update(
+                    ChatModel(message.project_id, message.chat_id),
+                    actions=_chat_actions(message),
+                    condition=chat_condition,
+                )
+        except TransactWriteError as error:
+            reasons = _reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return Posted(_stored_duplicate(draft), duplicate=True)
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                return None
+            if "TransactionConflict" in reasons:
+                _backoff(attempt, sleep)
+                continue
+            raise
+        return Posted(message, duplicate=False)
+    raise Conflict("the dialogue is busy; send again")
 
 
-def _open_new_dialogue(identity: VisitorIdentity, message: MessageModel, now: datetime) -> Posted:
-    """Start the visitor's next dialogue with ``message``. Two tabs racing here collide
-    on the dialogue's deterministic id; the loser retries and appends instead."""
-    for _ in range(_NEW_DIALOGUE_ATTEMPTS):
+def _open_new_dialogue(identity: VisitorIdentity, draft: Draft, clock, sleep) -> Posted:
+    """Start the visitor's next dialogue with the draft. Two tabs racing here collide on
+    the dialogue's deterministic id; the loser reads again and appends instead."""
+    for attempt in range(_WRITE_ATTEMPTS):
         try:
             visitor = VisitorModel.get(
                 identity.project_id, identity.visitor_id, consistent_read=True
@@ -185,15 +220,15 @@ def _open_new_dialogue(identity: VisitorIdentity, message: MessageModel, now: da
             raise Forbidden("unknown visitor: start a new session") from None
         current = visitor.current_chat_id
         if current:
-            message.chat_id = current
-            message.chat_key = chat_key(message.project_id, current)
-            posted = _append(message, _visitor_may_write(identity), now)
+            posted = _append(
+                replace(draft, chat_id=current), _visitor_may_write(identity), clock, sleep
+            )
             if posted:
                 return posted
         sequence = int(visitor.chat_count or 0) + 1
         chat_id = ids.chat_id_for(identity.visitor_id, sequence)
-        message.chat_id = chat_id
-        message.chat_key = chat_key(message.project_id, chat_id)
+        now = clock()
+        message = draft.at(now, chat_id=chat_id)
         stamp = iso(now)
         chat = ChatModel(
             identity.project_id,
@@ -209,10 +244,6 @@ def _open_new_dialogue(identity: VisitorIdentity, message: MessageModel, now: da
             unread_by_team=1,
             unread_by_visitor=0,
         )
-        visitor_update = [
-            VisitorModel.current_chat_id.set(chat_id),
-            VisitorModel.chat_count.set(sequence),
-        ]
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(
@@ -223,18 +254,22 @@ def _open_new_dialogue(identity: VisitorIdentity, message: MessageModel, now: da
                 transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
                 transaction.update(
                     visitor,
-                    actions=visitor_update,
+                    actions=[
+                        VisitorModel.current_chat_id.set(chat_id),
+                        VisitorModel.chat_count.set(sequence),
+                    ],
                     condition=VisitorModel.chat_count == visitor.chat_count,
                 )
         except TransactWriteError as error:
-            failed = _failed_items(error)
-            if 0 in failed:
-                return Posted(_stored_duplicate(message), duplicate=True)
-            if failed:
-                continue  # another tab won the race: read again and append
+            reasons = _reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return Posted(_stored_duplicate(draft), duplicate=True)
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                _backoff(attempt, sleep)  # another tab won the race: read again, append
+                continue
             raise
         return Posted(message, duplicate=False)
-    raise Conflict("the dialogue is changing too fast; send again")
+    raise Conflict("the dialogue is busy; send again")
 
 
 def _visitor_may_write(identity: VisitorIdentity):
@@ -246,15 +281,14 @@ def post_visitor_message(
     chat_id: str | None,
     client_id: str,
     text: str,
-    now: datetime,
     fanout: Fanout,
     origin_connection: str | None = None,
+    clock=utcnow,
+    sleep=time.sleep,
 ) -> Posted:
-    if chat_id is not None and not (
-        isinstance(chat_id, str) and chat_id.startswith(identity.visitor_id + "-")
-    ):
+    if chat_id is not None and ids.visitor_of_chat(chat_id) != identity.visitor_id:
         raise Forbidden("not your dialogue")
-    message = _new_message(
+    draft = Draft(
         identity.project_id,
         chat_id or "",
         AUTHOR_VISITOR,
@@ -262,14 +296,13 @@ def post_visitor_message(
         display_name(identity.visitor_id),
         text,
         client_id,
-        now,
     )
     posted = None
     if chat_id:
-        posted = _append(message, _visitor_may_write(identity), now)
+        posted = _append(draft, _visitor_may_write(identity), clock, sleep)
     if posted is None:
-        posted = _open_new_dialogue(identity, message, now)
-    _announce(posted.message, identity.visitor_id, fanout, origin_connection)
+        posted = _open_new_dialogue(identity, draft, clock, sleep)
+    _announce(posted.message, fanout, origin_connection)
     return posted
 
 
@@ -278,14 +311,14 @@ def post_operator_message(
     chat_id: str,
     client_id: str,
     text: str,
-    now: datetime,
     fanout: Fanout,
     origin_connection: str | None = None,
+    clock=utcnow,
+    sleep=time.sleep,
 ) -> Posted:
-    visitor_id = ids.visitor_of_chat(chat_id)
-    if visitor_id is None:
+    if ids.visitor_of_chat(chat_id) is None:
         raise NotFound("no such dialogue")
-    message = _new_message(
+    draft = Draft(
         member.project_id,
         chat_id,
         AUTHOR_OPERATOR,
@@ -293,18 +326,18 @@ def post_operator_message(
         member.name,
         text,
         client_id,
-        now,
     )
-    posted = _append(message, ChatModel.chat_id.exists(), now)
+    posted = _append(draft, ChatModel.chat_id.exists(), clock, sleep)
     if posted is None:
         raise NotFound("no such dialogue")
-    _announce(posted.message, visitor_id, fanout, origin_connection)
+    _announce(posted.message, fanout, origin_connection)
     return posted
 
 
-def _announce(message: MessageModel, visitor_id: str, fanout: Fanout, origin: str | None):
+def _announce(message: MessageModel, fanout: Fanout, origin: str | None):
     """Fan a stored message out. A duplicate is announced again too: the first attempt
     may have died between storing and announcing, and clients de-duplicate by id."""
+    visitor_id = ids.visitor_of_chat(message.chat_id)
     view = message_view(message)
     fanout.deliver(
         [
@@ -330,16 +363,25 @@ def list_messages(
     project_id: str, chat_id: str, after: str | None, limit: int, before: str | None = None
 ) -> dict:
     """Messages oldest first: those after a cursor (resync), those before one (scrolling
-    back), or the latest ``limit``. ``has_older`` says whether scrolling back can go on."""
+    back), or the latest ``limit``.
+
+    After a cursor, the read starts ``CURSOR_OVERLAP_MS`` earlier (late commits of
+    concurrent writers) and the overlap does not count against ``limit``, so paging
+    always moves forward; ``has_more`` says another page follows. ``has_older`` says
+    scrolling back can go on."""
     key = chat_key(project_id, chat_id)
-    has_older = False
+    has_older = has_more = False
     if after:
         floor = ids.cursor_floor(after, CURSOR_OVERLAP_MS)
-        items = list(
-            MessageModel.query(
-                key, MessageModel.message_id > floor, limit=limit, consistent_read=True
-            )
-        )
+        items, newer = [], 0
+        for item in MessageModel.query(
+            key, MessageModel.message_id > floor, consistent_read=True, page_size=limit + 20
+        ):
+            if newer == limit:
+                has_more = True
+                break
+            items.append(item)
+            newer += item.message_id > after
     else:
         condition = MessageModel.message_id < before if before else None
         items = list(
@@ -350,10 +392,8 @@ def list_messages(
         items.reverse()
         has_older = len(items) == limit
     messages = [message_view(m) for m in items]
-    cursor = messages[-1]["id"] if messages else after
-    if after and cursor and cursor < after:
-        cursor = after
-    return {"messages": messages, "cursor": cursor, "has_older": has_older}
+    cursor = max([after or "", *(m["id"] for m in messages)]) or None
+    return {"messages": messages, "cursor": cursor, "has_older": has_older, "has_more": has_more}
 
 
 def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) -> dict:
@@ -368,8 +408,7 @@ def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) ->
 
 
 def get_chat(project_id: str, chat_id: str) -> ChatModel:
-    if not isinstance(chat_id, str) or not chat_id or len(chat_id) > 100:
-        raise NotFound("no such dialogue")
+    chat_id = validation.chat_id(chat_id)
     try:
         return ChatModel.get(project_id, chat_id)
     except DoesNotExist:

@@ -18,7 +18,7 @@ from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.auth.operator_tokens import CognitoTokenVerifier
 from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.config import Settings
-from chalicelib.errors import BadRequest, DomainError, TooLarge, Unauthorized
+from chalicelib.errors import BadRequest, DomainError, NotFound, TooLarge, Unauthorized
 from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
 from chalicelib.models.project import MemberModel
 from chalicelib.realtime import connections
@@ -93,7 +93,7 @@ def handle_frame(
             raise TooLarge("frame too large")
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadRequest("frames must be JSON") from None
         body = validation.require_object(body)
         client_id = body.get("client_id") if isinstance(body.get("client_id"), str) else None
@@ -120,12 +120,10 @@ def handle_frame(
 
 
 def _chat_id(body: dict, required: bool) -> str | None:
-    chat_id = body.get("chat_id")
-    if chat_id is None and not required:
-        return None
-    if not isinstance(chat_id, str) or not chat_id or len(chat_id) > 100:
-        raise BadRequest("'chat_id' must be a dialogue id")
-    return chat_id
+    try:
+        return validation.chat_id(body.get("chat_id"), required)
+    except NotFound:
+        raise BadRequest("'chat_id' must be a dialogue id") from None
 
 
 def _send(caller, body, connection_id, fanout, settings, now) -> None:
@@ -133,11 +131,11 @@ def _send(caller, body, connection_id, fanout, settings, now) -> None:
     client_id = validation.client_message_id(body)
     if isinstance(caller, VisitorIdentity):
         messaging.post_visitor_message(
-            caller, _chat_id(body, required=False), client_id, text, now, fanout, connection_id
+            caller, _chat_id(body, required=False), client_id, text, fanout, connection_id
         )
     else:
         messaging.post_operator_message(
-            caller, _chat_id(body, required=True), client_id, text, now, fanout, connection_id
+            caller, _chat_id(body, required=True), client_id, text, fanout, connection_id
         )
 
 

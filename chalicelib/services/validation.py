@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.errors import BadRequest, TooLarge
+from chalicelib.errors import BadRequest, NotFound, TooLarge
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -37,7 +37,7 @@ def message_text(body: dict, max_chars: int) -> str:
 
 def client_message_id(body: dict) -> str:
     value = body.get("client_id")
-    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
         raise BadRequest("'client_id' must be 8-64 characters of letters, digits, _ . : -")
     return value
 
@@ -45,7 +45,7 @@ def client_message_id(body: dict) -> str:
 def email(body: dict) -> str:
     value = text_field(body, "email", 254)
     value = value.strip().lower()
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise BadRequest("'email' is not an e-mail address")
     return value
 
@@ -53,8 +53,20 @@ def email(body: dict) -> str:
 def optional_cursor(value, name: str = "after") -> str | None:
     if value in (None, ""):
         return None
-    if not isinstance(value, str) or not _ULID.match(value):
+    if not isinstance(value, str) or not _ULID.fullmatch(value):
         raise BadRequest(f"'{name}' must be a message id")
+    return value
+
+
+_CHAT_ID = re.compile(r"v_[0-9a-f]{1,64}-[0-9]{1,9}")
+
+
+def chat_id(value, required: bool = True) -> str | None:
+    """A dialogue id as the API hands them out; anything else cannot name a dialogue."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not _CHAT_ID.fullmatch(value):
+        raise NotFound("no such dialogue")
     return value
 
 

@@ -63,7 +63,7 @@ def test_bad_frames_get_an_error_frame_and_change_nothing(platform, chat, frame,
     elif frame == "SEND_BAD_CLIENT_ID":
         frame = json.dumps({**send, "client_id": "<>", "text": "hi"})
     elif frame == "SEND_OTHER_CHAT":
-        frame = json.dumps({**send, "text": "hi", "chat_id": "v_someoneelse-1"})
+        frame = json.dumps({**send, "text": "hi", "chat_id": "v_0123456789abcdef0123-1"})
     before = _counts()
 
     result = platform.frame(tab, frame)

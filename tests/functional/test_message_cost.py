@@ -44,10 +44,10 @@ def _steady_message_cost(chats: int, sender) -> tuple[dict, int]:
         connections.register(f"{project}{name}", kind, project, who, now, 7800)
     fanout = Fanout(sender)
     me = VisitorIdentity(project, "v_me")
-    first = messaging.post_visitor_message(me, None, "cost-first", "a", utcnow(), fanout)
+    first = messaging.post_visitor_message(me, None, "cost-first", "a", fanout)
     sender.clear()
     CALLS.clear()
-    messaging.post_visitor_message(me, first.message.chat_id, "cost-next", "b", utcnow(), fanout)
+    messaging.post_visitor_message(me, first.message.chat_id, "cost-next", "b", fanout)
     return dict(CALLS), len(sender.posts)
 
 
