@@ -5,11 +5,15 @@ They are registered on the app itself in app.py: Chalice blueprints do not wrap
 WebSocket handlers in the event class the way the app does.
 """
 
+import logging
+
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.errors import DomainError
 from chalicelib.services import socket_session
+
+log = logging.getLogger(__name__)
 
 
 def _endpoint(event) -> str:
@@ -28,8 +32,11 @@ def websocket_connect(event):
             utcnow(),
         )
     except DomainError as error:
-        status = 401 if error.code == "unauthorized" else 403
+        status = {"unauthorized": 401, "retry_later": 503}.get(error.code, 403)
         return {"statusCode": status, "body": error.message}
+    except Exception:
+        log.exception("$connect failed for %s", event.connection_id)
+        return {"statusCode": 500, "body": "please retry"}
     return {"statusCode": 200}
 
 

@@ -141,7 +141,7 @@ def test_alg_none_and_hs256_confusion_are_refused(pool):
         _verifier(pool).verify(unsigned)
 
 
-def test_an_unknown_key_id_refetches_the_jwks_once(pool):
+def test_the_jwks_is_fetched_once_and_cached(pool):
     fetches = []
 
     def source():
@@ -156,4 +156,39 @@ def test_an_unknown_key_id_refetches_the_jwks_once(pool):
     other_kid = jwt.encode(claims, "k" * 32, algorithm="HS256", headers={"kid": "rotated"})
     with pytest.raises(Unauthorized):
         verifier.verify(other_kid)
+    assert len(fetches) == 1  # refetches are rate-limited (next test)
+
+
+def test_junk_tokens_do_not_make_us_refetch_the_keys_each_time(pool):
+    fetches = []
+
+    def source():
+        fetches.append(1)
+        return pool["jwks"]
+
+    clock = Clock(time.time())
+    verifier = CognitoTokenVerifier(source, pool["issuer"], pool["client_id"], clock=clock)
+    claims = jwt.decode(pool["auth"]["AccessToken"], options={"verify_signature": False})
+    for n in range(20):
+        junk = jwt.encode(claims, "k" * 32, algorithm="HS256", headers={"kid": f"junk{n}"})
+        with pytest.raises(Unauthorized):
+            verifier.verify(junk)
+    no_kid = jwt.encode(claims, "k" * 32, algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        verifier.verify(no_kid)
+    assert len(fetches) == 1
+    clock.now += 301  # a real rotation is picked up after the interval
+    with pytest.raises(Unauthorized):
+        verifier.verify(junk)
     assert len(fetches) == 2
+
+
+def test_unreachable_keys_are_a_temporary_error_not_a_crash(pool):
+    from chalicelib.errors import TemporarilyUnavailable
+
+    def unreachable():
+        raise OSError("connection refused")
+
+    verifier = CognitoTokenVerifier(unreachable, pool["issuer"], pool["client_id"])
+    with pytest.raises(TemporarilyUnavailable):
+        verifier.verify(pool["auth"]["AccessToken"])
