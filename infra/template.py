@@ -66,6 +66,8 @@ COGNITO_ACTIONS = [
     "cognito-idp:ConfirmSignUp",
     "cognito-idp:InitiateAuth",
     "cognito-idp:GlobalSignOut",
+    # Undo a sign-up whose project could not be written (accounts.sign_up).
+    "cognito-idp:AdminDeleteUser",
 ]
 
 # Managed CloudFront policies (fixed ids, the same in every account).

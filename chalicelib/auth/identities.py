@@ -13,3 +13,4 @@ class VisitorIdentity:
 class OperatorIdentity:
     user_id: str  # the Cognito ``sub``
     username: str
+    expires_at: float = 0  # the access token's ``exp``

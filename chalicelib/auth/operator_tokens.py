@@ -101,4 +101,8 @@ class CognitoTokenVerifier:
             raise Unauthorized("token issued to another client")
         if claims["exp"] + self._leeway < self._clock():
             raise Unauthorized("access token expired")
-        return OperatorIdentity(user_id=claims["sub"], username=claims.get("username", ""))
+        return OperatorIdentity(
+            user_id=claims["sub"],
+            username=claims.get("username", ""),
+            expires_at=float(claims["exp"]),
+        )

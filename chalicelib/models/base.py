@@ -7,11 +7,14 @@ one session per thread is shared by all models.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 
 import botocore.session
 import pynamodb.connection.base as pynamodb_connection
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.config import get_settings
 
@@ -49,3 +52,16 @@ def transaction_connection() -> Connection:
 
 def is_condition_failure(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def retry_on_conflict(operation, attempts: int = 5, sleep=time.sleep):
+    """Run ``operation``; if DynamoDB refuses it because a transaction holds the item
+    (``TransactionConflictException``, a few milliseconds), step aside and try again."""
+    for attempt in range(attempts):
+        try:
+            return operation()
+        except PynamoDBException as error:
+            conflict = getattr(error, "cause_response_code", None) == "TransactionConflictException"
+            if not conflict or attempt == attempts - 1:
+                raise
+            sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter)

@@ -1,20 +1,27 @@
 """Live WebSocket connections.
 
+Each connection is two items in one table, written together:
+- the record, under its ``audience``: "P#<project>#team" (operators of a project) or
+  "P#<project>#V#<visitor>" (a visitor's tabs). Fan-out Queries the audience, strongly
+  consistent, so a socket that just connected is found.
+- a pointer, under "C#<connection id>", naming the record's audience: ``$disconnect``
+  (which only knows the connection id) finds the record with one consistent GetItem.
+  (A GSI on the connection id would lag, and a page left a second after it loaded
+  would leave its record behind.)
+
 Access patterns:
-- connections that must receive an event: Query hash ``audience``:
-  "P#<project>#team" (operators of a project) or "P#<project>#V#<visitor>" (a visitor's
-  tabs). Strongly consistent on the base table, so a socket that just connected is found.
-- the record of connection C on ``$disconnect`` (which only knows C): Query GSI
-  ``by_connection``.
-- expired records (sockets API Gateway dropped without a ``$disconnect``): Query GSI
-  ``by_expiry`` per shard with ``expires_at <= now``. Sharded so no single partition
-  takes every connect; records also carry a DynamoDB TTL as a backstop.
+- connections that must receive an event: Query hash ``audience``.     -> ConnectionModel
+- the record of connection C: GetItem ("C#" + C, C) then GetItem.       -> ConnectionModel
+- expired records (sockets API Gateway dropped without a ``$disconnect``, or operator
+  tokens that expired): Query GSI ``by_expiry`` per shard with ``expires_epoch <= now``.
+  Sharded so no single partition takes every connect; pointers carry no shard, so the
+  index holds records only. Both items also carry a DynamoDB TTL as a backstop.
 """
 
 import zlib
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -32,16 +39,12 @@ def visitor_audience(project_id: str, visitor_id: str) -> str:
     return f"P#{project_id}#V#{visitor_id}"
 
 
+def pointer_audience(connection_id: str) -> str:
+    return f"C#{connection_id}"
+
+
 def expiry_shard(connection_id: str) -> str:
     return str(zlib.crc32(connection_id.encode()) % EXPIRY_SHARDS)
-
-
-class ConnectionsById(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_connection"
-        projection = KeysOnlyProjection()
-
-    connection_id = UnicodeAttribute(hash_key=True)
 
 
 class ConnectionsByExpiry(GlobalSecondaryIndex):
@@ -58,15 +61,17 @@ class ConnectionModel(Model):
 
     audience = UnicodeAttribute(hash_key=True)
     connection_id = UnicodeAttribute(range_key=True)
-    project_id = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    principal_id = UnicodeAttribute()
-    connected_at = NumberAttribute()
-    expiry_shard = UnicodeAttribute()
-    # Same instant twice: a TTL attribute cannot be an index key in PynamoDB's typing,
-    # and the sweep must find records before DynamoDB's TTL (up to days late) does.
-    expires_epoch = NumberAttribute()
+    # On pointers: the audience of the record they point to.
+    record_audience = UnicodeAttribute(null=True)
+    project_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    principal_id = UnicodeAttribute(null=True)
+    connected_at = NumberAttribute(null=True)
+    expiry_shard = UnicodeAttribute(null=True)
+    # When the record stops being valid: API Gateway's 2 h limit, or an operator token's
+    # expiry if sooner. Fan-out skips records past it; the sweep removes them.
+    expires_epoch = NumberAttribute(null=True)
+    # The same instant as a DynamoDB TTL, the backstop (it may act days late).
     expires_at = TTLAttribute()
 
-    by_connection = ConnectionsById()
     by_expiry = ConnectionsByExpiry()

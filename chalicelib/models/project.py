@@ -7,7 +7,12 @@ Access patterns:
 - team of project P: Query by hash key.                           -> MemberModel
 """
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -48,8 +53,9 @@ class MemberModel(Model):
     name = UnicodeAttribute()
     role = UnicodeAttribute()
     project_name = UnicodeAttribute()
-    # "online" while the member has a live panel socket; the sweep job sets "offline".
+    # "online" while the member has a live panel socket (``live_connections`` > 0).
     presence = UnicodeAttribute(default="offline")
+    live_connections = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
 
     by_user = MembersByUser()

@@ -33,4 +33,6 @@ class VisitorModel(Model):
     # (the next one is ``ids.chat_id_for(visitor_id, chat_count + 1)``).
     current_chat_id = UnicodeAttribute(null=True)
     chat_count = NumberAttribute(default=0)
+    # True while the visitor has a live socket (``live_connections`` > 0).
     online = BooleanAttribute(default=False)
+    live_connections = NumberAttribute(default=0)

@@ -1,21 +1,23 @@
 """Connection records: registered on ``$connect``, found by audience for fan-out,
-removed on ``$disconnect``, on a 410, or by the sweep job when API Gateway dropped a
-socket without telling us. Presence (operator online, visitor online) follows them.
+removed on ``$disconnect``, on a 410, at logout, or by the sweep job when API Gateway
+dropped a socket without telling us. Presence (operator online, visitor online) follows
+a per-person counter that only moves when a record really appears or disappears.
 """
 
 from __future__ import annotations
 
-import contextlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.models.base import is_condition_failure
+from chalicelib.models.base import is_condition_failure, retry_on_conflict, transaction_connection
 from chalicelib.models.connection import (
     EXPIRY_SHARDS,
     KIND_OPERATOR,
     ConnectionModel,
     expiry_shard,
+    pointer_audience,
     team_audience,
     visitor_audience,
 )
@@ -30,13 +32,19 @@ def register(
     principal_id: str,
     now: datetime,
     ttl_seconds: int,
+    valid_until: float | None = None,
 ) -> ConnectionModel:
+    """Record a new socket. ``valid_until`` (an operator token's expiry) caps how long
+    the record may receive anything."""
     audience = (
         team_audience(project_id)
         if kind == KIND_OPERATOR
         else visitor_audience(project_id, principal_id)
     )
-    expires = now + timedelta(seconds=ttl_seconds)
+    expires_epoch = int(now.timestamp()) + ttl_seconds
+    if valid_until:
+        expires_epoch = min(expires_epoch, int(valid_until))
+    expires = datetime.fromtimestamp(expires_epoch, UTC)
     record = ConnectionModel(
         audience,
         connection_id,
@@ -45,11 +53,19 @@ def register(
         principal_id=principal_id,
         connected_at=int(now.timestamp()),
         expiry_shard=expiry_shard(connection_id),
-        expires_epoch=int(expires.timestamp()),
+        expires_epoch=expires_epoch,
         expires_at=expires,
     )
-    record.save()
-    _set_presence(kind, project_id, principal_id, online=True)
+    pointer = ConnectionModel(
+        pointer_audience(connection_id),
+        connection_id,
+        record_audience=audience,
+        expires_at=expires,
+    )
+    with TransactWrite(connection=transaction_connection()) as transaction:
+        transaction.save(record)
+        transaction.save(pointer)
+    _count(kind, project_id, principal_id, +1)
     return record
 
 
@@ -57,34 +73,49 @@ def audience_connections(audience: str) -> list[ConnectionModel]:
     return list(ConnectionModel.query(audience, consistent_read=True))
 
 
-def forget(record: ConnectionModel) -> None:
-    """Delete one record; if it was the principal's last socket, mark them offline."""
-    with contextlib.suppress(DoesNotExist):
-        record.delete()
-    # A visitor's audience holds only their tabs; the team audience every operator's.
-    principal_sockets = [
-        other
-        for other in ConnectionModel.query(record.audience, consistent_read=True)
-        if other.principal_id == record.principal_id
-    ]
-    if not principal_sockets:
-        _set_presence(record.kind, record.project_id, record.principal_id, online=False)
+def forget(record: ConnectionModel) -> bool:
+    """Delete a record and its pointer. Only the caller that really deleted it moves the
+    presence counter, so a 410 racing a ``$disconnect`` counts once."""
+    pointer = ConnectionModel(pointer_audience(record.connection_id), record.connection_id)
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.delete(record, condition=ConnectionModel.audience.exists())
+            transaction.delete(pointer)
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if "ConditionalCheckFailed" in reasons:
+            return False
+        raise
+    _count(record.kind, record.project_id, record.principal_id, -1)
+    return True
 
 
-def disconnect(connection_id: str) -> int:
-    """Handle ``$disconnect``: remove every record of this connection id."""
-    keys = list(ConnectionModel.by_connection.query(connection_id))
-    for key in keys:
-        try:
-            record = ConnectionModel.get(key.audience, key.connection_id, consistent_read=True)
-        except DoesNotExist:
-            continue
-        forget(record)
-    return len(keys)
+def disconnect(connection_id: str) -> bool:
+    """Handle ``$disconnect``: consistent reads only, so a socket closed right after it
+    opened is still found."""
+    try:
+        pointer = ConnectionModel.get(
+            pointer_audience(connection_id), connection_id, consistent_read=True
+        )
+        record = ConnectionModel.get(pointer.record_audience, connection_id, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return forget(record)
+
+
+def drop_operator(project_id: str, user_id: str) -> list[str]:
+    """Forget an operator's sockets in one project (logout, removal); returns their ids
+    so the caller can close them."""
+    dropped = []
+    for record in audience_connections(team_audience(project_id)):
+        if record.principal_id == user_id and forget(record):
+            dropped.append(record.connection_id)
+    return dropped
 
 
 def sweep_expired(now: datetime) -> int:
-    """Remove records whose socket API Gateway must have closed (its 2 h limit passed)."""
+    """Remove records past their validity: API Gateway's 2 h passed (it closed the socket
+    without a ``$disconnect``) or the operator's token expired."""
     removed = 0
     cutoff = int(now.timestamp())
     for shard in range(EXPIRY_SHARDS):
@@ -92,25 +123,31 @@ def sweep_expired(now: datetime) -> int:
             str(shard), ConnectionModel.expires_epoch <= cutoff
         ):
             try:
-                record = ConnectionModel.get(key.audience, key.connection_id)
+                record = ConnectionModel.get(key.audience, key.connection_id, consistent_read=True)
             except DoesNotExist:
                 continue  # already gone: a rerun after a crash half-way
-            forget(record)
-            removed += 1
+            removed += forget(record)
     return removed
 
 
-def _set_presence(kind: str, project_id: str, principal_id: str, online: bool) -> None:
+def _count(kind: str, project_id: str, principal_id: str, delta: int) -> None:
+    """Move the person's live-socket counter; they are online while it is above zero."""
     if kind == KIND_OPERATOR:
         item = MemberModel(project_id, principal_id)
-        action = MemberModel.presence.set("online" if online else "offline")
-        exists = MemberModel.user_id.exists()
+        counter, exists = MemberModel.live_connections, MemberModel.user_id.exists()
+        online, offline = MemberModel.presence.set("online"), MemberModel.presence.set("offline")
     else:
         item = VisitorModel(project_id, principal_id)
-        action = VisitorModel.online.set(online)
-        exists = VisitorModel.visitor_id.exists()
+        counter, exists = VisitorModel.live_connections, VisitorModel.visitor_id.exists()
+        online, offline = VisitorModel.online.set(True), VisitorModel.online.set(False)
+    actions = [counter.add(delta)] + ([online] if delta > 0 else [])
     try:
-        item.update(actions=[action], condition=exists)
+        retry_on_conflict(lambda: item.update(actions=actions, condition=exists))
+        if delta < 0 and (item.live_connections or 0) <= 0:
+            # Conditional: a socket that connected in between keeps them online.
+            retry_on_conflict(
+                lambda: item.update(actions=[offline], condition=exists & (counter <= 0))
+            )
     except UpdateError as error:
-        if not is_condition_failure(error):  # a removed member has nothing to mark
+        if not is_condition_failure(error):  # a removed member: nothing to count
             raise

@@ -76,8 +76,8 @@ def refresh():
 @auth_routes.route("/auth/logout", methods=["POST"])
 @json_errors
 def log_out():
-    operator_of(_request())
-    accounts.log_out(deps.cognito(), bearer_token(_request()))
+    request = _request()
+    accounts.log_out(deps.cognito(), bearer_token(request), operator_of(request), deps.fanout())
     return Response(status_code=204, body="")
 
 

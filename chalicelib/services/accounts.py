@@ -13,12 +13,32 @@ from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import ids
-from chalicelib.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from chalicelib.auth.identities import OperatorIdentity
+from chalicelib.errors import BadRequest, Conflict, Forbidden, RateLimited, Unauthorized
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
+from chalicelib.realtime import connections
+from chalicelib.realtime.fanout import Fanout
 
 
 def _cognito_error(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
+
+
+_THROTTLED = {
+    "TooManyRequestsException",
+    "TooManyFailedAttemptsException",
+    "LimitExceededException",
+}
+
+
+def _raise_common(error: ClientError) -> None:
+    """Cognito errors any call may return, as domain errors; anything else propagates."""
+    code = _cognito_error(error)
+    if code in _THROTTLED:
+        raise RateLimited("too many attempts; wait a minute and try again") from error
+    if code == "PasswordResetRequiredException":
+        raise Forbidden("a password reset is required for this account") from error
+    raise error
 
 
 def sign_up(
@@ -49,7 +69,7 @@ def sign_up(
             raise Conflict("an account with this e-mail already exists") from error
         if code in {"InvalidPasswordException", "InvalidParameterException"}:
             raise BadRequest(error.response["Error"].get("Message", code)) from error
-        raise
+        _raise_common(error)
     user_id = result["UserSub"]
     confirmed = bool(result.get("UserConfirmed"))
     if auto_confirm and not confirmed:
@@ -68,9 +88,14 @@ def sign_up(
         project_name=project_name,
         created_at=now,
     )
-    with TransactWrite(connection=db) as transaction:
-        transaction.save(project, condition=ProjectModel.project_id.does_not_exist())
-        transaction.save(member)
+    try:
+        with TransactWrite(connection=db) as transaction:
+            transaction.save(project, condition=ProjectModel.project_id.does_not_exist())
+            transaction.save(member)
+    except Exception:
+        # No account without its project: undo the sign-up so the e-mail can sign up again.
+        cognito.admin_delete_user(UserPoolId=pool_id, Username=email)
+        raise
     return {
         "user": {"id": user_id, "email": email, "name": name},
         "project": {"id": project.project_id, "name": project.name},
@@ -86,7 +111,9 @@ def confirm(cognito, client_id: str, email: str, code: str) -> None:
             raise BadRequest("the confirmation code is wrong or expired") from error
         if _cognito_error(error) == "UserNotFoundException":
             raise BadRequest("no such account") from error
-        raise
+        if _cognito_error(error) == "NotAuthorizedException":
+            raise BadRequest("this account is already confirmed") from error
+        _raise_common(error)
 
 
 def _tokens(result: dict) -> dict:
@@ -114,7 +141,7 @@ def log_in(cognito, client_id: str, email: str, password: str) -> dict:
             raise Unauthorized("wrong e-mail or password") from error
         if code == "UserNotConfirmedException":
             raise Forbidden("confirm your e-mail address first") from error
-        raise
+        _raise_common(error)
     if "AuthenticationResult" not in result:
         # A challenge (new password required, MFA): not offered by this pool's settings.
         raise Forbidden(f"sign-in needs {result.get('ChallengeName', 'another step')}")
@@ -131,16 +158,20 @@ def refresh(cognito, client_id: str, refresh_token: str) -> dict:
     except ClientError as error:
         if _cognito_error(error) == "NotAuthorizedException":
             raise Unauthorized("the refresh token is invalid or revoked") from error
-        raise
+        _raise_common(error)
     return _tokens(result)
 
 
-def log_out(cognito, access_token: str) -> None:
-    """Revoke the user's refresh tokens. Access tokens already issued stay valid until
-    they expire (an hour): the cost of verifying them without calling Cognito."""
+def log_out(cognito, access_token: str, operator: OperatorIdentity, fanout: Fanout) -> None:
+    """Revoke the user's refresh tokens and close their panel sockets. Access tokens
+    already issued stay valid for REST until they expire (an hour): the price of
+    verifying them without calling Cognito on every request."""
     try:
         cognito.global_sign_out(AccessToken=access_token)
     except ClientError as error:
         if _cognito_error(error) == "NotAuthorizedException":
             raise Unauthorized("already signed out") from error
-        raise
+        _raise_common(error)
+    for membership in MemberModel.by_user.query(operator.user_id):
+        for connection_id in connections.drop_operator(membership.project_id, operator.user_id):
+            fanout.close(connection_id)

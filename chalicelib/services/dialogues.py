@@ -87,7 +87,10 @@ def mark_read_by_team(member: MemberModel, chat_id: str, fanout: Fanout) -> dict
 def _visitor_chat(identity: VisitorIdentity, chat_id: str | None) -> str | None:
     if chat_id is None:
         try:
-            return VisitorModel.get(identity.project_id, identity.visitor_id).current_chat_id
+            visitor = VisitorModel.get(
+                identity.project_id, identity.visitor_id, consistent_read=True
+            )
+            return visitor.current_chat_id
         except DoesNotExist:
             return None
     if ids.visitor_of_chat(chat_id) != identity.visitor_id:

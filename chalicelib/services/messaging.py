@@ -398,7 +398,8 @@ def list_messages(
 
 def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) -> dict:
     try:
-        visitor = VisitorModel.get(identity.project_id, identity.visitor_id)
+        # Consistent: right after a first message the dialogue id must already show.
+        visitor = VisitorModel.get(identity.project_id, identity.visitor_id, consistent_read=True)
     except DoesNotExist:
         raise Forbidden("unknown visitor: start a new session") from None
     if not visitor.current_chat_id:

@@ -17,7 +17,8 @@ def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
     if not isinstance(project_id, str) or not project_id or len(project_id) > 64:
         raise Forbidden("not a member of this project")
     try:
-        return MemberModel.get(project_id, operator.user_id)
+        # Consistent: a member just added (or removed) is seen as such at once.
+        return MemberModel.get(project_id, operator.user_id, consistent_read=True)
     except DoesNotExist:
         raise Forbidden("not a member of this project") from None
 

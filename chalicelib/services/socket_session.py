@@ -57,25 +57,33 @@ def connect(
     now: datetime,
 ) -> None:
     params = params or {}
-    caller = _caller(params.get("token"), params.get("project"), tokens, verifier)
-    if isinstance(caller, VisitorIdentity):
+    token = params.get("token")
+    if not isinstance(token, str) or not token:
+        raise Unauthorized("a token is required")
+    if _is_visitor_token(token):
+        visitor = tokens.verify(token)
         connections.register(
             connection_id,
             KIND_VISITOR,
-            caller.project_id,
-            caller.visitor_id,
+            visitor.project_id,
+            visitor.visitor_id,
             now,
             settings.connection_ttl_seconds,
         )
-    else:
-        connections.register(
-            connection_id,
-            KIND_OPERATOR,
-            caller.project_id,
-            caller.user_id,
-            now,
-            settings.connection_ttl_seconds,
-        )
+        return
+    operator = verifier.verify(token)
+    member = projects.require_member(operator, params.get("project"))
+    connections.register(
+        connection_id,
+        KIND_OPERATOR,
+        member.project_id,
+        member.user_id,
+        now,
+        settings.connection_ttl_seconds,
+        # Nothing reaches this socket after its token expires: the panel reconnects
+        # with a fresh one (and a logged-out operator stops receiving at once).
+        valid_until=operator.expires_at,
+    )
 
 
 def handle_frame(

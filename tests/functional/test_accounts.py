@@ -84,3 +84,55 @@ def test_the_id_token_is_not_accepted_as_an_access_token(platform):
     ).json_body
     response = platform.get("/me", {"Authorization": f"Bearer {login['id_token']}"})
     assert response.status_code == 401
+
+
+class _ThrottledCognito:
+    """Cognito answering as it does under brute-force protection (moto never does)."""
+
+    def __init__(self, real, code):
+        self._real, self._code = real, code
+
+    def __getattr__(self, name):
+        from botocore.exceptions import ClientError
+
+        def refuse(**_):
+            raise ClientError({"Error": {"Code": self._code, "Message": "x"}}, name)
+
+        return refuse
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("TooManyRequestsException", 429),
+        ("TooManyFailedAttemptsException", 429),
+        ("PasswordResetRequiredException", 403),
+    ],
+)
+def test_cognito_refusals_are_clear_errors_not_500s(platform, aws, code, status):
+    from chalicelib import deps
+
+    deps.override(cognito=_ThrottledCognito(aws, code))
+    response = platform.post("/auth/login", {"email": "a@b.co", "password": "whatever-123"})
+    assert response.status_code == status
+    assert response.json_body["error"]["message"]
+
+
+def test_a_failed_project_write_undoes_the_sign_up(platform, monkeypatch):
+    from pynamodb.transactions import TransactWrite
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("DynamoDB unavailable")
+
+    monkeypatch.setattr(TransactWrite, "__exit__", broken)
+    body = {
+        "email": "undo@example.com",
+        "password": "Passw0rd!long",
+        "name": "A",
+        "project_name": "B",
+    }
+    assert platform.post("/auth/signup", body).status_code == 500
+    monkeypatch.undo()
+
+    # The e-mail is free again: signing up now works
+    assert platform.post("/auth/signup", body).status_code == 201

@@ -26,6 +26,11 @@ def scheduled_app(aws):
         yield client
 
 
+def _records():
+    """Connection records (not their pointers). A Scan, in a test only."""
+    return [r for r in ConnectionModel.scan() if r.audience.startswith("P#")]
+
+
 def _sweep(client):
     event = json.loads((ROOT / "tests" / "events" / "scheduled.json").read_text())
     return client.lambda_.invoke("sweep_connections", event).payload
@@ -48,7 +53,7 @@ def test_sweep_removes_expired_records_and_marks_people_offline(platform, schedu
     result = _sweep(scheduled_app)
 
     assert result == {"removed": 2}
-    remaining = {r.connection_id for r in ConnectionModel.scan()}  # test-only Scan
+    remaining = {r.connection_id for r in _records()}
     assert remaining == {fresh}
     assert MemberModel.get(operator.project_id, operator.user_id).presence == "offline"
     # the visitor still has a live tab, so stays online
@@ -94,4 +99,57 @@ def test_a_gone_connection_is_deleted_when_fan_out_meets_a_410(platform):
         {"action": "send", "token": visitor.token, "client_id": "gone-00001", "text": "anyone?"},
     )
 
-    assert [r.connection_id for r in ConnectionModel.scan()] == [tab]
+    assert [r.connection_id for r in _records()] == [tab]
+
+
+def test_a_socket_closed_right_after_it_opened_leaves_nothing_behind(platform):
+    operator = platform.sign_up()
+    visitor = platform.visitor(operator.project_id)
+    tab, _ = platform.connect(visitor.token)
+    platform.disconnect(tab)
+    assert ConnectionModel.count() == 0
+    assert VisitorModel.get(operator.project_id, visitor.visitor_id).online is False
+
+
+def test_a_410_racing_a_disconnect_counts_once(platform):
+    operator = platform.sign_up()
+    visitor = platform.visitor(operator.project_id)
+    first, _ = platform.connect(visitor.token)
+    second, _ = platform.connect(visitor.token)
+    [record] = [r for r in _records() if r.connection_id == first]
+
+    assert connections.forget(record) is True
+    assert connections.forget(record) is False  # the $disconnect arriving late
+    state = VisitorModel.get(operator.project_id, visitor.visitor_id)
+    assert (state.live_connections, state.online) == (1, True)
+
+
+def test_an_operator_socket_stops_receiving_when_its_token_expires(platform, sender):
+    operator = platform.sign_up()
+    op_conn, _ = platform.connect(operator.token, project=operator.project_id)
+    [record] = [r for r in _records() if r.connection_id == op_conn]
+    import jwt
+
+    exp = jwt.decode(operator.token, options={"verify_signature": False})["exp"]
+    assert record.expires_epoch <= exp
+
+    # When the token has expired, fan-out skips and removes the record
+    record.update(actions=[ConnectionModel.expires_epoch.set(exp - 7200)])
+    visitor = platform.visitor(operator.project_id)
+    tab, _ = platform.connect(visitor.token)
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "late-0001", "text": "secret"}
+    )
+    assert sender.frames_for(op_conn) == []
+    assert op_conn not in [r.connection_id for r in _records()]
+
+
+def test_logging_out_closes_the_operators_sockets(platform, sender):
+    operator = platform.sign_up()
+    op_conn, _ = platform.connect(operator.token, project=operator.project_id)
+
+    assert platform.post("/auth/logout", {}, operator.auth).status_code == 204
+
+    assert sender.closed == [op_conn]
+    assert _records() == []
+    assert MemberModel.get(operator.project_id, operator.user_id).presence == "offline"
