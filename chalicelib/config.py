@@ -28,8 +28,10 @@ class Settings:
     # What the widget is told to connect to.
     websocket_public_url: str
     visitor_token_secret: str
-    # Local stand-in only: confirm sign-ups without the e-mailed code.
-    signup_auto_confirm: bool
+    # Local stand-in only, where no e-mail leaves the machine: sign-ups are confirmed
+    # without the e-mailed code, and an invitee's temporary password is returned to the
+    # inviter instead of being e-mailed by Cognito.
+    no_email_delivery: bool
     max_message_chars: int = 4000
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
@@ -60,5 +62,5 @@ def get_settings() -> Settings:
         websocket_management_url=env.get("WEBSOCKET_MANAGEMENT_URL") or None,
         websocket_public_url=env.get("WEBSOCKET_PUBLIC_URL", ""),
         visitor_token_secret=env.get("VISITOR_TOKEN_SECRET", ""),
-        signup_auto_confirm=_flag("SIGNUP_AUTO_CONFIRM"),
+        no_email_delivery=_flag("NO_EMAIL_DELIVERY"),
     )

@@ -8,9 +8,11 @@ error frames. Services raise them; nothing else should reach a client.
 class DomainError(Exception):
     code = "bad_request"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, **details):
         super().__init__(message)
         self.message = message
+        # Extra fields for the client, beside code and message (a challenge session, say).
+        self.details = details
 
 
 class BadRequest(DomainError):

@@ -68,6 +68,10 @@ COGNITO_ACTIONS = [
     "cognito-idp:GlobalSignOut",
     # Undo a sign-up whose project could not be written (accounts.sign_up).
     "cognito-idp:AdminDeleteUser",
+    # Invitations (services/team.py): find an existing account or create one.
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:RespondToAuthChallenge",
 ]
 
 # Managed CloudFront policies (fixed ids, the same in every account).

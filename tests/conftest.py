@@ -17,7 +17,7 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "TABLE_PREFIX": "test-",
         "VISITOR_TOKEN_SECRET": "test-secret-0123456789-0123456789-0123456789",
-        "SIGNUP_AUTO_CONFIRM": "1",
+        "NO_EMAIL_DELIVERY": "1",
         "WEBSOCKET_PUBLIC_URL": "wss://ws.example.test/api",
         "WEBSOCKET_MANAGEMENT_URL": "https://ws.example.test/api",
     }

@@ -4,7 +4,7 @@ Access patterns:
 - project by id: GetItem (widget session, settings).             -> ProjectModel
 - is user U a member of project P, with which role: GetItem.      -> MemberModel
 - projects of user U (panel start-up): Query GSI ``by_user``.     -> MemberModel.by_user
-- team of project P: Query by hash key.                           -> MemberModel
+- team of project P: Query by hash key (teams are small).         -> MemberModel
 """
 
 from pynamodb.attributes import (
@@ -53,6 +53,8 @@ class MemberModel(Model):
     name = UnicodeAttribute()
     role = UnicodeAttribute()
     project_name = UnicodeAttribute()
+    # The chat-administrator right: every dialogue of the project, whatever the role.
+    chat_admin = BooleanAttribute(default=False)
     # "online" while the member has a live panel socket (``live_connections`` > 0).
     presence = UnicodeAttribute(default="offline")
     live_connections = NumberAttribute(default=0)

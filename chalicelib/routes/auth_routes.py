@@ -26,7 +26,7 @@ def sign_up():
         deps.cognito(),
         settings.user_pool_client_id,
         settings.user_pool_id,
-        settings.signup_auto_confirm,
+        settings.no_email_delivery,
         transaction_connection(),
         email=email(body),
         password=text_field(body, "password", 256),
@@ -59,6 +59,19 @@ def log_in():
         get_settings().user_pool_client_id,
         email(body),
         text_field(body, "password", 256),
+    )
+
+
+@auth_routes.route("/auth/new-password", methods=["POST"])
+@json_errors
+def set_first_password():
+    body = body_of(_request())
+    return accounts.set_first_password(
+        deps.cognito(),
+        get_settings().user_pool_client_id,
+        email(body),
+        text_field(body, "session", 4096),
+        text_field(body, "new_password", 256),
     )
 
 

@@ -45,7 +45,7 @@ def error_response(error: DomainError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return Response(
         status_code=status,
-        body={"error": {"code": error.code, "message": error.message}},
+        body={"error": {"code": error.code, "message": error.message, **error.details}},
         headers=headers,
     )
 

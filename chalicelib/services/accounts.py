@@ -142,9 +142,32 @@ def log_in(cognito, client_id: str, email: str, password: str) -> dict:
         if code == "UserNotConfirmedException":
             raise Forbidden("confirm your e-mail address first") from error
         _raise_common(error)
+    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+        # An invited member's first sign-in with the temporary password.
+        error = Forbidden("choose a new password", session=result["Session"])
+        error.code = "new_password_required"
+        raise error
     if "AuthenticationResult" not in result:
-        # A challenge (new password required, MFA): not offered by this pool's settings.
         raise Forbidden(f"sign-in needs {result.get('ChallengeName', 'another step')}")
+    return _tokens(result)
+
+
+def set_first_password(cognito, client_id: str, email: str, session: str, password: str) -> dict:
+    """Answer the NEW_PASSWORD_REQUIRED challenge: the invitee's own password, and tokens."""
+    try:
+        result = cognito.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=session,
+            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": password},
+        )
+    except ClientError as error:
+        code = _cognito_error(error)
+        if code in {"InvalidPasswordException", "InvalidParameterException"}:
+            raise BadRequest(error.response["Error"].get("Message", code)) from error
+        if code in {"NotAuthorizedException", "CodeMismatchException", "ExpiredCodeException"}:
+            raise Unauthorized("the sign-in session expired; log in again") from error
+        _raise_common(error)
     return _tokens(result)
 
 

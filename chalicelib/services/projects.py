@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
+from datetime import datetime
 
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import ids
 from chalicelib.auth.identities import OperatorIdentity
-from chalicelib.errors import Forbidden, NotFound
-from chalicelib.models.project import MemberModel, ProjectModel
+from chalicelib.errors import BadRequest, Forbidden, NotFound
+from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
+from chalicelib.services import permissions
 
 
 def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
@@ -42,6 +47,77 @@ def describe_operator(operator: OperatorIdentity) -> dict:
             "name": first.name if first else operator.username,
         },
         "projects": [
-            {"id": m.project_id, "name": m.project_name, "role": m.role} for m in memberships
+            {
+                "id": m.project_id,
+                "name": m.project_name,
+                "role": m.role,
+                "chat_admin": bool(m.chat_admin),
+            }
+            for m in memberships
         ],
     }
+
+
+def project_view(project: ProjectModel, member: MemberModel | None = None) -> dict:
+    view = {
+        "id": project.project_id,
+        "name": project.name,
+        "chats_enabled": bool(project.chats_enabled),
+        "plan": project.plan,
+    }
+    if member is not None:
+        view["role"] = member.role
+        view["chat_admin"] = bool(member.chat_admin)
+    return view
+
+
+def create_project(operator: OperatorIdentity, db, name: str, now: datetime) -> dict:
+    """A new project (website) in the caller's account, with the caller as administrator."""
+    current = next(iter(MemberModel.by_user.query(operator.user_id, limit=1)), None)
+    project = ProjectModel(
+        project_id=ids.new_project_id(), name=name, owner_id=operator.user_id, created_at=now
+    )
+    member = MemberModel(
+        project.project_id,
+        operator.user_id,
+        email=current.email if current else operator.username,
+        name=current.name if current else operator.username,
+        role=ROLE_ADMINISTRATOR,
+        project_name=name,
+        created_at=now,
+    )
+    with TransactWrite(connection=db) as transaction:
+        transaction.save(project, condition=ProjectModel.project_id.does_not_exist())
+        transaction.save(member)
+    return project_view(project, member)
+
+
+def view_project(member: MemberModel) -> dict:
+    permissions.require(member, "project.view")
+    return project_view(require_project(member.project_id), member)
+
+
+def update_project(member: MemberModel, body: dict) -> dict:
+    """Rename (administrator, managers) or switch chats on or off (administrator)."""
+    actions = []
+    name = body.get("name")
+    if "name" in body:
+        permissions.require(member, "project.rename")
+        if not isinstance(name, str) or not 0 < len(name.strip()) <= 100:
+            raise BadRequest("'name' must be 1-100 characters")
+        name = name.strip()
+        actions.append(ProjectModel.name.set(name))
+    if "chats_enabled" in body:
+        permissions.require(member, "project.switch_chats")
+        if not isinstance(body["chats_enabled"], bool):
+            raise BadRequest("'chats_enabled' must be true or false")
+        actions.append(ProjectModel.chats_enabled.set(body["chats_enabled"]))
+    if not actions:
+        raise BadRequest("nothing to change: give 'name' and/or 'chats_enabled'")
+    project = ProjectModel(member.project_id)
+    project.update(actions=actions, condition=ProjectModel.project_id.exists())
+    if "name" in body:
+        # Memberships carry the name for the project switcher: a team is small.
+        for teammate in MemberModel.query(member.project_id):
+            teammate.update(actions=[MemberModel.project_name.set(name)])
+    return project_view(project, member)

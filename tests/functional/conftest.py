@@ -71,6 +71,34 @@ class Platform:
             user_id=response.json_body["user"]["id"],
         )
 
+    def member(self, owner: "Operator", role: str, name="Teammate") -> "Operator":
+        """Invite someone to the owner's project and complete their first sign-in."""
+        email = f"member{next(_counter)}@example.com"
+        invited = self.post(
+            f"/projects/{owner.project_id}/members",
+            {"email": email, "name": name, "role": role},
+            owner.auth,
+        )
+        assert invited.status_code == 201, invited.json_body
+        first = self.post(
+            "/auth/login", {"email": email, "password": invited.json_body["temporary_password"]}
+        )
+        assert first.json_body["error"]["code"] == "new_password_required"
+        tokens = self.post(
+            "/auth/new-password",
+            {
+                "email": email,
+                "session": first.json_body["error"]["session"],
+                "new_password": "Passw0rd!long",
+            },
+        ).json_body
+        return Operator(
+            email=email,
+            token=tokens["access_token"],
+            project_id=owner.project_id,
+            user_id=invited.json_body["member"]["user_id"],
+        )
+
     def visitor(self, project_id, token=None) -> Visitor:
         body = {"project_id": project_id, "page_url": "https://shop.example/"}
         if token:

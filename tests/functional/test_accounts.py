@@ -10,7 +10,7 @@ def test_sign_up_creates_an_account_with_a_first_project_administered_by_the_use
 
     assert me["user"]["email"] == operator.email
     assert me["projects"] == [
-        {"id": operator.project_id, "name": "Bakery", "role": "administrator"}
+        {"id": operator.project_id, "name": "Bakery", "role": "administrator", "chat_admin": False}
     ]
 
 

@@ -1,0 +1,46 @@
+"""Who may do what in a project: one table, read by every route and socket action.
+
+Roles: the administrator (the account owner: billing, everything), managers (team,
+settings, saved replies, auto messages, all dialogues) and operators (their own and
+unassigned dialogues). The chat-administrator right gives any member all dialogues.
+"""
+
+from __future__ import annotations
+
+from chalicelib.errors import Forbidden
+from chalicelib.models.project import (
+    ROLE_ADMINISTRATOR,
+    ROLE_MANAGER,
+    ROLE_OPERATOR,
+    MemberModel,
+)
+
+EVERYONE = frozenset({ROLE_ADMINISTRATOR, ROLE_MANAGER, ROLE_OPERATOR})
+LEADS = frozenset({ROLE_ADMINISTRATOR, ROLE_MANAGER})
+OWNER = frozenset({ROLE_ADMINISTRATOR})
+
+RULES: dict[str, frozenset[str]] = {
+    "project.view": EVERYONE,
+    "project.rename": LEADS,
+    "project.switch_chats": OWNER,
+    "team.view": EVERYONE,
+    "team.manage": LEADS,
+    "chats.answer": EVERYONE,
+    "chats.see_all": LEADS,  # and members with the chat-administrator right
+}
+
+# Roles a member may be given by invitation or change: there is one administrator per
+# project, the account owner, so nobody is invited or promoted to it.
+ASSIGNABLE_ROLES = (ROLE_MANAGER, ROLE_OPERATOR)
+
+
+def allows(member: MemberModel, permission: str) -> bool:
+    if permission == "chats.see_all" and member.chat_admin:
+        return True
+    return member.role in RULES[permission]
+
+
+def require(member: MemberModel, permission: str) -> MemberModel:
+    if not allows(member, permission):
+        raise Forbidden(f"your role ({member.role}) does not allow this")
+    return member

@@ -1,0 +1,147 @@
+"""A project's team: invite by e-mail (Cognito account, temporary password), change a
+member's role or chat-administrator right, remove a member (their sockets stop at once).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.models.base import is_condition_failure
+from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel
+from chalicelib.realtime import connections
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import permissions
+
+
+def member_view(member: MemberModel) -> dict:
+    return {
+        "user_id": member.user_id,
+        "email": member.email,
+        "name": member.name,
+        "role": member.role,
+        "chat_admin": bool(member.chat_admin),
+        "presence": member.presence,
+    }
+
+
+def list_members(caller: MemberModel) -> list[dict]:
+    permissions.require(caller, "team.view")
+    return [member_view(m) for m in MemberModel.query(caller.project_id, consistent_read=True)]
+
+
+def _role(value) -> str:
+    if value not in permissions.ASSIGNABLE_ROLES:
+        allowed = " or ".join(permissions.ASSIGNABLE_ROLES)
+        raise BadRequest(f"'role' must be {allowed}")
+    return value
+
+
+def _temporary_password() -> str:
+    # Meets the pool's policy (letters and digits), and is only ever used once.
+    return "Tmp-" + secrets.token_urlsafe(12) + "7a"
+
+
+def _cognito_user(cognito, pool_id: str, email: str, name: str, show_password: bool):
+    """The invitee's Cognito account: created (Cognito e-mails a temporary password) or,
+    if they already have one, found. Returns (user id, temporary password or None)."""
+    try:
+        attributes = cognito.admin_get_user(UserPoolId=pool_id, Username=email)["UserAttributes"]
+        return next(a["Value"] for a in attributes if a["Name"] == "sub"), None
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "UserNotFoundException":
+            raise
+    request = {
+        "UserPoolId": pool_id,
+        "Username": email,
+        "UserAttributes": [
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": name},
+        ],
+    }
+    password = None
+    if show_password:
+        # No e-mail leaves the local stand-in: the inviter hands the password over.
+        password = _temporary_password()
+        request.update(TemporaryPassword=password, MessageAction="SUPPRESS")
+    else:
+        request["DesiredDeliveryMediums"] = ["EMAIL"]
+    user = cognito.admin_create_user(**request)["User"]
+    return next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub"), password
+
+
+def invite(
+    caller: MemberModel,
+    cognito,
+    pool_id: str,
+    show_password: bool,
+    email: str,
+    name: str,
+    role,
+    now: datetime,
+) -> dict:
+    permissions.require(caller, "team.manage")
+    role = _role(role)
+    user_id, password = _cognito_user(cognito, pool_id, email, name, show_password)
+    member = MemberModel(
+        caller.project_id,
+        user_id,
+        email=email,
+        name=name,
+        role=role,
+        project_name=caller.project_name,
+        created_at=now,
+    )
+    try:
+        member.save(condition=MemberModel.user_id.does_not_exist())
+    except PutError as error:
+        if is_condition_failure(error):
+            raise Conflict("already a member of this project") from None
+        raise
+    result = {"member": member_view(member)}
+    if password:
+        result["temporary_password"] = password
+    return result
+
+
+def _target(caller: MemberModel, user_id: str) -> MemberModel:
+    if not isinstance(user_id, str) or not 0 < len(user_id) <= 64:
+        raise NotFound("no such member")
+    try:
+        target = MemberModel.get(caller.project_id, user_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("no such member") from None
+    if target.role == ROLE_ADMINISTRATOR:
+        raise Forbidden("the administrator (the account owner) cannot be changed or removed")
+    return target
+
+
+def change(caller: MemberModel, user_id: str, body: dict) -> dict:
+    permissions.require(caller, "team.manage")
+    target = _target(caller, user_id)
+    actions = []
+    if "role" in body:
+        actions.append(MemberModel.role.set(_role(body["role"])))
+    if "chat_admin" in body:
+        if not isinstance(body["chat_admin"], bool):
+            raise BadRequest("'chat_admin' must be true or false")
+        actions.append(MemberModel.chat_admin.set(body["chat_admin"]))
+    if not actions:
+        raise BadRequest("nothing to change: give 'role' and/or 'chat_admin'")
+    target.update(actions=actions, condition=MemberModel.user_id.exists())
+    return member_view(target)
+
+
+def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
+    """Remove a member. Their open sockets are forgotten and closed now, so they stop
+    receiving this project's events at once; their next request is refused."""
+    permissions.require(caller, "team.manage")
+    target = _target(caller, user_id)
+    target.delete()
+    for connection_id in connections.drop_operator(caller.project_id, target.user_id):
+        fanout.close(connection_id)

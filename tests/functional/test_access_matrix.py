@@ -1,0 +1,202 @@
+"""Every REST route and every socket action, tried by every kind of caller.
+
+The tables below must name every route of the app and every socket action: a new one
+without a rule fails ``test_every_route_has_a_rule``. Each row says what each caller
+gets: the project's administrator, a manager, an operator, an outsider (administrator of
+another project), a visitor of the project (visitor token), and nobody (no token).
+"""
+
+import json
+
+import pytest
+
+from chalicelib.services.socket_session import _ACTIONS
+
+CALLERS = ("administrator", "manager", "operator", "outsider", "visitor", "anonymous")
+PUBLIC = "public"  # no caller check: sign-up, login... (their own tests cover them)
+
+OPS = {"visitor": 401, "anonymous": 401}  # operator routes refuse visitor tokens and nobody
+
+
+def team_only(ok, outsider=403, **overrides):
+    return {
+        "administrator": ok,
+        "manager": ok,
+        "operator": ok,
+        "outsider": outsider,
+        **OPS,
+        **overrides,
+    }
+
+
+def leads_only(ok):
+    return {"administrator": ok, "manager": ok, "operator": 403, "outsider": 403, **OPS}
+
+
+ROUTES = {
+    ("POST", "/auth/signup"): PUBLIC,
+    ("POST", "/auth/confirm"): PUBLIC,
+    ("POST", "/auth/login"): PUBLIC,
+    ("POST", "/auth/refresh"): PUBLIC,
+    ("POST", "/auth/new-password"): PUBLIC,
+    ("POST", "/widget/session"): PUBLIC,
+    ("POST", "/auth/logout"): team_only(204, outsider=204),
+    ("GET", "/me"): team_only(200, outsider=200),
+    ("POST", "/projects"): team_only(201, outsider=201),
+    ("GET", "/projects/{project_id}"): team_only(200),
+    ("PATCH", "/projects/{project_id}"): leads_only(200),
+    ("GET", "/projects/{project_id}/members"): team_only(200),
+    ("POST", "/projects/{project_id}/members"): leads_only(201),
+    ("PATCH", "/projects/{project_id}/members/{user_id}"): leads_only(200),
+    ("DELETE", "/projects/{project_id}/members/{user_id}"): leads_only(204),
+    ("GET", "/projects/{project_id}/chats"): team_only(200),
+    ("GET", "/projects/{project_id}/chats/{chat_id}"): team_only(200),
+    ("GET", "/projects/{project_id}/chats/{chat_id}/messages"): team_only(200),
+    ("POST", "/projects/{project_id}/chats/{chat_id}/messages"): team_only(201),
+    ("POST", "/projects/{project_id}/chats/{chat_id}/read"): team_only(200),
+    ("GET", "/widget/messages"): {
+        "administrator": 401,
+        "manager": 401,
+        "operator": 401,
+        "outsider": 401,
+        "visitor": 200,
+        "anonymous": 401,
+    },
+}
+
+BODIES = {
+    ("PATCH", "/projects/{project_id}"): {"name": "Renamed"},
+    ("POST", "/projects"): {"name": "Another site"},
+    ("POST", "/projects/{project_id}/members"): {
+        "email": "x@example.com",
+        "name": "X",
+        "role": "operator",
+    },
+    ("PATCH", "/projects/{project_id}/members/{user_id}"): {"chat_admin": True},
+    ("POST", "/projects/{project_id}/chats/{chat_id}/messages"): {
+        "client_id": "matrix-01",
+        "text": "hi",
+    },
+}
+
+# Socket actions: what each caller's frame gets. "ok" = no error frame back.
+SOCKET_ACTIONS = {
+    "send": {
+        "administrator": "ok",
+        "manager": "ok",
+        "operator": "ok",
+        "outsider": "forbidden",
+        "visitor": "ok",
+        "anonymous": "unauthorized",
+    },
+    "typing": {
+        "administrator": "ok",
+        "manager": "ok",
+        "operator": "ok",
+        "outsider": "forbidden",
+        "visitor": "ok",
+        "anonymous": "unauthorized",
+    },
+    "read": {
+        "administrator": "ok",
+        "manager": "ok",
+        "operator": "ok",
+        "outsider": "forbidden",
+        "visitor": "ok",
+        "anonymous": "unauthorized",
+    },
+}
+
+
+@pytest.fixture
+def world(platform):
+    owner = platform.sign_up(project_name="Target")
+    manager = platform.member(owner, "manager")
+    operator = platform.member(owner, "operator")
+    outsider = platform.sign_up(project_name="Elsewhere")
+    visitor = platform.visitor(owner.project_id)
+    tab, _ = platform.connect(visitor.token)
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "world-0001", "text": "hello"}
+    )
+    chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
+    platform.sender.clear()
+    tokens = {
+        "administrator": owner.token,
+        "manager": manager.token,
+        "operator": operator.token,
+        "outsider": outsider.token,
+        "visitor": visitor.token,
+        "anonymous": None,
+    }
+    return {"owner": owner, "operator": operator, "chat_id": chat_id, "tokens": tokens, "tab": tab}
+
+
+def test_every_route_has_a_rule():
+    import app
+
+    routes = {(method, path) for path, entry in app.app.routes.items() for method in entry}
+    assert routes - set(ROUTES) == set(), "add a rule for each new route"
+    assert set(ROUTES) - routes == set(), "remove rules of routes that are gone"
+
+
+def test_every_socket_action_has_a_rule():
+    assert set(_ACTIONS) == set(SOCKET_ACTIONS)
+
+
+CASES = [
+    (method, path, caller, expected)
+    for (method, path), rule in ROUTES.items()
+    if rule != PUBLIC
+    for caller, expected in rule.items()
+]
+
+
+@pytest.mark.parametrize(
+    "method, path, caller, expected", CASES, ids=[f"{m} {p} as {c}" for m, p, c, _ in CASES]
+)
+def test_each_caller_gets_the_right_answer(platform, world, method, path, caller, expected):
+    url = path.format(
+        project_id=world["owner"].project_id,
+        chat_id=world["chat_id"],
+        user_id=world["operator"].user_id,
+    )
+    token = world["tokens"][caller]
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = json.dumps(BODIES.get((method, path), {}))
+    http = platform.client.http
+    response = {
+        "GET": lambda: http.get(url, headers=headers),
+        "POST": lambda: http.post(url, headers=headers, body=body),
+        "PATCH": lambda: http.patch(url, headers=headers, body=body),
+        "DELETE": lambda: http.delete(url, headers=headers),
+    }[method]()
+    assert response.status_code == expected, response.body[:200]
+
+
+SOCKET_CASES = [(a, c, e) for a, rule in SOCKET_ACTIONS.items() for c, e in rule.items()]
+
+
+@pytest.mark.parametrize(
+    "action, caller, expected", SOCKET_CASES, ids=[f"{a} as {c}" for a, c, _ in SOCKET_CASES]
+)
+def test_each_caller_gets_the_right_answer_on_the_socket(platform, world, action, caller, expected):
+    frame = {
+        "action": action,
+        "client_id": "matrix-sock1",
+        "text": "hi",
+        "typing": True,
+        "chat_id": world["chat_id"],
+        "project": world["owner"].project_id,
+    }
+    if world["tokens"][caller]:
+        frame["token"] = world["tokens"][caller]
+    platform.frame(world["tab"], frame)
+
+    errors = [f for f in platform.sender.frames_for(world["tab"]) if f["type"] == "error"]
+    if expected == "ok":
+        assert errors == []
+    else:
+        assert [e["code"] for e in errors] == [expected]
