@@ -23,6 +23,14 @@ from chalicelib.models.base import table_meta
 
 STATUS_OPEN = "open"
 STATUS_CLOSED = "closed"
+RATINGS = ("great", "average", "poor")
+
+
+def state_of(chat: "ChatModel") -> str:
+    """What the panel shows: open (unassigned), assigned, or closed."""
+    if chat.status == STATUS_CLOSED:
+        return "closed"
+    return "assigned" if chat.assignee_id else "open"
 
 
 class LastMessage(MapAttribute):
@@ -66,6 +74,12 @@ class ChatModel(Model):
     last_message = LastMessage(null=True)
     unread_by_team = NumberAttribute(default=0)
     unread_by_visitor = NumberAttribute(default=0)
+    # Assigned to this member (absent: unassigned). Kept when the dialogue closes, so a
+    # rating or a reopening knows whose it was.
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    rating = UnicodeAttribute(null=True)  # great | average | poor
 
     by_activity = ChatsByActivity()
     open_by_project = OpenChatsByProject()

@@ -20,7 +20,7 @@ Access patterns:
 
 import zlib
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -66,6 +66,9 @@ class ConnectionModel(Model):
     project_id = UnicodeAttribute(null=True)
     kind = UnicodeAttribute(null=True)
     principal_id = UnicodeAttribute(null=True)
+    # Team records: may this member see every dialogue (role or chat-administrator right)?
+    # Fan-out of a dialogue assigned to someone else skips records without it.
+    sees_all = BooleanAttribute(null=True)
     connected_at = NumberAttribute(null=True)
     expiry_shard = UnicodeAttribute(null=True)
     # When the record stops being valid: API Gateway's 2 h limit, or an operator token's

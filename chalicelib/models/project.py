@@ -58,6 +58,8 @@ class MemberModel(Model):
     # "online" while the member has a live panel socket (``live_connections`` > 0).
     presence = UnicodeAttribute(default="offline")
     live_connections = NumberAttribute(default=0)
+    # Open dialogues assigned to this member (distribution's per-operator limit).
+    active_chats = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
 
     by_user = MembersByUser()

@@ -33,6 +33,7 @@ def register(
     now: datetime,
     ttl_seconds: int,
     valid_until: float | None = None,
+    sees_all: bool | None = None,
 ) -> ConnectionModel:
     """Record a new socket. ``valid_until`` (an operator token's expiry) caps how long
     the record may receive anything."""
@@ -51,6 +52,7 @@ def register(
         project_id=project_id,
         kind=kind,
         principal_id=principal_id,
+        sees_all=sees_all,
         connected_at=int(now.timestamp()),
         expiry_shard=expiry_shard(connection_id),
         expires_epoch=expires_epoch,
@@ -111,6 +113,20 @@ def drop_operator(project_id: str, user_id: str) -> list[str]:
         if record.principal_id == user_id and forget(record):
             dropped.append(record.connection_id)
     return dropped
+
+
+def set_sees_all(project_id: str, user_id: str, sees_all: bool) -> None:
+    """A member's role changed: their open sockets follow at once."""
+    for record in audience_connections(team_audience(project_id)):
+        if record.principal_id == user_id:
+            try:
+                record.update(
+                    actions=[ConnectionModel.sees_all.set(sees_all)],
+                    condition=ConnectionModel.audience.exists(),
+                )
+            except UpdateError as error:
+                if not is_condition_failure(error):
+                    raise
 
 
 def sweep_expired(now: datetime) -> int:

@@ -31,17 +31,22 @@ class Fanout:
 
     def deliver(
         self,
-        frames_by_audience: list[tuple[str, dict]],
+        frames_by_audience: list[tuple],
         origin_connection: str | None = None,
         origin_frame: dict | None = None,
     ) -> int:
-        """Send each audience its frame; the origin connection gets ``origin_frame``
-        (an ack) instead. Returns the number of frames posted."""
+        """Send each audience its frame: entries are ``(audience, frame)`` or
+        ``(audience, frame, may_receive)`` where ``may_receive(record)`` filters the
+        audience's connections. The origin connection gets ``origin_frame`` (an ack)
+        instead. Returns the number of frames posted."""
         posted = 0
         origin_served = origin_connection is None or origin_frame is None
         now = self._clock()
-        for audience, frame in frames_by_audience:
+        for audience, frame, *rest in frames_by_audience:
+            may_receive = rest[0] if rest else None
             for record in connections.audience_connections(audience):
+                if may_receive is not None and not may_receive(record):
+                    continue
                 if record.expires_epoch < now:
                     # Its token expired (operators) or API Gateway's 2 h passed: it must
                     # not receive anything more. The sweep closes it if still open.

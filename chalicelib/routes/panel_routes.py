@@ -3,9 +3,11 @@
 from chalice import Blueprint, Response
 
 from chalicelib import deps
+from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
+from chalicelib.errors import BadRequest
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
-from chalicelib.services import dialogues, messaging, projects, validation
+from chalicelib.services import assignment, dialogues, messaging, projects, validation
 
 panel_routes = Blueprint(__name__)
 
@@ -20,7 +22,7 @@ def list_chats(project_id):
     member = _member(project_id)
     request = panel_routes.current_request
     return dialogues.list_chats(
-        member.project_id,
+        member,
         query_param(request, "cursor"),
         validation.limit(query_param(request, "limit"), default=20, maximum=100),
     )
@@ -30,7 +32,7 @@ def list_chats(project_id):
 @json_errors
 def get_chat(project_id, chat_id):
     member = _member(project_id)
-    return {"chat": messaging.chat_view(messaging.get_chat(member.project_id, chat_id))}
+    return {"chat": messaging.chat_view(assignment.visible_chat(member, chat_id))}
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/messages", methods=["GET"])
@@ -38,7 +40,7 @@ def get_chat(project_id, chat_id):
 def list_messages(project_id, chat_id):
     member = _member(project_id)
     request = panel_routes.current_request
-    chat = messaging.get_chat(member.project_id, chat_id)
+    chat = assignment.visible_chat(member, chat_id)
     return messaging.list_messages(
         member.project_id,
         chat.chat_id,
@@ -71,3 +73,32 @@ def reply(project_id, chat_id):
 def mark_read(project_id, chat_id):
     member = _member(project_id)
     return {"chat": dialogues.mark_read_by_team(member, validation.chat_id(chat_id), deps.fanout())}
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/assign", methods=["POST"])
+@json_errors
+def assign(project_id, chat_id):
+    member = _member(project_id)
+    body = body_of(panel_routes.current_request)
+    target = body.get("user_id")
+    if target is not None and not isinstance(target, str):
+        raise BadRequest("'user_id' must be a member's id")
+    return {"chat": assignment.assign(member, chat_id, target, deps.fanout())}
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/unassign", methods=["POST"])
+@json_errors
+def unassign(project_id, chat_id):
+    return {"chat": assignment.unassign(_member(project_id), chat_id, deps.fanout())}
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/close", methods=["POST"])
+@json_errors
+def close(project_id, chat_id):
+    return {"chat": assignment.close(_member(project_id), chat_id, deps.fanout(), utcnow())}
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/reopen", methods=["POST"])
+@json_errors
+def reopen(project_id, chat_id):
+    return {"chat": assignment.reopen(_member(project_id), chat_id, deps.fanout())}

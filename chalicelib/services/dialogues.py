@@ -18,7 +18,8 @@ from chalicelib.models.message import AUTHOR_OPERATOR, AUTHOR_VISITOR
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services.messaging import chat_view
+from chalicelib.services import permissions
+from chalicelib.services.messaging import chat_view, get_chat
 
 _CURSOR_KEYS = {"project_id", "chat_id", "activity_key"}
 
@@ -52,11 +53,22 @@ def _decode_cursor(cursor: str, project_id: str) -> dict:
     return key
 
 
-def list_chats(project_id: str, cursor: str | None, limit: int) -> dict:
-    """One Query on the activity index, newest first, whatever the number of chats."""
+def list_chats(member: MemberModel, cursor: str | None, limit: int) -> dict:
+    """One Query on the activity index, newest first, whatever the number of chats.
+    Operators without the right to see all get their own and the unassigned ones."""
+    project_id = member.project_id
     start = _decode_cursor(cursor, project_id) if cursor else None
+    mine_or_open = None
+    if not permissions.allows(member, "chats.see_all"):
+        mine_or_open = ChatModel.assignee_id.does_not_exist() | (
+            ChatModel.assignee_id == member.user_id
+        )
     page = ChatModel.by_activity.query(
-        project_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
+        project_id,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=start,
+        filter_condition=mine_or_open,
     )
     chats = [chat_view(chat) for chat in page]
     next_key = page.last_evaluated_key
@@ -78,7 +90,11 @@ def mark_read_by_team(member: MemberModel, chat_id: str, fanout: Fanout) -> dict
     fanout.deliver(
         [
             (visitor_audience(member.project_id, visitor_id), frame),
-            (team_audience(member.project_id), frame),
+            (
+                team_audience(member.project_id),
+                frame,
+                permissions.team_sockets_for(chat.assignee_id),
+            ),
         ]
     )
     return chat_view(chat)
@@ -133,6 +149,10 @@ def operator_typing(member: MemberModel, chat_id: str, typing: bool, fanout: Fan
     visitor_id = ids.visitor_of_chat(chat_id)
     if visitor_id is None:
         raise NotFound("no such dialogue")
+    if not permissions.allows(member, "chats.see_all"):
+        chat = get_chat(member.project_id, chat_id)
+        if not permissions.can_see_chat(member, chat.assignee_id):
+            raise Forbidden("this dialogue is assigned to someone else")
     frame = {
         "type": "typing",
         "chat_id": chat_id,

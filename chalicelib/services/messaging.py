@@ -21,7 +21,13 @@ from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.models.base import transaction_connection
-from chalicelib.models.chat import STATUS_CLOSED, STATUS_OPEN, ChatModel, activity_key
+from chalicelib.models.chat import (
+    STATUS_CLOSED,
+    STATUS_OPEN,
+    ChatModel,
+    activity_key,
+    state_of,
+)
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import (
     AUTHOR_OPERATOR,
@@ -34,7 +40,7 @@ from chalicelib.models.message import (
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import validation
+from chalicelib.services import permissions, validation
 from chalicelib.services.visitors import display_name
 
 CLIENT_ID_RETENTION = timedelta(days=2)
@@ -48,6 +54,9 @@ _WRITE_ATTEMPTS = 5
 class Posted:
     message: MessageModel
     duplicate: bool
+    # The dialogue's assignee when the message was stored (decides who on the team
+    # receives it); None: unassigned.
+    assignee_id: str | None = None
 
 
 def message_view(message: MessageModel) -> dict:
@@ -74,10 +83,18 @@ def chat_view(chat: ChatModel) -> dict:
         "last_activity_at": chat.last_activity_at,
         "unread": int(chat.unread_by_team or 0),
         "created_at": iso(chat.created_at),
+        "state": state_of(chat),
+        "assignee": (
+            {"id": chat.assignee_id, "name": chat.assignee_name} if chat.assignee_id else None
+        ),
+        "rating": chat.rating,
+        "closed_at": iso(chat.closed_at) if chat.closed_at else None,
     }
 
 
-def summary_after(message: MessageModel, chat_id: str, visitor_id: str) -> dict:
+def summary_after(
+    message: MessageModel, chat_id: str, visitor_id: str, assignee_id: str | None = None
+) -> dict:
     """The dialogue summary as the message just left it, built without reading it back
     (a read would be a fourth request). ``unread`` is absent: the panel adds one per
     visitor message it has not shown."""
@@ -88,6 +105,8 @@ def summary_after(message: MessageModel, chat_id: str, visitor_id: str) -> dict:
         "status": STATUS_OPEN,
         "last_message": _last_message(message),
         "last_activity_at": iso(message.created_at),
+        "state": "assigned" if assignee_id else "open",
+        "assignee_id": assignee_id,
     }
 
 
@@ -176,9 +195,19 @@ def _stored_duplicate(draft: Draft) -> MessageModel:
     )
 
 
-def _append(draft: Draft, chat_condition, clock, sleep) -> Posted | None:
+def _assignee_is(assignee_id: str | None):
+    if assignee_id:
+        return ChatModel.assignee_id == assignee_id
+    return ChatModel.assignee_id.does_not_exist()
+
+
+def _append(
+    draft: Draft, chat_condition, clock, sleep, assignee_id: str | None = None
+) -> Posted | None:
     """Store the draft in its existing dialogue. None when the dialogue's condition
-    failed (it is missing, closed or someone else's)."""
+    failed (it is missing, closed, someone else's, or its assignee is not
+    ``assignee_id`` any more)."""
+    chat_condition = chat_condition & _assignee_is(assignee_id)
     for attempt in range(_WRITE_ATTEMPTS):
         now = clock()
         message = draft.at(now)
@@ -197,18 +226,47 @@ def _append(draft: Draft, chat_condition, clock, sleep) -> Posted | None:
         except TransactWriteError as error:
             reasons = _reasons(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
-                return Posted(_stored_duplicate(draft), duplicate=True)
+                stored = _stored_duplicate(draft)
+                return Posted(stored, duplicate=True, assignee_id=_assignee_of(stored))
             if reasons[2:3] == ["ConditionalCheckFailed"]:
                 return None
             if "TransactionConflict" in reasons:
                 _backoff(attempt, sleep)
                 continue
             raise
-        return Posted(message, duplicate=False)
+        return Posted(message, duplicate=False, assignee_id=assignee_id)
     raise Conflict("the dialogue is busy; send again")
 
 
-def _open_new_dialogue(identity: VisitorIdentity, draft: Draft, clock, sleep) -> Posted:
+def _assignee_of(message: MessageModel) -> str | None:
+    try:
+        return ChatModel.get(message.project_id, message.chat_id, consistent_read=True).assignee_id
+    except DoesNotExist:
+        return None
+
+
+def _append_as_visitor(
+    identity: VisitorIdentity, draft: Draft, hint: str | None, clock, sleep
+) -> Posted | None:
+    """Append with the widget's idea of the assignee; if it is stale, read the dialogue
+    once and try again. None when the visitor cannot write there (closed, missing)."""
+    posted = _append(draft, _visitor_may_write(identity), clock, sleep, hint)
+    if posted is not None:
+        return posted
+    try:
+        chat = ChatModel.get(identity.project_id, draft.chat_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if chat.visitor_id != identity.visitor_id or chat.status == STATUS_CLOSED:
+        return None
+    if chat.assignee_id == hint:
+        return None
+    return _append(draft, _visitor_may_write(identity), clock, sleep, chat.assignee_id)
+
+
+def _open_new_dialogue(
+    identity: VisitorIdentity, draft: Draft, clock, sleep, hint: str | None = None
+) -> Posted:
     """Start the visitor's next dialogue with the draft. Two tabs racing here collide on
     the dialogue's deterministic id; the loser reads again and appends instead."""
     for attempt in range(_WRITE_ATTEMPTS):
@@ -220,8 +278,8 @@ def _open_new_dialogue(identity: VisitorIdentity, draft: Draft, clock, sleep) ->
             raise Forbidden("unknown visitor: start a new session") from None
         current = visitor.current_chat_id
         if current:
-            posted = _append(
-                replace(draft, chat_id=current), _visitor_may_write(identity), clock, sleep
+            posted = _append_as_visitor(
+                identity, replace(draft, chat_id=current), hint, clock, sleep
             )
             if posted:
                 return posted
@@ -263,7 +321,8 @@ def _open_new_dialogue(identity: VisitorIdentity, draft: Draft, clock, sleep) ->
         except TransactWriteError as error:
             reasons = _reasons(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
-                return Posted(_stored_duplicate(draft), duplicate=True)
+                stored = _stored_duplicate(draft)
+                return Posted(stored, duplicate=True, assignee_id=_assignee_of(stored))
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 _backoff(attempt, sleep)  # another tab won the race: read again, append
                 continue
@@ -285,7 +344,10 @@ def post_visitor_message(
     origin_connection: str | None = None,
     clock=utcnow,
     sleep=time.sleep,
+    assignee_hint: str | None = None,
 ) -> Posted:
+    """``assignee_hint`` is the assignee the widget last heard of. It is checked inside
+    the write (never trusted): right, the message costs no read; stale, one read."""
     if chat_id is not None and ids.visitor_of_chat(chat_id) != identity.visitor_id:
         raise Forbidden("not your dialogue")
     draft = Draft(
@@ -297,12 +359,13 @@ def post_visitor_message(
         text,
         client_id,
     )
+    hint = assignee_hint if isinstance(assignee_hint, str) and assignee_hint else None
     posted = None
     if chat_id:
-        posted = _append(draft, _visitor_may_write(identity), clock, sleep)
+        posted = _append_as_visitor(identity, draft, hint, clock, sleep)
     if posted is None:
-        posted = _open_new_dialogue(identity, draft, clock, sleep)
-    _announce(posted.message, fanout, origin_connection)
+        posted = _open_new_dialogue(identity, draft, clock, sleep, hint)
+    _announce(posted, fanout, origin_connection)
     return posted
 
 
@@ -327,35 +390,46 @@ def post_operator_message(
         text,
         client_id,
     )
-    posted = _append(draft, ChatModel.chat_id.exists(), clock, sleep)
-    if posted is None:
-        raise NotFound("no such dialogue")
-    _announce(posted.message, fanout, origin_connection)
-    return posted
+    for _ in range(_WRITE_ATTEMPTS):
+        chat = get_chat(member.project_id, chat_id, consistent=True)
+        if not permissions.can_see_chat(member, chat.assignee_id):
+            raise Forbidden("this dialogue is assigned to someone else")
+        posted = _append(draft, ChatModel.chat_id.exists(), clock, sleep, chat.assignee_id)
+        if posted is not None:
+            _announce(posted, fanout, origin_connection)
+            return posted
+    raise Conflict("the dialogue is busy; send again")
 
 
-def _announce(message: MessageModel, fanout: Fanout, origin: str | None):
-    """Fan a stored message out. A duplicate is announced again too: the first attempt
-    may have died between storing and announcing, and clients de-duplicate by id."""
+def _announce(posted: Posted, fanout: Fanout, origin: str | None):
+    """Fan a stored message out: to the visitor's tabs, and to the team sockets allowed
+    to see the dialogue. A duplicate is announced again too: the first attempt may have
+    died between storing and announcing, and clients de-duplicate by id."""
+    message = posted.message
     visitor_id = ids.visitor_of_chat(message.chat_id)
     view = message_view(message)
+    to_visitor = {"type": "message", "message": view, "assignee_id": posted.assignee_id}
+    to_team = {
+        "type": "message",
+        "message": view,
+        "chat": summary_after(message, message.chat_id, visitor_id, posted.assignee_id),
+    }
     fanout.deliver(
         [
-            (
-                visitor_audience(message.project_id, visitor_id),
-                {"type": "message", "message": view},
-            ),
+            (visitor_audience(message.project_id, visitor_id), to_visitor),
             (
                 team_audience(message.project_id),
-                {
-                    "type": "message",
-                    "message": view,
-                    "chat": summary_after(message, message.chat_id, visitor_id),
-                },
+                to_team,
+                permissions.team_sockets_for(posted.assignee_id),
             ),
         ],
         origin_connection=origin,
-        origin_frame={"type": "ack", "client_id": message.client_id, "message": view},
+        origin_frame={
+            "type": "ack",
+            "client_id": message.client_id,
+            "message": view,
+            "assignee_id": posted.assignee_id,
+        },
     )
 
 
@@ -408,9 +482,9 @@ def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) ->
     return {"chat_id": visitor.current_chat_id, **history}
 
 
-def get_chat(project_id: str, chat_id: str) -> ChatModel:
+def get_chat(project_id: str, chat_id: str, consistent: bool = False) -> ChatModel:
     chat_id = validation.chat_id(chat_id)
     try:
-        return ChatModel.get(project_id, chat_id)
+        return ChatModel.get(project_id, chat_id, consistent_read=consistent)
     except DoesNotExist:
         raise NotFound("no such dialogue") from None

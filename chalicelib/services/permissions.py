@@ -44,3 +44,16 @@ def require(member: MemberModel, permission: str) -> MemberModel:
     if not allows(member, permission):
         raise Forbidden(f"your role ({member.role}) does not allow this")
     return member
+
+
+def can_see_chat(member: MemberModel, assignee_id: str | None) -> bool:
+    """Operators see their own and unassigned dialogues; leads and chat administrators
+    see all."""
+    return allows(member, "chats.see_all") or not assignee_id or assignee_id == member.user_id
+
+
+def team_sockets_for(assignee_id: str | None):
+    """Which team sockets may receive a dialogue's events (None: all of them)."""
+    if not assignee_id:
+        return None
+    return lambda record: bool(record.sees_all) or record.principal_id == assignee_id

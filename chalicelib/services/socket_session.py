@@ -18,12 +18,26 @@ from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.auth.operator_tokens import CognitoTokenVerifier
 from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.config import Settings
-from chalicelib.errors import BadRequest, DomainError, NotFound, TooLarge, Unauthorized
+from chalicelib.errors import (
+    BadRequest,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+)
 from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
 from chalicelib.models.project import MemberModel
 from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import dialogues, messaging, projects, validation
+from chalicelib.services import (
+    assignment,
+    dialogues,
+    messaging,
+    permissions,
+    projects,
+    validation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +97,7 @@ def connect(
         # Nothing reaches this socket after its token expires: the panel reconnects
         # with a fresh one (and a logged-out operator stops receiving at once).
         valid_until=operator.expires_at,
+        sees_all=permissions.allows(member, "chats.see_all"),
     )
 
 
@@ -139,7 +154,13 @@ def _send(caller, body, connection_id, fanout, settings, now) -> None:
     client_id = validation.client_message_id(body)
     if isinstance(caller, VisitorIdentity):
         messaging.post_visitor_message(
-            caller, _chat_id(body, required=False), client_id, text, fanout, connection_id
+            caller,
+            _chat_id(body, required=False),
+            client_id,
+            text,
+            fanout,
+            connection_id,
+            assignee_hint=body.get("assignee_id"),
         )
     else:
         messaging.post_operator_message(
@@ -164,7 +185,14 @@ def _read(caller, body, connection_id, fanout, settings, now) -> None:
         dialogues.mark_read_by_team(caller, _chat_id(body, required=True), fanout)
 
 
-_ACTIONS = {"send": _send, "typing": _typing, "read": _read}
+def _rate(caller, body, connection_id, fanout, settings, now) -> None:
+    if not isinstance(caller, VisitorIdentity):
+        raise Forbidden("only the visitor rates a dialogue")
+    assignment.rate(caller, _chat_id(body, required=True), body.get("rating"), fanout)
+    fanout.reply(connection_id, {"type": "rated", "chat_id": body["chat_id"]})
+
+
+_ACTIONS = {"send": _send, "typing": _typing, "read": _read, "rate": _rate}
 
 
 def disconnect(connection_id: str) -> None:

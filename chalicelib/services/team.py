@@ -134,6 +134,9 @@ def change(caller: MemberModel, user_id: str, body: dict) -> dict:
     if not actions:
         raise BadRequest("nothing to change: give 'role' and/or 'chat_admin'")
     target.update(actions=actions, condition=MemberModel.user_id.exists())
+    connections.set_sees_all(
+        caller.project_id, target.user_id, permissions.allows(target, "chats.see_all")
+    )
     return member_view(target)
 
 

@@ -54,6 +54,11 @@ ROUTES = {
     ("GET", "/projects/{project_id}/chats/{chat_id}/messages"): team_only(200),
     ("POST", "/projects/{project_id}/chats/{chat_id}/messages"): team_only(201),
     ("POST", "/projects/{project_id}/chats/{chat_id}/read"): team_only(200),
+    ("POST", "/projects/{project_id}/chats/{chat_id}/assign"): team_only(200),
+    ("POST", "/projects/{project_id}/chats/{chat_id}/unassign"): team_only(200),
+    ("POST", "/projects/{project_id}/chats/{chat_id}/close"): team_only(200),
+    # The dialogue is open: the team passes the access check and meets the conflict.
+    ("POST", "/projects/{project_id}/chats/{chat_id}/reopen"): team_only(409),
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,
@@ -103,6 +108,15 @@ SOCKET_ACTIONS = {
         "operator": "ok",
         "outsider": "forbidden",
         "visitor": "ok",
+        "anonymous": "unauthorized",
+    },
+    # Only the visitor rates; this dialogue is still open, so the visitor meets a conflict.
+    "rate": {
+        "administrator": "forbidden",
+        "manager": "forbidden",
+        "operator": "forbidden",
+        "outsider": "forbidden",
+        "visitor": "conflict",
         "anonymous": "unauthorized",
     },
 }
@@ -188,6 +202,7 @@ def test_each_caller_gets_the_right_answer_on_the_socket(platform, world, action
         "client_id": "matrix-sock1",
         "text": "hi",
         "typing": True,
+        "rating": "great",
         "chat_id": world["chat_id"],
         "project": world["owner"].project_id,
     }

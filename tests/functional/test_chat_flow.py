@@ -28,7 +28,9 @@ def test_visitor_message_reaches_every_tab_and_every_operator_once_stored(platfo
     assert [f["type"] for f in ack] == ["ack"]
     message = ack[0]["message"]
     assert message["text"] == "Hello, is anyone there?"
-    assert platform.sender.frames_for(tab2) == [{"type": "message", "message": message}]
+    assert platform.sender.frames_for(tab2) == [
+        {"type": "message", "message": message, "assignee_id": None}
+    ]
     [to_operator] = platform.sender.frames_for(op_conn)
     assert to_operator["chat"]["id"] == message["chat_id"]
     assert to_operator["chat"]["last_message"]["text"] == "Hello, is anyone there?"

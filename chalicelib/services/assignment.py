@@ -1,0 +1,210 @@
+"""The dialogue workflow: assign (operators take, leads give), unassign, close, reopen,
+and the visitor's rating of a closed dialogue.
+
+Every change is one conditional transaction on the dialogue and the members' counters
+of active dialogues, conditioned on the state it was read in: of two operators taking
+the same dialogue, exactly one wins; the other gets a conflict.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import ids
+from chalicelib.auth.identities import VisitorIdentity
+from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.models.base import is_condition_failure, transaction_connection
+from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel
+from chalicelib.models.connection import team_audience, visitor_audience
+from chalicelib.models.project import MemberModel
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import messaging, permissions
+
+
+def visible_chat(member: MemberModel, chat_id: str) -> ChatModel:
+    """The dialogue, if this member may see it (consistent: it may have just changed)."""
+    chat = messaging.get_chat(member.project_id, chat_id, consistent=True)
+    if not permissions.can_see_chat(member, chat.assignee_id):
+        raise Forbidden("this dialogue is assigned to someone else")
+    return chat
+
+
+def _member(project_id: str, user_id: str | None) -> MemberModel | None:
+    if not user_id:
+        return None
+    try:
+        return MemberModel.get(project_id, user_id, consistent_read=True)
+    except DoesNotExist:
+        return None  # removed since: nothing to count
+
+
+def _as_seen(chat: ChatModel):
+    """The condition that the dialogue is still as we read it."""
+    seen = (ChatModel.status == chat.status) & ChatModel.chat_id.exists()
+    if chat.assignee_id:
+        return seen & (ChatModel.assignee_id == chat.assignee_id)
+    return seen & ChatModel.assignee_id.does_not_exist()
+
+
+def _commit(chat: ChatModel, actions: list, counters: list[tuple[MemberModel, int]]) -> None:
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(chat, actions=actions, condition=_as_seen(chat))
+            for member, delta in counters:
+                transaction.update(
+                    member,
+                    actions=[MemberModel.active_chats.add(delta)],
+                    condition=MemberModel.user_id.exists(),
+                )
+    except TransactWriteError as error:
+        codes = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
+            raise Conflict("someone just changed this dialogue; look again") from None
+        raise
+    chat.refresh(consistent_read=True)
+
+
+def _announce(chat: ChatModel, previous_assignee: str | None, fanout: Fanout, visitor_frame):
+    """The new summary to every team socket that could see the dialogue before or after
+    the change (so it appears or disappears in their lists), and a frame to the visitor."""
+    may_receive = None
+    if previous_assignee and chat.assignee_id:
+        keep = {previous_assignee, chat.assignee_id}
+        may_receive = lambda record: bool(record.sees_all) or record.principal_id in keep  # noqa: E731
+    deliveries = [
+        (
+            team_audience(chat.project_id),
+            {"type": "chat", "chat": messaging.chat_view(chat)},
+            may_receive,
+        )
+    ]
+    if visitor_frame:
+        deliveries.append((visitor_audience(chat.project_id, chat.visitor_id), visitor_frame))
+    fanout.deliver(deliveries)
+
+
+def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fanout) -> dict:
+    """Operators take a dialogue for themselves; managers and the administrator give it
+    to anyone of the team (reassigning too)."""
+    chat = visible_chat(caller, chat_id)
+    if chat.status == STATUS_CLOSED:
+        raise Conflict("the dialogue is closed: reopen it first")
+    target_id = target_id or caller.user_id
+    leads = permissions.allows(caller, "team.manage")
+    if target_id != caller.user_id and not leads:
+        raise Forbidden("operators can only take dialogues themselves")
+    if chat.assignee_id and chat.assignee_id != caller.user_id and not leads:
+        raise Conflict("already assigned to someone else")
+    if chat.assignee_id == target_id:
+        return messaging.chat_view(chat)
+    target = _member(caller.project_id, target_id)
+    if target is None:
+        raise NotFound("no such member")
+    previous = chat.assignee_id
+    counters = [(target, +1)]
+    if (old := _member(caller.project_id, previous)) is not None:
+        counters.append((old, -1))
+    _commit(
+        chat,
+        [ChatModel.assignee_id.set(target.user_id), ChatModel.assignee_name.set(target.name)],
+        counters,
+    )
+    _announce(
+        chat,
+        previous,
+        fanout,
+        {
+            "type": "assigned",
+            "chat_id": chat.chat_id,
+            "assignee": {"id": target.user_id, "name": target.name},
+        },
+    )
+    return messaging.chat_view(chat)
+
+
+def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
+    chat = visible_chat(caller, chat_id)
+    if not chat.assignee_id:
+        return messaging.chat_view(chat)
+    if chat.assignee_id != caller.user_id and not permissions.allows(caller, "team.manage"):
+        raise Forbidden("only a manager can unassign someone else's dialogue")
+    previous = chat.assignee_id
+    counters = []
+    if chat.status == STATUS_OPEN and (old := _member(caller.project_id, previous)):
+        counters.append((old, -1))
+    _commit(chat, [ChatModel.assignee_id.remove(), ChatModel.assignee_name.remove()], counters)
+    _announce(
+        chat, previous, fanout, {"type": "assigned", "chat_id": chat.chat_id, "assignee": None}
+    )
+    return messaging.chat_view(chat)
+
+
+def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> dict:
+    chat = visible_chat(caller, chat_id)
+    if chat.status == STATUS_CLOSED:
+        return messaging.chat_view(chat)
+    counters = []
+    if (owner := _member(caller.project_id, chat.assignee_id)) is not None:
+        counters.append((owner, -1))
+    _commit(
+        chat,
+        [
+            ChatModel.status.set(STATUS_CLOSED),
+            ChatModel.closed_at.set(now),
+            ChatModel.open_project_id.remove(),  # leaves the open-dialogues index
+        ],
+        counters,
+    )
+    _announce(chat, chat.assignee_id, fanout, {"type": "closed", "chat_id": chat.chat_id})
+    return messaging.chat_view(chat)
+
+
+def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
+    chat = visible_chat(caller, chat_id)
+    if chat.status != STATUS_CLOSED:
+        raise Conflict("the dialogue is not closed")
+    counters = []
+    if (owner := _member(caller.project_id, chat.assignee_id)) is not None:
+        counters.append((owner, +1))
+    _commit(
+        chat,
+        [
+            ChatModel.status.set(STATUS_OPEN),
+            ChatModel.closed_at.remove(),
+            ChatModel.open_project_id.set(chat.project_id),
+        ],
+        counters,
+    )
+    _announce(chat, chat.assignee_id, fanout, {"type": "reopened", "chat_id": chat.chat_id})
+    return messaging.chat_view(chat)
+
+
+def rate(identity: VisitorIdentity, chat_id, rating, fanout: Fanout) -> None:
+    """The visitor's rating of a closed dialogue: great, average or poor."""
+    if rating not in RATINGS:
+        raise BadRequest("'rating' must be great, average or poor")
+    if not isinstance(chat_id, str) or ids.visitor_of_chat(chat_id) != identity.visitor_id:
+        raise Forbidden("not your dialogue")
+    chat = ChatModel(identity.project_id, chat_id)
+    try:
+        chat.update(
+            actions=[ChatModel.rating.set(rating)],
+            condition=(ChatModel.visitor_id == identity.visitor_id)
+            & (ChatModel.status == STATUS_CLOSED),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise Conflict("only a closed dialogue of yours can be rated") from None
+        raise
+    fanout.deliver(
+        [
+            (
+                team_audience(identity.project_id),
+                {"type": "chat", "chat": messaging.chat_view(chat)},
+                permissions.team_sockets_for(chat.assignee_id),
+            )
+        ]
+    )

@@ -1,0 +1,232 @@
+"""The dialogue workflow: take, give, unassign, close, reopen, rate; who sees what."""
+
+import concurrent.futures
+
+import pytest
+
+from chalicelib.errors import Conflict
+from chalicelib.models.chat import ChatModel
+from chalicelib.models.project import MemberModel
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import assignment
+
+
+@pytest.fixture
+def team(platform):
+    owner = platform.sign_up()
+    manager = platform.member(owner, "manager", name="Mia")
+    anna = platform.member(owner, "operator", name="Anna")
+    boris = platform.member(owner, "operator", name="Boris")
+    visitor = platform.visitor(owner.project_id)
+    tab, _ = platform.connect(visitor.token)
+    platform.frame(
+        tab,
+        {"action": "send", "token": visitor.token, "client_id": "team-0001", "text": "I need help"},
+    )
+    chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
+    platform.sender.clear()
+    return {
+        "owner": owner,
+        "manager": manager,
+        "anna": anna,
+        "boris": boris,
+        "visitor": visitor,
+        "tab": tab,
+        "chat_id": chat_id,
+    }
+
+
+def _action(platform, who, chat_id, verb, body=None):
+    return platform.post(f"/projects/{who.project_id}/chats/{chat_id}/{verb}", body or {}, who.auth)
+
+
+def _active(member):
+    return MemberModel.get(member.project_id, member.user_id).active_chats
+
+
+def test_an_operator_takes_a_dialogue_and_others_then_lose_sight_of_it(platform, team):
+    anna, boris, chat_id = team["anna"], team["boris"], team["chat_id"]
+
+    taken = _action(platform, anna, chat_id, "assign")
+
+    assert taken.status_code == 200
+    assert taken.json_body["chat"]["state"] == "assigned"
+    assert taken.json_body["chat"]["assignee"] == {"id": anna.user_id, "name": "Anna"}
+    assert _active(anna) == 1
+    assert _action(platform, boris, chat_id, "assign").status_code == 403
+    boris_list = platform.get(f"/projects/{boris.project_id}/chats", boris.auth).json_body
+    assert boris_list["chats"] == []
+    assert (
+        platform.get(
+            f"/projects/{boris.project_id}/chats/{chat_id}/messages", boris.auth
+        ).status_code
+        == 403
+    )
+    reply = platform.post(
+        f"/projects/{boris.project_id}/chats/{chat_id}/messages",
+        {"client_id": "boris-0001", "text": "mine?"},
+        boris.auth,
+    )
+    assert reply.status_code == 403
+    manager_list = platform.get(
+        f"/projects/{anna.project_id}/chats", team["manager"].auth
+    ).json_body
+    assert [c["id"] for c in manager_list["chats"]] == [chat_id]
+
+
+def test_messages_of_an_assigned_dialogue_reach_only_its_operator_and_the_leads(platform, team):
+    anna, boris, manager = team["anna"], team["boris"], team["manager"]
+    sockets = {
+        name: platform.connect(who.token, project=who.project_id)[0]
+        for name, who in (("anna", anna), ("boris", boris), ("manager", manager))
+    }
+    _action(platform, anna, team["chat_id"], "assign")
+    platform.sender.clear()
+
+    platform.frame(
+        team["tab"],
+        {
+            "action": "send",
+            "token": team["visitor"].token,
+            "client_id": "after-take",
+            "text": "private question",
+            "assignee_id": anna.user_id,
+        },
+    )
+
+    got = {
+        name: [f["type"] for f in platform.sender.frames_for(conn)]
+        for name, conn in sockets.items()
+    }
+    assert got == {"anna": ["message"], "boris": [], "manager": ["message"]}
+
+
+def test_a_stale_assignee_hint_costs_a_read_but_delivers_correctly(platform, team):
+    anna, boris = team["anna"], team["boris"]
+    boris_socket, _ = platform.connect(boris.token, project=boris.project_id)
+    _action(platform, anna, team["chat_id"], "assign")
+    platform.sender.clear()
+
+    # The widget has not heard of the assignment and sends no hint
+    platform.frame(
+        team["tab"],
+        {
+            "action": "send",
+            "token": team["visitor"].token,
+            "client_id": "stale-hint",
+            "text": "hello again",
+        },
+    )
+
+    [ack] = platform.sender.frames_for(team["tab"])
+    assert ack["type"] == "ack" and ack["assignee_id"] == anna.user_id
+    assert platform.sender.frames_for(boris_socket) == []
+
+
+def test_exactly_one_of_many_simultaneous_takers_wins(platform, team, sender):
+    owner = team["owner"]
+    takers = [team["anna"], team["boris"]] + [
+        platform.member(owner, "operator", name=f"Op{n}") for n in range(6)
+    ]
+    members = [MemberModel.get(owner.project_id, t.user_id) for t in takers]
+    fanout = Fanout(sender)
+
+    def take(member):
+        try:
+            assignment.assign(member, team["chat_id"], None, fanout)
+            return member.user_id
+        except Conflict:
+            return None
+
+    with concurrent.futures.ThreadPoolExecutor(len(members)) as pool:
+        winners = [w for w in pool.map(take, members) if w]
+
+    assert len(winners) == 1
+    assert ChatModel.get(owner.project_id, team["chat_id"]).assignee_id == winners[0]
+    assert sum(MemberModel.get(owner.project_id, m.user_id).active_chats for m in members) == 1
+
+
+def test_a_manager_gives_reassigns_and_unassigns(platform, team):
+    manager, anna, boris, chat_id = team["manager"], team["anna"], team["boris"], team["chat_id"]
+
+    assert (
+        _action(platform, manager, chat_id, "assign", {"user_id": anna.user_id}).status_code == 200
+    )
+    assert (
+        _action(platform, manager, chat_id, "assign", {"user_id": boris.user_id}).status_code == 200
+    )
+    assert (_active(anna), _active(boris)) == (0, 1)
+    assert (
+        _action(platform, anna, chat_id, "assign", {"user_id": anna.user_id}).status_code == 403
+    )  # now Boris's: not visible
+    unassigned = _action(platform, manager, chat_id, "unassign")
+    assert unassigned.json_body["chat"]["state"] == "open"
+    assert _active(boris) == 0
+
+
+def test_operators_cannot_give_dialogues_to_others(platform, team):
+    response = _action(
+        platform, team["anna"], team["chat_id"], "assign", {"user_id": team["boris"].user_id}
+    )
+    assert response.status_code == 403
+
+
+def test_closing_tells_the_visitor_who_may_rate_and_then_starts_anew(platform, team):
+    anna, chat_id, visitor, tab = team["anna"], team["chat_id"], team["visitor"], team["tab"]
+    _action(platform, anna, chat_id, "assign")
+    platform.sender.clear()
+
+    closed = _action(platform, anna, chat_id, "close")
+
+    assert closed.json_body["chat"]["state"] == "closed"
+    assert _active(anna) == 0
+    assert {"type": "closed", "chat_id": chat_id} in platform.sender.frames_for(tab)
+
+    platform.frame(
+        tab, {"action": "rate", "token": visitor.token, "chat_id": chat_id, "rating": "great"}
+    )
+    chat = platform.get(f"/projects/{anna.project_id}/chats/{chat_id}", anna.auth).json_body
+    assert chat["chat"]["rating"] == "great"
+
+    platform.sender.clear()
+    platform.frame(
+        tab,
+        {
+            "action": "send",
+            "token": visitor.token,
+            "chat_id": chat_id,
+            "client_id": "new-start",
+            "text": "one more thing",
+        },
+    )
+    [ack] = platform.sender.frames_for(tab)
+    assert ack["message"]["chat_id"] != chat_id  # a new dialogue
+    assert ack["message"]["chat_id"].endswith("-2")
+
+
+def test_reopening_brings_the_dialogue_back_to_its_operator(platform, team):
+    anna, chat_id = team["anna"], team["chat_id"]
+    _action(platform, anna, chat_id, "assign")
+    _action(platform, anna, chat_id, "close")
+
+    reopened = _action(platform, anna, chat_id, "reopen")
+
+    assert reopened.json_body["chat"]["state"] == "assigned"
+    assert _active(anna) == 1
+
+
+@pytest.mark.parametrize("rating", ["excellent", None, 5])
+def test_only_the_three_ratings_are_accepted(platform, team, rating):
+    _action(platform, team["anna"], team["chat_id"], "close")
+    platform.sender.clear()
+    platform.frame(
+        team["tab"],
+        {
+            "action": "rate",
+            "token": team["visitor"].token,
+            "chat_id": team["chat_id"],
+            "rating": rating,
+        },
+    )
+    [error] = platform.sender.frames_for(team["tab"])
+    assert error["code"] == "bad_request"
