@@ -25,6 +25,9 @@
 
   // ---------- state ----------
   var token = ls('token'), wsUrl = null, chatId = ls('chat'), needSession = 1, sessP = null, dead = 0;
+  // Who the server last said the dialogue is assigned to: sent back as a hint with each
+  // message so the server can route it without reading the dialogue (it checks it).
+  var assignee = null;
   var msgs = new Map(), pend = new Map(), els = new Map();
   var ws = null, wsOpen = 0, tries = 0, timer = 0, hb = 0, pongT = 0, okT = 0;
   var isOpen = 0, seen = ls('seen') || '', readSent = '', readUpTo = '';
@@ -283,6 +286,8 @@
     var f;
     try { f = JSON.parse(raw); } catch (e) { return; }
     var m = f.message;
+    if ('assignee_id' in f) assignee = f.assignee_id;
+    if (f.type === 'assigned') assignee = f.assignee ? f.assignee.id : null;
     if (f.type === 'ack' && m) {
       if (pend.delete(f.client_id)) savePend();
       add(m);
@@ -344,7 +349,10 @@
   } catch (e) {}
 
   function trySend(p) {
-    if (!wsSend({action: 'send', client_id: p.client_id, text: p.text})) connect();
+    var o = {action: 'send', client_id: p.client_id, text: p.text};
+    if (chatId && /-\d+$/.test(chatId)) o.chat_id = chatId; // else the server finds or opens one
+    if (assignee) o.assignee_id = assignee;
+    if (!wsSend(o)) connect();
   }
 
   function flush() {

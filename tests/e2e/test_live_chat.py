@@ -212,3 +212,23 @@ def test_the_panel_scrolls_back_past_the_latest_hundred_messages(stack, new_page
 
     expect(operator.get_by_text(f"long talk {tag}", exact=True)).to_have_count(1)
     expect(operator.locator("#messages .msg[data-id]")).to_have_count(105)
+
+
+def test_the_widget_names_its_dialogue_so_a_message_costs_three_requests(stack, new_page):
+    """The server's 3-request path needs the dialogue id (and assignee hint) in each send
+    frame after the first; without them every message would take the first-message path."""
+    tag = uuid.uuid4().hex[:6]
+    page = new_page()
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    _open_widget(page, stack)
+    _widget_send(page, f"first {tag}")
+    expect(page.locator("#lc-root .lc-msg[data-id]")).to_have_count(1)
+    _widget_send(page, f"second {tag}")
+    expect(page.locator("#lc-root .lc-msg[data-id]")).to_have_count(2)
+
+    import json
+
+    sends = [json.loads(p) for p in sent if '"send"' in p]
+    assert "chat_id" not in sends[0]
+    assert sends[1]["chat_id"].startswith("v_") and sends[1]["chat_id"].endswith("-1")
