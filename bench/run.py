@@ -5,11 +5,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import cold_start, message_cost, widget_size  # noqa: E402
+from bench import auto_close_cost, cold_start, message_cost, widget_size  # noqa: E402
 
 if __name__ == "__main__":
     widget_size.main()
     print()
     message_cost.main()
+    print()
+    auto_close_cost.main()
     print()
     cold_start.main()

@@ -99,24 +99,25 @@ package_app traffic "$ROOT"
 package_app scheduled "$ROOT/scheduled"
 
 # --- 4. the stacks: traffic first (it owns the tables), then the clock app ---------------
-# deploy_stack STACK_NAME TEMPLATE
+# deploy_stack STACK_NAME TEMPLATE [EXTRA_PARAMETER=VALUE ...]
 deploy_stack() {
-	log "deploying stack $1"
+	local stack="$1" template="$2"
+	shift 2
+	log "deploying stack $stack"
 	# --s3-bucket: the traffic template (Swagger included) is over CloudFormation's
 	# 51,200-byte limit for templates passed inline.
 	aws cloudformation deploy \
-		--stack-name "$1" \
-		--template-file "$2" \
+		--stack-name "$stack" \
+		--template-file "$template" \
 		--s3-bucket "$ARTIFACT_BUCKET" \
 		--s3-prefix "$STACK/templates" \
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-		--parameter-overrides "TablePrefix=$TABLE_PREFIX" \
+		--parameter-overrides "TablePrefix=$TABLE_PREFIX" "$@" \
 		--tags "app=livechat" "stage=$STAGE" \
 		--no-fail-on-empty-changeset
 }
 
 deploy_stack "$STACK" "$BUILD_DIR/traffic/packaged.yaml"
-deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml"
 
 # stack_output KEY: one output of the traffic stack
 stack_output() {
@@ -126,6 +127,10 @@ stack_output() {
 	[[ -n "$value" && "$value" != "None" ]] || die "stack $STACK has no output $1"
 	printf '%s' "$value"
 }
+
+# The clock app posts to sockets too (auto-close tells the visitor): it needs the API id.
+deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
+	"WebsocketApiId=$(stack_output WebsocketAPIId)"
 
 API_URL="$(stack_output EndpointURL)"
 API_URL="${API_URL%/}"

@@ -587,15 +587,37 @@ def traffic_template(stage: str = "dev") -> dict:
 
 def scheduled_template(stage: str = "dev") -> dict:
     info = describe_app("scheduled", stage)
+    traffic_stage = describe_app("traffic", stage).api_stage
     tables = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TablePrefix}*"
+    sockets = (
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+        "${WebsocketApiId}/" + traffic_stage + "/*/@connections/*"
+    )
     return {
-        "Parameters": {"TablePrefix": table_prefix_parameter()},
+        "Parameters": {
+            "TablePrefix": table_prefix_parameter(),
+            "WebsocketApiId": {
+                "Type": "String",
+                "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
+            },
+        },
         "Globals": {
-            "Function": {"Environment": {"Variables": {"TABLE_PREFIX": ref("TablePrefix")}}}
+            "Function": {
+                "Environment": {
+                    "Variables": {
+                        "TABLE_PREFIX": ref("TablePrefix"),
+                        "WEBSOCKET_MANAGEMENT_URL": sub(
+                            "https://${WebsocketApiId}.execute-api.${AWS::Region}."
+                            "${AWS::URLSuffix}/" + traffic_stage
+                        ),
+                    }
+                }
+            }
         },
         "Resources": {
             "FunctionAccessPolicy": _policy(
-                "The clock app's functions: the tables of this TablePrefix (traffic stack)",
+                "The clock app's functions: the tables of this TablePrefix (traffic stack) "
+                "and its sockets",
                 info.roles,
                 [
                     {
@@ -603,7 +625,13 @@ def scheduled_template(stage: str = "dev") -> dict:
                         "Effect": "Allow",
                         "Action": DYNAMODB_ACTIONS,
                         "Resource": [sub(tables), sub(tables + "/index/*")],
-                    }
+                    },
+                    {
+                        "Sid": "Sockets",
+                        "Effect": "Allow",
+                        "Action": ["execute-api:ManageConnections"],
+                        "Resource": [sub(sockets)],
+                    },
                 ],
             ),
             **log_groups(info.functions),

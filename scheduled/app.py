@@ -7,8 +7,10 @@ import logging
 
 from chalice import Chalice, Rate
 
+from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.realtime import connections
+from chalicelib.services import auto_close
 
 app = Chalice(app_name="livechat-scheduled")
 app.log.setLevel(logging.INFO)
@@ -21,3 +23,12 @@ def sweep_connections(event):
     removed = connections.sweep_expired(utcnow())
     app.log.info("swept %d expired connections", removed)
     return {"removed": removed}
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def close_idle_dialogues(event):
+    """Close dialogues idle past their project's limit (a month if unassigned).
+    Idempotent and resumable: each close is conditioned on the state it was found in."""
+    result = auto_close.run(utcnow(), deps.fanout())
+    app.log.info("auto-close examined %(examined)d, closed %(closed)d", result)
+    return result

@@ -5,10 +5,14 @@ Access patterns:
 - a project's chats, newest activity first, paged: Query GSI ``by_activity``
   (hash project, range "<last activity iso>#<chat id>"); ALL projection so the first
   page of the inbox is one Query.                                           -> ChatModel.by_activity
-- a project's open chats (auto-close, issue 3): Query the sparse GSI ``open_by_project``;
-  ``open_project_id`` is present only while a chat is open, so the index holds only open
-  chats and the job's cost follows them, not every chat ever. -> ChatModel.open_by_project
+- open chats idle since before T, across projects (the auto-close job): Query the sparse
+  GSI ``open_idle`` per shard with ``last_activity_at <= T``. ``open_shard`` is present
+  only while a chat is open, so the index holds only open chats and the job's cost
+  follows them, not every chat ever; sharded so no partition takes every write.
+                                                            -> ChatModel.open_idle
 """
+
+import zlib
 
 from pynamodb.attributes import (
     MapAttribute,
@@ -16,7 +20,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -49,12 +53,19 @@ class ChatsByActivity(GlobalSecondaryIndex):
     activity_key = UnicodeAttribute(range_key=True)
 
 
-class OpenChatsByProject(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "open_by_project"
-        projection = KeysOnlyProjection()
+OPEN_SHARDS = 4
 
-    open_project_id = UnicodeAttribute(hash_key=True)
+
+def open_shard(chat_id: str) -> str:
+    return str(zlib.crc32(chat_id.encode()) % OPEN_SHARDS)
+
+
+class OpenChatsByIdleness(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "open_idle"
+        projection = IncludeProjection(["assignee_id"])
+
+    open_shard = UnicodeAttribute(hash_key=True)
     last_activity_at = UnicodeAttribute(range_key=True)
 
 
@@ -70,7 +81,7 @@ class ChatModel(Model):
     # ISO string (not a datetime attribute) because it is an index range key.
     last_activity_at = UnicodeAttribute()
     activity_key = UnicodeAttribute()
-    open_project_id = UnicodeAttribute(null=True)
+    open_shard = UnicodeAttribute(null=True)  # present only while open (sparse index)
     last_message = LastMessage(null=True)
     unread_by_team = NumberAttribute(default=0)
     unread_by_visitor = NumberAttribute(default=0)
@@ -82,7 +93,7 @@ class ChatModel(Model):
     rating = UnicodeAttribute(null=True)  # great | average | poor
 
     by_activity = ChatsByActivity()
-    open_by_project = OpenChatsByProject()
+    open_idle = OpenChatsByIdleness()
 
 
 def activity_key(last_activity_iso: str, chat_id: str) -> str:

@@ -33,6 +33,10 @@ class ProjectModel(Model):
     created_at = UTCDateTimeAttribute()
     chats_enabled = BooleanAttribute(default=True)
     plan = UnicodeAttribute(default="free")
+    # Close an assigned dialogue after this many idle minutes (absent: never), with this
+    # message to the visitor (absent: none). Unassigned ones close after a month.
+    auto_close_minutes = NumberAttribute(null=True)
+    auto_close_message = UnicodeAttribute(null=True)
 
 
 class MembersByUser(GlobalSecondaryIndex):

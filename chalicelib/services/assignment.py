@@ -17,7 +17,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure, transaction_connection
-from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel
+from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel, open_shard
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.project import MemberModel
 from chalicelib.realtime.fanout import Fanout
@@ -154,7 +154,7 @@ def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> d
         [
             ChatModel.status.set(STATUS_CLOSED),
             ChatModel.closed_at.set(now),
-            ChatModel.open_project_id.remove(),  # leaves the open-dialogues index
+            ChatModel.open_shard.remove(),  # leaves the open-dialogues index
         ],
         counters,
     )
@@ -174,7 +174,7 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
         [
             ChatModel.status.set(STATUS_OPEN),
             ChatModel.closed_at.remove(),
-            ChatModel.open_project_id.set(chat.project_id),
+            ChatModel.open_shard.set(open_shard(chat.chat_id)),
         ],
         counters,
     )

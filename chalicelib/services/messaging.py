@@ -26,6 +26,7 @@ from chalicelib.models.chat import (
     STATUS_OPEN,
     ChatModel,
     activity_key,
+    open_shard,
     state_of,
 )
 from chalicelib.models.connection import team_audience, visitor_audience
@@ -103,14 +104,14 @@ def summary_after(
         "visitor_id": visitor_id,
         "visitor_name": display_name(visitor_id),
         "status": STATUS_OPEN,
-        "last_message": _last_message(message),
+        "last_message": last_message_of(message),
         "last_activity_at": iso(message.created_at),
         "state": "assigned" if assignee_id else "open",
         "assignee_id": assignee_id,
     }
 
 
-def _last_message(message: MessageModel) -> dict:
+def last_message_of(message: MessageModel) -> dict:
     return {
         "id": message.message_id,
         "text": message.text[:200],
@@ -149,7 +150,7 @@ class Draft:
         )
 
 
-def _guard(message: MessageModel, now: datetime) -> ClientMessageIdModel:
+def client_id_guard(message: MessageModel, now: datetime) -> ClientMessageIdModel:
     return ClientMessageIdModel(
         client_key(message.project_id, message.author_id, message.client_id),
         chat_id=message.chat_id,
@@ -168,7 +169,7 @@ def _chat_actions(message: MessageModel) -> list:
     return [
         ChatModel.last_activity_at.set(stamp),
         ChatModel.activity_key.set(activity_key(stamp, message.chat_id)),
-        ChatModel.last_message.set(_last_message(message)),
+        ChatModel.last_message.set(last_message_of(message)),
         unread.add(1),
     ]
 
@@ -214,7 +215,7 @@ def _append(
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(
-                    _guard(message, now),
+                    client_id_guard(message, now),
                     condition=ClientMessageIdModel.client_key.does_not_exist(),
                 )
                 transaction.save(message)
@@ -297,15 +298,15 @@ def _open_new_dialogue(
             created_at=now,
             last_activity_at=stamp,
             activity_key=activity_key(stamp, chat_id),
-            open_project_id=identity.project_id,
-            last_message=_last_message(message),
+            open_shard=open_shard(chat_id),
+            last_message=last_message_of(message),
             unread_by_team=1,
             unread_by_visitor=0,
         )
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(
-                    _guard(message, now),
+                    client_id_guard(message, now),
                     condition=ClientMessageIdModel.client_key.does_not_exist(),
                 )
                 transaction.save(message)

@@ -23,6 +23,7 @@ RULES: dict[str, frozenset[str]] = {
     "project.view": EVERYONE,
     "project.rename": LEADS,
     "project.switch_chats": OWNER,
+    "project.settings": LEADS,
     "team.view": EVERYONE,
     "team.manage": LEADS,
     "chats.answer": EVERYONE,

@@ -64,6 +64,8 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "name": project.name,
         "chats_enabled": bool(project.chats_enabled),
         "plan": project.plan,
+        "auto_close_minutes": project.auto_close_minutes,
+        "auto_close_message": project.auto_close_message,
     }
     if member is not None:
         view["role"] = member.role
@@ -112,8 +114,30 @@ def update_project(member: MemberModel, body: dict) -> dict:
         if not isinstance(body["chats_enabled"], bool):
             raise BadRequest("'chats_enabled' must be true or false")
         actions.append(ProjectModel.chats_enabled.set(body["chats_enabled"]))
+    if "auto_close_minutes" in body:
+        permissions.require(member, "project.settings")
+        minutes = body["auto_close_minutes"]
+        if minutes is not None and (
+            isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 43200
+        ):
+            raise BadRequest("'auto_close_minutes' must be 1-43200 (30 days) or null (never)")
+        actions.append(
+            ProjectModel.auto_close_minutes.set(minutes)
+            if minutes is not None
+            else ProjectModel.auto_close_minutes.remove()
+        )
+    if "auto_close_message" in body:
+        permissions.require(member, "project.settings")
+        text = body["auto_close_message"]
+        if text is not None and (not isinstance(text, str) or len(text) > 1000):
+            raise BadRequest("'auto_close_message' must be text up to 1000 characters or null")
+        actions.append(
+            ProjectModel.auto_close_message.set(text.strip())
+            if text and text.strip()
+            else ProjectModel.auto_close_message.remove()
+        )
     if not actions:
-        raise BadRequest("nothing to change: give 'name' and/or 'chats_enabled'")
+        raise BadRequest("nothing to change: give 'name', 'chats_enabled' or auto-close settings")
     project = ProjectModel(member.project_id)
     project.update(actions=actions, condition=ProjectModel.project_id.exists())
     if "name" in body:

@@ -153,3 +153,30 @@ def test_logging_out_closes_the_operators_sockets(platform, sender):
     assert sender.closed == [op_conn]
     assert _records() == []
     assert MemberModel.get(operator.project_id, operator.user_id).presence == "offline"
+
+
+def test_the_auto_close_schedule_closes_a_month_old_unassigned_dialogue(platform, scheduled_app):
+    from chalicelib.clock import iso
+    from chalicelib.models.chat import ChatModel, activity_key
+
+    operator = platform.sign_up()
+    visitor = platform.visitor(operator.project_id)
+    tab, _ = platform.connect(visitor.token)
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "old-0001", "text": "anyone?"}
+    )
+    chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
+    # Given its last activity was 40 days ago
+    stamp = iso(utcnow() - timedelta(days=40))
+    ChatModel(operator.project_id, chat_id).update(
+        actions=[
+            ChatModel.last_activity_at.set(stamp),
+            ChatModel.activity_key.set(activity_key(stamp, chat_id)),
+        ]
+    )
+
+    event = json.loads((ROOT / "tests" / "events" / "scheduled.json").read_text())
+    result = scheduled_app.lambda_.invoke("close_idle_dialogues", event).payload
+
+    assert result == {"examined": 1, "closed": 1}
+    assert ChatModel.get(operator.project_id, chat_id).status == "closed"
