@@ -7,7 +7,12 @@ Access patterns:
   guard inside the message's transaction; on conflict GetItem it. -> ClientMessageIdModel
 """
 
-from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -15,6 +20,8 @@ from chalicelib.models.base import table_meta
 AUTHOR_VISITOR = "visitor"
 AUTHOR_OPERATOR = "operator"
 AUTHOR_SYSTEM = "system"
+# The project's team chat is stored like a dialogue under this id.
+TEAM_CHAT_ID = "team"
 
 
 def chat_key(project_id: str, chat_id: str) -> str:
@@ -34,6 +41,8 @@ class MessageModel(Model):
     author_name = UnicodeAttribute()
     text = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # Internal notes and team chat: never shown to (or sent to) the visitor.
+    internal = BooleanAttribute(null=True)
 
 
 def client_key(project_id: str, author_id: str, client_id: str) -> str:

@@ -7,7 +7,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.errors import BadRequest
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
-from chalicelib.services import assignment, dialogues, messaging, projects, validation
+from chalicelib.services import assignment, dialogues, messaging, notes, projects, validation
 
 panel_routes = Blueprint(__name__)
 
@@ -102,3 +102,51 @@ def close(project_id, chat_id):
 @json_errors
 def reopen(project_id, chat_id):
     return {"chat": assignment.reopen(_member(project_id), chat_id, deps.fanout())}
+
+
+@panel_routes.route("/projects/{project_id}/chats/{chat_id}/notes", methods=["POST"])
+@json_errors
+def add_note(project_id, chat_id):
+    member = _member(project_id)
+    body = body_of(panel_routes.current_request)
+    posted = notes.post_note(
+        member,
+        chat_id,
+        validation.client_message_id(body),
+        validation.message_text(body, get_settings().max_message_chars),
+        deps.fanout(),
+    )
+    return Response(
+        status_code=200 if posted.duplicate else 201,
+        body={"message": messaging.message_view(posted.message)},
+    )
+
+
+@panel_routes.route("/projects/{project_id}/team/messages", methods=["GET"])
+@json_errors
+def team_history(project_id):
+    member = _member(project_id)
+    request = panel_routes.current_request
+    return notes.team_history(
+        member,
+        validation.optional_cursor(query_param(request, "after")),
+        validation.optional_cursor(query_param(request, "before"), "before"),
+        validation.limit(query_param(request, "limit"), default=100, maximum=200),
+    )
+
+
+@panel_routes.route("/projects/{project_id}/team/messages", methods=["POST"])
+@json_errors
+def team_message(project_id):
+    member = _member(project_id)
+    body = body_of(panel_routes.current_request)
+    posted = notes.post_team_message(
+        member,
+        validation.client_message_id(body),
+        validation.message_text(body, get_settings().max_message_chars),
+        deps.fanout(),
+    )
+    return Response(
+        status_code=200 if posted.duplicate else 201,
+        body={"message": messaging.message_view(posted.message)},
+    )

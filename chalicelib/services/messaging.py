@@ -70,6 +70,7 @@ def message_view(message: MessageModel) -> dict:
         "author_name": message.author_name,
         "text": message.text,
         "created_at": iso(message.created_at),
+        **({"internal": True} if message.internal else {}),
     }
 
 
@@ -133,6 +134,7 @@ class Draft:
     author_name: str
     text: str
     client_id: str
+    internal: bool = False
 
     def at(self, now: datetime, chat_id: str | None = None) -> MessageModel:
         chat_id = chat_id if chat_id is not None else self.chat_id
@@ -147,6 +149,7 @@ class Draft:
             author_name=self.author_name,
             text=self.text,
             created_at=now,
+            internal=True if self.internal else None,
         )
 
 
@@ -237,6 +240,31 @@ def _append(
             raise
         return Posted(message, duplicate=False, assignee_id=assignee_id)
     raise Conflict("the dialogue is busy; send again")
+
+
+def store_standalone(draft: Draft, clock=utcnow, sleep=time.sleep) -> Posted:
+    """Store a message that moves no dialogue summary (an internal note, team chat):
+    the idempotency guard and the message, in one transaction."""
+    for attempt in range(_WRITE_ATTEMPTS):
+        now = clock()
+        message = draft.at(now)
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(
+                    client_id_guard(message, now),
+                    condition=ClientMessageIdModel.client_key.does_not_exist(),
+                )
+                transaction.save(message)
+        except TransactWriteError as error:
+            reasons = _reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return Posted(_stored_duplicate(draft), duplicate=True)
+            if "TransactionConflict" in reasons:
+                _backoff(attempt, sleep)
+                continue
+            raise
+        return Posted(message, duplicate=False)
+    raise Conflict("busy; send again")
 
 
 def _assignee_of(message: MessageModel) -> str | None:
@@ -435,23 +463,32 @@ def _announce(posted: Posted, fanout: Fanout, origin: str | None):
 
 
 def list_messages(
-    project_id: str, chat_id: str, after: str | None, limit: int, before: str | None = None
+    project_id: str,
+    chat_id: str,
+    after: str | None,
+    limit: int,
+    before: str | None = None,
+    include_internal: bool = True,
 ) -> dict:
     """Messages oldest first: those after a cursor (resync), those before one (scrolling
-    back), or the latest ``limit``.
+    back), or the latest ``limit``. Internal notes only when ``include_internal``.
 
     After a cursor, the read starts ``CURSOR_OVERLAP_MS`` earlier (late commits of
     concurrent writers) and the overlap does not count against ``limit``, so paging
     always moves forward; ``has_more`` says another page follows. ``has_older`` says
     scrolling back can go on."""
     key = chat_key(project_id, chat_id)
+    shown = (lambda m: True) if include_internal else (lambda m: not m.internal)
     has_older = has_more = False
+    items: list[MessageModel] = []
     if after:
         floor = ids.cursor_floor(after, CURSOR_OVERLAP_MS)
-        items, newer = [], 0
+        newer = 0
         for item in MessageModel.query(
             key, MessageModel.message_id > floor, consistent_read=True, page_size=limit + 20
         ):
+            if not shown(item):
+                continue
             if newer == limit:
                 has_more = True
                 break
@@ -459,13 +496,16 @@ def list_messages(
             newer += item.message_id > after
     else:
         condition = MessageModel.message_id < before if before else None
-        items = list(
-            MessageModel.query(
-                key, condition, scan_index_forward=False, limit=limit, consistent_read=True
-            )
-        )
+        for item in MessageModel.query(
+            key, condition, scan_index_forward=False, consistent_read=True, page_size=limit + 1
+        ):
+            if not shown(item):
+                continue
+            if len(items) == limit:
+                has_older = True
+                break
+            items.append(item)
         items.reverse()
-        has_older = len(items) == limit
     messages = [message_view(m) for m in items]
     cursor = max([after or "", *(m["id"] for m in messages)]) or None
     return {"messages": messages, "cursor": cursor, "has_older": has_older, "has_more": has_more}
@@ -479,7 +519,9 @@ def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) ->
         raise Forbidden("unknown visitor: start a new session") from None
     if not visitor.current_chat_id:
         return {"chat_id": None, "messages": [], "cursor": after}
-    history = list_messages(identity.project_id, visitor.current_chat_id, after, limit)
+    history = list_messages(
+        identity.project_id, visitor.current_chat_id, after, limit, include_internal=False
+    )
     return {"chat_id": visitor.current_chat_id, **history}
 
 

@@ -59,6 +59,9 @@ ROUTES = {
     ("POST", "/projects/{project_id}/chats/{chat_id}/close"): team_only(200),
     # The dialogue is open: the team passes the access check and meets the conflict.
     ("POST", "/projects/{project_id}/chats/{chat_id}/reopen"): team_only(409),
+    ("POST", "/projects/{project_id}/chats/{chat_id}/notes"): team_only(201),
+    ("GET", "/projects/{project_id}/team/messages"): team_only(200),
+    ("POST", "/projects/{project_id}/team/messages"): team_only(201),
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,
@@ -82,6 +85,11 @@ BODIES = {
         "client_id": "matrix-01",
         "text": "hi",
     },
+    ("POST", "/projects/{project_id}/chats/{chat_id}/notes"): {
+        "client_id": "matrix-02",
+        "text": "note",
+    },
+    ("POST", "/projects/{project_id}/team/messages"): {"client_id": "matrix-03", "text": "hey"},
 }
 
 # Socket actions: what each caller's frame gets. "ok" = no error frame back.
