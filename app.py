@@ -6,6 +6,7 @@ from chalice import Chalice, CORSConfig
 from chalicelib.routes import socket_routes
 from chalicelib.routes.auth_routes import auth_routes
 from chalicelib.routes.panel_routes import panel_routes
+from chalicelib.routes.reply_routes import reply_routes
 from chalicelib.routes.team_routes import team_routes
 from chalicelib.routes.widget_routes import widget_routes
 
@@ -18,6 +19,7 @@ app.api.cors = CORSConfig(allow_origin="*", max_age=7200)
 app.register_blueprint(auth_routes)  # /auth/*, /me: operator accounts (Cognito)
 app.register_blueprint(team_routes)  # /projects, /projects/{id}/members: projects, teams
 app.register_blueprint(panel_routes)  # /projects/{id}/chats...: the operator inbox
+app.register_blueprint(reply_routes)  # /projects/{id}/replies: saved replies
 app.register_blueprint(widget_routes)  # /widget/*: visitor sessions and history
 
 # The WebSocket API: authenticate on $connect, one frame per $default, clean up.

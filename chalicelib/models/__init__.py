@@ -4,6 +4,7 @@ from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import ConnectionModel
 from chalicelib.models.message import ClientMessageIdModel, MessageModel
 from chalicelib.models.project import MemberModel, ProjectModel
+from chalicelib.models.saved_reply import SavedReplyModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
 
@@ -16,6 +17,7 @@ ALL_MODELS = (
     ClientMessageIdModel,
     ConnectionModel,
     UsageModel,
+    SavedReplyModel,
 )
 
 

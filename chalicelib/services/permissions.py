@@ -28,6 +28,7 @@ RULES: dict[str, frozenset[str]] = {
     "team.manage": LEADS,
     "chats.answer": EVERYONE,
     "chats.see_all": LEADS,  # and members with the chat-administrator right
+    "replies.manage_shared": LEADS,
 }
 
 # Roles a member may be given by invitation or change: there is one administrator per

@@ -61,6 +61,10 @@ ROUTES = {
     ("POST", "/projects/{project_id}/chats/{chat_id}/reopen"): team_only(409),
     ("POST", "/projects/{project_id}/chats/{chat_id}/notes"): team_only(201),
     ("GET", "/projects/{project_id}/team/messages"): team_only(200),
+    ("GET", "/projects/{project_id}/replies"): team_only(200),
+    ("POST", "/projects/{project_id}/replies"): team_only(201),  # personal replies
+    ("PATCH", "/projects/{project_id}/replies/{reply_id}"): leads_only(200),  # a shared one
+    ("DELETE", "/projects/{project_id}/replies/{reply_id}"): leads_only(204),
     ("POST", "/projects/{project_id}/team/messages"): team_only(201),
     ("GET", "/widget/messages"): {
         "administrator": 401,
@@ -90,6 +94,8 @@ BODIES = {
         "text": "note",
     },
     ("POST", "/projects/{project_id}/team/messages"): {"client_id": "matrix-03", "text": "hey"},
+    ("POST", "/projects/{project_id}/replies"): {"shortcut": "mine", "title": "t", "text": "x"},
+    ("PATCH", "/projects/{project_id}/replies/{reply_id}"): {"title": "Greeting"},
 }
 
 # Socket actions: what each caller's frame gets. "ok" = no error frame back.
@@ -142,6 +148,11 @@ def world(platform):
         tab, {"action": "send", "token": visitor.token, "client_id": "world-0001", "text": "hello"}
     )
     chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
+    shared_reply = platform.post(
+        f"/projects/{owner.project_id}/replies",
+        {"shortcut": "hi", "title": "Hi", "text": "Hello!", "shared": True},
+        owner.auth,
+    ).json_body["reply"]["id"]
     platform.sender.clear()
     tokens = {
         "administrator": owner.token,
@@ -151,7 +162,14 @@ def world(platform):
         "visitor": visitor.token,
         "anonymous": None,
     }
-    return {"owner": owner, "operator": operator, "chat_id": chat_id, "tokens": tokens, "tab": tab}
+    return {
+        "owner": owner,
+        "operator": operator,
+        "chat_id": chat_id,
+        "tokens": tokens,
+        "tab": tab,
+        "reply_id": shared_reply,
+    }
 
 
 def test_every_route_has_a_rule():
@@ -182,6 +200,7 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         project_id=world["owner"].project_id,
         chat_id=world["chat_id"],
         user_id=world["operator"].user_id,
+        reply_id=world["reply_id"],
     )
     token = world["tokens"][caller]
     headers = {"Content-Type": "application/json"}
