@@ -29,7 +29,7 @@ _HOOKED: list = []
 def run(chats_in_project: int, other_tabs: int = 1, operators: int = 2) -> dict:
     from chalicelib.auth.identities import VisitorIdentity
     from chalicelib.clock import iso, utcnow
-    from chalicelib.models import ChatModel, VisitorModel, create_all_tables
+    from chalicelib.models import ChatModel, ProjectModel, VisitorModel, create_all_tables
     from chalicelib.models.base import _shared_botocore_session
     from chalicelib.models.chat import activity_key
     from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
@@ -64,6 +64,7 @@ def run(chats_in_project: int, other_tabs: int = 1, operators: int = 2) -> dict:
                         activity_key=activity_key(stamp, f"{vid}-1"),
                     )
                 )
+        ProjectModel(project, name="Bench", owner_id="u", created_at=now).save()
         VisitorModel(project, "v_bench", created_at=now, last_seen_at=now).save()
         identity = VisitorIdentity(project, "v_bench")
         for i in range(1 + other_tabs):

@@ -91,6 +91,9 @@ class ChatModel(Model):
     assignee_name = UnicodeAttribute(null=True)
     closed_at = UTCDateTimeAttribute(null=True)
     rating = UnicodeAttribute(null=True)  # great | average | poor
+    # The visitor's agreement to the privacy policy, when the project asked for one.
+    consent_version = NumberAttribute(null=True)
+    consent_at = UTCDateTimeAttribute(null=True)
 
     by_activity = ChatsByActivity()
     open_idle = OpenChatsByIdleness()

@@ -11,6 +11,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -37,6 +38,13 @@ class ProjectModel(Model):
     # message to the visitor (absent: none). Unassigned ones close after a month.
     auto_close_minutes = NumberAttribute(null=True)
     auto_close_message = UnicodeAttribute(null=True)
+    # Privacy-policy consent before a new dialogue. The version goes up whenever the text
+    # changes, so an agreement always names the text it agreed to.
+    consent_enabled = BooleanAttribute(default=False)
+    consent_text = UnicodeAttribute(null=True)
+    consent_privacy_url = UnicodeAttribute(null=True)
+    consent_version = NumberAttribute(default=0)
+    consent_excluded_channels = UnicodeSetAttribute(null=True)
 
 
 class MembersByUser(GlobalSecondaryIndex):

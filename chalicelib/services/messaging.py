@@ -32,6 +32,7 @@ from chalicelib.models.chat import (
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import (
     AUTHOR_OPERATOR,
+    AUTHOR_SYSTEM,
     AUTHOR_VISITOR,
     ClientMessageIdModel,
     MessageModel,
@@ -41,7 +42,7 @@ from chalicelib.models.message import (
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import permissions, validation
+from chalicelib.services import consent, permissions, projects, validation
 from chalicelib.services.visitors import display_name
 
 CLIENT_ID_RETENTION = timedelta(days=2)
@@ -294,10 +295,18 @@ def _append_as_visitor(
 
 
 def _open_new_dialogue(
-    identity: VisitorIdentity, draft: Draft, clock, sleep, hint: str | None = None
+    identity: VisitorIdentity,
+    draft: Draft,
+    clock,
+    sleep,
+    hint: str | None = None,
+    consent_version=None,
 ) -> Posted:
     """Start the visitor's next dialogue with the draft. Two tabs racing here collide on
-    the dialogue's deterministic id; the loser reads again and appends instead."""
+    the dialogue's deterministic id; the loser reads again and appends instead. If the
+    project asks for privacy consent, the visitor must have agreed to its current
+    version; the dialogue then begins with the consent text and records the agreement."""
+    project = None
     for attempt in range(_WRITE_ATTEMPTS):
         try:
             visitor = VisitorModel.get(
@@ -312,9 +321,27 @@ def _open_new_dialogue(
             )
             if posted:
                 return posted
+        if project is None:
+            project = projects.require_project(identity.project_id)
+        agreed = consent.check(project, consent_version)
         sequence = int(visitor.chat_count or 0) + 1
         chat_id = ids.chat_id_for(identity.visitor_id, sequence)
         now = clock()
+        opening = None
+        if agreed is not None:
+            text = agreed.text + (
+                f"\nPrivacy policy: {agreed.privacy_url}" if agreed.privacy_url else ""
+            )
+            opening = Draft(
+                identity.project_id,
+                chat_id,
+                AUTHOR_SYSTEM,
+                "consent",
+                project.name,
+                text,
+                f"consent.{chat_id}",
+            ).at(now)
+            now = now + timedelta(milliseconds=1)  # the visitor's words come after
         message = draft.at(now, chat_id=chat_id)
         stamp = iso(now)
         chat = ChatModel(
@@ -330,6 +357,8 @@ def _open_new_dialogue(
             last_message=last_message_of(message),
             unread_by_team=1,
             unread_by_visitor=0,
+            consent_version=agreed.version if agreed else None,
+            consent_at=now if agreed else None,
         )
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
@@ -338,6 +367,8 @@ def _open_new_dialogue(
                     condition=ClientMessageIdModel.client_key.does_not_exist(),
                 )
                 transaction.save(message)
+                if opening is not None:
+                    transaction.save(opening)
                 transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
                 transaction.update(
                     visitor,
@@ -374,6 +405,7 @@ def post_visitor_message(
     clock=utcnow,
     sleep=time.sleep,
     assignee_hint: str | None = None,
+    consent_version=None,
 ) -> Posted:
     """``assignee_hint`` is the assignee the widget last heard of. It is checked inside
     the write (never trusted): right, the message costs no read; stale, one read."""
@@ -393,7 +425,7 @@ def post_visitor_message(
     if chat_id:
         posted = _append_as_visitor(identity, draft, hint, clock, sleep)
     if posted is None:
-        posted = _open_new_dialogue(identity, draft, clock, sleep, hint)
+        posted = _open_new_dialogue(identity, draft, clock, sleep, hint, consent_version)
     _announce(posted, fanout, origin_connection)
     return posted
 

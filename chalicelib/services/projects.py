@@ -11,7 +11,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import OperatorIdentity
 from chalicelib.errors import BadRequest, Forbidden, NotFound
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
-from chalicelib.services import permissions
+from chalicelib.services import consent, permissions
 
 
 def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
@@ -66,6 +66,7 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "plan": project.plan,
         "auto_close_minutes": project.auto_close_minutes,
         "auto_close_message": project.auto_close_message,
+        "consent": consent.view(project),
     }
     if member is not None:
         view["role"] = member.role
@@ -136,8 +137,11 @@ def update_project(member: MemberModel, body: dict) -> dict:
             if text and text.strip()
             else ProjectModel.auto_close_message.remove()
         )
+    if "consent" in body:
+        permissions.require(member, "project.settings")
+        actions += consent.settings_actions(require_project(member.project_id), body["consent"])
     if not actions:
-        raise BadRequest("nothing to change: give 'name', 'chats_enabled' or auto-close settings")
+        raise BadRequest("nothing to change: give 'name', 'chats_enabled' or settings")
     project = ProjectModel(member.project_id)
     project.update(actions=actions, condition=ProjectModel.project_id.exists())
     if "name" in body:

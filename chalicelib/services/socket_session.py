@@ -130,7 +130,7 @@ def handle_frame(
         caller = _caller(body.get("token"), body.get("project"), tokens, verifier)
         handler(caller, body, connection_id, fanout, settings, now)
     except DomainError as error:
-        frame = {"type": "error", "code": error.code, "message": error.message}
+        frame = {"type": "error", "code": error.code, "message": error.message, **error.details}
         if client_id:
             frame["client_id"] = client_id[:64]
         fanout.reply(connection_id, frame)
@@ -161,6 +161,7 @@ def _send(caller, body, connection_id, fanout, settings, now) -> None:
             fanout,
             connection_id,
             assignee_hint=body.get("assignee_id"),
+            consent_version=body.get("consent_version"),
         )
     else:
         messaging.post_operator_message(

@@ -13,7 +13,7 @@ from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.errors import Unauthorized, Unavailable
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
-from chalicelib.services import projects
+from chalicelib.services import consent, projects
 from chalicelib.services.validation import text_field
 
 _UTM_KEYS = ("source", "medium", "campaign", "term", "content")
@@ -77,4 +77,6 @@ def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: da
         "chat_id": visitor.current_chat_id,
         "ws_url": websocket_url,
         "project": {"id": project.project_id, "name": project.name},
+        # What a new dialogue asks first (None: nothing); existing dialogues go on.
+        "consent": (needed.view() if (needed := consent.requirement(project)) else None),
     }

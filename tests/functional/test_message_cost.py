@@ -5,7 +5,7 @@ from collections import Counter
 
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso, utcnow
-from chalicelib.models import ChatModel, VisitorModel
+from chalicelib.models import ChatModel, ProjectModel, VisitorModel
 from chalicelib.models.base import _shared_botocore_session
 from chalicelib.models.chat import activity_key
 from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
@@ -35,6 +35,7 @@ def _steady_message_cost(chats: int, sender) -> tuple[dict, int]:
                     activity_key=activity_key(stamp, f"v_x{n}-1"),
                 )
             )
+    ProjectModel(project, name="Cost", owner_id="u", created_at=now).save()
     VisitorModel(project, "v_me", created_at=now, last_seen_at=now).save()
     for name, kind, who in [
         ("t1=", KIND_VISITOR, "v_me"),
