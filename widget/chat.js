@@ -28,6 +28,8 @@
   // Who the server last said the dialogue is assigned to: sent back as a hint with each
   // message so the server can route it without reading the dialogue (it checks it).
   var assignee = null;
+  // The privacy-consent version the visitor agreed to (a project may ask before a dialogue).
+  var consentVersion = null, consentEl = null;
   var msgs = new Map(), pend = new Map(), els = new Map();
   var ws = null, wsOpen = 0, tries = 0, timer = 0, hb = 0, pongT = 0, okT = 0;
   var isOpen = 0, seen = ls('seen') || '', readSent = '', readUpTo = '';
@@ -90,6 +92,9 @@
     '.lc-send.lc-dim{opacity:.45}' +
     '.lc-note{font-size:12px;color:#6b7280;padding:0 18px 8px;background:#fff;text-align:right}' +
     '.lc-note.lc-bad{color:#dc2626}' +
+    '.lc-consent{padding:10px 18px;font-size:13px;line-height:1.4;background:#f9fafb;border-top:1px solid #e5e7eb;color:#374151}' +
+    '.lc-consent a{color:inherit;text-decoration:underline;margin-left:4px}' +
+    '.lc-consent button{display:block;margin-top:8px;padding:6px 14px;border:0;border-radius:8px;background:#111827;color:#fff;font:inherit;cursor:pointer}' +
     '@media (max-width:480px){.lc-panel{top:0;right:0;bottom:0;left:0;width:auto;height:auto;max-height:none;border-radius:0}' +
     '.lc-in{font-size:16px}}';
 
@@ -303,6 +308,8 @@
       if (f.author_type === 'operator') showTyping(f.typing);
     } else if (f.type === 'read') {
       if (f.reader === 'operator') { readUpTo = maxId(); render(); }
+    } else if (f.type === 'error' && f.code === 'consent_required' && f.consent) {
+      askConsent(f.consent); // the message stays pending and goes once the visitor agrees
     } else if (f.type === 'error') {
       var p = f.client_id && pend.get(f.client_id);
       if (p) {
@@ -352,7 +359,26 @@
     var o = {action: 'send', client_id: p.client_id, text: p.text};
     if (chatId && /-\d+$/.test(chatId)) o.chat_id = chatId; // else the server finds or opens one
     if (assignee) o.assignee_id = assignee;
+    if (consentVersion != null) o.consent_version = consentVersion;
     if (!wsSend(o)) connect();
+  }
+
+  function askConsent(c) {
+    if (consentEl) consentEl.remove();
+    consentEl = el('div', 'lc-consent');
+    consentEl.setAttribute('role', 'group');
+    consentEl.setAttribute('aria-label', 'Privacy consent');
+    consentEl.appendChild(el('span', null, c.text));
+    if (/^https?:\/\//.test(c.privacy_url || '')) {
+      var a = el('a', null, 'Privacy policy');
+      a.href = c.privacy_url; a.target = '_blank'; a.rel = 'noopener noreferrer';
+      consentEl.appendChild(a);
+    }
+    var ok = el('button', null, 'I agree');
+    ok.type = 'button';
+    ok.onclick = function () { consentVersion = c.version; consentEl.remove(); consentEl = null; flush(); };
+    consentEl.appendChild(ok);
+    form.parentNode.insertBefore(consentEl, form);
   }
 
   function flush() {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import pathlib
+import re
 
 from aiohttp import web
 
@@ -67,12 +68,18 @@ DEMO_PAGE = """<!doctype html>
 """
 
 
+_PROJECT_ID = re.compile(r"p_[0-9a-f]{1,32}")
+
+
 def demo_site_routes(project_id: str, api_url: str, cdn_url: str) -> list[web.RouteDef]:
-    async def page(_request):
+    async def page(request):
+        # ?project=<id> shows the widget of another project (one made in the panel, say).
+        chosen = request.query.get("project", "")
+        shown = chosen if _PROJECT_ID.fullmatch(chosen) else project_id
         body = DEMO_PAGE.format(
             title="Acme Outdoor (demo shop)",
             cdn=html.escape(cdn_url),
-            project_id=html.escape(project_id),
+            project_id=html.escape(shown),
             api=html.escape(api_url),
         )
         return web.Response(text=body, content_type="text/html", headers=NO_CACHE)

@@ -232,3 +232,45 @@ def test_the_widget_names_its_dialogue_so_a_message_costs_three_requests(stack, 
     sends = [json.loads(p) for p in sent if '"send"' in p]
     assert "chat_id" not in sends[0]
     assert sends[1]["chat_id"].startswith("v_") and sends[1]["chat_id"].endswith("-1")
+
+
+def test_the_consent_step_holds_the_first_message_until_the_visitor_agrees(stack, new_page):
+    api = stack.info["api"]
+    token = requests.post(f"{api}/auth/login", json=stack.info["login"], timeout=10).json()[
+        "access_token"
+    ]
+    auth = {"Authorization": f"Bearer {token}"}
+    # A project of its own, so the shared demo project is left as it is
+    project = requests.post(
+        f"{api}/projects", json={"name": "Consent shop"}, headers=auth, timeout=10
+    ).json()["project"]["id"]
+    consent = {
+        "enabled": True,
+        "text": "We keep this chat to answer you.",
+        "privacy_url": "https://shop.example/privacy",
+    }
+    assert (
+        requests.patch(
+            f"{api}/projects/{project}", json={"consent": consent}, headers=auth, timeout=10
+        ).status_code
+        == 200
+    )
+    page = new_page()
+    # The demo site shows another project's widget with ?project= (and a new origin
+    # path, so this visitor is new): another origin than the API, as on a real site.
+    page.goto(f"{stack.info['demo_site']}/?project={project}")
+    page.get_by_role("button", name=re.compile("chat", re.I)).click()
+
+    _widget_send(page, "Is this in stock?")
+
+    agree = page.get_by_role("button", name="I agree")
+    expect(agree).to_be_visible()
+    expect(page.get_by_text(consent["text"])).to_be_visible()
+    expect(page.locator("#lc-root .lc-msg[data-id]")).to_have_count(0)
+
+    agree.click()
+
+    expect(page.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(1)
+    expect(agree).to_have_count(0)
+    stored = requests.get(f"{api}/projects/{project}/chats", headers=auth, timeout=10).json()
+    assert stored["chats"][0]["last_message"]["text"] == "Is this in stock?"
