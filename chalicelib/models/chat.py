@@ -5,6 +5,9 @@ Access patterns:
 - a project's chats, newest activity first, paged: Query GSI ``by_activity``
   (hash project, range "<last activity iso>#<chat id>"); ALL projection so the first
   page of the inbox is one Query.                                           -> ChatModel.by_activity
+- a project's open, unassigned chats, oldest first (the distribution queue): Query the
+  sparse GSI ``waiting``; ``waiting_project_id`` is present only while a chat is open and
+  unassigned.                                                 -> ChatModel.waiting
 - open chats idle since before T, across projects (the auto-close job): Query the sparse
   GSI ``open_idle`` per shard with ``last_activity_at <= T``. ``open_shard`` is present
   only while a chat is open, so the index holds only open chats and the job's cost
@@ -20,7 +23,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -69,6 +77,15 @@ class OpenChatsByIdleness(GlobalSecondaryIndex):
     last_activity_at = UnicodeAttribute(range_key=True)
 
 
+class WaitingChats(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "waiting"
+        projection = KeysOnlyProjection()
+
+    waiting_project_id = UnicodeAttribute(hash_key=True)
+    activity_key = UnicodeAttribute(range_key=True)
+
+
 class ChatModel(Model):
     Meta = table_meta("chats")
 
@@ -82,6 +99,7 @@ class ChatModel(Model):
     last_activity_at = UnicodeAttribute()
     activity_key = UnicodeAttribute()
     open_shard = UnicodeAttribute(null=True)  # present only while open (sparse index)
+    waiting_project_id = UnicodeAttribute(null=True)  # only while open and unassigned
     last_message = LastMessage(null=True)
     unread_by_team = NumberAttribute(default=0)
     unread_by_visitor = NumberAttribute(default=0)
@@ -97,6 +115,7 @@ class ChatModel(Model):
 
     by_activity = ChatsByActivity()
     open_idle = OpenChatsByIdleness()
+    waiting = WaitingChats()
 
 
 def activity_key(last_activity_iso: str, chat_id: str) -> str:

@@ -45,6 +45,11 @@ class ProjectModel(Model):
     consent_privacy_url = UnicodeAttribute(null=True)
     consent_version = NumberAttribute(default=0)
     consent_excluded_channels = UnicodeSetAttribute(null=True)
+    # Automatic distribution of new dialogues among members who are online:
+    # "manual" (none), "round_robin" or "least_busy", at most ``max_active_chats`` each.
+    distribution = UnicodeAttribute(default="manual")
+    max_active_chats = NumberAttribute(default=5)
+    round_robin_last = UnicodeAttribute(null=True)  # who got the previous one
 
 
 class MembersByUser(GlobalSecondaryIndex):
@@ -72,6 +77,9 @@ class MemberModel(Model):
     live_connections = NumberAttribute(default=0)
     # Open dialogues assigned to this member (distribution's per-operator limit).
     active_chats = NumberAttribute(default=0)
+    # What the member says: online, away or offline. Opening the panel makes an offline
+    # member online; closing their last panel tab makes them offline.
+    status = UnicodeAttribute(default="offline")
     created_at = UTCDateTimeAttribute()
 
     by_user = MembersByUser()

@@ -151,18 +151,28 @@ def _count(kind: str, project_id: str, principal_id: str, delta: int) -> None:
     if kind == KIND_OPERATOR:
         item = MemberModel(project_id, principal_id)
         counter, exists = MemberModel.live_connections, MemberModel.user_id.exists()
-        online, offline = MemberModel.presence.set("online"), MemberModel.presence.set("offline")
+        online = MemberModel.presence.set("online")
+        # Closing the last panel tab also makes the member offline (their own status).
+        offline = [MemberModel.presence.set("offline"), MemberModel.status.set("offline")]
     else:
         item = VisitorModel(project_id, principal_id)
         counter, exists = VisitorModel.live_connections, VisitorModel.visitor_id.exists()
-        online, offline = VisitorModel.online.set(True), VisitorModel.online.set(False)
+        online, offline = VisitorModel.online.set(True), [VisitorModel.online.set(False)]
     actions = [counter.add(delta)] + ([online] if delta > 0 else [])
     try:
         retry_on_conflict(lambda: item.update(actions=actions, condition=exists))
+        if delta > 0 and kind == KIND_OPERATOR and item.status == "offline":
+            # Opening the panel makes an offline member online (an "away" stays away).
+            retry_on_conflict(
+                lambda: item.update(
+                    actions=[MemberModel.status.set("online")],
+                    condition=exists & (MemberModel.status == "offline"),
+                )
+            )
         if delta < 0 and (item.live_connections or 0) <= 0:
             # Conditional: a socket that connected in between keeps them online.
             retry_on_conflict(
-                lambda: item.update(actions=[offline], condition=exists & (counter <= 0))
+                lambda: item.update(actions=offline, condition=exists & (counter <= 0))
             )
     except UpdateError as error:
         if not is_condition_failure(error):  # a removed member: nothing to count

@@ -30,6 +30,7 @@ def websocket_connect(event):
             deps.operator_verifier(),
             get_settings(),
             utcnow(),
+            deps.fanout(_endpoint(event)),
         )
     except DomainError as error:
         status = {"unauthorized": 401, "retry_later": 503}.get(error.code, 403)

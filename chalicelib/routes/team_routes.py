@@ -81,3 +81,11 @@ def change_member(project_id, user_id):
 def remove_member(project_id, user_id):
     team.remove(_member(project_id), user_id, deps.fanout())
     return Response(status_code=204, body="")
+
+
+@team_routes.route("/projects/{project_id}/status", methods=["PUT"])
+@json_errors
+def set_status(project_id):
+    member = _member(project_id)
+    body = body_of(team_routes.current_request)
+    return {"member": team.set_status(member, body.get("status"), deps.fanout())}

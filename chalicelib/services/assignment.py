@@ -86,6 +86,23 @@ def _announce(chat: ChatModel, previous_assignee: str | None, fanout: Fanout, vi
     fanout.deliver(deliveries)
 
 
+def announce_assignment(chat: ChatModel, previous_assignee: str | None, fanout: Fanout) -> None:
+    assignee = {"id": chat.assignee_id, "name": chat.assignee_name} if chat.assignee_id else None
+    _announce(
+        chat,
+        previous_assignee,
+        fanout,
+        {"type": "assigned", "chat_id": chat.chat_id, "assignee": assignee},
+    )
+
+
+def _freed_a_slot(project_id: str, fanout: Fanout) -> None:
+    """A member has room again: the distribution queue may move."""
+    from chalicelib.services import distribution  # (it calls back into this module)
+
+    distribution.distribute(project_id, fanout)
+
+
 def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fanout) -> dict:
     """Operators take a dialogue for themselves; managers and the administrator give it
     to anyone of the team (reassigning too)."""
@@ -109,19 +126,16 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
         counters.append((old, -1))
     _commit(
         chat,
-        [ChatModel.assignee_id.set(target.user_id), ChatModel.assignee_name.set(target.name)],
+        [
+            ChatModel.assignee_id.set(target.user_id),
+            ChatModel.assignee_name.set(target.name),
+            ChatModel.waiting_project_id.remove(),  # out of the distribution queue
+        ],
         counters,
     )
-    _announce(
-        chat,
-        previous,
-        fanout,
-        {
-            "type": "assigned",
-            "chat_id": chat.chat_id,
-            "assignee": {"id": target.user_id, "name": target.name},
-        },
-    )
+    announce_assignment(chat, previous, fanout)
+    if previous:
+        _freed_a_slot(caller.project_id, fanout)
     return messaging.chat_view(chat)
 
 
@@ -135,10 +149,12 @@ def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
     counters = []
     if chat.status == STATUS_OPEN and (old := _member(caller.project_id, previous)):
         counters.append((old, -1))
-    _commit(chat, [ChatModel.assignee_id.remove(), ChatModel.assignee_name.remove()], counters)
-    _announce(
-        chat, previous, fanout, {"type": "assigned", "chat_id": chat.chat_id, "assignee": None}
-    )
+    actions = [ChatModel.assignee_id.remove(), ChatModel.assignee_name.remove()]
+    if chat.status == STATUS_OPEN:
+        actions.append(ChatModel.waiting_project_id.set(chat.project_id))  # back in the queue
+    _commit(chat, actions, counters)
+    announce_assignment(chat, previous, fanout)
+    _freed_a_slot(caller.project_id, fanout)
     return messaging.chat_view(chat)
 
 
@@ -155,10 +171,13 @@ def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> d
             ChatModel.status.set(STATUS_CLOSED),
             ChatModel.closed_at.set(now),
             ChatModel.open_shard.remove(),  # leaves the open-dialogues index
+            ChatModel.waiting_project_id.remove(),
         ],
         counters,
     )
     _announce(chat, chat.assignee_id, fanout, {"type": "closed", "chat_id": chat.chat_id})
+    if chat.assignee_id:
+        _freed_a_slot(caller.project_id, fanout)
     return messaging.chat_view(chat)
 
 
@@ -175,6 +194,7 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
             ChatModel.status.set(STATUS_OPEN),
             ChatModel.closed_at.remove(),
             ChatModel.open_shard.set(open_shard(chat.chat_id)),
+            *([] if chat.assignee_id else [ChatModel.waiting_project_id.set(chat.project_id)]),
         ],
         counters,
     )

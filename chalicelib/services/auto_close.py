@@ -77,6 +77,7 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
         ChatModel.status.set(STATUS_CLOSED),
         ChatModel.closed_at.set(now),
         ChatModel.open_shard.remove(),
+        ChatModel.waiting_project_id.remove(),
     ]
     message = None
     if project.auto_close_message and candidate.assignee_id:

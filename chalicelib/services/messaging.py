@@ -59,6 +59,8 @@ class Posted:
     # The dialogue's assignee when the message was stored (decides who on the team
     # receives it); None: unassigned.
     assignee_id: str | None = None
+    # True when this message opened a new dialogue (distribution then looks for someone).
+    opened: bool = False
 
 
 def message_view(message: MessageModel) -> dict:
@@ -354,6 +356,7 @@ def _open_new_dialogue(
             last_activity_at=stamp,
             activity_key=activity_key(stamp, chat_id),
             open_shard=open_shard(chat_id),
+            waiting_project_id=identity.project_id,
             last_message=last_message_of(message),
             unread_by_team=1,
             unread_by_visitor=0,
@@ -387,7 +390,7 @@ def _open_new_dialogue(
                 _backoff(attempt, sleep)  # another tab won the race: read again, append
                 continue
             raise
-        return Posted(message, duplicate=False)
+        return Posted(message, duplicate=False, opened=True)
     raise Conflict("the dialogue is busy; send again")
 
 
@@ -427,6 +430,10 @@ def post_visitor_message(
     if posted is None:
         posted = _open_new_dialogue(identity, draft, clock, sleep, hint, consent_version)
     _announce(posted, fanout, origin_connection)
+    if posted.opened:
+        from chalicelib.services import distribution  # (it reaches messaging through assignment)
+
+        distribution.distribute(identity.project_id, fanout)
     return posted
 
 

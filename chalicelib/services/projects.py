@@ -67,6 +67,8 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "auto_close_minutes": project.auto_close_minutes,
         "auto_close_message": project.auto_close_message,
         "consent": consent.view(project),
+        "distribution": project.distribution,
+        "max_active_chats": int(project.max_active_chats or 0),
     }
     if member is not None:
         view["role"] = member.role
@@ -137,6 +139,17 @@ def update_project(member: MemberModel, body: dict) -> dict:
             if text and text.strip()
             else ProjectModel.auto_close_message.remove()
         )
+    if "distribution" in body:
+        permissions.require(member, "project.settings")
+        if body["distribution"] not in ("manual", "round_robin", "least_busy"):
+            raise BadRequest("'distribution' must be manual, round_robin or least_busy")
+        actions.append(ProjectModel.distribution.set(body["distribution"]))
+    if "max_active_chats" in body:
+        permissions.require(member, "project.settings")
+        limit = body["max_active_chats"]
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise BadRequest("'max_active_chats' must be 1-100")
+        actions.append(ProjectModel.max_active_chats.set(limit))
     if "consent" in body:
         permissions.require(member, "project.settings")
         actions += consent.settings_actions(require_project(member.project_id), body["consent"])

@@ -33,6 +33,7 @@ from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     assignment,
     dialogues,
+    distribution,
     messaging,
     permissions,
     projects,
@@ -69,6 +70,7 @@ def connect(
     verifier: CognitoTokenVerifier,
     settings: Settings,
     now: datetime,
+    fanout: Fanout | None = None,
 ) -> None:
     params = params or {}
     token = params.get("token")
@@ -99,6 +101,8 @@ def connect(
         valid_until=operator.expires_at,
         sees_all=permissions.allows(member, "chats.see_all"),
     )
+    if fanout is not None:
+        distribution.distribute(member.project_id, fanout)  # someone came online
 
 
 def handle_frame(

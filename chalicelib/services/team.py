@@ -26,6 +26,8 @@ def member_view(member: MemberModel) -> dict:
         "role": member.role,
         "chat_admin": bool(member.chat_admin),
         "presence": member.presence,
+        "status": member.status,
+        "active_chats": int(member.active_chats or 0),
     }
 
 
@@ -148,3 +150,16 @@ def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
     target.delete()
     for connection_id in connections.drop_operator(caller.project_id, target.user_id):
         fanout.close(connection_id)
+
+
+def set_status(caller: MemberModel, status, fanout: Fanout) -> dict:
+    """The member's own status: online, away or offline. Going online may hand them
+    waiting dialogues at once."""
+    from chalicelib.services import distribution
+
+    if status not in distribution.STATUSES:
+        raise BadRequest("'status' must be online, away or offline")
+    caller.update(actions=[MemberModel.status.set(status)], condition=MemberModel.user_id.exists())
+    if status == "online":
+        distribution.distribute(caller.project_id, fanout)
+    return member_view(caller)

@@ -62,6 +62,7 @@ ROUTES = {
     ("POST", "/projects/{project_id}/chats/{chat_id}/notes"): team_only(201),
     ("GET", "/projects/{project_id}/team/messages"): team_only(200),
     ("GET", "/projects/{project_id}/replies"): team_only(200),
+    ("PUT", "/projects/{project_id}/status"): team_only(200),
     ("POST", "/projects/{project_id}/replies"): team_only(201),  # personal replies
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): leads_only(200),  # a shared one
     ("DELETE", "/projects/{project_id}/replies/{reply_id}"): leads_only(204),
@@ -96,6 +97,7 @@ BODIES = {
     ("POST", "/projects/{project_id}/team/messages"): {"client_id": "matrix-03", "text": "hey"},
     ("POST", "/projects/{project_id}/replies"): {"shortcut": "mine", "title": "t", "text": "x"},
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): {"title": "Greeting"},
+    ("PUT", "/projects/{project_id}/status"): {"status": "away"},
 }
 
 # Socket actions: what each caller's frame gets. "ok" = no error frame back.
@@ -212,6 +214,7 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         "GET": lambda: http.get(url, headers=headers),
         "POST": lambda: http.post(url, headers=headers, body=body),
         "PATCH": lambda: http.patch(url, headers=headers, body=body),
+        "PUT": lambda: http.put(url, headers=headers, body=body),
         "DELETE": lambda: http.delete(url, headers=headers),
     }[method]()
     assert response.status_code == expected, response.body[:200]
