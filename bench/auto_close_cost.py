@@ -15,12 +15,11 @@ os.environ.update(
 )
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from collections import Counter  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
 import moto  # noqa: E402
 
-CALLS: Counter = Counter()
+from bench import dynamo_calls  # noqa: E402
 
 
 class _NoSockets:
@@ -34,14 +33,11 @@ class _NoSockets:
 def run(closed: int = 10_000, open_: int = 100, due: int = 10) -> dict:
     from chalicelib.clock import iso, utcnow
     from chalicelib.models import ChatModel, ProjectModel, create_all_tables
-    from chalicelib.models.base import _shared_botocore_session
     from chalicelib.models.chat import activity_key, open_shard
     from chalicelib.realtime.fanout import Fanout
     from chalicelib.services import auto_close
 
-    _shared_botocore_session().register(
-        "before-call.dynamodb", lambda model, **_: CALLS.update([model.name])
-    )
+    calls = dynamo_calls.install()
     with moto.mock_aws():
         create_all_tables()
         now = utcnow()
@@ -66,10 +62,10 @@ def run(closed: int = 10_000, open_: int = 100, due: int = 10) -> dict:
                         open_shard=open_shard(chat_id) if is_open else None,
                     )
                 )
-        CALLS.clear()
+        calls.clear()
         result = auto_close.run(now, Fanout(_NoSockets()))
-        calls = dict(CALLS)
-    return {"result": result, "calls": calls, "total": sum(calls.values())}
+        counted = dict(calls)
+    return {"result": result, "calls": counted, "total": sum(counted.values())}
 
 
 def main():

@@ -17,20 +17,17 @@ os.environ.update(
 )
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from collections import Counter  # noqa: E402
 
 import boto3  # noqa: E402
 import moto  # noqa: E402
 
-CALLS: Counter = Counter()
-_HOOKED: list = []
+from bench import dynamo_calls  # noqa: E402
 
 
 def run(chats_in_project: int, other_tabs: int = 1, operators: int = 2) -> dict:
     from chalicelib.auth.identities import VisitorIdentity
     from chalicelib.clock import iso, utcnow
     from chalicelib.models import ChatModel, ProjectModel, VisitorModel, create_all_tables
-    from chalicelib.models.base import _shared_botocore_session
     from chalicelib.models.chat import activity_key
     from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
     from chalicelib.realtime import connections
@@ -38,14 +35,7 @@ def run(chats_in_project: int, other_tabs: int = 1, operators: int = 2) -> dict:
     from chalicelib.realtime.sender import ApiGatewaySender
     from chalicelib.services import messaging
 
-    calls = CALLS
-    if not _HOOKED:
-        # Hooks first: a botocore client copies the session's hooks when it is created,
-        # and the models keep their clients from one run to the next.
-        _shared_botocore_session().register(
-            "before-call.dynamodb", lambda model, **_: calls.update([model.name])
-        )
-        _HOOKED.append(True)
+    calls = dynamo_calls.install()
     with moto.mock_aws():
         create_all_tables()
         project, now = "p_bench", utcnow()
