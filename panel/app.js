@@ -846,7 +846,54 @@
     if (c.created_at) sub.push('started ' + relTimeLong(c.created_at));
     sub.push('#' + c.id);
     $('conv-sub').textContent = sub.join(' · ');
+    renderActions(c);
     renderMessages();
+  }
+
+  // ---------------------------------------------------------------- dialogue workflow
+  function myId() { return S.me && S.me.user ? S.me.user.id : null; }
+
+  function stateText(c) {
+    if (c.state === 'closed') return 'Closed' + (c.rating ? ' · rated ' + c.rating : '');
+    if (c.state === 'assigned' && c.assignee) {
+      return c.assignee.id === myId() ? 'Assigned to you' : 'Assigned to ' + c.assignee.name;
+    }
+    return 'Unassigned';
+  }
+
+  function renderActions(c) {
+    const box = $('conv-actions');
+    const mine = c.assignee && c.assignee.id === myId();
+    const buttons = [];
+    const act = (label, verb) => buttons.push(h('button', {
+      type: 'button', text: label, onclick: (e) => chatAction(c.id, verb, e.currentTarget),
+    }));
+    if (c.state === 'closed') act('Reopen', 'reopen');
+    else {
+      if (!c.assignee) act('Assign to me', 'assign');
+      if (mine) act('Unassign', 'unassign');
+      act('Close', 'close');
+    }
+    box.replaceChildren(h('span', { class: 'state ' + (c.state || 'open'), text: stateText(c) }), ...buttons);
+  }
+
+  async function chatAction(chatId, verb, button) {
+    if (button) button.disabled = true;
+    try {
+      const data = await api('POST', chatPath(chatId, '/' + verb), {});
+      if (data && data.chat) applyChatUpdate(data.chat);
+    } catch (e) {
+      reportError(e, 'Could not ' + verb + ' the dialogue');
+      if (button) button.disabled = false;
+    }
+  }
+
+  /** A dialogue's summary changed (assignment, close, rating): update list and header. */
+  function applyChatUpdate(chat) {
+    if (!chat || !chat.id) return;
+    S.chats.set(chat.id, mergeSummary(S.chats.get(chat.id), chat));
+    renderList();
+    if (S.openId === chat.id) renderConv();
   }
 
   const msgNodes = new Map(); // key -> {el, sig}
@@ -1329,6 +1376,7 @@
       case 'ack': if (f.message) onMessageFrame(f.message, null); break;
       case 'typing': onTypingFrame(f); break;
       case 'read': onReadFrame(f); break;
+      case 'chat': applyChatUpdate(f.chat); break;
       case 'error': onErrorFrame(f); break;
       default: break; // pong and unknown frames
     }

@@ -274,3 +274,24 @@ def test_the_consent_step_holds_the_first_message_until_the_visitor_agrees(stack
     expect(agree).to_have_count(0)
     stored = requests.get(f"{api}/projects/{project}/chats", headers=auth, timeout=10).json()
     assert stored["chats"][0]["last_message"]["text"] == "Is this in stock?"
+
+
+def test_the_operator_assigns_closes_and_reopens_a_dialogue_from_the_panel(stack, new_page):
+    tag = uuid.uuid4().hex[:6]
+    visitor = new_page()
+    _open_widget(visitor, stack)
+    _widget_send(visitor, f"please help {tag}")
+    operator = new_page(viewport={"width": 1280, "height": 800})
+    _panel_login(operator, stack)
+    operator.get_by_role("button", name=re.compile(re.escape(f"please help {tag}"))).click()
+    actions = operator.get_by_role("group", name="Dialogue actions")
+    expect(actions.get_by_text("Unassigned")).to_be_visible()
+
+    actions.get_by_role("button", name="Assign to me").click()
+    expect(actions.get_by_text("Assigned to you")).to_be_visible()
+
+    actions.get_by_role("button", name="Close").click()
+    expect(actions.get_by_text("Closed")).to_be_visible()
+
+    actions.get_by_role("button", name="Reopen").click()
+    expect(actions.get_by_text("Assigned to you")).to_be_visible()
