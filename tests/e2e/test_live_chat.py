@@ -53,6 +53,12 @@ def _panel_login(page, stack):
     page.get_by_label("Email").fill(stack.info["login"]["email"])
     page.get_by_label("Password").fill(stack.info["login"]["password"])
     page.get_by_role("button", name="Log in").click()
+    expect(page.locator("body")).to_have_attribute("data-state", "ready")
+    # Other tests give the demo login more projects: switch to the demo shop's one
+    # (the switcher shows only when there is a choice).
+    switch = page.get_by_label("Project")
+    if switch.is_visible():
+        switch.select_option(stack.info["project_id"])
     expect(page.locator("body")).to_have_attribute("data-ws", "connected")
 
 
@@ -236,14 +242,23 @@ def test_the_widget_names_its_dialogue_so_a_message_costs_three_requests(stack, 
 
 def test_the_consent_step_holds_the_first_message_until_the_visitor_agrees(stack, new_page):
     api = stack.info["api"]
-    token = requests.post(f"{api}/auth/login", json=stack.info["login"], timeout=10).json()[
-        "access_token"
-    ]
+    # An account and project of its own, so the shared demo login is left as it is
+    email = f"consent-{uuid.uuid4().hex[:8]}@example.com"
+    signed_up = requests.post(
+        f"{api}/auth/signup",
+        timeout=10,
+        json={
+            "email": email,
+            "password": "consent-pass-2026",
+            "name": "Cora",
+            "project_name": "Consent shop",
+        },
+    )
+    assert signed_up.status_code == 201
+    project = signed_up.json()["project"]["id"]
+    login = {"email": email, "password": "consent-pass-2026"}
+    token = requests.post(f"{api}/auth/login", json=login, timeout=10).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
-    # A project of its own, so the shared demo project is left as it is
-    project = requests.post(
-        f"{api}/projects", json={"name": "Consent shop"}, headers=auth, timeout=10
-    ).json()["project"]["id"]
     consent = {
         "enabled": True,
         "text": "We keep this chat to answer you.",
