@@ -30,9 +30,15 @@ def text_field(body: dict, name: str, max_chars: int, required: bool = True) -> 
     return value
 
 
+# Control characters (but newline and tab) render as boxes and have no place in a chat.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def message_text(body: dict, max_chars: int) -> str:
-    text = text_field(body, "text", max_chars)
-    return text.strip()
+    text = _CONTROL.sub("", text_field(body, "text", max_chars)).strip()
+    if not text:
+        raise BadRequest("'text' must not be empty")
+    return text
 
 
 def client_message_id(body: dict) -> str:

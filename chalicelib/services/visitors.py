@@ -10,7 +10,7 @@ from datetime import datetime
 
 from chalicelib import ids
 from chalicelib.auth.visitor_tokens import VisitorTokens
-from chalicelib.errors import Unauthorized, Unavailable
+from chalicelib.errors import BadRequest, Unauthorized, Unavailable
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.services import consent, projects
@@ -39,7 +39,10 @@ def _facts(body: dict) -> dict:
 
 
 def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: datetime) -> dict:
-    project = projects.require_project(body.get("project_id"))
+    project_id = body.get("project_id")
+    if not isinstance(project_id, str) or not project_id:
+        raise BadRequest("'project_id' must be the project's id (data-project-id)")
+    project = projects.require_project(project_id)
     if not project.chats_enabled:
         raise Unavailable("chats are switched off for this project")
 

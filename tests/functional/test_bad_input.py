@@ -210,9 +210,9 @@ def test_a_cursor_from_another_project_is_refused(platform, chat):
 @pytest.mark.parametrize(
     "body, status",
     [
-        ({}, 404),
+        ({}, 400),
         ({"project_id": "p_doesnotexist"}, 404),
-        ({"project_id": 12}, 404),
+        ({"project_id": 12}, 400),
         ("RAW:{bad", 400),
     ],
 )
@@ -235,3 +235,14 @@ def test_a_forged_visitor_token_starts_a_new_visitor_instead(platform):
 def test_history_needs_a_valid_visitor_token(platform):
     response = platform.get("/widget/messages", {"Authorization": "Bearer nope"})
     assert response.status_code == 401
+
+
+def test_control_characters_are_dropped_and_a_message_of_only_them_refused(platform, chat):
+    operator, visitor, tab, chat_id = chat
+    base = f"/projects/{operator.project_id}/chats/{chat_id}/messages"
+    kept = platform.post(
+        base, {"client_id": "ctl-000001", "text": "a\u0000b\u0007c\nd"}, operator.auth
+    )
+    assert kept.status_code == 201 and kept.json_body["message"]["text"] == "abc\nd"
+    only = platform.post(base, {"client_id": "ctl-000002", "text": "\u0000\u0001"}, operator.auth)
+    assert only.status_code == 400
