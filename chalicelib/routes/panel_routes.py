@@ -12,6 +12,14 @@ from chalicelib.services import assignment, dialogues, messaging, notes, project
 panel_routes = Blueprint(__name__)
 
 
+def _stored(posted) -> Response:
+    """201 for a new message; 200 with the stored one for a resend of its client_id."""
+    return Response(
+        status_code=200 if posted.duplicate else 201,
+        body={"message": messaging.message_view(posted.message)},
+    )
+
+
 def _member(project_id):
     return projects.require_member(operator_of(panel_routes.current_request), project_id)
 
@@ -62,10 +70,7 @@ def reply(project_id, chat_id):
         validation.message_text(body, get_settings().max_message_chars),
         deps.fanout(),
     )
-    return Response(
-        status_code=200 if posted.duplicate else 201,
-        body={"message": messaging.message_view(posted.message)},
-    )
+    return _stored(posted)
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/read", methods=["POST"])
@@ -116,10 +121,7 @@ def add_note(project_id, chat_id):
         validation.message_text(body, get_settings().max_message_chars),
         deps.fanout(),
     )
-    return Response(
-        status_code=200 if posted.duplicate else 201,
-        body={"message": messaging.message_view(posted.message)},
-    )
+    return _stored(posted)
 
 
 @panel_routes.route("/projects/{project_id}/team/messages", methods=["GET"])
@@ -146,7 +148,4 @@ def team_message(project_id):
         validation.message_text(body, get_settings().max_message_chars),
         deps.fanout(),
     )
-    return Response(
-        status_code=200 if posted.duplicate else 201,
-        body={"message": messaging.message_view(posted.message)},
-    )
+    return _stored(posted)
