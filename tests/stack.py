@@ -37,7 +37,19 @@ class LocalStack:
         self.info: dict = {}
         self.log: list[str] = []
 
-    def start(self, timeout: float = 60) -> LocalStack:
+    def start(self, timeout: float = 60, attempts: int = 3) -> LocalStack:
+        """Start on free ports; another process can take a probed port before the stack
+        binds it, so a failed start is retried on fresh ports."""
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    raise
+                self.log = []
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> LocalStack:
         port = _free_base_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         for name in ("DYNAMODB_ENDPOINT", "COGNITO_ENDPOINT", "TABLE_PREFIX", "USER_POOL_ID"):
