@@ -8,6 +8,7 @@ the browser tests).
 """
 
 import os
+import sys
 
 os.environ.update(
     {
@@ -35,6 +36,10 @@ from chalicelib.auth.operator_tokens import CognitoTokenVerifier  # noqa: E402
 from chalicelib.config import get_settings  # noqa: E402
 from chalicelib.models import create_all_tables  # noqa: E402
 from chalicelib.realtime.fanout import Fanout  # noqa: E402
+from infra.local.atomic_dynamodb import make_moto_dynamodb_atomic  # noqa: E402
+
+# moto's transactions are not atomic across threads; DynamoDB's are (see the module).
+make_moto_dynamodb_atomic()
 
 
 class RecordingSender:
@@ -77,6 +82,16 @@ def create_user_pool(cognito) -> tuple[str, str]:
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]
     return pool["Id"], client["ClientId"]
+
+
+@pytest.fixture
+def eager_thread_switching():
+    """Switch threads every few microseconds, so races in concurrency tests really race
+    (at the default 5 ms a short test's threads mostly run one after another)."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(previous)
 
 
 @pytest.fixture

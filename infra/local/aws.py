@@ -12,6 +12,7 @@ import secrets
 import boto3
 from moto.server import ThreadedMotoServer
 
+from infra.local.atomic_dynamodb import make_moto_dynamodb_atomic
 from infra.local.ports import Ports
 
 REGION = "us-east-1"
@@ -26,6 +27,7 @@ PASSWORD_POLICY = {
 
 
 def start_moto(ports: Ports) -> ThreadedMotoServer:
+    make_moto_dynamodb_atomic()
     server = ThreadedMotoServer(ip_address=ports.host, port=ports.moto, verbose=False)
     server.start()
     return server

@@ -123,7 +123,9 @@ def test_a_stale_assignee_hint_costs_a_read_but_delivers_correctly(platform, tea
     assert platform.sender.frames_for(boris_socket) == []
 
 
-def test_exactly_one_of_many_simultaneous_takers_wins(platform, team, sender):
+def test_exactly_one_of_many_simultaneous_takers_wins(
+    platform, team, sender, eager_thread_switching
+):
     owner = team["owner"]
     takers = [team["anna"], team["boris"]] + [
         platform.member(owner, "operator", name=f"Op{n}") for n in range(6)

@@ -158,7 +158,9 @@ def test_a_bad_status_is_400(platform, desk):
     )
 
 
-def test_racing_distribution_events_never_overshoot_the_limit(platform, desk, sender):
+def test_racing_distribution_events_never_overshoot_the_limit(
+    platform, desk, sender, eager_thread_switching
+):
     import concurrent.futures
 
     from chalicelib.realtime.fanout import Fanout
