@@ -21,6 +21,7 @@
   const LS_TOKENS = 'lc-panel:tokens';
   const LS_PROJECT = 'lc-panel:project';
   const LS_SOUND = 'lc-panel:sound';
+  const LS_DISPLAY = 'lc-panel:display'; // + ':' + user id: "section" | "popup"
 
   const LIST_LIMIT = 30;
   const MSG_LIMIT = 100;
@@ -70,6 +71,17 @@
     typingActiveChat: null,
     typingIdleTimer: null,
     visitorTypingTimer: null,
+    // sections, project details, team
+    view: 'inbox',            // inbox | team-chat | team | replies | settings
+    display: 'section',       // where an open chat is drawn: section | popup (per user)
+    projectInfo: null,        // GET /projects/{pid}: settings and the caller's role
+    members: [],
+    replies: [],              // saved replies (management section)
+    chatReplies: new Map(),   // chat id -> Promise of replies filled in for that dialogue
+    editingReply: null,
+    suggest: null,            // {items, index} while the "/" suggestions show
+    composeMode: 'reply',     // reply | note
+    team: { messages: new Map(), loaded: false, loading: false },
     // misc
     refreshTimer: null,
     audio: null,
@@ -195,10 +207,11 @@
 
   // ---------------------------------------------------------------- API
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, error) {
       super(message);
       this.status = status;
       this.code = code;
+      this.error = error || {}; // the server's error object (e.g. a login challenge's session)
     }
   }
 
@@ -228,7 +241,7 @@
     if (!res.ok) {
       const err = (data && data.error) || {};
       throw new ApiError(res.status, err.code || 'http_' + res.status,
-        err.message || res.statusText || 'Request failed (' + res.status + ')');
+        err.message || res.statusText || 'Request failed (' + res.status + ')', err);
     }
     return data;
   }
@@ -375,17 +388,47 @@
       return;
     }
     const btn = $('login-submit');
+    const challenge = S.loginChallenge && S.loginChallenge.email === email ? S.loginChallenge : null;
+    const newPassword = $('login-new-password').value;
+    if (challenge && !newPassword) {
+      err.textContent = 'Choose your new password.';
+      err.hidden = false;
+      $('login-new-password').focus();
+      return;
+    }
     btn.disabled = true;
     btn.textContent = 'Logging in…';
     err.hidden = true;
     unlockAudio();
     try {
-      const data = await rawFetch('POST', '/auth/login', { email, password });
+      // An invitee's first login answers with a challenge: they set their own password.
+      const data = challenge
+        ? await rawFetch('POST', '/auth/new-password', { email, session: challenge.session, new_password: newPassword })
+        : await rawFetch('POST', '/auth/login', { email, password });
+      S.loginChallenge = null;
+      $('new-password-field').hidden = true;
+      $('login-new-password').value = '';
       if (!data || !data.access_token) throw new ApiError(500, 'bad_response', 'Unexpected response from the server.');
       setTokens(Object.assign({}, data, { obtained_at: Date.now() }));
       $('login-password').value = '';
       startSession();
     } catch (e) {
+      if (e.code === 'new_password_required' && e.error.session) {
+        S.loginChallenge = { email, session: e.error.session };
+        $('new-password-field').hidden = false;
+        err.textContent = 'Welcome! Choose your own password to finish joining the team.';
+        err.classList.add('form-info');
+        err.hidden = false;
+        $('login-new-password').focus();
+        return;
+      }
+      if (challenge && e.status === 400) {
+        err.textContent = e.message || 'That password cannot be used.';
+        err.hidden = false;
+        $('login-new-password').focus();
+        return;
+      }
+      if (challenge) { S.loginChallenge = null; $('new-password-field').hidden = true; }
       err.textContent = e.status === 401 ? 'Incorrect email or password.'
         : e.status === 0 ? 'Cannot reach the server. Check your connection and try again.'
           : e.message || 'Login failed.';
@@ -468,6 +511,15 @@
     S.openId = null;
     S.conv = null;
     S.pending.clear(); // in-flight sends of the old project are ignored (epoch check)
+    S.projectInfo = null;
+    S.members = [];
+    S.replies = [];
+    S.chatReplies.clear();
+    S.team = { messages: new Map(), loaded: false, loading: false };
+    hideSuggestions();
+    $('banner').hidden = true;
+    $('team-chat-dot').hidden = true;
+    $('team-messages').replaceChildren();
     listNodes.clear();
     msgNodes.clear();
     $('chat-list').replaceChildren();
@@ -481,6 +533,10 @@
     try { localStorage.setItem(LS_PROJECT, project.id); } catch (e) { /* ignore */ }
     renderProjectHeader();
     renderConv();
+    loadDisplay();
+    showView(S.view === 'settings' || S.view === 'replies' || S.view === 'team' ? 'inbox' : S.view);
+    loadProjectInfo().then(() => { if (ep === S.epoch && S.view === 'team') renderMembers(); });
+    loadMembers();
     S.listLoading = true;
     renderList();
     renderTitle();
@@ -590,7 +646,7 @@
         node = { li: h('li', { class: 'chat-li' }, btn), btn, sig: '' };
         listNodes.set(id, node);
       }
-      const sig = JSON.stringify([c.visitor_name, c.visitor_id, c.status, c.unread, c.last_activity_at,
+      const sig = JSON.stringify([c.visitor_name, c.visitor_id, c.status, c.state, c.assignee, c.rating, c.unread, c.last_activity_at,
         c.last_message && [c.last_message.id, c.last_message.text, c.last_message.author_type],
         id === selectedId]);
       if (sig !== node.sig) {
@@ -662,7 +718,7 @@
       h('span', { class: 'chat-main' }, [
         h('span', { class: 'chat-top' }, [
           h('span', { class: 'chat-name', text: name }),
-          c.status && c.status !== 'open' ? h('span', { class: 'chat-status', text: c.status }) : null,
+          h('span', { class: 'chat-state state-' + (c.state || 'open'), title: stateText(c), text: stateBadge(c) }),
           when ? h('time', { class: 'chat-time', datetime: when, title: fullTime(when), 'data-rel': when, text: relTime(when) }) : null,
         ]),
         bottom,
@@ -713,6 +769,8 @@
     saveDraft();
     stopTyping();
     hideVisitorTyping();
+    hideSuggestions();
+    if (S.display === 'section' && S.view !== 'inbox') showView('inbox');
     S.openId = chatId;
     S.conv = { chatId, messages: new Map(), loaded: false, error: null, requestedAt: 0, needsSync: false, truncated: false, seenUpTo: null };
     msgNodes.clear();
@@ -726,6 +784,7 @@
     if (!matchMedia('(pointer: coarse)').matches) ta.focus({ preventScroll: true });
     loadConversation(S.conv);
     markRead(chatId, false);
+    if (isLead()) loadMembers(); // who is online now, for the "Assign to" list
   }
 
   async function loadConversation(conv) {
@@ -834,6 +893,7 @@
     $('conv-empty').hidden = !!c;
     $('conv-main').hidden = !c;
     document.body.classList.toggle('has-open-chat', !!c);
+    renderLayout();
     if (!c) {
       if (S.project) $('conv-empty-sub').textContent = 'Pick a dialogue from the inbox to read and reply.';
       return;
@@ -844,14 +904,22 @@
     const sub = [];
     if (c.status) sub.push(c.status.charAt(0).toUpperCase() + c.status.slice(1));
     if (c.created_at) sub.push('started ' + relTimeLong(c.created_at));
-    sub.push('#' + c.id);
+    if (c.rating) sub.push('rated ' + c.rating);
     $('conv-sub').textContent = sub.join(' · ');
+    $('conv-sub').title = 'Dialogue ' + c.id;
     renderActions(c);
     renderMessages();
   }
 
   // ---------------------------------------------------------------- dialogue workflow
   function myId() { return S.me && S.me.user ? S.me.user.id : null; }
+
+  /** The list's short badge: who has the dialogue, or that it waits or is closed. */
+  function stateBadge(c) {
+    if (c.state === 'closed') return c.rating ? 'Closed · ' + c.rating : 'Closed';
+    if (c.state === 'assigned' && c.assignee) return c.assignee.id === myId() ? 'Mine' : c.assignee.name;
+    return 'Unassigned';
+  }
 
   function stateText(c) {
     if (c.state === 'closed') return 'Closed' + (c.rating ? ' · rated ' + c.rating : '');
@@ -871,10 +939,37 @@
     if (c.state === 'closed') act('Reopen', 'reopen');
     else {
       if (!c.assignee) act('Assign to me', 'assign');
-      if (mine) act('Unassign', 'unassign');
+      if (mine || (c.assignee && isLead())) act('Unassign', 'unassign');
+      if (isLead() && S.members.length) buttons.push(assignSelect(c));
       act('Close', 'close');
     }
     box.replaceChildren(h('span', { class: 'state ' + (c.state || 'open'), text: stateText(c) }), ...buttons);
+  }
+
+  /** Managers and the administrator give or reassign a dialogue to any member. */
+  function assignSelect(c) {
+    const current = c.assignee ? c.assignee.id : '';
+    const option = (m) => h('option', { value: m.user_id, selected: m.user_id === current, text: m.name || m.email });
+    const online = S.members.filter((m) => m.presence === 'online');
+    const others = S.members.filter((m) => m.presence !== 'online');
+    const options = [h('option', { value: '', text: 'Assign to…', disabled: true, selected: !current })];
+    if (online.length) options.push(h('optgroup', { label: 'Online' }, online.map(option)));
+    if (others.length) options.push(h('optgroup', { label: 'Not online' }, others.map(option)));
+    return h('select', {
+      class: 'assign-select', 'aria-label': 'Assign to',
+      onchange: async (e) => {
+        const sel = e.currentTarget;
+        sel.disabled = true;
+        try {
+          const data = await api('POST', chatPath(c.id, '/assign'), { user_id: sel.value });
+          if (data && data.chat) applyChatUpdate(data.chat);
+        } catch (err) {
+          reportError(err, 'Could not assign the dialogue');
+          sel.disabled = false;
+          sel.value = current;
+        }
+      },
+    }, options);
   }
 
   async function chatAction(chatId, verb, button) {
@@ -947,7 +1042,7 @@
     const items = msgs.map((m) => ({ key: 'm:' + m.id, m, p: null }))
       .concat(pend.map((p) => ({
         key: 'p:' + p.client_id,
-        m: { author_type: 'operator', author_id: me.id, author_name: me.name || 'You', text: p.text, created_at: p.created_at, chat_id: p.chat_id },
+        m: { author_type: 'operator', author_id: me.id, author_name: me.name || 'You', text: p.text, created_at: p.created_at, chat_id: p.chat_id, internal: p.internal },
         p,
       })));
 
@@ -957,8 +1052,8 @@
 
     let seenId = null;
     if (conv.seenUpTo) {
-      for (const m of msgs) if (m.author_type === 'operator' && m.id <= conv.seenUpTo) seenId = m.id;
-      const lastOp = msgs.filter((m) => m.author_type === 'operator').pop();
+      for (const m of msgs) if (m.author_type === 'operator' && !m.internal && m.id <= conv.seenUpTo) seenId = m.id;
+      const lastOp = msgs.filter((m) => m.author_type === 'operator' && !m.internal).pop();
       if (!lastOp || lastOp.id !== seenId) seenId = null; // only mark the newest operator message
     }
 
@@ -986,7 +1081,7 @@
       const cont = !!prev && type !== 'system' && prev.type === type &&
         (prev.author_id || '') === (it.m.author_id || '') && t - prevT < GROUP_GAP_MS;
       const seen = !it.p && it.m.id === seenId;
-      const sig = JSON.stringify([it.m.text, authorLabel(it.m), it.m.created_at, type, cont, seen,
+      const sig = JSON.stringify([it.m.text, authorLabel(it.m), it.m.created_at, type, cont, seen, !!it.m.internal,
         it.p ? [it.p.status, it.p.error] : null]);
       let node = msgNodes.get(it.key);
       if (!node || node.sig !== sig) {
@@ -1007,7 +1102,8 @@
     const m = it.m;
     const p = it.p;
     const el = h('div', {
-      class: 'msg msg-' + type + (cont ? ' msg-cont' : '') + (p ? ' msg-pending msg-' + p.status : ''),
+      class: 'msg msg-' + type + (cont ? ' msg-cont' : '') + (p ? ' msg-pending msg-' + p.status : '')
+        + (m.internal ? ' msg-note' : ''),
       'data-author-type': type,
     });
     if (p) el.dataset.clientId = p.client_id;
@@ -1020,7 +1116,7 @@
       el.append(h('div', { class: 'msg-system-line' }, [h('span', { class: 'msg-text', text: m.text }), time]));
       return el;
     }
-    el.append(h('div', { class: 'msg-author', text: authorLabel(m) }));
+    el.append(h('div', { class: 'msg-author', text: authorLabel(m) + (m.internal ? ' · internal note' : '') }));
     el.append(h('div', { class: 'msg-row' }, [h('div', { class: 'msg-bubble msg-text', text: m.text }), time]));
     if (p && p.status === 'sending') {
       el.append(h('div', { class: 'msg-status', text: 'Sending…' }));
@@ -1062,12 +1158,14 @@
     }
     ta.value = '';
     S.drafts.delete(chatId);
+    hideSuggestions();
     autoGrow();
     updateCharCount();
     stopTyping();
     let pend = S.pending.get(chatId);
     if (!pend) { pend = new Map(); S.pending.set(chatId, pend); }
-    const p = { client_id: newClientId(), chat_id: chatId, text, status: 'sending', error: null, created_at: new Date().toISOString(), seq: ++pendSeq };
+    const p = { client_id: newClientId(), chat_id: chatId, text, status: 'sending', error: null, created_at: new Date().toISOString(), seq: ++pendSeq,
+      internal: S.composeMode === 'note' };
     pend.set(p.client_id, p);
     renderMessages({ forceBottom: true });
     postMessage(p);
@@ -1079,7 +1177,7 @@
     p.error = null;
     if (S.openId === p.chat_id) renderMessages();
     try {
-      const data = await api('POST', chatPath(p.chat_id, '/messages'), { client_id: p.client_id, text: p.text });
+      const data = await api('POST', chatPath(p.chat_id, p.internal ? '/notes' : '/messages'), { client_id: p.client_id, text: p.text });
       if (ep !== S.epoch) return;
       const m = data && data.message;
       const pend = S.pending.get(p.chat_id);
@@ -1142,7 +1240,9 @@
     updateCharCount();
     const chatId = S.openId;
     if (!chatId) return;
-    if (!$('composer-text').value.trim()) { stopTyping(); return; }
+    updateSuggestions();
+    // An internal note is not a reply being typed: the visitor sees no indicator for it.
+    if (!$('composer-text').value.trim() || S.composeMode === 'note') { stopTyping(); return; }
     const now = Date.now();
     if (S.typingActiveChat !== chatId || now - S.typingSentAt > TYPING_THROTTLE_MS) {
       if (sendFrame({ action: 'typing', chat_id: chatId, typing: true })) {
@@ -1358,6 +1458,7 @@
 
   async function syncAfterConnect() {
     const openedAt = S.wsOpenedAt;
+    loadMembers(); // opening a socket makes an offline member online: show the status it set
     // Chat list: refetch unless the current read was issued after the socket opened.
     if (S.listRequestedAt !== null && S.listRequestedAt < openedAt) loadChats(false);
     const conv = S.conv;
@@ -1377,6 +1478,8 @@
       case 'typing': onTypingFrame(f); break;
       case 'read': onReadFrame(f); break;
       case 'chat': applyChatUpdate(f.chat); break;
+      case 'note': if (f.message) onNoteFrame(f.message); break;
+      case 'team_message': onTeamMessage(f.message); break;
       case 'error': onErrorFrame(f); break;
       default: break; // pong and unknown frames
     }
@@ -1433,6 +1536,11 @@
     renderTitle();
     if (isOpen) renderConv();
     if (isVisitor && (!known || !focused)) notify(summary, msg, !known);
+  }
+
+  /** A teammate's internal note: shown in the open dialogue; the list is not touched. */
+  function onNoteFrame(msg) {
+    if (S.conv && S.conv.chatId === msg.chat_id && addMessages(S.conv, [msg])) renderMessages();
   }
 
   async function fetchChatSummary(chatId, msg) {
@@ -1513,6 +1621,559 @@
       }
     }
     if (f.message) toast(f.message, 'error');
+  }
+
+  // ---------------------------------------------------------------- sections and display
+  // The work area shows one section (inbox, team chat, team, saved replies, settings). An
+  // open chat is drawn either as the inbox section or as a pop-up over whichever section is
+  // shown: a per-user display setting, kept in this browser (it changes only where chats
+  // are drawn, so it needs no server round trip).
+  const VIEWS = ['inbox', 'team-chat', 'team', 'replies', 'settings'];
+
+  function displayKey() { return LS_DISPLAY + ':' + (myId() || ''); }
+
+  function loadDisplay() {
+    const v = localStorage.getItem(displayKey());
+    S.display = v === 'popup' ? 'popup' : 'section';
+    document.querySelectorAll('#prefs-form input[name="display"]').forEach((r) => { r.checked = r.value === S.display; });
+    renderLayout();
+  }
+
+  function setDisplay(mode) {
+    S.display = mode === 'popup' ? 'popup' : 'section';
+    try { localStorage.setItem(displayKey(), S.display); } catch (e) { /* ignore */ }
+    renderLayout();
+  }
+
+  function showView(view) {
+    if (!VIEWS.includes(view)) view = 'inbox';
+    S.view = view;
+    renderLayout();
+    if (view === 'team-chat') openTeamChat();
+    else if (view === 'team') loadMembers();
+    else if (view === 'replies') loadReplyList();
+    else if (view === 'settings') renderSettings();
+  }
+
+  function renderLayout() {
+    const popup = S.display === 'popup';
+    document.body.dataset.display = S.display;
+    document.body.dataset.view = S.view;
+    document.querySelectorAll('#nav .nav-btn').forEach((b) => {
+      if (b.dataset.view === S.view) b.setAttribute('aria-current', 'page');
+      else b.removeAttribute('aria-current');
+    });
+    for (const v of VIEWS) {
+      if (v === 'inbox') continue;
+      $('view-' + v).hidden = S.view !== v;
+    }
+    const conv = $('conversation');
+    const chatOpen = !!(S.openId && S.chats.get(S.openId));
+    conv.classList.toggle('popup', popup && chatOpen);
+    conv.setAttribute('role', popup && chatOpen ? 'dialog' : 'region');
+    // Section mode: the conversation is the inbox section. Pop-up: it floats over any section.
+    conv.hidden = popup ? (!chatOpen && S.view !== 'inbox') : S.view !== 'inbox';
+    $('conv-close').hidden = !(popup && chatOpen);
+  }
+
+  function closePopup() {
+    saveDraft();
+    stopTyping();
+    S.openId = null;
+    S.conv = null;
+    renderList();
+    renderConv();
+  }
+
+  // ---------------------------------------------------------------- project details and roles
+  const LEAD_ROLES = ['administrator', 'manager'];
+  function myRole() { return S.projectInfo ? S.projectInfo.role : null; }
+  function isLead() { return LEAD_ROLES.includes(myRole()); }
+  function isOwner() { return myRole() === 'administrator'; }
+
+  async function loadProjectInfo() {
+    const ep = S.epoch;
+    try {
+      const data = await api('GET', projectPath(''));
+      if (ep !== S.epoch || !data || !data.project) return;
+      S.projectInfo = data.project;
+      renderBanner();
+      if (S.view === 'settings') renderSettings();
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not load the project');
+    }
+  }
+
+  /** Chats switched off: the widget is hidden on the site, and the panel says why. */
+  function renderBanner() {
+    const b = $('banner');
+    const p = S.projectInfo;
+    if (!p || p.chats_enabled) { b.hidden = true; b.replaceChildren(); return; }
+    const parts = [h('strong', { text: 'Chats are switched off for this project. ' }),
+      h('span', { text: 'The chat widget does not show on your website, so visitors cannot start new conversations. ' })];
+    if (isOwner()) {
+      parts.push(h('button', {
+        type: 'button', class: 'btn btn-secondary btn-sm', text: 'Switch chats on',
+        onclick: (e) => saveProjectSettings({ chats_enabled: true }, e.currentTarget),
+      }));
+    } else {
+      parts.push(h('span', { text: 'Only the account administrator can switch them on.' }));
+    }
+    b.replaceChildren(...parts);
+    b.hidden = false;
+  }
+
+  async function saveProjectSettings(changes, button) {
+    const ep = S.epoch;
+    if (button) button.disabled = true;
+    try {
+      const data = await api('PATCH', projectPath(''), changes);
+      if (ep !== S.epoch) return null;
+      if (data && data.project) S.projectInfo = data.project;
+      renderBanner();
+      return S.projectInfo;
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not save');
+      throw e;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- members and status
+  async function loadMembers() {
+    const ep = S.epoch;
+    try {
+      const data = await api('GET', projectPath('/members'));
+      if (ep !== S.epoch) return;
+      S.members = (data && Array.isArray(data.members)) ? data.members : [];
+      const me = S.members.find((m) => m.user_id === myId());
+      if (me && me.status) renderStatus(me.status);
+      renderMembers();
+      if (S.openId) renderConv();
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not load the team');
+    }
+  }
+
+  function renderStatus(status) {
+    const sel = $('status-select');
+    sel.value = status;
+    sel.dataset.status = status;
+  }
+
+  async function setStatus(status) {
+    const ep = S.epoch;
+    const sel = $('status-select');
+    const before = sel.dataset.status;
+    renderStatus(status);
+    try {
+      const data = await api('PUT', projectPath('/status'), { status });
+      if (ep !== S.epoch) return;
+      const member = data && data.member;
+      if (member && member.status) renderStatus(member.status);
+    } catch (e) {
+      if (ep !== S.epoch) return;
+      renderStatus(before);
+      reportError(e, 'Could not change your status');
+    }
+  }
+
+  const ROLE_LABELS = { administrator: 'Administrator', manager: 'Manager', operator: 'Operator' };
+
+  function renderMembers() {
+    const body = $('members-body');
+    const lead = isLead();
+    $('invite-form').hidden = !lead;
+    $('team-readonly').hidden = lead;
+    body.replaceChildren(...S.members.map((m) => {
+      const editable = lead && m.role !== 'administrator';
+      const role = editable
+        ? h('select', { 'aria-label': 'Role of ' + (m.name || m.email), onchange: (e) => changeMember(m, { role: e.target.value }) },
+          ['manager', 'operator'].map((r) => h('option', { value: r, text: ROLE_LABELS[r], selected: m.role === r })))
+        : h('span', { text: ROLE_LABELS[m.role] || m.role });
+      const all = m.role === 'operator'
+        ? h('input', { type: 'checkbox', 'aria-label': 'All dialogues for ' + (m.name || m.email), checked: !!m.chat_admin,
+          disabled: !editable, onchange: (e) => changeMember(m, { chat_admin: e.target.checked }) })
+        : h('span', { class: 'muted', text: 'yes' });
+      const status = m.presence === 'online' ? (m.status || 'online') : 'offline';
+      return h('tr', { 'data-user-id': m.user_id }, [
+        h('td', {}, h('span', { class: 'member' }, [avatar(m.name || m.email, m.user_id, 'avatar-sm'),
+          h('span', {}, [h('strong', { text: m.name || m.email }), h('span', { class: 'muted member-email', text: m.email })])])),
+        h('td', {}, role),
+        h('td', {}, all),
+        h('td', {}, h('span', { class: 'presence presence-' + status, text: status })),
+        h('td', { text: String(m.active_chats || 0) }),
+        h('td', {}, editable ? h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Remove',
+          'aria-label': 'Remove ' + (m.name || m.email), onclick: (e) => removeMember(m, e.currentTarget) }) : null),
+      ]);
+    }));
+  }
+
+  async function changeMember(m, changes) {
+    try {
+      await api('PATCH', projectPath('/members/' + enc(m.user_id)), changes);
+      toast('Saved: ' + (m.name || m.email) + '.');
+    } catch (e) {
+      reportError(e, 'Could not change ' + (m.name || m.email));
+    }
+    loadMembers();
+  }
+
+  async function removeMember(m, button) {
+    if (!window.confirm('Remove ' + (m.name || m.email) + ' from this project? Their open panels stop receiving its chats at once.')) return;
+    button.disabled = true;
+    try {
+      await api('DELETE', projectPath('/members/' + enc(m.user_id)));
+      toast((m.name || m.email) + ' was removed.');
+    } catch (e) {
+      reportError(e, 'Could not remove ' + (m.name || m.email));
+    }
+    loadMembers();
+  }
+
+  async function onInviteSubmit(ev) {
+    ev.preventDefault();
+    const email = $('invite-email').value.trim();
+    const name = $('invite-name').value.trim();
+    const result = $('invite-result');
+    if (!email) { $('invite-email').focus(); return; }
+    const btn = ev.target.querySelector('button[type="submit"]');
+    btn.disabled = true;
+    try {
+      const data = await api('POST', projectPath('/members'), { email, name: name || email.split('@')[0], role: $('invite-role').value });
+      result.replaceChildren(h('span', { text: 'Invitation sent to ' + email + '. ' }));
+      if (data && data.temporary_password) {
+        // Only the local stand-in returns it (no e-mail leaves the machine).
+        result.append(h('span', { text: 'Temporary password (local stack only): ' }), h('code', { class: 'temp-password', text: data.temporary_password }));
+      }
+      result.hidden = false;
+      $('invite-email').value = '';
+      $('invite-name').value = '';
+      loadMembers();
+    } catch (e) {
+      reportError(e, 'Could not invite ' + email);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- saved replies
+  async function fetchReplies(chatId) {
+    const data = await api('GET', projectPath('/replies' + (chatId ? '?chat_id=' + enc(chatId) : '')));
+    return (data && Array.isArray(data.replies)) ? data.replies : [];
+  }
+
+  async function loadReplyList() {
+    const ep = S.epoch;
+    $('reply-shared-wrap').hidden = !isLead();
+    try {
+      const replies = await fetchReplies(null);
+      if (ep !== S.epoch) return;
+      S.replies = replies;
+      renderReplyList();
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not load saved replies');
+    }
+  }
+
+  function renderReplyList() {
+    const ul = $('reply-list');
+    if (!S.replies.length) {
+      ul.replaceChildren(h('li', { class: 'muted', text: 'No saved replies yet.' }));
+      return;
+    }
+    ul.replaceChildren(...S.replies.map((r) => h('li', { class: 'reply-item', 'data-reply-id': r.id }, [
+      h('div', { class: 'reply-head' }, [
+        h('code', { text: '/' + r.shortcut }),
+        h('strong', { text: r.title || '' }),
+        h('span', { class: 'tag', text: r.shared ? 'Shared' : 'Personal' }),
+        h('span', { class: 'topbar-spacer' }),
+        h('button', { type: 'button', class: 'btn btn-ghost btn-sm', text: 'Edit', onclick: () => editReply(r) }),
+        h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Delete', onclick: (e) => deleteReply(r, e.currentTarget) }),
+      ]),
+      h('p', { class: 'reply-text', text: r.text }),
+    ])));
+  }
+
+  function editReply(r) {
+    S.editingReply = r ? r.id : null;
+    $('reply-form-title').textContent = r ? 'Edit /' + r.shortcut : 'New saved reply';
+    $('reply-shortcut').value = r ? r.shortcut : '';
+    $('reply-title').value = r ? r.title || '' : '';
+    $('reply-text').value = r ? r.text : '';
+    $('reply-shared').checked = !!(r && r.shared);
+    $('reply-cancel').hidden = !r;
+    $('reply-save').textContent = r ? 'Save changes' : 'Save reply';
+    if (r) $('reply-text').focus();
+  }
+
+  async function onReplySubmit(ev) {
+    ev.preventDefault();
+    const body = {
+      shortcut: $('reply-shortcut').value.trim().replace(/^\//, ''),
+      title: $('reply-title').value.trim(),
+      text: $('reply-text').value,
+    };
+    if (isLead()) body.shared = $('reply-shared').checked;
+    if (!body.shortcut || !body.text.trim()) { toast('A saved reply needs a shortcut and a text.', 'error'); return; }
+    if (!body.title) body.title = body.shortcut;
+    const btn = $('reply-save');
+    btn.disabled = true;
+    try {
+      if (S.editingReply) await api('PATCH', projectPath('/replies/' + enc(S.editingReply)), body);
+      else await api('POST', projectPath('/replies'), body);
+      editReply(null);
+      S.chatReplies.clear();
+      await loadReplyList();
+    } catch (e) {
+      reportError(e, 'Could not save the reply');
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  async function deleteReply(r, button) {
+    if (!window.confirm('Delete the saved reply /' + r.shortcut + '?')) return;
+    button.disabled = true;
+    try {
+      await api('DELETE', projectPath('/replies/' + enc(r.id)));
+      S.chatReplies.clear();
+      await loadReplyList();
+    } catch (e) {
+      button.disabled = false;
+      reportError(e, 'Could not delete the reply');
+    }
+  }
+
+  // The "/" shortcut: replies come with their variables filled in for the open dialogue.
+  function repliesForChat(chatId) {
+    if (!S.chatReplies.has(chatId)) {
+      const p = fetchReplies(chatId).catch((e) => { S.chatReplies.delete(chatId); throw e; });
+      S.chatReplies.set(chatId, p);
+    }
+    return S.chatReplies.get(chatId);
+  }
+
+  function slashQuery() {
+    const ta = $('composer-text');
+    const m = /^\/([^\s/]*)$/.exec(ta.value.slice(0, ta.selectionStart));
+    return m && ta.selectionStart === ta.value.length ? m[1].toLowerCase() : null;
+  }
+
+  async function updateSuggestions() {
+    const q = slashQuery();
+    const chatId = S.openId;
+    if (q === null || !chatId) { hideSuggestions(); return; }
+    let replies;
+    try { replies = await repliesForChat(chatId); } catch (e) { hideSuggestions(); return; }
+    if (S.openId !== chatId || slashQuery() !== q) return;
+    const matches = replies.filter((r) => r.shortcut.toLowerCase().startsWith(q)
+      || (r.title || '').toLowerCase().includes(q)).slice(0, 8);
+    S.suggest = { items: matches, index: 0 };
+    renderSuggestions();
+  }
+
+  function renderSuggestions() {
+    const ul = $('reply-suggest');
+    const sg = S.suggest;
+    if (!sg) { ul.hidden = true; return; }
+    if (!sg.items.length) {
+      ul.replaceChildren(h('li', { class: 'suggest-empty', text: 'No saved reply matches. Manage them under Saved replies.' }));
+    } else {
+      ul.replaceChildren(...sg.items.map((r, i) => h('li', {
+        role: 'option', id: 'suggest-' + i, class: 'suggest-item', 'aria-selected': i === sg.index ? 'true' : 'false',
+        onmousedown: (e) => { e.preventDefault(); insertReply(r); },
+      }, [h('code', { text: '/' + r.shortcut }), h('span', { class: 'suggest-title', text: r.title || '' }),
+        h('span', { class: 'suggest-text', text: r.filled || r.text })])));
+    }
+    ul.hidden = false;
+    $('composer-text').setAttribute('aria-activedescendant', sg.items.length ? 'suggest-' + sg.index : '');
+  }
+
+  function hideSuggestions() {
+    S.suggest = null;
+    $('reply-suggest').hidden = true;
+    $('composer-text').removeAttribute('aria-activedescendant');
+  }
+
+  function insertReply(r) {
+    const ta = $('composer-text');
+    ta.value = r.filled || r.text;
+    hideSuggestions();
+    ta.focus();
+    ta.setSelectionRange(ta.value.length, ta.value.length);
+    autoGrow();
+    updateCharCount();
+    saveDraft();
+  }
+
+  /** Arrow keys, Enter/Tab and Escape while the suggestions show. True: the key was used. */
+  function onSuggestKey(ev) {
+    const sg = S.suggest;
+    if (!sg) return false;
+    if (ev.key === 'Escape') { hideSuggestions(); return true; }
+    if (!sg.items.length) return false;
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      sg.index = (sg.index + (ev.key === 'ArrowDown' ? 1 : sg.items.length - 1)) % sg.items.length;
+      renderSuggestions();
+      return true;
+    }
+    if ((ev.key === 'Enter' && !ev.shiftKey) || ev.key === 'Tab') {
+      insertReply(sg.items[sg.index]);
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- reply or internal note
+  function setComposeMode(mode) {
+    S.composeMode = mode === 'note' ? 'note' : 'reply';
+    const note = S.composeMode === 'note';
+    $('mode-reply').setAttribute('aria-checked', note ? 'false' : 'true');
+    $('mode-note').setAttribute('aria-checked', note ? 'true' : 'false');
+    $('composer').classList.toggle('note-mode', note);
+    $('composer-text').placeholder = note ? 'Write an internal note (the visitor never sees it)…' : 'Write a reply…';
+    $('send-btn').textContent = note ? 'Add note' : 'Send';
+  }
+
+  // ---------------------------------------------------------------- team chat
+  async function openTeamChat() {
+    S.teamUnseen = false;
+    $('team-chat-dot').hidden = true;
+    const ep = S.epoch;
+    const team = S.team;
+    if (team.loaded || team.loading) { renderTeamChat(true); return; }
+    team.loading = true;
+    try {
+      const data = await api('GET', projectPath('/team/messages?limit=100'));
+      if (ep !== S.epoch) return;
+      for (const m of (data && data.messages) || []) team.messages.set(m.id, m);
+      team.loaded = true;
+      renderTeamChat(true);
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not load the team chat');
+    } finally {
+      team.loading = false;
+    }
+  }
+
+  function renderTeamChat(forceBottom) {
+    const box = $('team-messages');
+    const stick = forceBottom || isNearBottom(box);
+    const msgs = Array.from(S.team.messages.values()).sort((a, b) => cmpId(a.id, b.id));
+    if (!msgs.length) {
+      box.replaceChildren(h('div', { class: 'conv-note', text: S.team.loaded ? 'No team messages yet. Say hello to your team.' : 'Loading…' }));
+      return;
+    }
+    box.replaceChildren(...msgs.map((m) => {
+      const mine = m.author_id === myId();
+      const t = parseTime(m.created_at) || Date.now();
+      return h('div', { class: 'msg ' + (mine ? 'msg-operator' : 'msg-visitor') + ' msg-team', 'data-id': m.id }, [
+        h('div', { class: 'msg-author', text: m.author_name || 'Teammate' }),
+        h('div', { class: 'msg-row' }, [h('div', { class: 'msg-bubble msg-text', text: m.text }),
+          h('time', { class: 'msg-time', datetime: m.created_at || '', title: fullTime(m.created_at), text: clock(t) })]),
+      ]);
+    }));
+    if (stick) box.scrollTop = box.scrollHeight;
+  }
+
+  function onTeamMessage(m) {
+    if (!m || !m.id) return;
+    S.team.messages.set(m.id, m);
+    if (S.view === 'team-chat') renderTeamChat(false);
+    else if (m.author_id !== myId()) {
+      $('team-chat-dot').hidden = false;
+      if (!windowFocused() || S.view !== 'team-chat') toast((m.author_name || 'Teammate') + ' (team chat): ' + String(m.text).slice(0, 80));
+    }
+  }
+
+  async function onTeamSubmit(ev) {
+    if (ev) ev.preventDefault();
+    const ta = $('team-text');
+    const text = ta.value.trim();
+    if (!text) return;
+    const ep = S.epoch;
+    const body = { client_id: newClientId(), text };
+    ta.value = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const data = await api('POST', projectPath('/team/messages'), body);
+        if (ep === S.epoch && data && data.message) onTeamMessage(data.message);
+        renderTeamChat(true);
+        return;
+      } catch (e) {
+        if (ep !== S.epoch) return;
+        if (e.status !== 0 && e.status < 500) { ta.value = text; reportError(e, 'Could not send'); return; }
+        await new Promise((r) => setTimeout(r, 1000 * (attempt + 1))); // same client_id: no duplicate
+      }
+    }
+    ta.value = text;
+    toast('Could not send to the team chat: no connection.', 'error');
+  }
+
+  // ---------------------------------------------------------------- settings
+  function renderSettings() {
+    const p = S.projectInfo;
+    if (!p) return;
+    const lead = isLead();
+    $('settings-sub').textContent = lead ? 'Settings of ' + (p.name || p.id) + '.'
+      : 'Only managers and the administrator can change these settings.';
+    const form = $('settings-form');
+    form.querySelectorAll('input, textarea, select, button').forEach((el) => { el.disabled = !lead; });
+    $('set-chats-enabled').checked = !!p.chats_enabled;
+    $('set-chats-enabled').disabled = !isOwner();
+    $('set-chats-note').textContent = isOwner() ? 'When off, the widget does not show on your website.'
+      : 'Only the account administrator can switch chats on or off.';
+    $('set-auto-close').value = p.auto_close_minutes || '';
+    $('set-auto-close-message').value = p.auto_close_message || '';
+    $('set-distribution').value = p.distribution || 'manual';
+    $('set-max-active').value = p.max_active_chats || '';
+    const consent = p.consent || {};
+    $('set-consent-enabled').checked = !!consent.enabled;
+    $('set-consent-text').value = consent.text || '';
+    $('set-consent-url').value = consent.privacy_url || '';
+    $('set-consent-skip-widget').checked = (consent.excluded_channels || []).includes('widget');
+    $('settings-result').hidden = true;
+  }
+
+  async function onSettingsSubmit(ev) {
+    ev.preventDefault();
+    const p = S.projectInfo;
+    if (!p) return;
+    // Send only what changed: switching chats is the administrator's alone.
+    const changes = {};
+    const chats = $('set-chats-enabled').checked;
+    if (chats !== !!p.chats_enabled) changes.chats_enabled = chats;
+    const minutesText = $('set-auto-close').value.trim();
+    const minutes = minutesText ? Number(minutesText) : null;
+    if (minutes !== (p.auto_close_minutes || null)) changes.auto_close_minutes = minutes;
+    const closing = $('set-auto-close-message').value.trim() || null;
+    if (closing !== (p.auto_close_message || null)) changes.auto_close_message = closing;
+    const distribution = $('set-distribution').value;
+    if (distribution !== (p.distribution || 'manual')) changes.distribution = distribution;
+    const maxText = $('set-max-active').value.trim();
+    if (maxText && Number(maxText) !== (p.max_active_chats || 0)) changes.max_active_chats = Number(maxText);
+    const was = p.consent || {};
+    const consent = {};
+    const enabled = $('set-consent-enabled').checked;
+    if (enabled !== !!was.enabled) consent.enabled = enabled;
+    const text = $('set-consent-text').value.trim();
+    if (text && text !== (was.text || '')) consent.text = text;
+    const url = $('set-consent-url').value.trim() || null;
+    if (url !== (was.privacy_url || null)) consent.privacy_url = url;
+    const skip = $('set-consent-skip-widget').checked;
+    if (skip !== (was.excluded_channels || []).includes('widget')) consent.excluded_channels = skip ? ['widget'] : [];
+    if (enabled && !text && !was.text) { toast('Write the consent text the visitor agrees to.', 'error'); return; }
+    if (Object.keys(consent).length) changes.consent = consent;
+    const result = $('settings-result');
+    if (!Object.keys(changes).length) { result.textContent = 'Nothing changed.'; result.hidden = false; return; }
+    try {
+      await saveProjectSettings(changes, $('settings-save'));
+      renderSettings();
+      result.textContent = 'Settings saved.';
+      result.hidden = false;
+    } catch (e) { /* reported */ }
   }
 
   // ---------------------------------------------------------------- notifications & sound
@@ -1622,13 +2283,31 @@
     $('composer').addEventListener('submit', onComposerSubmit);
     const ta = $('composer-text');
     ta.addEventListener('keydown', (ev) => {
+      if (!ev.isComposing && onSuggestKey(ev)) { ev.preventDefault(); return; }
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) {
         ev.preventDefault();
         onComposerSubmit();
       }
     });
     ta.addEventListener('input', onComposerInput);
-    ta.addEventListener('blur', () => { saveDraft(); });
+    ta.addEventListener('blur', () => { saveDraft(); setTimeout(hideSuggestions, 150); });
+    $('mode-reply').addEventListener('click', () => { setComposeMode('reply'); ta.focus(); });
+    $('mode-note').addEventListener('click', () => { setComposeMode('note'); stopTyping(); ta.focus(); });
+    $('nav').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-view]');
+      if (b) showView(b.dataset.view);
+    });
+    $('conv-close').addEventListener('click', closePopup);
+    $('status-select').addEventListener('change', (ev) => setStatus(ev.target.value));
+    $('invite-form').addEventListener('submit', onInviteSubmit);
+    $('reply-form').addEventListener('submit', onReplySubmit);
+    $('reply-cancel').addEventListener('click', () => editReply(null));
+    $('settings-form').addEventListener('submit', onSettingsSubmit);
+    $('prefs-form').addEventListener('change', (ev) => { if (ev.target.name === 'display') setDisplay(ev.target.value); });
+    $('team-composer').addEventListener('submit', onTeamSubmit);
+    $('team-text').addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); onTeamSubmit(); }
+    });
     $('notify-btn').addEventListener('click', requestNotifications);
     $('sound-btn').addEventListener('click', () => {
       S.sound = !S.sound;

@@ -14,9 +14,26 @@
   var pre = 'lc:' + c.projectId + ':';
   var W = w.__lcWidget = {config: c, prefix: pre, wantOpen: 0};
 
-  function has(key) {
-    try { return !!localStorage.getItem(pre + key); } catch (e) { return false; }
+  function ls(k, v) {
+    try {
+      if (v === undefined) return localStorage.getItem(pre + k);
+      if (v === null) localStorage.removeItem(pre + k); else localStorage.setItem(pre + k, v);
+    } catch (e) { return null; }
   }
+  function has(key) { return !!ls(key); }
+
+  // What the session call tells the server about this page view (chat.js reuses it).
+  W.facts = function () {
+    var q = new URLSearchParams(location.search), u = {}, t = ls('token');
+    ['source', 'medium', 'campaign', 'term', 'content'].forEach(function (k) {
+      var v = q.get('utm_' + k);
+      if (v) u[k] = v.slice(0, 256);
+    });
+    var b = {project_id: c.projectId, page_url: location.href.slice(0, 2048), referrer: d.referrer.slice(0, 2048),
+      language: (navigator.language || '').slice(0, 35), utm: u};
+    if (t) b.token = t;
+    return b;
+  };
 
   function load() {
     if (W.loading || !W.root) return; // before init: init() loads if wantOpen
@@ -75,5 +92,15 @@
 
   // Another tab started a dialogue: start listening here too.
   w.addEventListener('storage', function (e) { if (e.key === pre + 'chat' && e.newValue) load(); });
-  if (d.body) init(); else d.addEventListener('DOMContentLoaded', init);
+  // One session per page view: records the visit; 423 (chats off) or 404 hide the widget.
+  // Lengths are capped as the server wants; text/plain needs no CORS preflight.
+  var ready = fetch(c.api + '/widget/session', {method: 'POST', headers: {'Content-Type': 'text/plain;charset=UTF-8'},
+    body: JSON.stringify(W.facts()), credentials: 'omit'})
+    .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw r.status; return j; }); })
+    .then(function (j) {
+      if (j.token !== ls('token')) { ls('chat', null); ls('seen', null); ls('token', j.token); } // a new visitor
+      W.sess = j;
+    }, function (e) { if (e === 423 || e === 404) throw e; }); // network trouble: show it, chat.js retries
+  function start() { ready.then(init, function () {}); }
+  if (d.body) start(); else d.addEventListener('DOMContentLoaded', start);
 })(window, document);

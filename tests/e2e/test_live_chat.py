@@ -50,8 +50,8 @@ def _widget_send(page, text):
 
 def _panel_login(page, stack):
     page.goto(stack.info["panel"])
-    page.get_by_label("Email").fill(stack.info["login"]["email"])
-    page.get_by_label("Password").fill(stack.info["login"]["password"])
+    page.get_by_label("Email", exact=True).fill(stack.info["login"]["email"])
+    page.get_by_label("Password", exact=True).fill(stack.info["login"]["password"])
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("body")).to_have_attribute("data-state", "ready")
     # Other tests give the demo login more projects: switch to the demo shop's one

@@ -1,0 +1,275 @@
+"""The panel as a support team uses it, in real Chromium against the local stack: project
+switcher, inviting and assigning, saved-reply shortcut, internal notes and team chat,
+chats switched off, the pop-up display and the status selector.
+
+Each test signs up an account of its own, so tests share nothing but the stack.
+"""
+
+import re
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "workflow-pass-2026"
+
+
+class Account:
+    """An administrator with one project, signed up through the API."""
+
+    def __init__(self, stack, project_name="Shop"):
+        self.api = stack.info["api"]
+        self.email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+        self.name = "Alma Admin"
+        signed_up = requests.post(
+            f"{self.api}/auth/signup",
+            json={
+                "email": self.email,
+                "password": PASSWORD,
+                "name": self.name,
+                "project_name": project_name,
+            },
+            timeout=10,
+        )
+        assert signed_up.status_code == 201, signed_up.text
+        self.project_id = signed_up.json()["project"]["id"]
+        self.project_name = project_name
+        login = {"email": self.email, "password": PASSWORD}
+        token = requests.post(f"{self.api}/auth/login", json=login, timeout=10).json()
+        self.auth = {"Authorization": f"Bearer {token['access_token']}"}
+
+    def get(self, path):
+        response = requests.get(f"{self.api}{path}", headers=self.auth, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path, body):
+        return requests.post(f"{self.api}{path}", json=body, headers=self.auth, timeout=10)
+
+
+def _panel(new_page, stack, email, password=PASSWORD):
+    page = new_page(viewport={"width": 1400, "height": 900})
+    page.goto(stack.info["panel"])
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("body")).to_have_attribute("data-state", "ready")
+    expect(page.locator("body")).to_have_attribute("data-ws", "connected")
+    return page
+
+
+def _visitor_writes(new_page, stack, project_id, text):
+    page = new_page()
+    page.goto(f"{stack.info['demo_site']}/?project={project_id}")
+    page.get_by_role("button", name=re.compile("chat", re.I)).click()
+    page.get_by_role("textbox", name="Message", exact=True).fill(text)
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(1)
+    return page
+
+
+def _section(page, name):
+    page.get_by_role("navigation", name="Sections").get_by_role(
+        "button", name=name, exact=True
+    ).click()
+
+
+def _open_chat(page, text):
+    page.get_by_role("button", name=re.compile(re.escape(text))).click()
+    return page.get_by_role("group", name="Dialogue actions")
+
+
+def test_the_project_switcher_changes_project_in_one_click_and_remembers_it(stack, new_page):
+    account = Account(stack, "First shop")
+    second = account.post("/projects", {"name": "Second shop"})
+    assert second.status_code == 201
+    second_id = second.json()["project"]["id"]
+    _visitor_writes(new_page, stack, account.project_id, "question for shop one")
+    _visitor_writes(new_page, stack, second_id, "question for shop two")
+    panel = _panel(new_page, stack, account.email)
+
+    panel.get_by_label("Project").select_option(second_id)
+
+    expect(panel.get_by_role("button", name=re.compile("question for shop two"))).to_be_visible()
+    expect(panel.get_by_role("button", name=re.compile("question for shop one"))).to_have_count(0)
+    panel.reload()
+    expect(panel.locator("body")).to_have_attribute("data-state", "ready")
+    expect(panel.get_by_label("Project")).to_have_value(second_id)
+    expect(panel.get_by_role("button", name=re.compile("question for shop two"))).to_be_visible()
+    panel.get_by_label("Project").select_option(account.project_id)
+    expect(panel.get_by_role("button", name=re.compile("question for shop one"))).to_be_visible()
+
+
+def test_an_invited_operator_joins_is_given_a_dialogue_and_chats_with_the_team(stack, new_page):
+    account = Account(stack)
+    admin = _panel(new_page, stack, account.email)
+    operator_email = f"olga-{uuid.uuid4().hex[:8]}@example.com"
+
+    # The administrator invites an operator from the Team section.
+    _section(admin, "Team")
+    admin.get_by_label("Their email").fill(operator_email)
+    admin.get_by_label("Their name").fill("Olga")
+    admin.get_by_role("button", name="Send invitation").click()
+    temporary = admin.locator(".temp-password")
+    expect(temporary).to_be_visible()
+    expect(admin.locator("#members-body")).to_contain_text(operator_email)
+
+    # Her first login sets her own password.
+    olga = new_page(viewport={"width": 1400, "height": 900})
+    olga.goto(stack.info["panel"])
+    olga.get_by_label("Email", exact=True).fill(operator_email)
+    olga.get_by_label("Password", exact=True).fill(temporary.inner_text())
+    olga.get_by_role("button", name="Log in").click()
+    olga.get_by_label("New password").fill("olga-own-pass-2026")
+    olga.get_by_role("button", name="Log in").click()
+    expect(olga.locator("body")).to_have_attribute("data-ws", "connected")
+
+    # A visitor writes; the administrator gives the dialogue to Olga.
+    _visitor_writes(new_page, stack, account.project_id, "where is my parcel?")
+    _section(admin, "Inbox")
+    actions = _open_chat(admin, "where is my parcel?")
+    expect(actions.get_by_text("Unassigned")).to_be_visible()
+    actions.get_by_label("Assign to").select_option(label="Olga")
+    expect(actions.get_by_text("Assigned to Olga")).to_be_visible()
+
+    # Olga's panel shows it as hers, live.
+    mine = olga.get_by_role("button", name=re.compile("where is my parcel"))
+    expect(mine.locator(".chat-state")).to_have_text("Mine")
+    olga_actions = _open_chat(olga, "where is my parcel?")
+    expect(olga_actions.get_by_text("Assigned to you")).to_be_visible()
+    chat_id = mine.get_attribute("data-chat-id")
+    stored = account.get(f"/projects/{account.project_id}/chats/{chat_id}")["chat"]
+    assert stored["assignee"]["name"] == "Olga"
+
+    # The team chat is live between them.
+    _section(admin, "Team chat")
+    _section(olga, "Team chat")
+    olga.get_by_label("Message to the team").fill("I have the parcel one")
+    olga.get_by_label("Message to the team").press("Enter")
+    expect(admin.locator("#team-messages")).to_contain_text("I have the parcel one")
+
+
+def test_the_saved_reply_shortcut_inserts_a_reply_with_its_variables_filled(stack, new_page):
+    account = Account(stack, "Tea House")
+    visitor = _visitor_writes(new_page, stack, account.project_id, "do you ship abroad?")
+    panel = _panel(new_page, stack, account.email)
+
+    _section(panel, "Saved replies")
+    panel.get_by_label("Shortcut").fill("ship")
+    panel.get_by_label("Title").fill("Shipping")
+    panel.get_by_label("Text", exact=True).fill(
+        "Hi {visitor_name}, {operator_name} from {project_name} here: we ship worldwide."
+    )
+    panel.get_by_role("button", name="Save reply").click()
+    expect(panel.locator("#reply-list")).to_contain_text("/ship")
+
+    _open_chat(panel, "do you ship abroad?")
+    visitor_name = panel.locator("#conv-title").inner_text()
+    box = panel.get_by_role("textbox", name="Message", exact=True)
+    box.press_sequentially("/sh")
+    suggestions = panel.get_by_role("listbox", name="Saved replies")
+    expect(suggestions.get_by_role("option")).to_have_count(1)
+    box.press("Enter")
+
+    expected = f"Hi {visitor_name}, Alma Admin from Tea House here: we ship worldwide."
+    expect(box).to_have_value(expected)
+    expect(suggestions).to_be_hidden()
+    panel.get_by_role("button", name="Send", exact=True).click()
+    expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_text(re.compile(expected))
+
+
+def test_an_internal_note_reaches_the_team_live_and_never_the_visitor(stack, new_page):
+    account = Account(stack)
+    visitor = _visitor_writes(new_page, stack, account.project_id, "is the blue one back?")
+    writer = _panel(new_page, stack, account.email)
+    reader = _panel(new_page, stack, account.email)  # another tab of the team
+    _open_chat(writer, "is the blue one back?")
+    _open_chat(reader, "is the blue one back?")
+
+    writer.get_by_role("radio", name="Internal note").click()
+    box = writer.get_by_role("textbox", name="Message", exact=True)
+    box.fill("secret: restock on Friday")
+    writer.get_by_role("button", name="Add note").click()
+    expect(reader.locator("#messages .msg-note")).to_contain_text("secret: restock on Friday")
+
+    writer.get_by_role("radio", name="Reply").click()
+    box.fill("It is back on Friday!")
+    writer.get_by_role("button", name="Send", exact=True).click()
+
+    # The reply arrives live, after the note: had the note been sent, it would be there.
+    expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_count(1)
+    expect(visitor.locator("#lc-root")).not_to_contain_text("restock")
+    visitor.reload()
+    visitor.get_by_role("button", name=re.compile("chat", re.I)).click()
+    expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_count(1)
+    expect(visitor.locator("#lc-root")).not_to_contain_text("restock")
+    # The team's history keeps the note, marked internal.
+    chats = account.get(f"/projects/{account.project_id}/chats")["chats"]
+    history = account.get(f"/projects/{account.project_id}/chats/{chats[0]['id']}/messages")
+    notes = [m for m in history["messages"] if m.get("internal")]
+    assert [m["text"] for m in notes] == ["secret: restock on Friday"]
+
+
+def test_chats_switched_off_hide_the_widget_and_the_panel_says_why(stack, new_page):
+    account = Account(stack)
+    panel = _panel(new_page, stack, account.email)
+
+    _section(panel, "Settings")
+    panel.get_by_label("Chats are on").uncheck()
+    panel.get_by_role("button", name="Save settings").click()
+
+    banner = panel.locator("#banner")
+    expect(banner).to_contain_text("Chats are switched off")
+    assert account.get(f"/projects/{account.project_id}")["project"]["chats_enabled"] is False
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    site.wait_for_load_state("networkidle")
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_have_count(0)
+
+    banner.get_by_role("button", name="Switch chats on").click()
+    expect(banner).to_be_hidden()
+    site.reload()
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_be_visible()
+
+
+def test_the_pop_up_display_draws_the_chat_over_the_work_area_and_is_kept(stack, new_page):
+    account = Account(stack)
+    _visitor_writes(new_page, stack, account.project_id, "pop-up question")
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Settings")
+    panel.get_by_label("As a pop-up over the work area").check()
+
+    _section(panel, "Team")
+    _open_chat(panel, "pop-up question")
+
+    popup = panel.get_by_role("dialog", name="Conversation")
+    expect(popup).to_be_visible()
+    expect(panel.get_by_role("heading", name="Team", exact=True)).to_be_visible()  # still there
+    panel.get_by_role("button", name="Close pop-up").click()
+    expect(popup).to_have_count(0)
+
+    panel.reload()
+    expect(panel.locator("body")).to_have_attribute("data-display", "popup")
+
+
+def test_the_status_selector_sets_the_members_status(stack, new_page):
+    account = Account(stack)
+    panel = _panel(new_page, stack, account.email)
+    status = panel.get_by_label("Your status")
+    expect(status).to_have_value("online")  # opening the panel made them online
+
+    status.select_option("away")
+
+    def my_status():
+        members = account.get(f"/projects/{account.project_id}/members")["members"]
+        return members[0]["status"]
+
+    expect(status).to_have_attribute("data-status", "away")
+    for _ in range(20):
+        if my_status() == "away":
+            break
+        panel.wait_for_timeout(100)
+    assert my_status() == "away"
