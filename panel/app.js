@@ -473,9 +473,48 @@
       document.body.dataset.state = 'ready';
       return;
     }
+    const wanted = readLocation();
     const last = localStorage.getItem(LS_PROJECT);
-    const project = projects.find((p) => p.id === last) || projects[0];
+    const project = projects.find((p) => p.id === wanted.project) || projects.find((p) => p.id === last) || projects[0];
+    if (wanted.project === project.id) {
+      S.view = wanted.view;
+      S.wantChat = wanted.chat;
+    }
     loadProject(project);
+  }
+
+  // ---------------------------------------------------------------- address bar
+  // #/<project id>/<section>[/<chat id>]: a reload (or a shared link) comes back to the
+  // same project, section and open dialogue.
+  function readLocation() {
+    const parts = location.hash.replace(/^#\/?/, '').split('/').map((x) => { try { return decodeURIComponent(x); } catch (e) { return ''; } });
+    return { project: parts[0] || null, view: VIEWS.includes(parts[1]) ? parts[1] : 'inbox', chat: parts[2] || null };
+  }
+
+  function writeLocation() {
+    if (!S.project) return;
+    let hash = '#/' + enc(S.project.id) + '/' + S.view;
+    if (S.openId) hash += '/' + enc(S.openId);
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+  }
+
+  /** After the first list page: open the dialogue the address named, if we may see it. */
+  async function openWantedChat(ep) {
+    const chatId = S.wantChat;
+    S.wantChat = null;
+    if (!chatId) return;
+    if (!S.chats.has(chatId)) {
+      try {
+        const data = await api('GET', chatPath(chatId, ''));
+        if (ep !== S.epoch || !data || !data.chat) return;
+        S.chats.set(chatId, mergeSummary(null, data.chat));
+        if (!S.order.includes(chatId)) S.order.push(chatId);
+        renderList();
+      } catch (e) {
+        return; // gone, or not ours to see: stay on the inbox
+      }
+    }
+    openChat(chatId);
   }
 
   /** Clears local state. Called on logout, on refresh failure, on 401 after refresh. */
@@ -489,6 +528,9 @@
       rawFetch('POST', '/auth/logout', {}, tokens.access_token).catch(() => {});
     }
     resetProjectState();
+    try { // unsent replies were this user's: nobody else may send them
+      Object.keys(sessionStorage).filter((k) => k.startsWith('lc-panel:pending:')).forEach((k) => sessionStorage.removeItem(k));
+    } catch (e) { /* ignore */ }
     S.me = null;
     S.project = null;
     S.pending.clear();
@@ -534,7 +576,7 @@
     renderProjectHeader();
     renderConv();
     loadDisplay();
-    showView(S.view === 'settings' || S.view === 'replies' || S.view === 'team' ? 'inbox' : S.view);
+    showView(S.view); // a switch keeps the section: the other project's team, settings…
     loadProjectInfo().then(() => { if (ep === S.epoch && S.view === 'team') renderMembers(); });
     loadMembers();
     S.listLoading = true;
@@ -547,6 +589,9 @@
     if (ep !== S.epoch) return;
     await loadChats(false);
     if (ep !== S.epoch) return;
+    await openWantedChat(ep);
+    if (ep !== S.epoch) return;
+    restorePending();
     document.body.dataset.state = 'ready';
   }
 
@@ -1167,6 +1212,7 @@
     const p = { client_id: newClientId(), chat_id: chatId, text, status: 'sending', error: null, created_at: new Date().toISOString(), seq: ++pendSeq,
       internal: S.composeMode === 'note' };
     pend.set(p.client_id, p);
+    savePending();
     renderMessages({ forceBottom: true });
     postMessage(p);
   }
@@ -1182,6 +1228,7 @@
       const m = data && data.message;
       const pend = S.pending.get(p.chat_id);
       if (pend) pend.delete(p.client_id);
+      savePending();
       if (m && m.id) {
         if (S.conv && S.conv.chatId === p.chat_id) addMessages(S.conv, [m]);
         const c = S.chats.get(p.chat_id);
@@ -1201,7 +1248,17 @@
         // The server did store it (we saw it live); the failure was only the response.
         const pend = S.pending.get(p.chat_id);
         if (pend) pend.delete(p.client_id);
+        savePending();
         if (S.openId === p.chat_id) renderMessages();
+        return;
+      }
+      // Network trouble or a server error: try again by itself a few times (same client_id).
+      p.attempts = (p.attempts || 0) + 1;
+      if ((e.status === 0 || e.status >= 500 || e.status === 429) && p.attempts < 4) {
+        setTimeout(() => {
+          const still = S.pending.get(p.chat_id);
+          if (ep === S.epoch && still && still.get(p.client_id) === p) postMessage(p); // not discarded meanwhile
+        }, 1500 * p.attempts);
         return;
       }
       p.status = 'failed';
@@ -1211,13 +1268,44 @@
     }
   }
 
+  // Unsent replies survive a reload (sessionStorage, per project): the server de-duplicates
+  // by client_id, so sending one again after the page closed mid-request is always safe.
+  function pendingKey() { return 'lc-panel:pending:' + (S.project ? S.project.id : ''); }
+
+  function savePending() {
+    if (!S.project) return;
+    const all = [];
+    for (const pend of S.pending.values()) {
+      for (const p of pend.values()) all.push({ client_id: p.client_id, chat_id: p.chat_id, text: p.text, internal: !!p.internal, created_at: p.created_at });
+    }
+    try {
+      if (all.length) sessionStorage.setItem(pendingKey(), JSON.stringify(all));
+      else sessionStorage.removeItem(pendingKey());
+    } catch (e) { /* private mode */ }
+  }
+
+  function restorePending() {
+    let saved = [];
+    try { saved = JSON.parse(sessionStorage.getItem(pendingKey()) || '[]'); } catch (e) { saved = []; }
+    for (const x of Array.isArray(saved) ? saved : []) {
+      if (!x || !x.client_id || !x.chat_id || typeof x.text !== 'string') continue;
+      let pend = S.pending.get(x.chat_id);
+      if (!pend) { pend = new Map(); S.pending.set(x.chat_id, pend); }
+      const p = Object.assign({ status: 'sending', error: null, seq: ++pendSeq }, x);
+      pend.set(p.client_id, p);
+      postMessage(p);
+    }
+  }
+
   function retrySend(p) {
+    p.attempts = 0;
     postMessage(p); // same client_id: the server de-duplicates
   }
 
   function discardPending(p) {
     const pend = S.pending.get(p.chat_id);
     if (pend) pend.delete(p.client_id);
+    savePending();
     if (S.openId === p.chat_id) renderMessages();
   }
 
@@ -1405,8 +1493,18 @@
         await refreshTokens();
       } else if (neverOpened && S.wsAttempts >= 2) {
         // A rejected handshake looks like any network error in browsers: a cheap REST call
-        // tells "token no longer valid" (refresh via the 401 path, or log out) from "server down".
-        await api('GET', '/me');
+        // tells "token no longer valid" (refresh via the 401 path, or log out) or "no longer
+        // a member of this project" from "server down".
+        const me = await api('GET', '/me');
+        if (ep !== S.epoch) return;
+        const still = me && Array.isArray(me.projects) && me.projects.some((p) => p.id === S.project.id);
+        if (!still) {
+          toast('You are no longer a member of ' + (S.project.name || 'this project') + '.', 'error');
+          try { localStorage.removeItem(LS_PROJECT); } catch (e) { /* ignore */ }
+          resetProjectState();
+          startSession();
+          return;
+        }
       }
     } catch (e) {
       if (ep !== S.epoch || !S.tokens) return;
@@ -1656,6 +1754,7 @@
   }
 
   function renderLayout() {
+    writeLocation();
     const popup = S.display === 'popup';
     document.body.dataset.display = S.display;
     document.body.dataset.view = S.view;

@@ -273,3 +273,43 @@ def test_the_status_selector_sets_the_members_status(stack, new_page):
             break
         panel.wait_for_timeout(100)
     assert my_status() == "away"
+
+
+def test_a_reload_comes_back_to_the_same_project_section_and_dialogue(stack, new_page):
+    account = Account(stack)
+    _visitor_writes(new_page, stack, account.project_id, "first question")
+    _visitor_writes(new_page, stack, account.project_id, "second question")
+    panel = _panel(new_page, stack, account.email)
+    _open_chat(panel, "first question")
+    expect(panel.locator("#messages")).to_contain_text("first question")
+
+    panel.reload()
+
+    expect(panel.locator("body")).to_have_attribute("data-state", "ready")
+    expect(panel.locator("#messages")).to_contain_text("first question")
+    selected = panel.locator(".chat-item.selected")
+    expect(selected).to_contain_text("first question")
+    _section(panel, "Saved replies")
+    panel.reload()
+    expect(panel.get_by_role("heading", name="Saved replies")).to_be_visible()
+
+
+def test_a_reply_sent_while_the_api_is_unreachable_is_kept_across_a_reload(stack, new_page):
+    account = Account(stack)
+    visitor = _visitor_writes(new_page, stack, account.project_id, "are you there?")
+    panel = _panel(new_page, stack, account.email)
+    _open_chat(panel, "are you there?")
+    api = stack.info["api"]
+    panel.route(re.compile(re.escape(api) + r"/projects/.*/messages$"), lambda route: route.abort())
+
+    panel.get_by_role("textbox", name="Message", exact=True).fill("yes, one moment")
+    panel.get_by_role("button", name="Send", exact=True).click()
+    expect(panel.locator("#messages .msg-pending")).to_have_count(1)
+    panel.reload()  # with the reply still unsent
+    panel.unroute(re.compile(re.escape(api) + r"/projects/.*/messages$"))
+
+    expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_text(
+        re.compile("yes, one moment")
+    )
+    expect(panel.locator("#messages .msg-operator[data-id]")).to_have_count(1)
+    expect(panel.locator("#messages .msg-pending")).to_have_count(0)
