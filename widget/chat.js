@@ -27,7 +27,8 @@
   var token = ls('token'), wsUrl = null, chatId = ls('chat'), needSession = 1, sessP = null, dead = 0;
   // Who the server last said the dialogue is assigned to: sent back as a hint with each
   // message so the server can route it without reading the dialogue (it checks it).
-  var assignee = null;
+  // asg: {c: dialogue, id, name} once a frame named them. ended: the dialogue the team closed.
+  var assignee = null, asg = null, ended = null, endEl = null;
   // The privacy-consent version the visitor agreed to (a project may ask before a dialogue).
   var consentVersion = null, consentEl = null;
   var msgs = new Map(), pend = new Map(), els = new Map();
@@ -49,6 +50,7 @@
     'background:var(--lc-accent);background-image:linear-gradient(135deg,rgba(255,255,255,.14),rgba(0,0,0,.14))}' +
     '.lc-av{flex:none;width:40px;height:40px;border-radius:50%;background:rgba(255,255,255,.2);display:flex;align-items:center;justify-content:center}' +
     '.lc-av svg{width:22px;height:22px;fill:#fff}' +
+    '.lc-av b{font-size:18px}.lc-av b:empty,.lc-av b:not(:empty)+svg{display:none}' +
     '.lc-ht{flex:1;min-width:0}' +
     '.lc-title{font-weight:600;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}' +
     '.lc-status{display:flex;align-items:center;gap:6px;font-size:12.5px;opacity:.92}' +
@@ -92,6 +94,10 @@
     '.lc-send.lc-dim{opacity:.45}' +
     '.lc-note{font-size:12px;color:#6b7280;padding:0 18px 8px;background:#fff;text-align:right}' +
     '.lc-note.lc-bad{color:#dc2626}' +
+    '.lc-end{margin-top:14px;text-align:center;font-size:12.5px;color:#6b7280}' +
+    '.lc-rate{margin:10px 0 4px;padding:12px;background:#fff;border:1px solid #eceef2;border-radius:14px;color:#374151;font-size:13.5px}' +
+    '.lc-rate button{margin:8px 3px 0;padding:6px 12px;border:1px solid #d1d5db;border-radius:16px;background:#fff;font:inherit;cursor:pointer}' +
+    '.lc-rate :disabled{opacity:.5}.lc-rate [aria-pressed=true]{opacity:1;border-color:var(--lc-accent)}' +
     '.lc-consent{padding:10px 18px;font-size:13px;line-height:1.4;background:#f9fafb;border-top:1px solid #e5e7eb;color:#374151}' +
     '.lc-consent a{color:inherit;text-decoration:underline;margin-left:4px}' +
     '.lc-consent button{display:block;margin-top:8px;padding:6px 14px;border:0;border-radius:8px;background:#111827;color:#fff;font:inherit;cursor:pointer}' +
@@ -108,7 +114,7 @@
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-label', 'Chat');
   panel.innerHTML =
-    '<div class="lc-head"><div class="lc-av">' + ICON_CHAT + '</div><div class="lc-ht"><div class="lc-title"></div>' +
+    '<div class="lc-head"><div class="lc-av" aria-hidden="true"><b></b>' + ICON_CHAT + '</div><div class="lc-ht"><div class="lc-title"></div>' +
     '<div class="lc-status"><i></i><span></span></div></div>' +
     '<button type="button" class="lc-x" aria-label="Close chat">' + ICON_X + '</button></div>' +
     '<div class="lc-body"><div class="lc-msg lc-intro"><div class="lc-bubble lc-greet"></div></div>' +
@@ -137,9 +143,21 @@
   var STATUS = {connected: 'Online \u00b7 we reply as soon as we can', connecting: 'Connecting\u2026', offline: 'Offline \u00b7 reconnecting\u2026'};
   function setState(s, text) {
     box.setAttribute('data-lc-state', s);
-    statusEl.textContent = text || STATUS[s];
+    statusEl.textContent = text || (s === 'connected' && asg ? asg.name + ' is answering' : STATUS[s]);
   }
   setState('connecting');
+
+  // Who answers: assigned frames name them, ack/message frames give the id only.
+  function setAsg(id, name, c) {
+    assignee = id || null;
+    if (!name && asg && asg.id === id) name = asg.name;
+    name = name && String(name).trim();
+    asg = id && name ? {c: c || chatId, id: id, name: name} : null;
+    ls('as', asg && JSON.stringify(asg));
+    q('.lc-av b').textContent = asg ? Array.from(name)[0].toUpperCase() : '';
+    setState(box.getAttribute('data-lc-state'));
+  }
+  try { var a0 = JSON.parse(ls('as')); if (a0 && a0.c === chatId) setAsg(a0.id, a0.name, a0.c); } catch (e) {}
 
   // ---------- REST ----------
   function api(method, path, data) {
@@ -291,10 +309,16 @@
     var f;
     try { f = JSON.parse(raw); } catch (e) { return; }
     var m = f.message;
-    if ('assignee_id' in f) assignee = f.assignee_id;
-    if (f.type === 'assigned') assignee = f.assignee ? f.assignee.id : null;
+    // (an operator may reopen and close an older dialogue: not this one)
+    var cur = f.chat_id === chatId || !/-\d+$/.test(chatId || '');
+    if ('assignee_id' in f) setAsg(f.assignee_id, 0, m && m.chat_id);
+    if (f.type === 'assigned' && cur) setAsg(f.assignee && f.assignee.id, f.assignee && f.assignee.name, f.chat_id);
+    if (f.type === 'closed' && cur) closed(f.chat_id);
+    if (f.type === 'reopened' && f.chat_id === ended) { ended = null; unEnd(); }
+    if (f.type === 'rated' && endEl && f.chat_id === ended) endEl.lastChild.textContent = 'Thanks for your feedback';
     if (f.type === 'ack' && m) {
       if (pend.delete(f.client_id)) savePend();
+      if (m.chat_id === ended) ended = null; // visitors write only into open dialogues: reopened
       add(m);
       setChat(m.chat_id);
       update();
@@ -322,6 +346,33 @@
         if (ws) ws.close();
       }
     }
+  }
+
+  // ---------- closed by the team: a closing line and a rating prompt ----------
+  function unEnd() { if (endEl) endEl.remove(); endEl = null; }
+
+  function closed(cid) {
+    var near = atBottom(), g = el('div', 'lc-rate', 'How was this conversation?'), bs = [];
+    ended = cid;
+    unEnd();
+    endEl = body.appendChild(el('div', 'lc-end', 'This conversation was closed'));
+    endEl.setAttribute('aria-live', 'polite');
+    g.setAttribute('role', 'group');
+    g.setAttribute('aria-label', 'Rate this conversation');
+    g.appendChild(el('br'));
+    ['Great', 'Average', 'Poor'].forEach(function (t) {
+      var b = g.appendChild(el('button', null, t));
+      bs.push(b);
+      b.type = 'button';
+      b.onclick = function () {
+        var ok = wsSend({action: 'rate', chat_id: cid, rating: t.toLowerCase()}); // sent: buttons stay off
+        bs.forEach(function (x) { x.disabled = ok; });
+        b.setAttribute('aria-pressed', !!ok);
+        if (!ok) reconnectNow();
+      };
+    });
+    endEl.appendChild(g);
+    if (near) body.scrollTop = body.scrollHeight;
   }
 
   function showTyping(on) {
@@ -357,7 +408,7 @@
 
   function trySend(p) {
     var o = {action: 'send', client_id: p.client_id, text: p.text};
-    if (chatId && /-\d+$/.test(chatId)) o.chat_id = chatId; // else the server finds or opens one
+    if (chatId && /-\d+$/.test(chatId) && chatId !== ended) o.chat_id = chatId; // else the server finds or opens one
     if (assignee) o.assignee_id = assignee;
     if (consentVersion != null) o.consent_version = consentVersion;
     if (!wsSend(o)) connect();
@@ -397,6 +448,7 @@
     if (!t) return;
     if (t.length > MAX) { showNote('Message is too long (max ' + MAX + ' characters).', 1); return; }
     ta.value = '';
+    unEnd(); // after a close the server starts a new dialogue
     onInput();
     stopTyping();
     var p = {client_id: uuid(), text: t, author_type: 'visitor', created_at: new Date().toISOString()};
