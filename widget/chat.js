@@ -174,30 +174,20 @@
       });
   }
 
-  function utm() {
-    var p = new URLSearchParams(location.search), u = {}, any = 0;
-    ['source', 'medium', 'campaign', 'term', 'content'].forEach(function (k) {
-      var v = p.get('utm_' + k);
-      if (v) { u[k] = v.slice(0, 256); any = 1; }
-    });
-    return any ? u : undefined;
-  }
-
   function session() {
     if (sessP) return sessP;
     setState('connecting');
-    // lengths capped to what the server accepts (it rejects, not truncates, longer values)
-    var b = {project_id: PID, page_url: location.href.slice(0, 2048), referrer: d.referrer.slice(0, 2048),
-      language: (navigator.language || '').slice(0, 35), utm: utm()};
-    if (token) b.token = token;
-    return sessP = api('POST', '/widget/session', b).then(function (r) {
+    // The loader's page-view session is the first one: no second request for it.
+    var first = W.sess;
+    W.sess = null;
+    return sessP = (first ? Promise.resolve(first) : api('POST', '/widget/session', W.facts())).then(function (r) {
       sessP = null;
       needSession = 0;
-      if (r.token !== token) {
-        if (token) { msgs.clear(); seen = readSent = readUpTo = ''; ls('seen', null); } // new visitor: old history isn't ours
-        token = r.token;
-        ls('token', token);
+      if (r.visitor_id !== ls('vid')) { // a new visitor: the old history isn't theirs
+        msgs.clear(); seen = readSent = readUpTo = ''; ls('seen', null); ls('vid', r.visitor_id);
       }
+      token = r.token;
+      ls('token', token);
       wsUrl = r.ws_url;
       if (r.project && r.project.name && !C.title) titleEl.textContent = r.project.name;
       setChat(r.chat_id);

@@ -98,7 +98,10 @@
     body: JSON.stringify(W.facts()), credentials: 'omit'})
     .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw r.status; return j; }); })
     .then(function (j) {
-      if (j.token !== ls('token')) { ls('chat', null); ls('seen', null); ls('token', j.token); } // a new visitor
+      var v = ls('vid');
+      if (v && v !== j.visitor_id) ['chat', 'seen', 'as'].forEach(function (k) { ls(k, null); }); // a new visitor
+      ls('vid', j.visitor_id);
+      ls('token', j.token);
       W.sess = j;
     }, function (e) { if (e === 423 || e === 404) throw e; }); // network trouble: show it, chat.js retries
   function start() { ready.then(init, function () {}); }

@@ -150,9 +150,13 @@ def test_the_visitor_keeps_identity_and_history_across_reloads_and_tabs(stack, n
 
 def test_the_widget_loads_its_chat_ui_only_when_needed_and_survives_host_css(stack, new_page):
     page = new_page()
-    scripts, preflights = [], []
+    scripts, preflights, sessions = [], [], []
     page.on("request", lambda r: scripts.append(r.url) if r.url.endswith(".js") else None)
     page.on("request", lambda r: preflights.append(r.url) if r.method == "OPTIONS" else None)
+    page.on(
+        "request",
+        lambda r: sessions.append(r.url) if r.url.endswith("/widget/session") else None,
+    )
     page.goto(stack.info["demo_site"])
     launcher = page.get_by_role("button", name=re.compile("chat", re.I))
     expect(launcher).to_be_visible()
@@ -166,6 +170,9 @@ def test_the_widget_loads_its_chat_ui_only_when_needed_and_survives_host_css(sta
     assert any("chat.js" in url for url in scripts)
     # The page view's session call is a CORS simple request: no preflight round trip.
     assert not [url for url in preflights if url.endswith("/widget/session")]
+    # One session per page view: the chat UI reuses the loader's.
+    expect(page.locator("#lc-root")).to_have_attribute("data-lc-state", "connected")
+    assert len(sessions) == 1
 
 
 def test_the_api_answers_cross_origin_from_the_demo_site(stack):
