@@ -3,7 +3,7 @@ chalicelib/services."""
 
 from chalice import Chalice, CORSConfig
 
-from chalicelib.routes import socket_routes
+from chalicelib.routes import http, socket_routes
 from chalicelib.routes.auth_routes import auth_routes
 from chalicelib.routes.panel_routes import panel_routes
 from chalicelib.routes.reply_routes import reply_routes
@@ -15,6 +15,8 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 # Bearer tokens, never cookies, so any origin may call: customers' sites and the panel.
 # Preflights are cached for 2 h (Chromium's ceiling) so the widget rarely pays for one.
 app.api.cors = CORSConfig(allow_origin="*", max_age=7200)
+# One error shape for every answer, Chalice's own 405/415 and unexpected errors included.
+app.register_middleware(http.uniform_errors, "http")
 
 app.register_blueprint(auth_routes)  # /auth/*, /me: operator accounts (Cognito)
 app.register_blueprint(team_routes)  # /projects, /projects/{id}/members: projects, teams

@@ -351,6 +351,28 @@ def log_groups(functions: tuple[str, ...]) -> dict[str, dict]:
     }
 
 
+def gateway_error_responses() -> dict[str, dict]:
+    """Errors API Gateway answers itself (an unknown path's 403, throttling's 429, a
+    timeout's 504) get the app's ``{"error": {"code", "message"}}`` shape, and a CORS
+    header so the browser lets the widget and the panel read them."""
+    template = (
+        '{"error": {"code": "$context.error.responseType",'
+        ' "message": $context.error.messageString}}'
+    )
+    return {
+        f"GatewayResponse{kind.title().replace('_', '')}": {
+            "Type": "AWS::ApiGateway::GatewayResponse",
+            "Properties": {
+                "RestApiId": ref("RestAPI"),
+                "ResponseType": kind,
+                "ResponseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+                "ResponseTemplates": {"application/json": template},
+            },
+        }
+        for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
+    }
+
+
 def _policy(description: str, roles: tuple[str, ...], statements: list[dict]) -> dict:
     return {
         "Type": "AWS::IAM::ManagedPolicy",
@@ -373,6 +395,7 @@ def traffic_template(stage: str = "dev") -> dict:
 
     resources: dict[str, dict] = dict(tables)
     resources.update(log_groups(info.functions))
+    resources.update(gateway_error_responses())
     resources.update(
         {
             "UserPool": {

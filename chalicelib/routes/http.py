@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 
 from chalice import Response
 
@@ -38,6 +39,8 @@ STATUS_BY_ERROR = {
     TemporarilyUnavailable: 503,
 }
 MAX_BODY_BYTES = 64 * 1024
+logger = logging.getLogger(__name__)
+INTERNAL_ERROR = {"error": {"code": "internal", "message": "internal error; try again"}}
 
 
 def error_response(error: DomainError) -> Response:
@@ -94,3 +97,34 @@ def visitor_of(request) -> VisitorIdentity:
 
 def query_param(request, name: str):
     return (request.query_params or {}).get(name)
+
+
+def uniform_errors(event, get_response):
+    """HTTP middleware: Chalice's own errors (405 for a method a route lacks, 415 for a
+    content type it does not take) and anything unexpected get the same
+    ``{"error": {"code", "message"}}`` body as the views' errors, so clients parse one shape.
+    """
+    try:
+        response = get_response(event)
+    except Exception:  # noqa: BLE001 - logged with its traceback; the caller learns nothing
+        logger.exception("unhandled error")
+        return Response(status_code=500, body=INTERNAL_ERROR)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return response
+    if response.status_code >= 500 and isinstance(body, dict) and "Code" in body:
+        response.body = INTERNAL_ERROR  # Chalice caught and logged an exception in a view
+    elif response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        response.body = {
+            "error": {"code": _snake(str(body["Code"])), "message": str(body.get("Message", ""))}
+        }
+    return response
+
+
+def _snake(name: str) -> str:
+    """'MethodNotAllowedError' -> 'method_not_allowed'."""
+    name = name.removesuffix("Error") or name
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -1,6 +1,7 @@
 """Bad input gets a clear 4xx or an error frame, and changes nothing."""
 
 import json
+from unittest.mock import ANY
 
 import pytest
 
@@ -246,3 +247,36 @@ def test_control_characters_are_dropped_and_a_message_of_only_them_refused(platf
     assert kept.status_code == 201 and kept.json_body["message"]["text"] == "abc\nd"
     only = platform.post(base, {"client_id": "ctl-000002", "text": "\u0000\u0001"}, operator.auth)
     assert only.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "method, path, headers, status, code",
+    [
+        ("POST", "/auth/login", {"Content-Type": "application/xml"}, 415, "unsupported_media_type"),
+        ("PUT", "/auth/login", {"Content-Type": "application/json"}, 405, "method_not_allowed"),
+    ],
+)
+def test_chalices_own_errors_have_the_same_shape_as_ours(
+    platform, method, path, headers, status, code
+):
+    response = platform.client.http.request(method, path, headers=headers, body=b"{}")
+
+    assert response.status_code == status
+    assert json.loads(response.body) == {"error": {"code": code, "message": ANY}}
+
+
+def test_an_unexpected_error_is_a_500_in_the_same_shape_and_says_nothing_inside(
+    platform, monkeypatch
+):
+    from chalicelib.services import accounts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(accounts, "log_in", broken)
+    response = platform.post("/auth/login", {"email": "a@example.com", "password": "x" * 12})
+
+    assert response.status_code == 500
+    assert response.json_body == {
+        "error": {"code": "internal", "message": "internal error; try again"}
+    }

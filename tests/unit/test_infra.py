@@ -477,3 +477,21 @@ def test_every_function_logs_into_a_group_that_expires(app):
         group = resources[f"{function}LogGroup"]["Properties"]
         assert group["RetentionInDays"] == LOG_RETENTION_DAYS
         assert function in group["LogGroupName"]["Fn::Sub"]
+
+
+def test_api_gateways_own_errors_have_the_apps_error_shape_and_cors(packaged):
+    resources = packaged["traffic"]["Resources"]
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::ApiGateway::GatewayResponse"
+    }
+
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        assert response["RestApiId"] == {"Ref": "RestAPI"}
+        assert "RestAPI" in resources
+        body = response["ResponseTemplates"]["application/json"]
+        assert body.startswith('{"error": {"code": ')
+        allow = response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+        assert allow == "'*'"
