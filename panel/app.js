@@ -26,8 +26,8 @@
   const LIST_LIMIT = 30;
   const MSG_LIMIT = 100;
   const MAX_LEN = 4000;
-  const PING_EVERY_MS = 270 * 1000;        // 4.5 min (API Gateway idles out at 10)
-  const PONG_TIMEOUT_MS = 30 * 1000;
+  const PING_EVERY_MS = 60 * 1000;         // a half-open socket is noticed within ~1.5 min (API Gateway idles out at 10)
+  const PONG_TIMEOUT_MS = 20 * 1000;
   const TYPING_THROTTLE_MS = 3000;         // at most one typing:true per 3 s
   const TYPING_IDLE_MS = 4000;             // typing:false after 4 s without keystrokes
   const VISITOR_TYPING_TTL_MS = 8000;      // hide "Visitor is typing…" if no update

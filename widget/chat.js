@@ -32,7 +32,7 @@
   // The privacy-consent version the visitor agreed to (a project may ask before a dialogue).
   var consentVersion = null, consentEl = null;
   var msgs = new Map(), pend = new Map(), els = new Map();
-  var ws = null, wsOpen = 0, tries = 0, timer = 0, hb = 0, pongT = 0, okT = 0;
+  var ws = null, wsOpen = 0, tries = 0, timer = 0, hb = 0, pongT = 0, okT = 0, ackT = 0;
   var isOpen = 0, seen = ls('seen') || '', readSent = '', readUpTo = '';
   var typSent = 0, typIdle = 0, opTypT = 0, stickBottom = 1;
 
@@ -296,6 +296,7 @@
   }
 
   function onFrame(raw) {
+    clearTimeout(ackT); ackT = 0; // the socket is alive
     var f;
     try { f = JSON.parse(raw); } catch (e) { return; }
     var m = f.message;
@@ -401,7 +402,11 @@
     if (chatId && /-\d+$/.test(chatId) && chatId !== ended) o.chat_id = chatId; // else the server finds or opens one
     if (assignee) o.assignee_id = assignee;
     if (consentVersion != null) o.consent_version = consentVersion;
-    if (!wsSend(o)) connect();
+    if (!wsSend(o)) return connect();
+    // The server answers every send (ack or error): silence means a half-open socket.
+    // Replace it now, not at the next ping; the same client_id makes the resend safe.
+    var s = ws;
+    if (!ackT) ackT = setTimeout(function () { ackT = 0; if (ws === s) { s.onclose(); s.close(); } }, 1e4);
   }
 
   function askConsent(c) {

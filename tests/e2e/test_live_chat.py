@@ -317,3 +317,32 @@ def test_the_operator_assigns_closes_and_reopens_a_dialogue_from_the_panel(stack
 
     actions.get_by_role("button", name="Reopen").click()
     expect(actions.get_by_text("Assigned to you")).to_be_visible()
+
+
+def test_a_message_sent_into_a_half_open_socket_is_resent_on_a_fresh_one(stack, new_page):
+    """The first socket swallows everything and answers nothing (a dead link the browser
+    has not noticed): the widget gives up on it after ten silent seconds, not at the
+    next ping minutes later, and the message arrives once."""
+    page = new_page()
+    sockets = []
+
+    def route(ws):
+        sockets.append(ws)
+        if len(sockets) == 1:
+            ws.on_message(lambda message: None)  # swallowed; nothing comes back
+        else:
+            ws.connect_to_server()
+
+    page.route_web_socket(re.compile(r"^ws://"), route)
+    tag = uuid.uuid4().hex[:8]
+    _open_widget(page, stack)
+    _widget_send(page, f"into the void {tag}")
+
+    sent = page.locator("#lc-root .lc-msg.lc-visitor[data-id]")
+    expect(sent).to_have_count(1, timeout=25_000)
+    assert len(sockets) >= 2
+    operator = new_page(viewport={"width": 1280, "height": 800})
+    _panel_login(operator, stack)
+    chat = operator.get_by_role("button", name=re.compile(re.escape(f"into the void {tag}")))
+    chat.click()
+    expect(operator.locator("#messages .msg-visitor")).to_have_count(1)
