@@ -38,7 +38,7 @@ def _value(field):
     if field.type == "count":
         return st.integers(0, 12)
     if field.type == "seconds":
-        return st.integers(0, 130)
+        return st.integers(0, 16)
     if field.type == "enum":
         return st.sampled_from(field.values)
     return _text_value(field.type)
@@ -64,7 +64,9 @@ def rule_sets(max_all: int = 5, max_groups: int = 3):
 
 
 def _with_case_changes(text: str):
-    return st.sampled_from([text, text.upper(), text.lower(), text.title(), f"x{text}y"])
+    return st.sampled_from(
+        [text, text.upper(), text.lower(), text.title(), f"x{text}y", f"{text}-GB", f"{text}g"]
+    )
 
 
 def _fact_text(field_type: str):
@@ -72,9 +74,16 @@ def _fact_text(field_type: str):
     return st.one_of(st.sampled_from(pool).flatmap(_with_case_changes), LITERAL_TEXT)
 
 
+# Mostly a few whole seconds ago, give or take the milliseconds around a second's edge,
+# so "equals N" and greater/less at N are met as often as missed.
 TIMESTAMP = st.one_of(
-    st.integers(-5_000, 130_000).map(lambda ago: NOW - ago),
-    st.floats(-5_000, 130_000, allow_nan=False).map(lambda ago: NOW - ago),
+    st.builds(
+        lambda seconds, ms: NOW - seconds * 1000 - ms,
+        st.integers(0, 16),
+        st.sampled_from([0, 1, 499, 500, 501, 998.5, 999]),
+    ),
+    st.integers(-5_000, 20_000).map(lambda ago: NOW - ago),
+    st.floats(-5_000, 20_000, allow_nan=False).map(lambda ago: NOW - ago),
 )
 WRONG_TYPES = st.sampled_from([None, "3", 1, True, [], {}])
 
@@ -100,13 +109,41 @@ for _field in FIELDS_BY_ID.values():
             FACT_STRATEGIES[_name] = st.one_of(TIMESTAMP, TIMESTAMP, TIMESTAMP, WRONG_TYPES)
 
 
+NOWS = st.one_of(st.just(NOW), st.just(NOW), st.integers(NOW - 1_000, NOW + 1_000))
+
+
+def _fact_names(field) -> list[str]:
+    if field.type == "seconds":
+        return [name for name in (field.from_fact, field.to_fact) if name != "now"]
+    return [field.id]
+
+
 @st.composite
-def visitor_facts(draw):
-    present = draw(st.sets(st.sampled_from(sorted(FACT_STRATEGIES))))
-    return {name: draw(FACT_STRATEGIES[name]) for name in sorted(present)}
+def examples(draw, max_all: int = 3, max_groups: int = 2):
+    """(rules, facts, now): the facts the rules ask about are usually there, and text
+    facts are often the rule's own value in another case, or around it."""
+    rules = draw(rule_sets(max_all, max_groups))
+    used = [c for c in rules["all"] + [c for group in rules["any_groups"] for c in group]]
+    asked = {name for c in used for name in _fact_names(FIELDS_BY_ID[c["field"]])}
+    facts = {}
+    for name in sorted(FACT_STRATEGIES):
+        if draw(st.integers(0, 9)) < (8 if name in asked else 2):
+            facts[name] = draw(FACT_STRATEGIES[name])
+    for condition in used:
+        field, value = FIELDS_BY_ID[condition["field"]], condition["value"]
+        if not draw(st.booleans()):
+            continue
+        if isinstance(value, str):
+            facts[field.id] = draw(_with_case_changes(value))
+        elif field.type == "seconds":
+            # Just around the condition's own number of seconds.
+            end = NOW if field.to_fact == "now" else NOW - 1000 * draw(st.integers(0, 3))
+            if field.to_fact != "now":
+                facts[field.to_fact] = end
+            ms = draw(st.sampled_from([0, 1, 499, 500, 999, 1000, 1001, -1]))
+            facts[field.from_fact] = end - value * 1000 - ms
+    return rules, facts, draw(NOWS)
 
-
-NOWS = st.one_of(st.just(NOW), st.integers(NOW - 1_000, NOW + 1_000))
 
 JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20))
 JUNK_JSON = st.recursive(

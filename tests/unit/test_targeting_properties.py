@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 
 from chalicelib.errors import BadRequest
 from chalicelib.targeting import FIELDS_BY_ID, Verdict, evaluate, server_verdict, validate_rules
-from tests.targeting_strategies import ALMOST_RULE_SETS, NOWS, rule_sets, visitor_facts
+from tests.targeting_strategies import ALMOST_RULE_SETS, examples, rule_sets
 
 CLIENT_FIELDS = {field.id for field in FIELDS_BY_ID.values() if field.client_side}
 SERVER_FACT_NAMES = {field.id for field in FIELDS_BY_ID.values() if not field.client_side}
@@ -33,8 +33,9 @@ def test_junk_is_either_a_valid_rule_set_or_a_bad_request_naming_a_path(junk):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rule_sets(), visitor_facts(), NOWS)
-def test_the_server_pass_never_contradicts_the_full_evaluation(rules, facts, now):
+@given(examples())
+def test_the_server_pass_never_contradicts_the_full_evaluation(example):
+    rules, facts, now = example
     server_facts = {name: value for name, value in facts.items() if name in SERVER_FACT_NAMES}
     verdict = server_verdict(rules, server_facts)
     full = evaluate(rules, facts, now)
