@@ -12,6 +12,7 @@ from chalicelib.targeting.evaluator import (
     evaluate,
     evaluate_many,
     field_values,
+    server_pass,
     server_verdict,
 )
 from chalicelib.targeting.rules import validate_rules
@@ -25,6 +26,7 @@ __all__ = [
     "evaluate",
     "evaluate_many",
     "field_values",
+    "server_pass",
     "server_verdict",
     "validate_rules",
 ]

@@ -203,3 +203,10 @@ def server_verdict(rules, server_facts: dict) -> Verdict:
     compiled = rules if isinstance(rules, CompiledRules) else compile_rules(rules)
     # Server-side fields are not time-based, so the evaluation time does not matter.
     return compiled.server_verdict(field_values(server_facts, 0))
+
+
+def server_pass(compiled: Iterable[CompiledRules], server_facts: dict) -> list[Verdict]:
+    """``server_verdict`` for each rule set of a project, the facts read once; the
+    auto messages whose verdict is not FALSE are the ones worth sending to the widget."""
+    values = field_values(server_facts, 0)
+    return [rules.server_verdict(values) for rules in compiled]
