@@ -28,8 +28,9 @@ LITERAL_TEXT = st.text(
 
 
 def _text_value(field_type: str):
-    pool = LANGUAGES if field_type == "language" else WORDS
-    return st.one_of(st.sampled_from(pool), LITERAL_TEXT).map(str.strip).filter(bool)
+    if field_type == "language":
+        return st.sampled_from(LANGUAGES)
+    return st.one_of(st.sampled_from(WORDS), LITERAL_TEXT).map(str.strip).filter(bool)
 
 
 def _value(field):

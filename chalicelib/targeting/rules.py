@@ -24,6 +24,7 @@ RULE_KEYS = ("all", "any_groups")
 CONDITION_KEYS = frozenset({"field", "op", "value"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PATTERN_LIKE = re.compile(r"[*|\\]|^\^|\$$")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 # More problems than this in one rule set are not worth listing one by one.
 MAX_REPORTED_ERRORS = 20
 
@@ -119,7 +120,11 @@ def _value(field: Field, op: str, condition: dict, path: str, problems: _Problem
             problems.add(path, f"must be one of {', '.join(field.values)}")
             return None
         return value.strip().lower()
-    return _text_value(value, path, problems)  # text, language
+    text = _text_value(value, path, problems)
+    if text is not None and field.type == "language" and not _LANGUAGE_TAG.fullmatch(text):
+        problems.add(path, "must be a language tag such as en or en-GB")
+        return None
+    return text
 
 
 def _condition(condition, path: str, problems: _Problems) -> dict | None:

@@ -80,6 +80,8 @@ TOO_LONG = "x" * (LIMITS.text_chars + 1)
          f"must be between 0 and {LIMITS.count_max}"),
         ({"all": [cond("time_on_page", "greater", LIMITS.seconds_max + 1)]}, "rules.all[0].value",
          f"must be between 0 and {LIMITS.seconds_max}"),
+        ({"all": [cond("browser_language", "equals", "English")]}, "rules.all[0].value",
+         "must be a language tag such as en or en-GB"),
         ({"all": [cond("platform", "equals", "tablet")]}, "rules.all[0].value", "must be one of desktop, mobile"),
         ({"all": [cond("rating", "equals", "good")]}, "rules.all[0].value", "must be one of great, average, poor"),
         ({"any_groups": [cond("city", "equals", "Paris")]}, "rules.any_groups[0]", "must be a list of conditions"),
