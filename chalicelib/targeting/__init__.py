@@ -8,6 +8,7 @@ from chalicelib.targeting.catalogue import LIMITS
 from chalicelib.targeting.evaluator import (
     CompiledRules,
     Verdict,
+    client_residual,
     compile_rules,
     evaluate,
     evaluate_many,
@@ -22,6 +23,7 @@ __all__ = [
     "LIMITS",
     "CompiledRules",
     "Verdict",
+    "client_residual",
     "compile_rules",
     "evaluate",
     "evaluate_many",

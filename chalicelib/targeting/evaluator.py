@@ -126,10 +126,11 @@ def _test(condition: dict) -> Test:
 class _Condition:
     test: Test
     client_side: bool
+    source: dict  # the normalised condition, for the residual sent to the widget
 
 
 def _compile_list(conditions: list[dict]) -> tuple[_Condition, ...]:
-    return tuple(_Condition(_test(c), FIELDS[c["field"]].client_side) for c in conditions)
+    return tuple(_Condition(_test(c), FIELDS[c["field"]].client_side, c) for c in conditions)
 
 
 class CompiledRules:
@@ -168,6 +169,26 @@ class CompiledRules:
         if Verdict.DEPENDS in groups:
             return Verdict.DEPENDS
         return Verdict.FALSE
+
+    def client_residual(self, values: dict) -> dict | None:
+        """The rule set reduced to its client-side conditions, given the server's facts:
+        None if it cannot fire, ``{"all": [], "any_groups": []}`` if it fires now. For
+        any client facts, the residual holds exactly when the whole rule set does, so
+        the widget needs neither the server's facts nor its conditions."""
+        if self.server_verdict(values) is Verdict.FALSE:
+            return None
+        # Every server-side condition left in play holds, so only client ones remain.
+        residual_all = [c.source for c in self._all if c.client_side]
+        groups = [(group, _conjunction(group, values)) for group in self._groups]
+        if any(verdict is Verdict.TRUE for _, verdict in groups):
+            residual_groups = []
+        else:
+            residual_groups = [
+                [c.source for c in group if c.client_side]
+                for group, verdict in groups
+                if verdict is Verdict.DEPENDS
+            ]
+        return {"all": residual_all, "any_groups": residual_groups}
 
 
 def _conjunction(conditions: Iterable[_Condition], values: dict) -> Verdict:
@@ -210,3 +231,10 @@ def server_pass(compiled: Iterable[CompiledRules], server_facts: dict) -> list[V
     auto messages whose verdict is not FALSE are the ones worth sending to the widget."""
     values = field_values(server_facts, 0)
     return [rules.server_verdict(values) for rules in compiled]
+
+
+def client_residual(rules, server_facts: dict) -> dict | None:
+    """What the widget still has to evaluate once the server has applied its facts (see
+    ``CompiledRules.client_residual``); None when the auto message cannot fire."""
+    compiled = rules if isinstance(rules, CompiledRules) else compile_rules(rules)
+    return compiled.client_residual(field_values(server_facts, 0))

@@ -6,6 +6,7 @@ import pytest
 from chalicelib.errors import BadRequest
 from chalicelib.targeting import (
     Verdict,
+    client_residual,
     compile_rules,
     evaluate,
     evaluate_many,
@@ -60,3 +61,18 @@ def test_the_server_pass_keeps_what_could_still_fire():
     assert [
         server_verdict(c, {"country": "DE", "platform": "desktop"}) for c in compiled
     ] == verdicts
+
+
+def test_the_client_residual_keeps_only_what_the_widget_must_decide():
+    server_facts = {"country": "DE", "platform": "desktop"}
+    # Server conditions that hold go; a group that cannot hold goes; timers stay
+    rules = {"all": [GERMANY, AFTER_30_S], "any_groups": [[MOBILE], [GERMANY, AFTER_30_S]]}
+    assert client_residual(rules, server_facts) == {
+        "all": [AFTER_30_S],
+        "any_groups": [[AFTER_30_S]],
+    }
+    # A group the server already knows holds settles the groups
+    rules = {"any_groups": [[AFTER_30_S], [GERMANY]]}
+    assert client_residual(rules, server_facts) == {"all": [], "any_groups": []}
+    # A rule set the server knows is false has no residual
+    assert client_residual({"all": [MOBILE, AFTER_30_S]}, server_facts) is None

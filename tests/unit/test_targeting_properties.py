@@ -5,7 +5,14 @@ pass never contradicts the full evaluation. (Python against Chromium: tests/e2e.
 from hypothesis import HealthCheck, given, settings
 
 from chalicelib.errors import BadRequest
-from chalicelib.targeting import FIELDS_BY_ID, Verdict, evaluate, server_verdict, validate_rules
+from chalicelib.targeting import (
+    FIELDS_BY_ID,
+    Verdict,
+    client_residual,
+    evaluate,
+    server_verdict,
+    validate_rules,
+)
 from tests.targeting_strategies import ALMOST_RULE_SETS, examples, rule_sets
 
 CLIENT_FIELDS = {field.id for field in FIELDS_BY_ID.values() if field.client_side}
@@ -49,3 +56,24 @@ def test_the_server_pass_never_contradicts_the_full_evaluation(example):
             for condition in rules["all"] + [c for group in rules["any_groups"] for c in group]
         )
         assert uses_client_fields, "only client-side conditions can leave a rule set open"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(examples())
+def test_the_client_residual_decides_exactly_as_the_whole_rule_set(example):
+    # Given what the server knows, and what only the widget knows
+    rules, facts, now = example
+    server_facts = {name: value for name, value in facts.items() if name in SERVER_FACT_NAMES}
+    client_facts = {name: value for name, value in facts.items() if name not in SERVER_FACT_NAMES}
+    # When the server reduces the rule set
+    residual = client_residual(rules, server_facts)
+    # Then the widget, with its facts alone, decides as the whole rule set with all facts
+    if residual is None:
+        assert evaluate(rules, facts, now) is False
+    else:
+        assert validate_rules(residual) == residual
+        assert all(
+            FIELDS_BY_ID[c["field"]].client_side
+            for c in residual["all"] + [c for group in residual["any_groups"] for c in group]
+        )
+        assert evaluate(residual, client_facts, now) is evaluate(rules, facts, now)
