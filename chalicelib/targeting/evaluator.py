@@ -7,7 +7,8 @@ messages for one visitor is 100 short loops of dictionary look-ups and compariso
 
 ``server_verdict`` is the pass the server makes with the facts it holds: a rule set is
 definitely false, definitely true, or depends on the client-side (time-based) fields
-that only the widget can evaluate; only the last two need to reach the widget.
+that only the widget can evaluate; only the last two need to reach the widget, and
+``client_residual`` reduces them to the conditions the widget still has to decide.
 
 ``widget/rules.js`` implements the same semantics; tests/cases/targeting_rules.json and
 a property test hold both to it.
