@@ -5,7 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import auto_close_cost, cold_start, message_cost, widget_size  # noqa: E402
+from bench import auto_close_cost, cold_start, message_cost, rules_eval, widget_size  # noqa: E402
 
 if __name__ == "__main__":
     widget_size.main()
@@ -15,3 +15,5 @@ if __name__ == "__main__":
     auto_close_cost.main()
     print()
     cold_start.main()
+    print()
+    rules_eval.main()

@@ -1,13 +1,12 @@
-"""Make moto's DynamoDB as atomic as the real one when many threads use it at once.
+"""Make moto's DynamoDB handle one request at a time, as if each were atomic.
 
-Real DynamoDB applies each write and each TransactWriteItems all-or-nothing and in some
-serial order. moto does not: its transaction checks and applies item by item, and rolls
-back a failed one by restoring deep copies of whole tables taken before it began, so a
-transaction failing in one thread erases what another thread committed meanwhile. The
-platform's concurrency guarantees (one taker per dialogue, exact quotas) are only
-testable against a store that behaves like DynamoDB, so the test harness and the local
-stack both serialise moto's DynamoDB operations with one lock. It changes no semantics
-for a single caller.
+DynamoDB applies a conditional write or a ``TransactWriteItems`` atomically: two
+requests racing on one item never both see the old value. moto checks conditions and
+then writes in plain Python, so two threads (the in-process tests, or the threaded moto
+server behind the local stack) can both pass a condition before either writes, and a
+test of "exactly one wins" or "exactly the limit is admitted" would flake or lie.
+Serialising moto's DynamoDB request handler restores DynamoDB's guarantee; requests of
+other services are untouched.
 """
 
 from __future__ import annotations
@@ -15,35 +14,21 @@ from __future__ import annotations
 import functools
 import threading
 
-from moto.dynamodb.models import DynamoDBBackend
-
-_OPERATIONS = (
-    "put_item",
-    "get_item",
-    "update_item",
-    "delete_item",
-    "query",
-    "scan",
-    "transact_write_items",
-    "transact_get_items",
-    "batch_get_item",
-)
 _lock = threading.RLock()
 
 
 def make_moto_dynamodb_atomic() -> None:
-    for name in _OPERATIONS:
-        method = getattr(DynamoDBBackend, name, None)
-        if method is None or getattr(method, "_serialised", False):
-            continue
-        setattr(DynamoDBBackend, name, _serialised(method))
+    """Patch moto's DynamoDB handler (idempotent: a second call changes nothing)."""
+    from moto.dynamodb.responses import DynamoHandler
 
+    if getattr(DynamoHandler.call_action, "_serialised", False):
+        return
+    original = DynamoHandler.call_action
 
-def _serialised(method):
-    @functools.wraps(method)
-    def locked(*args, **kwargs):
+    @functools.wraps(original)
+    def call_action(self):
         with _lock:
-            return method(*args, **kwargs)
+            return original(self)
 
-    locked._serialised = True
-    return locked
+    call_action._serialised = True
+    DynamoHandler.call_action = call_action
