@@ -13,6 +13,8 @@ import re
 
 from aiohttp import web
 
+from infra.widget_build import served
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -35,8 +37,16 @@ def cdn_routes(api_url: str, websocket_url: str) -> list[web.RouteDef]:
         web.get("/panel/", panel_index),
         web.get("/panel/config.json", config),
         web.static("/panel", ROOT / "panel"),
-        web.static("/widget", ROOT / "widget"),
+        web.get("/widget/{name}", widget_script),
     ]
+
+
+async def widget_script(request):
+    """The widget minified, as the CDN serves it in production (infra/widget_build)."""
+    body = served(request.match_info["name"])
+    if body is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=body, content_type="text/javascript", headers=NO_CACHE)
 
 
 DEMO_PAGE = """<!doctype html>

@@ -101,7 +101,9 @@ def test_visitor_and_operator_chat_live_and_nothing_is_lost_on_a_cut(stack, new_
     expect(visitor.locator("#lc-root")).not_to_have_attribute("data-lc-state", "connected")
     _panel_reply(operator, f"First while you were away {tag}")
     _panel_reply(operator, f"Second while you were away {tag}")
-    expect(operator.get_by_text(f"Second while you were away {tag}", exact=True)).to_be_visible()
+    # (stored, not just drawn: the panel shows a reply before the server has it)
+    stored = operator.locator("#messages .msg-operator[data-id]")
+    expect(stored.filter(has_text=f"Second while you were away {tag}")).to_have_count(1)
     cutter.restore()
 
     # Then after reconnecting the visitor has both, once each
@@ -109,7 +111,7 @@ def test_visitor_and_operator_chat_live_and_nothing_is_lost_on_a_cut(stack, new_
         "data-lc-state", "connected", timeout=40_000
     )
     for text in (f"First while you were away {tag}", f"Second while you were away {tag}"):
-        expect(visitor.get_by_text(text, exact=True)).to_have_count(1)
+        expect(visitor.get_by_text(text, exact=True)).to_have_count(1, timeout=15_000)
     texts = _widget_messages(visitor).all_inner_texts()
     assert sum(f"while you were away {tag}" in t for t in texts) == 2
 

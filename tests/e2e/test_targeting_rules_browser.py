@@ -6,18 +6,19 @@ loader.js does, and rules.js is added as a script, as the widget would load it.
 """
 
 import json
-import pathlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from chalicelib.targeting import FIELDS_BY_ID, evaluate
+from infra.widget_build import served
 from tests.targeting_strategies import examples
 from tests.unit.test_targeting_cases import CASES
 
 pytestmark = pytest.mark.browser
 
-RULES_JS = (pathlib.Path(__file__).parents[2] / "widget" / "rules.js").read_text(encoding="utf-8")
+# The form the CDN serves (minified), so the shipped code is what is tested.
+RULES_JS = served("rules.js").decode()
 TYPE_CODES = {"text": "t", "language": "l", "enum": "e", "bool": "b", "presence": "p",
               "count": "c", "seconds": "s"}  # fmt: skip
 EVALUATE_ALL = """examples => examples.map(
