@@ -225,6 +225,11 @@ def rate(identity: VisitorIdentity, chat_id, rating, fanout: Fanout) -> None:
                 team_audience(identity.project_id),
                 {"type": "chat", "chat": messaging.chat_view(chat)},
                 permissions.team_sockets_for(chat.assignee_id),
-            )
+            ),
+            # Every tab of the visitor's, so none of them keeps asking.
+            (
+                visitor_audience(identity.project_id, identity.visitor_id),
+                {"type": "rated", "chat_id": chat_id, "rating": rating},
+            ),
         ]
     )

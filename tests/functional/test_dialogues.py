@@ -232,3 +232,20 @@ def test_only_the_three_ratings_are_accepted(platform, team, rating):
     )
     [error] = platform.sender.frames_for(team["tab"])
     assert error["code"] == "bad_request"
+
+
+def test_a_rating_reaches_every_tab_of_the_visitor(platform, team):
+    anna, chat_id, visitor = team["anna"], team["chat_id"], team["visitor"]
+    other_tab, _ = platform.connect(visitor.token)
+    _action(platform, anna, chat_id, "assign")
+    _action(platform, anna, chat_id, "close")
+    platform.sender.clear()
+
+    platform.frame(
+        team["tab"],
+        {"action": "rate", "token": visitor.token, "chat_id": chat_id, "rating": "poor"},
+    )
+
+    assert {"type": "rated", "chat_id": chat_id, "rating": "poor"} in platform.sender.frames_for(
+        other_tab
+    )
