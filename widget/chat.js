@@ -457,7 +457,7 @@
 
   function stopTyping() {
     clearTimeout(typIdle);
-    if (typSent) { typSent = 0; wsSend({action: 'typing', typing: false}); }
+    if (typSent) { typSent = 0; wsSend({action: 'typing', typing: false, assignee_id: assignee || undefined}); }
   }
 
   function onInput() {
@@ -476,7 +476,7 @@
     onInput();
     if (!ta.value.trim()) return stopTyping();
     var now = Date.now();
-    if (chatId && now - typSent > TYPING_EVERY && wsSend({action: 'typing', typing: true})) typSent = now; // no dialogue yet: nobody to tell
+    if (chatId && now - typSent > TYPING_EVERY && wsSend({action: 'typing', typing: true, assignee_id: assignee || undefined})) typSent = now; // no dialogue yet: nobody to tell
     clearTimeout(typIdle);
     typIdle = setTimeout(stopTyping, TYPING_IDLE);
   });

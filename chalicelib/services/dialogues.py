@@ -118,8 +118,9 @@ def mark_read_by_visitor(identity: VisitorIdentity, chat_id: str | None, fanout:
     chat_id = _visitor_chat(identity, chat_id)
     if chat_id is None:
         return
+    chat = ChatModel(identity.project_id, chat_id)
     try:
-        ChatModel(identity.project_id, chat_id).update(
+        chat.update(  # returns the dialogue's attributes: its assignee, for the fan-out
             actions=[ChatModel.unread_by_visitor.set(0)],
             condition=ChatModel.visitor_id == identity.visitor_id,
         )
@@ -128,13 +129,31 @@ def mark_read_by_visitor(identity: VisitorIdentity, chat_id: str | None, fanout:
             raise NotFound("no such dialogue") from None
         raise
     frame = {"type": "read", "chat_id": chat_id, "reader": AUTHOR_VISITOR}
-    fanout.deliver([(team_audience(identity.project_id), frame)])
+    fanout.deliver(
+        [
+            (
+                team_audience(identity.project_id),
+                frame,
+                permissions.team_sockets_for(chat.assignee_id),
+            )
+        ]
+    )
 
 
-def visitor_typing(identity: VisitorIdentity, chat_id: str | None, typing: bool, fanout: Fanout):
-    """Typing costs no write: one Query for the team's sockets."""
+def visitor_typing(
+    identity: VisitorIdentity,
+    chat_id: str | None,
+    typing: bool,
+    fanout: Fanout,
+    assignee_hint: str | None = None,
+):
+    """Typing costs no write and no read: one Query for the team's sockets. Only those
+    who may see the dialogue hear it; the widget says whose it is (``assignee_hint``, as
+    with messages). A false hint only misroutes the visitor's own typing indicator."""
     if chat_id is not None and ids.visitor_of_chat(chat_id) != identity.visitor_id:
         raise Forbidden("not your dialogue")
+    if assignee_hint is not None and not isinstance(assignee_hint, str):
+        raise BadRequest("'assignee_id' must be a member id")
     frame = {
         "type": "typing",
         "chat_id": chat_id,
@@ -142,7 +161,9 @@ def visitor_typing(identity: VisitorIdentity, chat_id: str | None, typing: bool,
         "author_type": AUTHOR_VISITOR,
         "typing": bool(typing),
     }
-    fanout.deliver([(team_audience(identity.project_id), frame)])
+    fanout.deliver(
+        [(team_audience(identity.project_id), frame, permissions.team_sockets_for(assignee_hint))]
+    )
 
 
 def operator_typing(member: MemberModel, chat_id: str, typing: bool, fanout: Fanout):

@@ -178,7 +178,9 @@ def _typing(caller, body, connection_id, fanout, settings, now) -> None:
     if not isinstance(typing, bool):
         raise BadRequest("'typing' must be true or false")
     if isinstance(caller, VisitorIdentity):
-        dialogues.visitor_typing(caller, _chat_id(body, required=False), typing, fanout)
+        dialogues.visitor_typing(
+            caller, _chat_id(body, required=False), typing, fanout, body.get("assignee_id")
+        )
     else:
         dialogues.operator_typing(caller, _chat_id(body, required=True), typing, fanout)
 

@@ -249,3 +249,25 @@ def test_a_rating_reaches_every_tab_of_the_visitor(platform, team):
     assert {"type": "rated", "chat_id": chat_id, "rating": "poor"} in platform.sender.frames_for(
         other_tab
     )
+
+
+def test_a_visitors_typing_and_reading_reach_only_those_who_see_the_dialogue(platform, team):
+    anna, boris, manager = team["anna"], team["boris"], team["manager"]
+    sockets = {
+        name: platform.connect(who.token, project=who.project_id)[0]
+        for name, who in (("anna", anna), ("boris", boris), ("manager", manager))
+    }
+    _action(platform, anna, team["chat_id"], "assign")
+    platform.sender.clear()
+    visitor = team["visitor"]
+
+    platform.frame(
+        team["tab"],
+        {"action": "typing", "token": visitor.token, "typing": True, "assignee_id": anna.user_id},
+    )
+    platform.frame(team["tab"], {"action": "read", "token": visitor.token})
+
+    heard = {name: platform.sender.frames_for(socket) for name, socket in sockets.items()}
+    assert [f["type"] for f in heard["anna"]] == ["typing", "read"]
+    assert [f["type"] for f in heard["manager"]] == ["typing", "read"]
+    assert heard["boris"] == []
