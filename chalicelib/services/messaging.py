@@ -42,7 +42,7 @@ from chalicelib.models.message import (
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import consent, permissions, projects, validation
+from chalicelib.services import consent, permissions, projects, quotas, validation
 from chalicelib.services.visitors import display_name
 
 CLIENT_ID_RETENTION = timedelta(days=2)
@@ -449,6 +449,9 @@ def post_operator_message(
 ) -> Posted:
     if ids.visitor_of_chat(chat_id) is None:
         raise NotFound("no such dialogue")
+    # One read: a project over its unique-visitor limit cannot reply until it upgrades
+    # (the reply itself never counts against a quota).
+    quotas.require_team_reply(projects.require_project(member.project_id), clock())
     draft = Draft(
         member.project_id,
         chat_id,
