@@ -19,6 +19,10 @@ def catalogue_json(**free_limits) -> str:
     shipped = pathlib.Path(__file__).parent.parent / "chalicelib" / "plans.json"
     catalogue = json.loads(shipped.read_text())
     catalogue["plans"]["free"]["limits"].update(free_limits)
+    # A deployment sets its Stripe price ids here; the fake Stripe knows these.
+    for plan_id, plan in catalogue["plans"].items():
+        for interval, price in plan["prices"].items():
+            price["stripe_price_id"] = f"price_{plan_id}_{interval}"
     return json.dumps(catalogue)
 
 
