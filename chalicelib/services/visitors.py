@@ -20,6 +20,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import ids
+from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.errors import BadRequest, Conflict, Unauthorized, Unavailable
 from chalicelib.models.base import is_condition_failure, transaction_connection
@@ -85,8 +86,9 @@ def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: da
     ]
     actions += [getattr(VisitorModel, key).set(value) for key, value in facts.items() if value]
     visitor = record_visit(project, visitor_id, is_new, actions, now)
+    counted_until = quotas.period_of(project, now).end.timestamp()
     return {
-        "token": tokens.issue(project.project_id, visitor_id),
+        "token": tokens.issue(project.project_id, visitor_id, counted_until),
         "visitor_id": visitor_id,
         "chat_id": visitor.current_chat_id,
         "ws_url": websocket_url,
@@ -96,6 +98,16 @@ def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: da
         # Every plan but Premium shows a small "powered by" label in the widget.
         "powered_by": quotas.plan_of(project).powered_by,
     }
+
+
+def count_activity(identity: VisitorIdentity, now) -> None:
+    """A visitor active (a message) after the billing period their token was counted in
+    ended: count them in the current one, as a page view would (PaymentRequired if the
+    plan has no room). Costs nothing while the token's period lasts."""
+    if identity.counted_until is None or now.timestamp() < identity.counted_until:
+        return
+    project = projects.require_project(identity.project_id)
+    record_visit(project, identity.visitor_id, False, [VisitorModel.last_seen_at.set(now)], now)
 
 
 def record_visit(

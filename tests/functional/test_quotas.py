@@ -293,3 +293,23 @@ def test_online_visitors_tracked_follow_the_plan(platform):
     assert quotas.online_visitors_shown(project) == 10
     project.plan = "premium"
     assert quotas.online_visitors_shown(project) is None
+
+
+def test_a_message_after_the_period_ended_counts_the_visitor_in_the_new_one(platform, sender):
+    from chalicelib.realtime.fanout import Fanout
+    from chalicelib.services import messaging
+
+    owner = platform.sign_up()
+    first = session(owner.project_id)
+    identity = deps.visitor_tokens().verify(first["token"])
+    project = ProjectModel.get(owner.project_id)
+    assert identity.counted_until == int(project.period_end.timestamp())
+    later = project.period_end + timedelta(hours=2)  # the tab stayed open past the end
+
+    for n in range(2):
+        messaging.post_visitor_message(
+            identity, None, f"late-000{n}", "still here", Fanout(sender), clock=lambda: later
+        )
+
+    assert usage(owner.project_id) == 1  # the old period
+    assert usage(owner.project_id, later) == 1  # counted once in the new one
