@@ -80,6 +80,9 @@ class ProjectModel(Model):
     # --- plan and billing (services/quotas.py, services/billing.py) ---
     billing_state = UnicodeAttribute(default=BILLING_OK)
     billing_interval = UnicodeAttribute(null=True)  # monthly | six_months | annual
+    # A paid plan chosen at Checkout and not paid yet. ``plan`` (and so every limit)
+    # changes only when Stripe says it is paid.
+    pending_plan = UnicodeAttribute(null=True)
     # The current billing period. ``period_end_key`` (ISO) is the index's range key.
     period_start = UTCDateTimeAttribute(null=True)
     period_end = UTCDateTimeAttribute(null=True)

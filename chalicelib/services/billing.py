@@ -89,6 +89,12 @@ def billing_view(project: ProjectModel, member: MemberModel, settings, now) -> d
         "plan": {"id": plan.id, "name": plan.name},
         "interval": project.billing_interval,
         "state": project.billing_state or BILLING_OK,
+        # Chosen at Checkout, not paid yet: {"plan", "interval"} or null.
+        "pending": (
+            dict(zip(("plan", "interval"), project.pending_plan.split(":", 1), strict=True))
+            if project.pending_plan
+            else None
+        ),
         "period": {"start": iso(period.start), "end": iso(period.end)},
         "cancel_at_period_end": bool(project.cancel_at_period_end),
         "powered_by": plan.powered_by,
@@ -128,8 +134,7 @@ def choose_plan(member: MemberModel, body: dict, client, settings: Settings, now
         raise TemporarilyUnavailable(f"Stripe did not answer: {error}") from error
     project.update(
         actions=[
-            ProjectModel.plan.set(plan.id),
-            ProjectModel.billing_interval.set(price.interval),
+            ProjectModel.pending_plan.set(f"{plan.id}:{price.interval}"),
             ProjectModel.billing_state.set(BILLING_UNPAID),
         ],
         condition=ProjectModel.project_id.exists(),
@@ -217,6 +222,7 @@ def _to_free(project: ProjectModel, now) -> ProjectModel:
         ProjectModel.plan.set(plans.FREE),
         ProjectModel.billing_state.set(BILLING_OK),
         ProjectModel.billing_interval.remove(),
+        ProjectModel.pending_plan.remove(),
         ProjectModel.stripe_subscription_id.remove(),
         ProjectModel.cancel_at_period_end.remove(),
         ProjectModel.visitors_exhausted_period.remove(),
@@ -297,6 +303,8 @@ def apply_subscription(subscription, now: datetime) -> ProjectModel | None:
         ProjectModel.stripe_subscription_id.set(subscription["id"]),
         ProjectModel.cancel_at_period_end.set(bool(subscription.get("cancel_at_period_end"))),
     ]
+    if state != BILLING_UNPAID:
+        actions.append(ProjectModel.pending_plan.remove())
     customer = subscription.get("customer")
     if isinstance(customer, str) and customer:
         actions.append(ProjectModel.stripe_customer_id.set(customer))

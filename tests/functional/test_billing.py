@@ -35,7 +35,8 @@ def deliver(platform, event, secret=SECRET, body=None):
     return platform.client.http.post(
         "/billing/webhook",
         body=body if body is not None else payload,
-        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        # What Stripe sends: the route must take JSON with a charset too.
+        headers={"Content-Type": "application/json; charset=utf-8", "Stripe-Signature": header},
     )
 
 
@@ -99,7 +100,11 @@ def test_a_chosen_plan_hides_the_widget_until_checkout_is_paid(platform, stripe_
     session = next(iter(stripe_fake.sessions.values()))
     assert session["_line_items"] == [{"price": "price_pro_six_months", "quantity": "1"}]
     assert session["_subscription_metadata"]["project_id"] == owner.project_id
-    assert billing(platform, owner)["state"] == "unpaid"
+    unpaid = billing(platform, owner)
+    assert unpaid["state"] == "unpaid"
+    assert unpaid["pending"] == {"plan": "pro", "interval": "six_months"}
+    # Limits change only once Stripe says it is paid.
+    assert (unpaid["plan"]["id"], unpaid["usage"]["team_members"]["limit"]) == ("free", 50)
     hidden = widget(platform, owner)
     assert hidden.status_code == 402
     assert hidden.json_body["error"]["reason"] == "plan_unpaid"
@@ -109,6 +114,7 @@ def test_a_chosen_plan_hides_the_widget_until_checkout_is_paid(platform, stripe_
 
     view = billing(platform, owner)
     assert (view["plan"]["id"], view["interval"], view["state"]) == ("pro", "six_months", "ok")
+    assert view["pending"] is None
     item = stripe_fake.subscriptions[view_subscription(owner)]["items"]["data"][0]
     assert view["period"]["start"].startswith(_iso_seconds(item["current_period_start"])) and view[
         "period"
