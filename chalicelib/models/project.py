@@ -83,6 +83,9 @@ class ProjectModel(Model):
     # A paid plan chosen at Checkout and not paid yet. ``plan`` (and so every limit)
     # changes only when Stripe says it is paid.
     pending_plan = UnicodeAttribute(null=True)
+    # Its Checkout session: expired when another is started or the project goes back to
+    # Free, so an old browser tab cannot start a second subscription.
+    stripe_checkout_id = UnicodeAttribute(null=True)
     # The current billing period. ``period_end_key`` (ISO) is the index's range key.
     period_start = UTCDateTimeAttribute(null=True)
     period_end = UTCDateTimeAttribute(null=True)

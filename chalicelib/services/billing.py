@@ -129,11 +129,14 @@ def choose_plan(member: MemberModel, body: dict, client, settings: Settings, now
             subscription = _change_subscription(project, plan, price, client)
             project = apply_subscription(subscription, now) or project
             return {"billing": billing_view(project, member, settings, now)}
-        checkout_url = _start_checkout(project, plan, price, client, settings)
+        _expire_checkout(project, client)
+        session = _start_checkout(project, plan, price, client, settings)
     except _stripe_errors() as error:
         raise TemporarilyUnavailable(f"Stripe did not answer: {error}") from error
+    checkout_url = session.url
     project.update(
         actions=[
+            ProjectModel.stripe_checkout_id.set(session.id),
             ProjectModel.pending_plan.set(f"{plan.id}:{price.interval}"),
             ProjectModel.billing_state.set(BILLING_UNPAID),
         ],
@@ -175,7 +178,21 @@ def _start_checkout(project, plan, price, client, settings: Settings) -> str:
             "cancel_url": f"{back}{separator}project={project.project_id}&checkout=cancelled",
         }
     )
-    return session.url
+    return session
+
+
+def _expire_checkout(project: ProjectModel, client) -> None:
+    """Close the project's earlier Checkout session, if it is still open."""
+    if not project.stripe_checkout_id or client is None:
+        return
+    try:
+        client.v1.checkout.sessions.expire(project.stripe_checkout_id)
+    except _stripe_errors() as error:
+        # Already completed or expired: nothing to close. Anything else is real.
+        import stripe
+
+        if not isinstance(error, stripe.InvalidRequestError):
+            raise
 
 
 def _change_subscription(project, plan, price, client):
@@ -207,12 +224,13 @@ def _move_to_free(project: ProjectModel, client, now) -> ProjectModel:
         except _stripe_errors() as error:
             raise TemporarilyUnavailable(f"Stripe did not answer: {error}") from error
         return apply_subscription(subscription, now) or project
-    if subscription_id and client is not None:
-        try:
+    try:
+        _expire_checkout(project, client)
+        if subscription_id and client is not None:
             client.v1.subscriptions.cancel(subscription_id)
-        except _stripe_errors() as error:
-            if getattr(error, "code", None) != "resource_missing":
-                raise TemporarilyUnavailable(f"Stripe did not answer: {error}") from error
+    except _stripe_errors() as error:
+        if getattr(error, "code", None) != "resource_missing":
+            raise TemporarilyUnavailable(f"Stripe did not answer: {error}") from error
     return _to_free(project, now)
 
 
@@ -223,6 +241,7 @@ def _to_free(project: ProjectModel, now) -> ProjectModel:
         ProjectModel.billing_state.set(BILLING_OK),
         ProjectModel.billing_interval.remove(),
         ProjectModel.pending_plan.remove(),
+        ProjectModel.stripe_checkout_id.remove(),
         ProjectModel.stripe_subscription_id.remove(),
         ProjectModel.cancel_at_period_end.remove(),
         ProjectModel.visitors_exhausted_period.remove(),
@@ -304,7 +323,7 @@ def apply_subscription(subscription, now: datetime) -> ProjectModel | None:
         ProjectModel.cancel_at_period_end.set(bool(subscription.get("cancel_at_period_end"))),
     ]
     if state != BILLING_UNPAID:
-        actions.append(ProjectModel.pending_plan.remove())
+        actions += [ProjectModel.pending_plan.remove(), ProjectModel.stripe_checkout_id.remove()]
     customer = subscription.get("customer")
     if isinstance(customer, str) and customer:
         actions.append(ProjectModel.stripe_customer_id.set(customer))

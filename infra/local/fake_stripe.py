@@ -144,6 +144,7 @@ class FakeStripe:
             ("POST", r"/v1/customers", self._create_customer),
             ("POST", r"/v1/checkout/sessions", self._create_session),
             ("GET", r"/v1/checkout/sessions/(?P<id>[\w]+)", self._get_session),
+            ("POST", r"/v1/checkout/sessions/(?P<id>[\w]+)/expire", self._expire_session),
             ("GET", r"/v1/subscriptions/(?P<id>[\w]+)", self._get_subscription),
             ("POST", r"/v1/subscriptions/(?P<id>[\w]+)", self._update_subscription),
             ("DELETE", r"/v1/subscriptions/(?P<id>[\w]+)", self._cancel_subscription),
@@ -216,6 +217,19 @@ class FakeStripe:
         if id not in self.sessions:
             raise StripeFailure(404, f"No such checkout.session: '{id}'")
         return self._public(self.sessions[id])
+
+    def _expire_session(self, params, id):
+        session = self.sessions.get(id)
+        if session is None:
+            raise StripeFailure(404, f"No such checkout.session: '{id}'")
+        if session["status"] != "open":
+            raise StripeFailure(
+                400,
+                'Only Checkout Sessions with a status in ["open"] can be expired.',
+                "checkout_session_not_open",
+            )
+        session["status"] = "expired"
+        return self._public(session)
 
     def _subscription(self, sub_id: str) -> dict:
         if sub_id not in self.subscriptions:
@@ -300,6 +314,8 @@ class FakeStripe:
         paid. Returns the events, in Stripe's usual order."""
         with self._lock:
             session = self.sessions[session_id]
+            if session["status"] != "open":
+                raise StripeFailure(400, "This Checkout Session is no longer open.", "")
             start = self.clock()
             price = self._price(session["_line_items"][0]["price"])
             end = _add_months(start, price["recurring"]["interval_count"])
@@ -497,8 +513,9 @@ def serve(backend: FakeStripe, host: str, port: int, webhook_url: str, secret: s
             match = re.fullmatch(r"/checkout/(\w+)/pay", self.path)
             if match and match.group(1) in backend.sessions:
                 session = backend.sessions[match.group(1)]
-                if session["status"] == "open":
-                    deliver(backend.complete_checkout(session["id"]))
+                if session["status"] != "open":  # expired: a newer one replaced it
+                    return self._send(303, "", location=session["cancel_url"])
+                deliver(backend.complete_checkout(session["id"]))
                 return self._send(303, "", location=session["success_url"])
             match = re.fullmatch(r"/portal/(\w+)/cancel", self.path)
             if match:

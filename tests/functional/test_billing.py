@@ -401,3 +401,24 @@ def test_an_old_subscriptions_end_does_not_touch_the_new_one(platform, stripe_fa
     state = snapshot(owner.project_id)
     assert state["stripe_subscription_id"] == new != old
     assert state["plan"] == "pro"
+
+
+def test_a_new_checkout_closes_the_earlier_one(platform, stripe_fake):
+    owner = platform.sign_up()
+    first = choose(platform, owner, "standard", "monthly").json_body["checkout_url"]
+    second = choose(platform, owner, "pro", "annual").json_body["checkout_url"]
+    first_id, second_id = first.rsplit("/", 1)[1], second.rsplit("/", 1)[1]
+
+    assert stripe_fake.sessions[first_id]["status"] == "expired"
+    assert billing(platform, owner)["pending"] == {"plan": "pro", "interval": "annual"}
+    with pytest.raises(Exception, match="no longer open"):
+        stripe_fake.complete_checkout(first_id)  # the old tab cannot pay any more
+    deliver_all(platform, stripe_fake.complete_checkout(second_id))
+    assert snapshot(owner.project_id)["plan"] == "pro"
+
+
+def test_going_back_to_free_closes_an_unpaid_checkout(platform, stripe_fake):
+    owner = platform.sign_up()
+    url = choose(platform, owner, "standard", "monthly").json_body["checkout_url"]
+    choose(platform, owner, "free", None)
+    assert stripe_fake.sessions[url.rsplit("/", 1)[1]]["status"] == "expired"
