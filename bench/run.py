@@ -5,7 +5,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import auto_close_cost, cold_start, message_cost, rules_eval, widget_size  # noqa: E402
+from bench import (  # noqa: E402
+    auto_close_cost,
+    cold_start,
+    message_cost,
+    page_view_cost,
+    rules_eval,
+    widget_size,
+)
 
 if __name__ == "__main__":
     widget_size.main()
@@ -13,6 +20,8 @@ if __name__ == "__main__":
     message_cost.main()
     print()
     auto_close_cost.main()
+    print()
+    page_view_cost.main()
     print()
     cold_start.main()
     print()

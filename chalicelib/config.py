@@ -32,9 +32,27 @@ class Settings:
     # without the e-mailed code, and an invitee's temporary password is returned to the
     # inviter instead of being e-mailed by Cognito.
     no_email_delivery: bool
+    # Billing (services/billing.py). The plan catalogue (limits, prices, Stripe price ids)
+    # is chalicelib/plans.json unless PLAN_CATALOGUE holds a whole replacement (JSON).
+    plan_catalogue_json: str = ""
+    stripe_secret_key: str = ""
+    # Without it every webhook is refused: nothing unverified is ever processed.
+    stripe_webhook_secret: str = ""
+    # Local stand-in only: where the fake Stripe listens (billing's clearly marked test
+    # mode). Empty in AWS, where the SDK talks to Stripe itself.
+    stripe_api_base: str = ""
+    # Where Stripe Checkout and the customer portal send the administrator back.
+    billing_return_url: str = ""
+    # The sender of quota warnings (an SES-verified address); empty: warnings are logged.
+    mail_from: str = ""
     max_message_chars: int = 4000
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
+
+    @property
+    def billing_test_mode(self) -> bool:
+        """No Stripe key but a local fake Stripe: the whole flow works, nobody pays."""
+        return not self.stripe_secret_key and bool(self.stripe_api_base)
 
     @property
     def cognito_issuer(self) -> str:
@@ -63,4 +81,10 @@ def get_settings() -> Settings:
         websocket_public_url=env.get("WEBSOCKET_PUBLIC_URL", ""),
         visitor_token_secret=env.get("VISITOR_TOKEN_SECRET", ""),
         no_email_delivery=_flag("NO_EMAIL_DELIVERY"),
+        plan_catalogue_json=env.get("PLAN_CATALOGUE", ""),
+        stripe_secret_key=env.get("STRIPE_SECRET_KEY", ""),
+        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
+        stripe_api_base=env.get("STRIPE_API_BASE", ""),
+        billing_return_url=env.get("BILLING_RETURN_URL", ""),
+        mail_from=env.get("MAIL_FROM", ""),
     )

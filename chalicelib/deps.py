@@ -13,6 +13,7 @@ import boto3
 from chalicelib.auth.operator_tokens import CognitoTokenVerifier, jwks_from_url
 from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.config import get_settings
+from chalicelib.mail import LogMailer, SesMailer
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.sender import ApiGatewaySender
 
@@ -25,7 +26,7 @@ def override(**replacements) -> None:
 
 def reset() -> None:
     _overrides.clear()
-    for factory in (_cognito, _visitor_tokens, _operator_verifier, _fanout_for):
+    for factory in (_cognito, _visitor_tokens, _operator_verifier, _fanout_for, _mailer, _stripe):
         factory.cache_clear()
 
 
@@ -60,6 +61,45 @@ def _fanout_for(management_url: str) -> Fanout:
         endpoint_url=management_url,
     )
     return Fanout(ApiGatewaySender(client))
+
+
+@lru_cache(maxsize=1)
+def _mailer():
+    settings = get_settings()
+    if not settings.mail_from:
+        return LogMailer()
+    return SesMailer(boto3.client("ses", region_name=settings.region), settings.mail_from)
+
+
+@lru_cache(maxsize=1)
+def _stripe():
+    """Stripe's SDK, imported here and only here, on the first billing call: no other
+    handler's cold start pays for it (bench/cold_start.py checks)."""
+    import stripe
+
+    settings = get_settings()
+    if settings.billing_test_mode:
+        # The local stand-in's fake Stripe (infra/local/fake_stripe.py): test mode.
+        base = settings.stripe_api_base
+        return stripe.StripeClient(
+            "sk_test_local_stand_in",
+            base_addresses={"api": base, "files": base, "connect": base},
+            max_network_retries=0,
+        )
+    if not settings.stripe_secret_key:
+        return None
+    return stripe.StripeClient(settings.stripe_secret_key, max_network_retries=2)
+
+
+def mailer():
+    return _overrides.get("mailer") or _mailer()
+
+
+def stripe_client():
+    """A ``stripe.StripeClient``, or None when billing is not configured."""
+    if "stripe" in _overrides:
+        return _overrides["stripe"]
+    return _stripe()
 
 
 def cognito():

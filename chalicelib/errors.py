@@ -59,3 +59,10 @@ class TemporarilyUnavailable(DomainError):
     """A dependency did not answer (the pool's keys could not be fetched, say)."""
 
     code = "retry_later"
+
+
+class PaymentRequired(DomainError):
+    """A plan limit is reached, or the plan is not paid: the details say which
+    (``reason``) and how to resume (``resume``)."""
+
+    code = "payment_required"

@@ -117,7 +117,17 @@ deploy_stack() {
 		--no-fail-on-empty-changeset
 }
 
-deploy_stack "$STACK" "$BUILD_DIR/traffic/packaged.yaml"
+# Billing settings come from the environment of whoever deploys (never from a file in
+# the repository); unset ones keep the stack's current values.
+BILLING_OVERRIDES=()
+for pair in STRIPE_SECRET_KEY:StripeSecretKey STRIPE_WEBHOOK_SECRET:StripeWebhookSecret \
+	PLAN_CATALOGUE:PlanCatalogue BILLING_RETURN_URL:BillingReturnUrl MAIL_FROM:MailFrom; do
+	setting="${pair%%:*}"
+	if [[ -n "${!setting:-}" ]]; then
+		BILLING_OVERRIDES+=("${pair##*:}=${!setting}")
+	fi
+done
+deploy_stack "$STACK" "$BUILD_DIR/traffic/packaged.yaml" "${BILLING_OVERRIDES[@]}"
 
 # stack_output KEY: one output of the traffic stack
 stack_output() {

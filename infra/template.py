@@ -100,6 +100,34 @@ def table_prefix_parameter() -> dict:
     }
 
 
+# Billing settings (chalicelib/config.py) and the stack parameters that set them. The
+# Stripe keys are NoEcho parameters: set them at deploy (infra/README.md). Empty keys
+# leave billing off, and an empty webhook secret makes every webhook refused.
+BILLING_SETTINGS = {
+    "STRIPE_SECRET_KEY": "StripeSecretKey",
+    "STRIPE_WEBHOOK_SECRET": "StripeWebhookSecret",
+    "PLAN_CATALOGUE": "PlanCatalogue",
+    "BILLING_RETURN_URL": "BillingReturnUrl",
+    "MAIL_FROM": "MailFrom",
+}
+
+
+def billing_parameters() -> dict:
+    def text(description: str, secret: bool = False) -> dict:
+        parameter = {"Type": "String", "Default": "", "Description": description}
+        if secret:
+            parameter["NoEcho"] = True
+        return parameter
+
+    return {
+        "StripeSecretKey": text("Stripe secret API key (sk_live_...)", secret=True),
+        "StripeWebhookSecret": text("Stripe webhook signing secret (whsec_...)", secret=True),
+        "PlanCatalogue": text("The plan catalogue as JSON (empty: chalicelib/plans.json)"),
+        "BillingReturnUrl": text("The panel's billing page (Checkout returns there)"),
+        "MailFrom": text("SES-verified sender of quota warnings (empty: not sent)"),
+    }
+
+
 # --- tables, from the PynamoDB models ---------------------------------------------------
 
 
@@ -467,6 +495,15 @@ def traffic_template(stage: str = "dev") -> dict:
                         "Resource": get_att("UserPool", "Arn"),
                     },
                     {
+                        # Quota warnings to administrators (services/quotas.py).
+                        "Sid": "QuotaWarnings",
+                        "Effect": "Allow",
+                        "Action": ["ses:SendEmail"],
+                        "Resource": sub(
+                            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+                        ),
+                    },
+                    {
                         "Sid": "PostToConnections",
                         "Effect": "Allow",
                         "Action": "execute-api:ManageConnections",
@@ -584,9 +621,10 @@ def traffic_template(stage: str = "dev") -> dict:
         "VISITOR_TOKEN_SECRET": sub(
             "{{resolve:secretsmanager:${VisitorTokenSecret}:SecretString}}"
         ),
+        **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
     }
     return {
-        "Parameters": {"TablePrefix": table_prefix_parameter()},
+        "Parameters": {"TablePrefix": table_prefix_parameter(), **billing_parameters()},
         "Globals": {"Function": {"Environment": {"Variables": environment}}},
         "Resources": resources,
         # Chalice already outputs EndpointURL (REST) and WebsocketConnectEndpointURL.
@@ -619,6 +657,7 @@ def scheduled_template(stage: str = "dev") -> dict:
     return {
         "Parameters": {
             "TablePrefix": table_prefix_parameter(),
+            "PlanCatalogue": billing_parameters()["PlanCatalogue"],
             "WebsocketApiId": {
                 "Type": "String",
                 "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
@@ -629,6 +668,8 @@ def scheduled_template(stage: str = "dev") -> dict:
                 "Environment": {
                     "Variables": {
                         "TABLE_PREFIX": ref("TablePrefix"),
+                        # The period job needs the plans' billing intervals.
+                        "PLAN_CATALOGUE": ref("PlanCatalogue"),
                         "WEBSOCKET_MANAGEMENT_URL": sub(
                             "https://${WebsocketApiId}.execute-api.${AWS::Region}."
                             "${AWS::URLSuffix}/" + traffic_stage

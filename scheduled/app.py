@@ -10,7 +10,7 @@ from chalice import Chalice, Rate
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.realtime import connections
-from chalicelib.services import auto_close
+from chalicelib.services import auto_close, billing_periods
 
 app = Chalice(app_name="livechat-scheduled")
 app.log.setLevel(logging.INFO)
@@ -31,4 +31,13 @@ def close_idle_dialogues(event):
     Idempotent and resumable: each close is conditioned on the state it was found in."""
     result = auto_close.run(utcnow(), deps.fanout())
     app.log.info("auto-close examined %(examined)d, closed %(closed)d", result)
+    return result
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def start_billing_periods(event):
+    """Move projects whose billing period ended into the next one (fresh usage counters).
+    Idempotent and resumable: each move is conditioned on the period it found."""
+    result = billing_periods.run(utcnow())
+    app.log.info("billing periods: examined %(examined)d, started %(started)d", result)
     return result

@@ -7,8 +7,24 @@ included, is covered by the local gateway (tests/functional/test_local_gateway.p
 the browser tests).
 """
 
+import json
 import os
+import pathlib
 import sys
+
+
+def catalogue_json(**free_limits) -> str:
+    """The shipped plan catalogue, with Free's limits changed (JSON, for PLAN_CATALOGUE).
+    The workflow tests build teams bigger than Free's; quota tests set tiny limits."""
+    shipped = pathlib.Path(__file__).parent.parent / "chalicelib" / "plans.json"
+    catalogue = json.loads(shipped.read_text())
+    catalogue["plans"]["free"]["limits"].update(free_limits)
+    # A deployment sets its Stripe price ids here; the fake Stripe knows these.
+    for plan_id, plan in catalogue["plans"].items():
+        for interval, price in plan["prices"].items():
+            price["stripe_price_id"] = f"price_{plan_id}_{interval}"
+    return json.dumps(catalogue)
+
 
 os.environ.update(
     {
@@ -19,6 +35,9 @@ os.environ.update(
         "TABLE_PREFIX": "test-",
         "VISITOR_TOKEN_SECRET": "test-secret-0123456789-0123456789-0123456789",
         "NO_EMAIL_DELIVERY": "1",
+        # Quota warnings go through moto's SES; tests read them from its backend.
+        "MAIL_FROM": "billing@livechat.example",
+        "PLAN_CATALOGUE": catalogue_json(team_members=50),
         "WEBSOCKET_PUBLIC_URL": "wss://ws.example.test/api",
         "WEBSOCKET_MANAGEMENT_URL": "https://ws.example.test/api",
     }
@@ -108,6 +127,9 @@ def aws(sender, monkeypatch):
         monkeypatch.setenv("USER_POOL_CLIENT_ID", client_id)
         get_settings.cache_clear()
         create_all_tables()
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(
+            EmailAddress=os.environ["MAIL_FROM"]
+        )
         settings = get_settings()
         jwks = load_resource("cognitoidp/resources/jwks-public.json")
         deps.reset()

@@ -14,21 +14,21 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _free_base_port() -> int:
-    """A base port whose next four ports are free too."""
+    """A base port whose next five ports are free too."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             base = probe.getsockname()[1]
-        if base + 5 > 65535:
+        if base + 6 > 65535:
             continue
         try:
-            for offset in range(5):
+            for offset in range(6):
                 with socket.socket() as probe:
                     probe.bind(("127.0.0.1", base + offset))
             return base
         except OSError:
             continue
-    raise RuntimeError("no five free ports in a row")
+    raise RuntimeError("no six free ports in a row")
 
 
 class LocalStack:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 class VisitorIdentity:
     project_id: str
     visitor_id: str
+    # Until when (epoch seconds) the visitor is counted as a unique visitor of the
+    # project's billing period; activity after it counts them again (None: not said).
+    counted_until: float | None = None
 
 
 @dataclass(frozen=True)

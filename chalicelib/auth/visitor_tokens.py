@@ -28,7 +28,7 @@ class VisitorTokens:
         self._secret = secret
         self._clock = clock
 
-    def issue(self, project_id: str, visitor_id: str) -> str:
+    def issue(self, project_id: str, visitor_id: str, counted_until: float | None = None) -> str:
         now = int(self._clock())
         claims = {
             "typ": _TOKEN_TYPE,
@@ -37,6 +37,10 @@ class VisitorTokens:
             "iat": now,
             "exp": now + TOKEN_LIFETIME_SECONDS,
         }
+        if counted_until is not None:
+            # The end of the billing period the visitor was counted in: a message after
+            # it counts them in the new one, with no request while it has not passed.
+            claims["cnt"] = int(counted_until)
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
     def verify(self, token: str) -> VisitorIdentity:
@@ -70,4 +74,9 @@ class VisitorTokens:
             raise Unauthorized("visitor token expired")
         if claims["iat"] < now - RENEWABLE_FOR_SECONDS:
             raise Unauthorized("visitor token too old")
-        return VisitorIdentity(project_id=str(claims["pid"]), visitor_id=str(claims["sub"]))
+        counted_until = claims.get("cnt")
+        return VisitorIdentity(
+            project_id=str(claims["pid"]),
+            visitor_id=str(claims["sub"]),
+            counted_until=float(counted_until) if isinstance(counted_until, int) else None,
+        )

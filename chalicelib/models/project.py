@@ -5,7 +5,15 @@ Access patterns:
 - is user U a member of project P, with which role: GetItem.      -> MemberModel
 - projects of user U (panel start-up): Query GSI ``by_user``.     -> MemberModel.by_user
 - team of project P: Query by hash key (teams are small).         -> MemberModel
+- projects whose billing period ended by T (the period job): Query GSI ``period_due``
+  per shard with ``period_end_key <= T``. Every project has a period, but the job only
+  reads the due ones; sharded so no single partition takes every write.
+                                                               -> ProjectModel.period_due
+- project of a Stripe subscription: the subscription's ``metadata.project_id`` (set at
+  Checkout), then GetItem; no index needed.
 """
+
+import zlib
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -14,7 +22,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -23,6 +31,25 @@ ROLE_ADMINISTRATOR = "administrator"
 ROLE_MANAGER = "manager"
 ROLE_OPERATOR = "operator"
 ROLES = (ROLE_ADMINISTRATOR, ROLE_MANAGER, ROLE_OPERATOR)
+
+# Billing states (``billing_state``): what the subscription's payments allow.
+BILLING_OK = "ok"  # Free, or a paid plan whose payments are up to date
+BILLING_UNPAID = "unpaid"  # a paid plan chosen at Checkout, not paid yet
+BILLING_PAST_DUE = "past_due"  # a renewal payment failed
+PERIOD_SHARDS = 4
+
+
+def period_shard(project_id: str) -> str:
+    return str(zlib.crc32(project_id.encode()) % PERIOD_SHARDS)
+
+
+class ProjectsByPeriodEnd(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "period_due"
+        projection = KeysOnlyProjection()
+
+    period_shard = UnicodeAttribute(hash_key=True)
+    period_end_key = UnicodeAttribute(range_key=True)
 
 
 class ProjectModel(Model):
@@ -50,6 +77,31 @@ class ProjectModel(Model):
     distribution = UnicodeAttribute(default="manual")
     max_active_chats = NumberAttribute(default=5)
     round_robin_last = UnicodeAttribute(null=True)  # who got the previous one
+    # --- plan and billing (services/quotas.py, services/billing.py) ---
+    billing_state = UnicodeAttribute(default=BILLING_OK)
+    billing_interval = UnicodeAttribute(null=True)  # monthly | six_months | annual
+    # A paid plan chosen at Checkout and not paid yet. ``plan`` (and so every limit)
+    # changes only when Stripe says it is paid.
+    pending_plan = UnicodeAttribute(null=True)
+    # Its Checkout session: expired when another is started or the project goes back to
+    # Free, so an old browser tab cannot start a second subscription.
+    stripe_checkout_id = UnicodeAttribute(null=True)
+    # The current billing period. ``period_end_key`` (ISO) is the index's range key.
+    period_start = UTCDateTimeAttribute(null=True)
+    period_end = UTCDateTimeAttribute(null=True)
+    period_shard = UnicodeAttribute(null=True)
+    period_end_key = UnicodeAttribute(null=True)
+    stripe_customer_id = UnicodeAttribute(null=True)
+    stripe_subscription_id = UnicodeAttribute(null=True)
+    cancel_at_period_end = BooleanAttribute(null=True)
+    # Counters that limits are enforced on with conditional writes.
+    member_count = NumberAttribute(default=0)
+    scenario_count = NumberAttribute(default=0)
+    # The period (key) in which a new visitor was turned away: from then until the
+    # period ends or the plan changes, the widget is hidden and the team cannot reply.
+    visitors_exhausted_period = UnicodeAttribute(null=True)
+
+    period_due = ProjectsByPeriodEnd()
 
 
 class MembersByUser(GlobalSecondaryIndex):

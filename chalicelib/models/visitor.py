@@ -2,7 +2,10 @@
 
 Access patterns:
 - visitor V of project P: GetItem / UpdateItem (session, first message).  -> VisitorModel
-A known visitor's page view is one UpdateItem (upsert), never a read-then-write.
+A known visitor's page view is one UpdateItem, never a read-then-write, conditioned on
+the visitor being counted in the current billing period already (``counted_period``).
+A new visitor, or a known one back in a new period, is one TransactWriteItems: the
+visitor record and the period's unique-visitor counter, under the plan's limit.
 """
 
 from pynamodb.attributes import (
@@ -36,3 +39,5 @@ class VisitorModel(Model):
     # True while the visitor has a live socket (``live_connections`` > 0).
     online = BooleanAttribute(default=False)
     live_connections = NumberAttribute(default=0)
+    # The billing period (its key) this visitor was last counted in as a unique visitor.
+    counted_period = UnicodeAttribute(null=True)

@@ -20,6 +20,7 @@ from chalicelib.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    PaymentRequired,
     RateLimited,
     TemporarilyUnavailable,
     TooLarge,
@@ -30,6 +31,7 @@ from chalicelib.errors import (
 STATUS_BY_ERROR = {
     BadRequest: 400,
     Unauthorized: 401,
+    PaymentRequired: 402,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,

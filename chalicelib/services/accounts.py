@@ -18,6 +18,7 @@ from chalicelib.errors import BadRequest, Conflict, Forbidden, RateLimited, Unau
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
 from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import quotas
 
 
 def _cognito_error(error: ClientError) -> str:
@@ -76,8 +77,11 @@ def sign_up(
         cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
         confirmed = True
 
-    project = ProjectModel(
-        project_id=ids.new_project_id(), name=project_name, owner_id=user_id, created_at=now
+    project = quotas.start_free(
+        ProjectModel(
+            project_id=ids.new_project_id(), name=project_name, owner_id=user_id, created_at=now
+        ),
+        now,
     )
     member = MemberModel(
         project_id=project.project_id,

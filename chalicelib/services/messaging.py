@@ -42,7 +42,7 @@ from chalicelib.models.message import (
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import consent, permissions, projects, validation
+from chalicelib.services import consent, permissions, projects, quotas, validation, visitors
 from chalicelib.services.visitors import display_name
 
 CLIENT_ID_RETENTION = timedelta(days=2)
@@ -414,6 +414,9 @@ def post_visitor_message(
     the write (never trusted): right, the message costs no read; stale, one read."""
     if chat_id is not None and ids.visitor_of_chat(chat_id) != identity.visitor_id:
         raise Forbidden("not your dialogue")
+    # Sending is activity: a visitor whose page was opened in an earlier billing period
+    # is counted in this one (no request unless the token's period has passed).
+    visitors.count_activity(identity, clock())
     draft = Draft(
         identity.project_id,
         chat_id or "",
@@ -449,6 +452,9 @@ def post_operator_message(
 ) -> Posted:
     if ids.visitor_of_chat(chat_id) is None:
         raise NotFound("no such dialogue")
+    # One read: a project over its unique-visitor limit cannot reply until it upgrades
+    # (the reply itself never counts against a quota).
+    quotas.require_team_reply(projects.require_project(member.project_id), clock())
     draft = Draft(
         member.project_id,
         chat_id,

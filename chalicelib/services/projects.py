@@ -11,7 +11,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import OperatorIdentity
 from chalicelib.errors import BadRequest, Forbidden, NotFound
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
-from chalicelib.services import consent, permissions
+from chalicelib.services import consent, permissions, quotas
 
 
 def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
@@ -79,8 +79,11 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
 def create_project(operator: OperatorIdentity, db, name: str, now: datetime) -> dict:
     """A new project (website) in the caller's account, with the caller as administrator."""
     current = next(iter(MemberModel.by_user.query(operator.user_id, limit=1)), None)
-    project = ProjectModel(
-        project_id=ids.new_project_id(), name=name, owner_id=operator.user_id, created_at=now
+    project = quotas.start_free(
+        ProjectModel(
+            project_id=ids.new_project_id(), name=name, owner_id=operator.user_id, created_at=now
+        ),
+        now,
     )
     member = MemberModel(
         project.project_id,

@@ -8,14 +8,15 @@ import secrets
 from datetime import datetime
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.models.base import is_condition_failure
-from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel
+from chalicelib.models.base import retry_on_conflict, transaction_connection
+from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
 from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import permissions
+from chalicelib.services import permissions, projects, quotas
 
 
 def member_view(member: MemberModel) -> dict:
@@ -89,6 +90,11 @@ def invite(
 ) -> dict:
     permissions.require(caller, "team.manage")
     role = _role(role)
+    project = projects.require_project(caller.project_id)
+    if quotas.member_slot_condition(project) is not None and int(project.member_count or 0) >= int(
+        quotas.plan_of(project).limit(quotas.TEAM_MEMBERS)
+    ):
+        raise quotas.refusal(quotas.TEAM_MEMBERS)  # before any Cognito account is made
     user_id, password = _cognito_user(cognito, pool_id, email, name, show_password)
     member = MemberModel(
         caller.project_id,
@@ -99,16 +105,38 @@ def invite(
         project_name=caller.project_name,
         created_at=now,
     )
-    try:
-        member.save(condition=MemberModel.user_id.does_not_exist())
-    except PutError as error:
-        if is_condition_failure(error):
-            raise Conflict("already a member of this project") from None
-        raise
+    _join(project, member)
+    quotas.member_added(caller.project_id, now)
     result = {"member": member_view(member)}
     if password:
         result["temporary_password"] = password
     return result
+
+
+def _join(project: ProjectModel, member: MemberModel) -> None:
+    """The member and the project's member count in one transaction, the count within
+    the plan's limit: concurrent invitations cannot overshoot it."""
+    slot = quotas.member_slot_condition(project)
+    exists = ProjectModel.project_id.exists()
+
+    def write():
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.save(member, condition=MemberModel.user_id.does_not_exist())
+            transaction.update(
+                ProjectModel(project.project_id),
+                actions=[ProjectModel.member_count.add(1)],
+                condition=exists & slot if slot is not None else exists,
+            )
+
+    try:
+        retry_on_conflict(write)
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise Conflict("already a member of this project") from None
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise quotas.refusal(quotas.TEAM_MEMBERS) from None
+        raise
 
 
 def _target(caller: MemberModel, user_id: str) -> MemberModel:
@@ -147,7 +175,25 @@ def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
     receiving this project's events at once; their next request is refused."""
     permissions.require(caller, "team.manage")
     target = _target(caller, user_id)
-    target.delete()
+
+    def leave():
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.delete(target, condition=MemberModel.user_id.exists())
+            transaction.update(
+                ProjectModel(caller.project_id),
+                actions=[ProjectModel.member_count.add(-1)],
+                condition=ProjectModel.member_count > 0,
+            )
+
+    try:
+        retry_on_conflict(leave)
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise NotFound("no such member") from None
+        if reasons[1:2] != ["ConditionalCheckFailed"]:
+            raise
+        target.delete()  # a project from before member counts: nothing to count down
     for connection_id in connections.drop_operator(caller.project_id, target.user_id):
         fanout.close(connection_id)
 

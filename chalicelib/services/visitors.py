@@ -1,20 +1,37 @@
 """Visitor sessions: who is on the site, under a token bound to one project.
 
-A session request is one conditional UpdateItem (an upsert): a known visitor's page view
-costs one write, a new visitor's the same write plus a usage counter.
+A page view is where a visitor's activity is first recorded, so it is where unique
+visitors are counted (services/quotas.py):
+- a known visitor already counted in this billing period: one UpdateItem, conditioned on
+  ``counted_period``; no quota write;
+- a new visitor, or a known one back in a new period: one TransactWriteItems, the
+  visitor record (conditioned on not being counted in this period) and the period's
+  counter (ADD 1, conditioned on staying within the plan's limit). Many new visitors at
+  once at the edge of the limit admit exactly the limit.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import datetime
 
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
 from chalicelib import ids
+from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.auth.visitor_tokens import VisitorTokens
-from chalicelib.errors import BadRequest, Unauthorized, Unavailable
+from chalicelib.errors import BadRequest, Conflict, Unauthorized, Unavailable
+from chalicelib.models.base import is_condition_failure, transaction_connection
+from chalicelib.models.project import ProjectModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
-from chalicelib.services import consent, projects
+from chalicelib.periods import Period
+from chalicelib.services import consent, projects, quotas
 from chalicelib.services.validation import text_field
+
+_ATTEMPTS = 5
 
 _UTM_KEYS = ("source", "medium", "campaign", "term", "content")
 
@@ -45,6 +62,7 @@ def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: da
     project = projects.require_project(project_id)
     if not project.chats_enabled:
         raise Unavailable("chats are switched off for this project")
+    quotas.require_widget(project, now)
 
     visitor_id = None
     prior = body.get("token")
@@ -60,7 +78,6 @@ def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: da
         visitor_id = ids.new_visitor_id()
 
     facts = _facts(body)
-    visitor = VisitorModel(project.project_id, visitor_id)
     actions = [
         VisitorModel.last_seen_at.set(now),
         VisitorModel.created_at.set(VisitorModel.created_at | now),
@@ -68,18 +85,95 @@ def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: da
         VisitorModel.name.set(VisitorModel.name | display_name(visitor_id)),
     ]
     actions += [getattr(VisitorModel, key).set(value) for key, value in facts.items() if value]
-    visitor.update(actions=actions)  # returns ALL_NEW into ``visitor``
-
-    if is_new:
-        UsageModel(project.project_id, now.strftime("%Y-%m")).update(
-            actions=[UsageModel.new_visitors.add(1)]
-        )
+    visitor = record_visit(project, visitor_id, is_new, actions, now)
+    counted_until = quotas.period_of(project, now).end.timestamp()
     return {
-        "token": tokens.issue(project.project_id, visitor_id),
+        "token": tokens.issue(project.project_id, visitor_id, counted_until),
         "visitor_id": visitor_id,
         "chat_id": visitor.current_chat_id,
         "ws_url": websocket_url,
         "project": {"id": project.project_id, "name": project.name},
         # What a new dialogue asks first (None: nothing); existing dialogues go on.
         "consent": (needed.view() if (needed := consent.requirement(project)) else None),
+        # Every plan but Premium shows a small "powered by" label in the widget.
+        "powered_by": quotas.plan_of(project).powered_by,
     }
+
+
+def count_activity(identity: VisitorIdentity, now) -> None:
+    """A visitor active (a message) after the billing period their token was counted in
+    ended: count them in the current one, as a page view would (PaymentRequired if the
+    plan has no room). Costs nothing while the token's period lasts."""
+    if identity.counted_until is None or now.timestamp() < identity.counted_until:
+        return
+    project = projects.require_project(identity.project_id)
+    record_visit(project, identity.visitor_id, False, [VisitorModel.last_seen_at.set(now)], now)
+
+
+def record_visit(
+    project: ProjectModel, visitor_id: str, is_new: bool, actions: list, now, sleep=time.sleep
+) -> VisitorModel:
+    """Record a page view, counting the visitor once per billing period within the
+    plan's limit (PaymentRequired past it). Returns the visitor as stored."""
+    period = quotas.period_of(project, now)
+    visitor = VisitorModel(project.project_id, visitor_id)
+    if not is_new:
+        try:
+            # The common case: counted already this period. ALL_NEW comes back into
+            # ``visitor``; a stale (or missing) counted_period fails the condition.
+            visitor.update(actions=actions, condition=VisitorModel.counted_period == period.key)
+            return visitor
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+    for attempt in range(_ATTEMPTS):
+        outcome = _count_visitor(project, visitor, is_new, actions, period)
+        if outcome == "counted":
+            quotas.visitor_counted(project, period)
+            if not is_new:
+                visitor.refresh(consistent_read=True)  # its dialogue, for the response
+            return visitor
+        if outcome == "counted_elsewhere":
+            # Another tab of the same visitor counted them in this period a moment ago.
+            visitor.update(actions=actions)
+            return visitor
+        if outcome == "full":
+            quotas.visitors_exhausted(project, period, now)
+            raise quotas.refusal(quotas.UNIQUE_VISITORS)
+        sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter)
+    raise Conflict("busy; try again")
+
+
+def _count_visitor(
+    project: ProjectModel, visitor: VisitorModel, is_new: bool, actions: list, period: Period
+) -> str:
+    """One transaction: the visitor, counted in ``period``, and the period's counter."""
+    if is_new:
+        not_counted = VisitorModel.visitor_id.does_not_exist()
+    else:
+        not_counted = VisitorModel.counted_period.does_not_exist() | (
+            VisitorModel.counted_period != period.key
+        )
+    room = quotas.visitor_room_condition(quotas.plan_of(project).limit(quotas.UNIQUE_VISITORS))
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(
+                visitor,
+                actions=[*actions, VisitorModel.counted_period.set(period.key)],
+                condition=not_counted,
+            )
+            transaction.update(
+                UsageModel(project.project_id, period.key),
+                actions=[UsageModel.unique_visitors.add(1)],
+                condition=room,
+            )
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return "counted_elsewhere"
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            return "full"
+        if "TransactionConflict" in reasons:
+            return "conflict"
+        raise
+    return "counted"

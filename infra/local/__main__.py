@@ -33,7 +33,7 @@ def _parse_args(argv):
         "--port",
         type=int,
         default=int(os.environ.get("PORT", 8000)),
-        help="base port; the stack uses this one and the next four (default 8000, or $PORT)",
+        help="base port; the stack uses this one and the next five (default 8000, or $PORT)",
     )
     return parser.parse_args(argv)
 
@@ -59,6 +59,18 @@ def _seed_demo(now):
         now=now,
     )
     return result["project"]["id"]
+
+
+def _serve_fake_stripe(ports: Ports, api_url: str):
+    """Billing's TEST MODE: the fake Stripe answers the SDK, shows a checkout page whose
+    Pay button sends signed webhooks to the app, as Stripe would."""
+    from chalicelib import plans
+    from chalicelib.config import get_settings
+    from infra.local.fake_stripe import FakeStripe, serve
+
+    backend = FakeStripe.for_catalogue(plans.catalogue(), pages_base=ports.url(ports.stripe))
+    secret = get_settings().stripe_webhook_secret
+    return serve(backend, ports.host, ports.stripe, f"{api_url}/billing/webhook", secret)
 
 
 def _serve_rest(app_object, ports: Ports) -> None:
@@ -98,7 +110,9 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         await web.TCPSite(runner, ports.host, port).start()
         runners.append(runner)
 
+    stripe_server = _serve_fake_stripe(ports, api_url)
     info = {
+        "stripe_test_mode": ports.url(ports.stripe),
         "demo_site": ports.url(ports.demo_site),
         "panel": f"{cdn_url}/panel/",
         "api": api_url,
@@ -115,6 +129,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         f"  REST API:               {api_url}\n"
         f"  WebSocket API:          {ws_url}\n"
         f"  moto (DynamoDB, Cognito): {info['moto']}\n"
+        f"  Billing: TEST MODE, fake Stripe at {info['stripe_test_mode']} (nobody pays)\n"
         "Press Ctrl+C to stop.",
         flush=True,
     )
@@ -126,6 +141,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
     await stop.wait()
     for runner in runners:
         await runner.cleanup()
+    stripe_server.shutdown()
 
 
 def main(argv=None) -> int:

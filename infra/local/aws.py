@@ -6,7 +6,9 @@ modules read their settings.
 
 from __future__ import annotations
 
+import json
 import os
+import pathlib
 import secrets
 
 import boto3
@@ -62,6 +64,17 @@ def create_user_pool(endpoint: str) -> tuple[str, str]:
     return pool["Id"], client["ClientId"]
 
 
+def local_plan_catalogue() -> str:
+    """The shipped catalogue with price ids the fake Stripe knows (a deployment puts its
+    real Stripe price ids in PLAN_CATALOGUE the same way)."""
+    shipped = pathlib.Path(__file__).resolve().parents[2] / "chalicelib" / "plans.json"
+    catalogue = json.loads(shipped.read_text())
+    for plan_id, plan in catalogue["plans"].items():
+        for interval, price in plan["prices"].items():
+            price["stripe_price_id"] = f"price_local_{plan_id}_{interval}"
+    return json.dumps(catalogue)
+
+
 def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
     moto_url = ports.url(ports.moto)
     env = {
@@ -76,6 +89,14 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
         "VISITOR_TOKEN_SECRET": secrets.token_urlsafe(48),
         # No e-mail leaves this machine, so nobody could type a confirmation code.
         "NO_EMAIL_DELIVERY": "1",
+        # Billing in TEST MODE: no Stripe key, the fake Stripe on its own port, webhooks
+        # signed locally with a secret made for this run.
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_API_BASE": ports.url(ports.stripe),
+        "STRIPE_WEBHOOK_SECRET": "whsec_local_" + secrets.token_hex(16),
+        "PLAN_CATALOGUE": local_plan_catalogue(),
+        "BILLING_RETURN_URL": f"{ports.url(ports.cdn)}/panel/",
+        "MAIL_FROM": "",
     }
     os.environ.update(env)
     return env

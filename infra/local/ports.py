@@ -28,5 +28,10 @@ class Ports:
     def moto(self) -> int:
         return self.base + 4
 
+    @property
+    def stripe(self) -> int:
+        """The fake Stripe (billing's TEST MODE): API, checkout and portal pages."""
+        return self.base + 5
+
     def url(self, port: int, scheme: str = "http") -> str:
         return f"{scheme}://{self.host}:{port}"

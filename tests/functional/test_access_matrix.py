@@ -33,6 +33,10 @@ def leads_only(ok):
     return {"administrator": ok, "manager": ok, "operator": 403, "outsider": 403, **OPS}
 
 
+def owner_only(ok):
+    return {"administrator": ok, "manager": 403, "operator": 403, "outsider": 403, **OPS}
+
+
 ROUTES = {
     ("POST", "/auth/signup"): PUBLIC,
     ("POST", "/auth/confirm"): PUBLIC,
@@ -40,6 +44,8 @@ ROUTES = {
     ("POST", "/auth/refresh"): PUBLIC,
     ("POST", "/auth/new-password"): PUBLIC,
     ("POST", "/widget/session"): PUBLIC,
+    # Signed by Stripe, not by a caller (tests/functional/test_billing.py).
+    ("POST", "/billing/webhook"): PUBLIC,
     ("POST", "/auth/logout"): team_only(204, outsider=204),
     ("GET", "/me"): team_only(200, outsider=200),
     ("POST", "/projects"): team_only(201, outsider=201),
@@ -67,6 +73,11 @@ ROUTES = {
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): leads_only(200),  # a shared one
     ("DELETE", "/projects/{project_id}/replies/{reply_id}"): leads_only(204),
     ("POST", "/projects/{project_id}/team/messages"): team_only(201),
+    ("GET", "/projects/{project_id}/billing"): team_only(200),
+    # Choosing (here: staying on Free) and paying: the administrator only.
+    ("POST", "/projects/{project_id}/billing/plan"): owner_only(200),
+    # No payment details yet: the administrator passes the check and meets the conflict.
+    ("POST", "/projects/{project_id}/billing/portal"): owner_only(409),
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,
@@ -98,6 +109,7 @@ BODIES = {
     ("POST", "/projects/{project_id}/replies"): {"shortcut": "mine", "title": "t", "text": "x"},
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): {"title": "Greeting"},
     ("PUT", "/projects/{project_id}/status"): {"status": "away"},
+    ("POST", "/projects/{project_id}/billing/plan"): {"plan": "free"},
 }
 
 # Socket actions: what each caller's frame gets. "ok" = no error frame back.

@@ -41,6 +41,7 @@ UNSET_IN_AWS = {
     "COGNITO_ENDPOINT",
     "COGNITO_JWKS_URL",
     "NO_EMAIL_DELIVERY",
+    "STRIPE_API_BASE",  # the local stand-in's fake Stripe (billing test mode)
 }
 
 

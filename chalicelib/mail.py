@@ -1,0 +1,36 @@
+"""E-mail to administrators (quota warnings), through SES.
+
+Built lazily by ``deps.mailer()``; tests read what was sent from moto's SES. Without a
+configured sender (the local stand-in) mail is only logged, so nothing leaves the
+machine.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+class SesMailer:
+    def __init__(self, client, sender: str):
+        self._client = client
+        self._sender = sender
+
+    def send(self, to: str, subject: str, text: str) -> None:
+        self._client.send_email(
+            Source=self._sender,
+            Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}},
+        )
+
+
+class LogMailer:
+    """Keeps what it would have sent (the local stand-in shows it in its log)."""
+
+    def __init__(self):
+        self.sent: list[dict] = []
+
+    def send(self, to: str, subject: str, text: str) -> None:
+        self.sent.append({"to": to, "subject": subject, "text": text})
+        log.warning("e-mail (not sent: no MAIL_FROM) to %s: %s\n%s", to, subject, text)
