@@ -94,6 +94,7 @@
     '.lc-send.lc-dim{opacity:.45}' +
     '.lc-note{font-size:12px;color:#6b7280;padding:0 18px 8px;background:#fff;text-align:right}' +
     '.lc-note.lc-bad{color:#dc2626}' +
+    '.lc-pw{font-size:11px;color:#9ca3af;text-align:center;padding:0 0 6px;background:#fff}.lc-pw[hidden]{display:none}' +
     '.lc-end{margin-top:14px;text-align:center;font-size:12.5px;color:#6b7280}' +
     '.lc-rate{margin:10px 0 4px;padding:12px;background:#fff;border:1px solid #eceef2;border-radius:14px;color:#374151;font-size:13.5px}' +
     '.lc-rate button{margin:8px 3px 0;padding:6px 12px;border:1px solid #d1d5db;border-radius:16px;background:#fff;font:inherit;cursor:pointer}' +
@@ -122,7 +123,7 @@
     '<div class="lc-typing" hidden><span class="lc-dots"><i></i><i></i><i></i></span>Operator is typing\u2026</div>' +
     '<form class="lc-form"><textarea class="lc-in" rows="1" aria-label="Message" placeholder="Write a message\u2026" maxlength="' + MAX + '"></textarea>' +
     '<button type="submit" class="lc-send lc-dim" aria-label="Send">' + ICON_SEND + '</button></form>' +
-    '<div class="lc-note" hidden aria-live="polite"></div>';
+    '<div class="lc-note" hidden aria-live="polite"></div><div class="lc-pw" hidden>Powered by Live Chat</div>';
   box.insertBefore(panel, btn);
 
   function q(sel) { return panel.querySelector(sel); }
@@ -189,6 +190,7 @@
       token = r.token;
       ls('token', token);
       wsUrl = r.ws_url;
+      q('.lc-pw').hidden = !r.powered_by; // every plan but Premium
       if (r.project && r.project.name && !C.title) titleEl.textContent = r.project.name;
       setChat(r.chat_id);
       return fetchMsgs();

@@ -92,7 +92,7 @@
 
   // Another tab started a dialogue: start listening here too.
   w.addEventListener('storage', function (e) { if (e.key === pre + 'chat' && e.newValue) load(); });
-  // One session per page view: records the visit; 423 (chats off) or 404 hide the widget.
+  // One session per page view: records the visit; 423 (chats off), 402 (plan) or 404 hide it.
   // Lengths are capped as the server wants; text/plain needs no CORS preflight.
   var ready = fetch(c.api + '/widget/session', {method: 'POST', headers: {'Content-Type': 'text/plain;charset=UTF-8'},
     body: JSON.stringify(W.facts()), credentials: 'omit'})
@@ -103,7 +103,7 @@
       ls('vid', j.visitor_id);
       ls('token', j.token);
       W.sess = j;
-    }, function (e) { if (e === 423 || e === 404) throw e; }); // network trouble: show it, chat.js retries
+    }, function (e) { if (e === 423 || e === 404 || e === 402) throw e; }); // else show it; chat.js retries
   function start() { ready.then(init, function () {}); }
   if (d.body) start(); else d.addEventListener('DOMContentLoaded', start);
 })(window, document);

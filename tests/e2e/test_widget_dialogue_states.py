@@ -169,3 +169,38 @@ def test_writing_after_the_close_starts_a_new_dialogue_and_drops_the_prompt(stac
     sends = [json.loads(p) for p in sent if '"send"' in p]
     assert sends[-1]["chat_id"] == new_id
     assert team.chat_with_last_message(another) == new_id
+
+
+def test_the_widget_says_powered_by_on_free_and_hides_while_a_chosen_plan_is_unpaid(
+    stack, new_page
+):
+    api = stack.info["api"]
+    email = f"plans-{uuid.uuid4().hex[:8]}@example.com"
+    signed_up = requests.post(
+        f"{api}/auth/signup",
+        json={"email": email, "password": "plans-pass-2026", "name": "Pat", "project_name": "P"},
+        timeout=10,
+    )
+    assert signed_up.status_code == 201
+    project = signed_up.json()["project"]["id"]
+    login = {"email": email, "password": "plans-pass-2026"}
+    token = requests.post(f"{api}/auth/login", json=login, timeout=10).json()["access_token"]
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={project}")
+    launcher = site.get_by_role("button", name=re.compile("chat", re.I))
+    launcher.click()
+    expect(site.get_by_text("Powered by Live Chat")).to_be_visible()
+
+    # The administrator picks a paid plan and does not pay (yet).
+    chosen = requests.post(
+        f"{api}/projects/{project}/billing/plan",
+        json={"plan": "standard", "interval": "monthly"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["checkout_url"]
+
+    site.reload()
+    site.wait_for_load_state("networkidle")
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_have_count(0)
