@@ -82,6 +82,9 @@
     suggest: null,            // {items, index} while the "/" suggestions show
     composeMode: 'reply',     // reply | note
     team: { messages: new Map(), loaded: false, loading: false },
+    billing: null,            // GET /projects/{pid}/billing
+    billingInterval: 'monthly',
+    checkoutOutcome: null,    // back from Stripe Checkout: success | cancelled
     // misc
     refreshTimer: null,
     audio: null,
@@ -473,6 +476,7 @@
       document.body.dataset.state = 'ready';
       return;
     }
+    S.checkoutOutcome = readCheckoutReturn();
     const wanted = readLocation();
     const last = localStorage.getItem(LS_PROJECT);
     const project = projects.find((p) => p.id === wanted.project) || projects.find((p) => p.id === last) || projects[0];
@@ -558,6 +562,7 @@
     S.replies = [];
     S.chatReplies.clear();
     S.team = { messages: new Map(), loaded: false, loading: false };
+    S.billing = null;
     hideSuggestions();
     $('banner').hidden = true;
     $('team-chat-dot').hidden = true;
@@ -579,6 +584,13 @@
     showView(S.view); // a switch keeps the section: the other project's team, settings…
     loadProjectInfo().then(() => { if (ep === S.epoch && S.view === 'team') renderMembers(); });
     loadMembers();
+    loadBilling();
+    if (S.checkoutOutcome) {
+      toast(S.checkoutOutcome === 'success' ? 'Thank you! The new plan starts as soon as Stripe confirms the payment.'
+        : 'Checkout was cancelled; nothing was charged.');
+      S.checkoutOutcome = null;
+      setTimeout(() => { if (ep === S.epoch) loadBilling(); }, 2000); // the webhook may land a moment later
+    }
     S.listLoading = true;
     renderList();
     renderTitle();
@@ -1726,7 +1738,7 @@
   // open chat is drawn either as the inbox section or as a pop-up over whichever section is
   // shown: a per-user display setting, kept in this browser (it changes only where chats
   // are drawn, so it needs no server round trip).
-  const VIEWS = ['inbox', 'team-chat', 'team', 'replies', 'settings'];
+  const VIEWS = ['inbox', 'team-chat', 'team', 'replies', 'settings', 'billing'];
 
   function displayKey() { return LS_DISPLAY + ':' + (myId() || ''); }
 
@@ -1751,6 +1763,7 @@
     else if (view === 'team') loadMembers();
     else if (view === 'replies') loadReplyList();
     else if (view === 'settings') renderSettings();
+    else if (view === 'billing') { renderBilling(); loadBilling(); }
   }
 
   function renderLayout() {
@@ -1807,6 +1820,14 @@
   function renderBanner() {
     const b = $('banner');
     const p = S.projectInfo;
+    const blocked = (S.billing && S.billing.blocked) || [];
+    if (blocked.length && (!p || p.chats_enabled)) {
+      // A plan limit or payment stops something: say what, and how to resume.
+      b.replaceChildren(...blocked.map((x) => h('span', { class: 'banner-item' }, [h('strong', { text: x.message + ' ' }), h('span', { text: x.resume + ' ' })])),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Open billing', onclick: () => showView('billing') }));
+      b.hidden = false;
+      return;
+    }
     if (!p || p.chats_enabled) { b.hidden = true; b.replaceChildren(); return; }
     const parts = [h('strong', { text: 'Chats are switched off for this project. ' }),
       h('span', { text: 'The chat widget does not show on your website, so visitors cannot start new conversations. ' })];
@@ -2275,6 +2296,176 @@
     } catch (e) { /* reported */ }
   }
 
+  // ---------------------------------------------------------------- billing
+  // Plan, usage against each limit, choosing and paying (Stripe Checkout; the portal for
+  // cards, invoices and cancelling). Everyone sees it; only the administrator acts.
+  const USAGE_LABELS = {
+    unique_visitors: 'Unique visitors',
+    team_members: 'Team members',
+    scenarios: 'Auto messages and pop-ups',
+    messenger_messages: 'Incoming messenger messages',
+  };
+  const INTERVAL_LABELS = { monthly: 'month', six_months: '6 months', annual: 'year' };
+
+  async function loadBilling() {
+    const ep = S.epoch;
+    try {
+      const data = await api('GET', projectPath('/billing'));
+      if (ep !== S.epoch || !data || !data.billing) return;
+      S.billing = data.billing;
+      renderBanner();
+      if (S.view === 'billing') renderBilling();
+    } catch (e) {
+      if (ep === S.epoch && S.view === 'billing') reportError(e, 'Could not load billing');
+    }
+  }
+
+  function money(cents, currency) {
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency: (currency || 'usd').toUpperCase() }).format(cents / 100);
+    } catch (e) {
+      return (cents / 100).toFixed(2) + ' ' + String(currency || '').toUpperCase();
+    }
+  }
+
+  function dateOnly(s) {
+    const t = parseTime(s);
+    return t === null ? '' : new Date(t).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  }
+
+  function renderBilling() {
+    const b = S.billing;
+    if (!b) return;
+    $('billing-test-mode').hidden = !b.test_mode;
+    $('billing-sub').textContent = b.can_manage ? 'Choose, pay or change this project\u2019s plan.'
+      : 'Only the account administrator can change the plan.';
+    // Current plan
+    const states = { ok: 'Active', unpaid: 'Waiting for payment', past_due: 'Payment failed' };
+    const current = [h('h3', { text: 'Current plan' }),
+      h('p', { class: 'plan-now' }, [
+        h('strong', { text: b.plan.name }),
+        b.interval ? h('span', { class: 'muted', text: ' · billed every ' + INTERVAL_LABELS[b.interval] }) : null,
+        h('span', { class: 'tag state-' + b.state, text: states[b.state] || b.state }),
+      ])];
+    if (b.period) current.push(h('p', { class: 'muted', text: 'This period: ' + dateOnly(b.period.start) + ' – ' + dateOnly(b.period.end) }));
+    if (b.pending) current.push(h('p', { class: 'form-note', text: 'You chose ' + b.pending.plan + ' (' + (INTERVAL_LABELS[b.pending.interval] || b.pending.interval) + '). It starts once it is paid; until then the chat widget is hidden on your site.' }));
+    if (b.cancel_at_period_end) current.push(h('p', { class: 'form-note', text: 'Cancelled: the project moves back to Free on ' + dateOnly(b.period && b.period.end) + '.' }));
+    for (const blocked of b.blocked || []) {
+      current.push(h('p', { class: 'form-error billing-blocked' }, [h('strong', { text: blocked.message + ' ' }), h('span', { text: blocked.resume })]));
+    }
+    if (b.can_manage && b.has_payment_details) {
+      current.push(h('div', { class: 'form-actions' }, h('button', {
+        type: 'button', class: 'btn btn-secondary btn-sm', text: 'Manage payment and invoices', onclick: (e) => openPortal(e.currentTarget),
+      })));
+    }
+    $('billing-current').replaceChildren(...current);
+    // Usage bars
+    $('usage-list').replaceChildren(...Object.keys(USAGE_LABELS).filter((k) => b.usage && b.usage[k]).map((k) => {
+      const u = b.usage[k];
+      const unlimited = u.limit === null || u.limit === undefined;
+      const share = unlimited ? 0 : Math.min(1, u.limit ? u.used / u.limit : 1);
+      const level = share >= 1 ? 'full' : share >= 0.8 ? 'high' : 'ok';
+      return h('div', { class: 'usage', 'data-usage': k }, [
+        h('div', { class: 'usage-top' }, [h('span', { text: USAGE_LABELS[k] }),
+          h('span', { class: 'usage-num', text: u.used + ' / ' + (unlimited ? 'unlimited' : u.limit) })]),
+        h('div', { class: 'bar', role: 'progressbar', 'aria-label': USAGE_LABELS[k], 'aria-valuemin': '0',
+          'aria-valuemax': unlimited ? null : String(u.limit), 'aria-valuenow': String(u.used) },
+        barFill(level, share)),
+      ]);
+    }));
+    if (b.usage && b.usage.online_visitors) {
+      const lim = b.usage.online_visitors.limit;
+      $('usage-list').append(h('p', { class: 'muted', text: 'Online visitors tracked: ' + (lim === null || lim === undefined ? 'unlimited' : lim) }));
+    }
+    renderPlans();
+    $('billing-refunds').textContent = b.refunds || '';
+  }
+
+  function barFill(level, share) {
+    const fill = h('span', { class: 'bar-fill bar-' + level });
+    fill.style.width = Math.round(share * 100) + '%'; // CSSOM: the CSP forbids style attributes
+    return fill;
+  }
+
+  function renderPlans() {
+    const b = S.billing;
+    const catalogue = b.catalogue || { plans: [] };
+    document.querySelectorAll('#interval-switch button').forEach((btn) => {
+      btn.setAttribute('aria-checked', btn.dataset.interval === S.billingInterval ? 'true' : 'false');
+    });
+    $('plan-grid').replaceChildren(...catalogue.plans.map((plan) => {
+      const price = (plan.prices || []).find((p) => p.interval === S.billingInterval);
+      const isCurrent = plan.id === b.plan.id && (plan.id === 'free' || b.interval === S.billingInterval);
+      const limits = plan.limits || {};
+      const limitText = (v, unit) => (v === null || v === undefined ? 'Unlimited ' : v.toLocaleString() + ' ') + unit;
+      let action = null;
+      if (b.can_manage && !isCurrent && (plan.id === 'free' || price)) {
+        action = h('button', {
+          type: 'button', class: 'btn btn-primary btn-sm',
+          text: plan.id === 'free' ? 'Move to Free' : 'Choose ' + plan.name,
+          onclick: (e) => choosePlan(plan, e.currentTarget),
+        });
+      }
+      return h('div', { class: 'plan' + (isCurrent ? ' plan-current' : ''), 'data-plan': plan.id }, [
+        h('h4', { text: plan.name }),
+        h('p', { class: 'plan-price' }, plan.id === 'free' || !price ? [h('strong', { text: money(0, catalogue.currency) }), h('span', { class: 'muted', text: ' forever' })] : [
+          h('strong', { text: money(price.amount / (price.months || 1), catalogue.currency) }), h('span', { class: 'muted', text: ' / month' }),
+          price.months > 1 ? h('span', { class: 'muted plan-billed', text: money(price.amount, catalogue.currency) + ' every ' + INTERVAL_LABELS[price.interval] + (price.discount_percent ? ' (' + price.discount_percent + '% off)' : '') }) : null,
+        ]),
+        h('ul', { class: 'plan-limits' }, [
+          h('li', { text: limitText(limits.unique_visitors, 'unique visitors / period') }),
+          h('li', { text: limitText(limits.online_visitors, 'online visitors tracked') }),
+          h('li', { text: limitText(limits.team_members, 'team members') }),
+          h('li', { text: limitText(limits.scenarios, 'auto messages and pop-ups') }),
+          h('li', { text: limitText(limits.messenger_messages, 'messenger messages') }),
+          h('li', { text: plan.powered_by ? '"Powered by" label in the widget' : 'No "Powered by" label' }),
+        ]),
+        isCurrent ? h('span', { class: 'tag', text: 'Current plan' }) : action,
+      ]);
+    }));
+  }
+
+  async function choosePlan(plan, button) {
+    if (plan.id === 'free' && !window.confirm('Move this project to Free? A paid plan stays until the end of the period you paid for.')) return;
+    const ep = S.epoch;
+    button.disabled = true;
+    try {
+      const body = plan.id === 'free' ? { plan: 'free' } : { plan: plan.id, interval: S.billingInterval };
+      const data = await api('POST', projectPath('/billing/plan'), body);
+      if (ep !== S.epoch) return;
+      if (data && data.checkout_url) { location.assign(data.checkout_url); return; } // Stripe Checkout
+      if (data && data.billing) S.billing = data.billing;
+      renderBilling();
+      renderBanner();
+      toast('Plan updated.');
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not change the plan');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function openPortal(button) {
+    button.disabled = true;
+    try {
+      const data = await api('POST', projectPath('/billing/portal'), {});
+      if (data && data.portal_url) location.assign(data.portal_url);
+    } catch (e) {
+      reportError(e, 'Could not open the payment portal');
+      button.disabled = false;
+    }
+  }
+
+  /** Back from Stripe Checkout: ?project=<id>&checkout=success|cancelled. */
+  function readCheckoutReturn() {
+    const q = new URLSearchParams(location.search);
+    const outcome = q.get('checkout');
+    if (!outcome) return null;
+    const project = q.get('project');
+    history.replaceState(null, '', location.pathname + (project ? '#/' + enc(project) + '/billing' : ''));
+    return outcome;
+  }
+
   // ---------------------------------------------------------------- notifications & sound
   function updateNotifyButton() {
     const btn = $('notify-btn');
@@ -2404,6 +2595,12 @@
     $('settings-form').addEventListener('submit', onSettingsSubmit);
     $('prefs-form').addEventListener('change', (ev) => { if (ev.target.name === 'display') setDisplay(ev.target.value); });
     $('team-composer').addEventListener('submit', onTeamSubmit);
+    $('interval-switch').addEventListener('click', (ev) => {
+      const btn = ev.target.closest('button[data-interval]');
+      if (!btn || !S.billing) return;
+      S.billingInterval = btn.dataset.interval;
+      renderPlans();
+    });
     $('team-text').addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); onTeamSubmit(); }
     });

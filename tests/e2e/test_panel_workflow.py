@@ -313,3 +313,31 @@ def test_a_reply_sent_while_the_api_is_unreachable_is_kept_across_a_reload(stack
     )
     expect(panel.locator("#messages .msg-operator[data-id]")).to_have_count(1)
     expect(panel.locator("#messages .msg-pending")).to_have_count(0)
+
+
+def test_billing_shows_usage_and_the_administrator_pays_in_test_mode(stack, new_page):
+    account = Account(stack, "Paying shop")
+    _visitor_writes(new_page, stack, account.project_id, "how much is it?")
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Billing")
+
+    expect(panel.locator("#billing-test-mode")).to_be_visible()
+    visitors = panel.locator('[data-usage="unique_visitors"]')
+    expect(visitors).to_contain_text("Unique visitors")
+    expect(visitors.locator(".usage-num")).to_have_text(re.compile(r"^1 / \d+"))
+    panel.get_by_role("radio", name=re.compile("Annual")).click()
+    standard = panel.locator('[data-plan="standard"]')
+    expect(standard).to_contain_text("20% off")
+
+    standard.get_by_role("button", name="Choose Standard").click()
+    # The fake Stripe's TEST MODE checkout page; paying sends signed webhooks to the API.
+    panel.get_by_role("button", name=re.compile("Pay", re.I)).click()
+
+    expect(panel.locator("body")).to_have_attribute("data-view", "billing", timeout=20_000)
+    expect(panel.locator("#billing-current")).to_contain_text("Standard", timeout=15_000)
+    billing = account.get(f"/projects/{account.project_id}/billing")["billing"]
+    assert (billing["plan"]["id"], billing["interval"], billing["state"]) == (
+        "standard",
+        "annual",
+        "ok",
+    )
