@@ -9,6 +9,7 @@ from chalicelib.routes.billing_routes import billing_routes
 from chalicelib.routes.panel_routes import panel_routes
 from chalicelib.routes.reply_routes import reply_routes
 from chalicelib.routes.team_routes import team_routes
+from chalicelib.routes.visitor_routes import visitor_routes
 from chalicelib.routes.widget_routes import widget_routes
 
 app = Chalice(app_name="livechat")
@@ -24,6 +25,7 @@ app.register_blueprint(team_routes)  # /projects, /projects/{id}/members: projec
 app.register_blueprint(panel_routes)  # /projects/{id}/chats...: the operator inbox
 app.register_blueprint(reply_routes)  # /projects/{id}/replies: saved replies
 app.register_blueprint(widget_routes)  # /widget/*: visitor sessions and history
+app.register_blueprint(visitor_routes)  # /projects/{id}/visitors/*: who is on the site
 app.register_blueprint(billing_routes)  # /projects/{id}/billing*, /billing/webhook: plans
 
 # The WebSocket API: authenticate on $connect, one frame per $default, clean up.

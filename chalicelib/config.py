@@ -45,6 +45,9 @@ class Settings:
     billing_return_url: str = ""
     # The sender of quota warnings (an SES-verified address); empty: warnings are logged.
     mail_from: str = ""
+    # Local stand-in only: X-Local-Viewer-Country/-City headers say where a test browser
+    # is, as CloudFront's viewer headers do in AWS (where these are never trusted).
+    local_geo_headers: bool = False
     max_message_chars: int = 4000
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
@@ -87,4 +90,5 @@ def get_settings() -> Settings:
         stripe_api_base=env.get("STRIPE_API_BASE", ""),
         billing_return_url=env.get("BILLING_RETURN_URL", ""),
         mail_from=env.get("MAIL_FROM", ""),
+        local_geo_headers=_flag("LOCAL_GEO_HEADERS"),
     )

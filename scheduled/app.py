@@ -10,7 +10,7 @@ from chalice import Chalice, Rate
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.realtime import connections
-from chalicelib.services import auto_close, billing_periods
+from chalicelib.services import auto_close, billing_periods, online_visitors
 
 app = Chalice(app_name="livechat-scheduled")
 app.log.setLevel(logging.INFO)
@@ -22,6 +22,16 @@ def sweep_connections(event):
     their operators or visitors offline. Idempotent: a rerun finds nothing twice."""
     removed = connections.sweep_expired(utcnow())
     app.log.info("swept %d expired connections", removed)
+    return {"removed": removed}
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_quiet_visitors(event):
+    """Take visitors who stopped beating off the online indexes, so those hold who is
+    on the sites now. Idempotent: each removal is conditioned on the visitor still
+    being quiet."""
+    removed = online_visitors.sweep_quiet(utcnow())
+    app.log.info("took %d quiet visitors off the online list", removed)
     return {"removed": removed}
 
 

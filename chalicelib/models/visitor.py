@@ -6,7 +6,16 @@ A known visitor's page view is one UpdateItem, never a read-then-write, conditio
 the visitor being counted in the current billing period already (``counted_period``).
 A new visitor, or a known one back in a new period, is one TransactWriteItems: the
 visitor record and the period's unique-visitor counter, under the plan's limit.
+- visitors of P seen in the last minutes, latest first: Query on the sparse index
+  ``online`` (``online_project_id`` = P, ``online_seen_at`` > now - window). Page views
+  and heartbeats set both keys; the clock app removes ``online_project_id`` from those
+  gone quiet, so the index holds the visitors online now, not everyone ever.
+- visitors gone quiet (clock app): Query the keys-only sparse index ``quiet`` per shard
+  (``online_shard``) with ``online_seen_at`` < now - window. Sharded so no partition
+  takes every page view of every project.
 """
+
+import zlib
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -15,9 +24,35 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
+
+
+class OnlineVisitors(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "online"
+        projection = AllProjection()  # the list shows most facts; it holds only who is online
+
+    online_project_id = UnicodeAttribute(hash_key=True)
+    online_seen_at = UnicodeAttribute(range_key=True)
+
+
+ONLINE_SHARDS = 4
+
+
+def online_shard(visitor_id: str) -> str:
+    return str(zlib.crc32(visitor_id.encode()) % ONLINE_SHARDS)
+
+
+class QuietVisitors(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "quiet"
+        projection = KeysOnlyProjection()
+
+    online_shard = UnicodeAttribute(hash_key=True)
+    online_seen_at = UnicodeAttribute(range_key=True)
 
 
 class VisitorModel(Model):
@@ -41,3 +76,26 @@ class VisitorModel(Model):
     live_connections = NumberAttribute(default=0)
     # The billing period (its key) this visitor was last counted in as a unique visitor.
     counted_period = UnicodeAttribute(null=True)
+
+    # Facts for the visitors-online list and targeting rules (services/visitor_facts.py).
+    visits = NumberAttribute(null=True)
+    visit_started_at = UTCDateTimeAttribute(null=True)
+    page_views = NumberAttribute(null=True)  # this visit
+    source_url = UnicodeAttribute(null=True)  # where this visit landed
+    user_agent = UnicodeAttribute(null=True)
+    os = UnicodeAttribute(null=True)
+    browser = UnicodeAttribute(null=True)
+    platform = UnicodeAttribute(null=True)  # desktop | mobile
+    country = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)
+    last_rating = UnicodeAttribute(null=True)
+    widget_open = BooleanAttribute(null=True)
+    widget_closed_at = UTCDateTimeAttribute(null=True)
+    invitations_sent = NumberAttribute(null=True)
+    last_invitation_at = UTCDateTimeAttribute(null=True)
+    # The sparse "online" index: set by page views and heartbeats, removed when quiet.
+    online_project_id = UnicodeAttribute(null=True)
+    online_seen_at = UnicodeAttribute(null=True)
+    online_shard = UnicodeAttribute(null=True)
+    online_index = OnlineVisitors()
+    quiet_index = QuietVisitors()

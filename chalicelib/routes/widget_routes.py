@@ -6,7 +6,7 @@ from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, query_param, visitor_of
-from chalicelib.services import messaging, validation, visitors
+from chalicelib.services import messaging, online_visitors, validation, visitors
 
 widget_routes = Blueprint(__name__)
 
@@ -18,10 +18,28 @@ widget_routes = Blueprint(__name__)
 )
 @json_errors
 def start_session():
-    body = body_of(widget_routes.current_request)
+    request = widget_routes.current_request
+    settings = get_settings()
     return visitors.start_session(
-        deps.visitor_tokens(), get_settings().websocket_public_url, body, utcnow()
+        deps.visitor_tokens(),
+        settings.websocket_public_url,
+        body_of(request),
+        utcnow(),
+        request.headers,
+        settings.local_geo_headers,
     )
+
+
+# Every 90 s while the page is visible: the visitor is still on the site. The token
+# travels in the (text/plain) body, not a header, so this is a CORS simple request too.
+@widget_routes.route(
+    "/widget/heartbeat", methods=["POST"], content_types=["application/json", "text/plain"]
+)
+@json_errors
+def heartbeat():
+    body = body_of(widget_routes.current_request)
+    identity = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    return online_visitors.heartbeat(identity, utcnow())
 
 
 @widget_routes.route("/widget/messages", methods=["GET"])

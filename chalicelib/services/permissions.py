@@ -29,6 +29,7 @@ RULES: dict[str, frozenset[str]] = {
     "chats.answer": EVERYONE,
     "chats.see_all": LEADS,  # and members with the chat-administrator right
     "replies.manage_shared": LEADS,
+    "visitors.view": EVERYONE,
     # Plan, usage and why the widget is hidden: every member sees it (the panel says so).
     "billing.view": EVERYONE,
     # Choosing, paying or changing the plan: the account administrator only.

@@ -28,7 +28,7 @@ from chalicelib.models.project import ProjectModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.periods import Period
-from chalicelib.services import consent, projects, quotas
+from chalicelib.services import consent, online_visitors, projects, quotas, visitor_facts
 from chalicelib.services.validation import text_field
 
 _ATTEMPTS = 5
@@ -55,7 +55,51 @@ def _facts(body: dict) -> dict:
     return facts
 
 
-def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: datetime) -> dict:
+def _page_view_actions(
+    project_id: str,
+    visitor_id: str,
+    facts: dict,
+    body: dict,
+    headers,
+    now: datetime,
+    trust_local_geo: bool,
+) -> list:
+    """What a page view adds to the visitor's one UpdateItem: online now, and, when the
+    loader says this is a page view (``page_view``), the visit's facts. The widget also
+    says whether it starts a new visit (``new_visit``: it keeps the visitor's last
+    activity, so no read is needed here); the hint only shapes this visitor's own facts,
+    so trusting it cannot touch anyone else's. Device and location are worked out once
+    per visit."""
+    actions = online_visitors.online_actions(project_id, visitor_id, now)
+    if body.get("page_view") is not True:
+        return actions  # the chat UI renewing its session: not a page view
+    if body.get("new_visit") is not True:
+        return [*actions, VisitorModel.page_views.set((VisitorModel.page_views | 0) + 1)]
+    actions += [
+        VisitorModel.visits.set((VisitorModel.visits | 0) + 1),
+        VisitorModel.visit_started_at.set(now),
+        VisitorModel.page_views.set(1),
+    ]
+    if facts.get("page_url"):
+        actions.append(VisitorModel.source_url.set(facts["page_url"]))
+    if not facts.get("utm"):
+        actions.append(VisitorModel.utm.remove())  # campaigns belong to the visit
+    seen = {
+        **visitor_facts.device_of(headers.get("user-agent")),
+        **visitor_facts.location_of(headers, trust_local_geo),
+    }
+    actions += [getattr(VisitorModel, key).set(value) for key, value in seen.items()]
+    return actions
+
+
+def start_session(
+    tokens: VisitorTokens,
+    websocket_url: str,
+    body: dict,
+    now: datetime,
+    headers=None,
+    trust_local_geo: bool = False,
+) -> dict:
     project_id = body.get("project_id")
     if not isinstance(project_id, str) or not project_id:
         raise BadRequest("'project_id' must be the project's id (data-project-id)")
@@ -85,6 +129,9 @@ def start_session(tokens: VisitorTokens, websocket_url: str, body: dict, now: da
         VisitorModel.name.set(VisitorModel.name | display_name(visitor_id)),
     ]
     actions += [getattr(VisitorModel, key).set(value) for key, value in facts.items() if value]
+    actions += _page_view_actions(
+        project.project_id, visitor_id, facts, body, headers or {}, now, trust_local_geo
+    )
     visitor = record_visit(project, visitor_id, is_new, actions, now)
     counted_until = quotas.period_of(project, now).end.timestamp()
     return {

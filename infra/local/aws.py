@@ -89,6 +89,7 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
         "VISITOR_TOKEN_SECRET": secrets.token_urlsafe(48),
         # No e-mail leaves this machine, so nobody could type a confirmation code.
         "NO_EMAIL_DELIVERY": "1",
+        "LOCAL_GEO_HEADERS": "1",  # X-Local-Viewer-Country/-City stand in for CloudFront
         # Billing in TEST MODE: no Stripe key, the fake Stripe on its own port, webhooks
         # signed locally with a secret made for this run.
         "STRIPE_SECRET_KEY": "",

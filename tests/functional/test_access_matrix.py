@@ -78,6 +78,9 @@ ROUTES = {
     ("POST", "/projects/{project_id}/billing/plan"): owner_only(200),
     # No payment details yet: the administrator passes the check and meets the conflict.
     ("POST", "/projects/{project_id}/billing/portal"): owner_only(409),
+    ("GET", "/projects/{project_id}/visitors/online"): team_only(200),
+    # The visitor token travels in the body (a CORS simple request): test_visitor_tracking.
+    ("POST", "/widget/heartbeat"): PUBLIC,
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,

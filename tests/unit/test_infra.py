@@ -42,6 +42,7 @@ UNSET_IN_AWS = {
     "COGNITO_JWKS_URL",
     "NO_EMAIL_DELIVERY",
     "STRIPE_API_BASE",  # the local stand-in's fake Stripe (billing test mode)
+    "LOCAL_GEO_HEADERS",  # the local stand-in has no CloudFront to say where viewers are
 }
 
 
