@@ -965,7 +965,19 @@
     $('conv-sub').textContent = sub.join(' · ');
     $('conv-sub').title = 'Dialogue ' + c.id;
     renderActions(c);
+    renderComposerState(c);
     renderMessages();
+  }
+
+  /** A closed dialogue takes no replies (the visitor has left it): notes only. */
+  function renderComposerState(c) {
+    const closed = c.state === 'closed';
+    $('mode-reply').disabled = closed;
+    if (closed && S.composeMode !== 'note') setComposeMode('note');
+    else if (!closed && S.composeMode === 'note' && S.closedForcedNote) setComposeMode('reply');
+    S.closedForcedNote = closed;
+    $('composer-hint').textContent = closed ? 'Closed: reopen it to reply to the visitor; notes stay with the team.'
+      : 'Enter to send \u00b7 / for saved replies';
   }
 
   // ---------------------------------------------------------------- dialogue workflow
@@ -1041,8 +1053,27 @@
   }
 
   /** A dialogue's summary changed (assignment, close, rating): update list and header. */
+  function seesAll() {
+    return isLead() || !!(S.projectInfo && S.projectInfo.chat_admin);
+  }
+
   function applyChatUpdate(chat) {
     if (!chat || !chat.id) return;
+    if (chat.assignee && chat.assignee.id !== myId() && !seesAll()) {
+      // Given to someone else: an operator no longer sees it (the server agrees).
+      const wasOpen = S.openId === chat.id;
+      S.chats.delete(chat.id);
+      S.order = S.order.filter((id) => id !== chat.id);
+      if (wasOpen) {
+        S.openId = null;
+        S.conv = null;
+        renderConv();
+        toast('This dialogue is now ' + chat.assignee.name + '\u2019s.');
+      }
+      renderList();
+      renderTitle();
+      return;
+    }
     S.chats.set(chat.id, mergeSummary(S.chats.get(chat.id), chat));
     renderList();
     if (S.openId === chat.id) renderConv();
@@ -1244,7 +1275,7 @@
       if (m && m.id) {
         if (S.conv && S.conv.chatId === p.chat_id) addMessages(S.conv, [m]);
         const c = S.chats.get(p.chat_id);
-        if (c && (!c.last_message || cmpId(m.id, c.last_message.id) > 0)) {
+        if (c && !m.internal && (!c.last_message || cmpId(m.id, c.last_message.id) > 0)) {
           S.chats.set(p.chat_id, Object.assign({}, c, {
             last_message: { id: m.id, text: m.text, author_type: m.author_type, created_at: m.created_at },
             last_activity_at: m.created_at || c.last_activity_at,
@@ -1851,6 +1882,7 @@
       if (ep !== S.epoch) return null;
       if (data && data.project) S.projectInfo = data.project;
       renderBanner();
+      renderSettings(); // the form shows what is stored (the banner can change it too)
       return S.projectInfo;
     } catch (e) {
       if (ep === S.epoch) reportError(e, 'Could not save');
@@ -2009,8 +2041,8 @@
         h('strong', { text: r.title || '' }),
         h('span', { class: 'tag', text: r.shared ? 'Shared' : 'Personal' }),
         h('span', { class: 'topbar-spacer' }),
-        h('button', { type: 'button', class: 'btn btn-ghost btn-sm', text: 'Edit', onclick: () => editReply(r) }),
-        h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Delete', onclick: (e) => deleteReply(r, e.currentTarget) }),
+        r.shared && !isLead() ? null : h('button', { type: 'button', class: 'btn btn-ghost btn-sm', text: 'Edit', onclick: () => editReply(r) }),
+        r.shared && !isLead() ? null : h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Delete', onclick: (e) => deleteReply(r, e.currentTarget) }),
       ]),
       h('p', { class: 'reply-text', text: r.text }),
     ])));

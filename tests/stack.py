@@ -8,6 +8,7 @@ import pathlib
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -70,9 +71,18 @@ class LocalStack:
             self.log.append(line)
             if line.startswith("READY "):
                 self.info = json.loads(line[len("READY ") :])
+                # Keep reading: a pipe nobody drains fills up (64 KB of request logs), and
+                # then every thread that logs (each REST request does) blocks for good.
+                threading.Thread(target=self._drain, daemon=True, name="stack-log").start()
                 return self
         self.stop()
         raise RuntimeError("local stack did not start:\n" + "".join(self.log))
+
+    def _drain(self) -> None:
+        """The stack's output after READY, the last lines kept for a failure's report."""
+        for line in self.process.stdout:
+            self.log.append(line)
+            del self.log[:-200]
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -27,7 +27,6 @@ from pynamodb.indexes import (
     AllProjection,
     GlobalSecondaryIndex,
     IncludeProjection,
-    KeysOnlyProjection,
 )
 from pynamodb.models import Model
 
@@ -80,7 +79,8 @@ class OpenChatsByIdleness(GlobalSecondaryIndex):
 class WaitingChats(GlobalSecondaryIndex):
     class Meta:
         index_name = "waiting"
-        projection = KeysOnlyProjection()
+        # Who gave the dialogue back, so distribution does not hand it straight back.
+        projection = IncludeProjection(["declined_by"])
 
     waiting_project_id = UnicodeAttribute(hash_key=True)
     activity_key = UnicodeAttribute(range_key=True)
@@ -100,6 +100,7 @@ class ChatModel(Model):
     activity_key = UnicodeAttribute()
     open_shard = UnicodeAttribute(null=True)  # present only while open (sparse index)
     waiting_project_id = UnicodeAttribute(null=True)  # only while open and unassigned
+    declined_by = UnicodeAttribute(null=True)  # the member who last gave it back
     last_message = LastMessage(null=True)
     unread_by_team = NumberAttribute(default=0)
     unread_by_visitor = NumberAttribute(default=0)

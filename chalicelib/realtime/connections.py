@@ -152,8 +152,9 @@ def _count(kind: str, project_id: str, principal_id: str, delta: int) -> None:
         item = MemberModel(project_id, principal_id)
         counter, exists = MemberModel.live_connections, MemberModel.user_id.exists()
         online = MemberModel.presence.set("online")
-        # Closing the last panel tab also makes the member offline (their own status).
-        offline = [MemberModel.presence.set("offline"), MemberModel.status.set("offline")]
+        # Closing the last panel tab makes the member offline (presence); the status they
+        # chose (online, away) is theirs and survives a reload: distribution needs both.
+        offline = [MemberModel.presence.set("offline")]
     else:
         item = VisitorModel(project_id, principal_id)
         counter, exists = VisitorModel.live_connections, VisitorModel.visitor_id.exists()

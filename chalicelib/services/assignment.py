@@ -151,11 +151,43 @@ def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
         counters.append((old, -1))
     actions = [ChatModel.assignee_id.remove(), ChatModel.assignee_name.remove()]
     if chat.status == STATUS_OPEN:
-        actions.append(ChatModel.waiting_project_id.set(chat.project_id))  # back in the queue
+        # Back in the queue, but not straight back to whoever gave it up.
+        actions.append(ChatModel.waiting_project_id.set(chat.project_id))
+        actions.append(ChatModel.declined_by.set(previous))
     _commit(chat, actions, counters)
     announce_assignment(chat, previous, fanout)
     _freed_a_slot(caller.project_id, fanout)
     return messaging.chat_view(chat)
+
+
+def release_member_dialogues(project_id: str, member: MemberModel, fanout: Fanout) -> int:
+    """A removed member's open dialogues go back to the queue and to the team's lists.
+    They are found newest first through the project's activity index, and the search
+    stops as soon as all of them (the member's count of open dialogues) are found."""
+    expected = int(member.active_chats or 0)
+    released = 0
+    if expected <= 0:
+        return 0
+    theirs = (ChatModel.assignee_id == member.user_id) & (ChatModel.status == STATUS_OPEN)
+    for chat in ChatModel.by_activity.query(
+        project_id, scan_index_forward=False, filter_condition=theirs
+    ):
+        actions = [
+            ChatModel.assignee_id.remove(),
+            ChatModel.assignee_name.remove(),
+            ChatModel.waiting_project_id.set(project_id),
+            ChatModel.declined_by.set(member.user_id),
+        ]
+        try:
+            _commit(chat, actions, [])
+        except Conflict:
+            continue  # changed meanwhile (closed, reassigned): no longer theirs
+        announce_assignment(chat, member.user_id, fanout)
+        released += 1
+        if released >= expected:
+            break
+    _freed_a_slot(project_id, fanout)
+    return released
 
 
 def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> dict:

@@ -54,6 +54,7 @@ def _hand_out(project: ProjectModel, chat_key: ChatModel, member: MemberModel) -
                     ChatModel.assignee_id.set(member.user_id),
                     ChatModel.assignee_name.set(member.name),
                     ChatModel.waiting_project_id.remove(),
+                    ChatModel.declined_by.remove(),
                 ],
                 condition=(ChatModel.status == STATUS_OPEN)
                 & ChatModel.assignee_id.does_not_exist(),
@@ -94,7 +95,10 @@ def distribute(project_id: str, fanout: Fanout, most: int = 20) -> int:
     for waiting in ChatModel.waiting.query(project_id, limit=most):
         if not free:
             break
-        member = _pick(project, free)
+        takers = [m for m in free if m.user_id != waiting.declined_by]
+        if not takers:
+            continue  # only the member who gave it back has room: it waits for another
+        member = _pick(project, takers)
         if _hand_out(project, waiting, member):
             assigned += 1
             chat = ChatModel.get(project_id, waiting.chat_id, consistent_read=True)

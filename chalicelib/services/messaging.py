@@ -468,10 +468,15 @@ def post_operator_message(
         chat = get_chat(member.project_id, chat_id, consistent=True)
         if not permissions.can_see_chat(member, chat.assignee_id):
             raise Forbidden("this dialogue is assigned to someone else")
-        posted = _append(draft, ChatModel.chat_id.exists(), clock, sleep, chat.assignee_id)
+        # Not into a closed dialogue: the visitor has left it (their next message opens a
+        # new one). A resend of a reply stored before the close still finds its copy.
+        may_write = ChatModel.chat_id.exists() & (ChatModel.status != STATUS_CLOSED)
+        posted = _append(draft, may_write, clock, sleep, chat.assignee_id)
         if posted is not None:
             _announce(posted, fanout, origin_connection)
             return posted
+        if chat.status == STATUS_CLOSED:
+            raise Conflict("this dialogue is closed: reopen it to reply")
     raise Conflict("the dialogue is busy; send again")
 
 

@@ -196,6 +196,10 @@ def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
         target.delete()  # a project from before member counts: nothing to count down
     for connection_id in connections.drop_operator(caller.project_id, target.user_id):
         fanout.close(connection_id)
+    # Nobody would answer their dialogues any more: back to the queue with them.
+    from chalicelib.services import assignment  # (assignment reaches team through messaging)
+
+    assignment.release_member_dialogues(caller.project_id, target, fanout)
 
 
 def set_status(caller: MemberModel, status, fanout: Fanout) -> dict:

@@ -271,3 +271,38 @@ def test_a_visitors_typing_and_reading_reach_only_those_who_see_the_dialogue(pla
     assert [f["type"] for f in heard["anna"]] == ["typing", "read"]
     assert [f["type"] for f in heard["manager"]] == ["typing", "read"]
     assert heard["boris"] == []
+
+
+def test_the_team_cannot_reply_into_a_closed_dialogue_but_a_resend_finds_its_reply(platform, team):
+    anna, chat_id = team["anna"], team["chat_id"]
+    _action(platform, anna, chat_id, "assign")
+    path = f"/projects/{anna.project_id}/chats/{chat_id}/messages"
+    before = platform.post(path, {"client_id": "before-close", "text": "bye"}, anna.auth)
+    _action(platform, anna, chat_id, "close")
+
+    late = platform.post(path, {"client_id": "after-close", "text": "one more"}, anna.auth)
+    resend = platform.post(path, {"client_id": "before-close", "text": "bye"}, anna.auth)
+
+    assert late.status_code == 409
+    assert "reopen" in late.json_body["error"]["message"]
+    assert resend.status_code == 200
+    assert resend.json_body["message"]["id"] == before.json_body["message"]["id"]
+    assert ChatModel.get(anna.project_id, chat_id).status == "closed"
+
+
+def test_a_removed_members_open_dialogues_go_back_to_the_team(platform, team):
+    anna, manager, chat_id = team["anna"], team["manager"], team["chat_id"]
+    _action(platform, anna, chat_id, "assign")
+    boris_socket, _ = platform.connect(team["boris"].token, project=anna.project_id)
+    platform.sender.clear()
+
+    removed = platform.client.http.delete(
+        f"/projects/{anna.project_id}/members/{anna.user_id}", headers=manager.auth
+    )
+
+    assert removed.status_code == 204
+    chat = ChatModel.get(anna.project_id, chat_id)
+    assert chat.assignee_id is None and chat.status == "open"
+    assert chat.waiting_project_id == anna.project_id  # queued for distribution
+    frames = platform.sender.frames_for(boris_socket)
+    assert any(f["type"] == "chat" and f["chat"]["state"] == "open" for f in frames)

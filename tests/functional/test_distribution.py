@@ -132,7 +132,24 @@ def test_away_and_offline_members_get_nothing_and_the_last_tab_closing_is_offlin
     assert _assignee(owner, chat_id) == anna.user_id
 
     platform.disconnect(socket)
-    assert MemberModel.get(owner.project_id, anna.user_id).status == "offline"
+    gone = MemberModel.get(owner.project_id, anna.user_id)
+    assert gone.presence == "offline"
+    later_chat, _ = _new_dialogue(platform, owner, 2)
+    assert _assignee(owner, later_chat) is None  # nobody with a panel open
+
+
+def test_a_reload_keeps_the_status_the_member_chose(platform, desk):
+    owner, anna, _ = desk
+    first, _ = platform.connect(anna.token, project=owner.project_id)
+    platform.client.http.put(
+        f"/projects/{owner.project_id}/status", body='{"status": "away"}', headers=anna.auth
+    )
+
+    platform.disconnect(first)  # the old tab goes...
+    platform.connect(anna.token, project=owner.project_id)  # ...and the reloaded one comes
+
+    member = MemberModel.get(owner.project_id, anna.user_id)
+    assert (member.status, member.presence) == ("away", "online")
 
 
 @pytest.mark.parametrize(
@@ -178,3 +195,20 @@ def test_racing_distribution_events_never_overshoot_the_limit(
     assigned = [c for c in waiting if _assignee(owner, c) == anna.user_id]
     assert len(assigned) == 2
     assert MemberModel.get(owner.project_id, anna.user_id).active_chats == 2
+
+
+def test_a_dialogue_given_back_is_not_handed_straight_back_to_the_same_member(platform, desk):
+    owner, anna, boris = desk
+    _online(platform, anna)
+    _settings(platform, owner, distribution="round_robin", max_active_chats=5)
+    chat_id, _ = _new_dialogue(platform, owner, 1)
+    assert _assignee(owner, chat_id) == anna.user_id
+
+    given_back = platform.post(
+        f"/projects/{owner.project_id}/chats/{chat_id}/unassign", {}, anna.auth
+    )
+
+    assert given_back.status_code == 200
+    assert _assignee(owner, chat_id) is None  # waits: Anna gave it up
+    _online(platform, boris)
+    assert _assignee(owner, chat_id) == boris.user_id
