@@ -35,6 +35,9 @@
   const BACKOFF_MAX_MS = 30000;
   const FIRST_OPEN_WAIT_MS = 2500;
   const GROUP_GAP_MS = 5 * 60 * 1000;
+  // The visitors list is read again this often while shown: one Query, no fan-out of
+  // every page view of every visitor to every open panel.
+  const VISITORS_POLL_MS = 10 * 1000;
 
   // ---------------------------------------------------------------- state
   const S = {
@@ -83,6 +86,8 @@
     composeMode: 'reply',     // reply | note
     team: { messages: new Map(), loaded: false, loading: false },
     billing: null,            // GET /projects/{pid}/billing
+    visitors: null,           // GET /projects/{pid}/visitors/online
+    visitorsTimer: null,
     billingInterval: 'monthly',
     checkoutOutcome: null,    // back from Stripe Checkout: success | cancelled
     // misc
@@ -563,6 +568,10 @@
     S.chatReplies.clear();
     S.team = { messages: new Map(), loaded: false, loading: false };
     S.billing = null;
+    S.visitors = null;
+    clearInterval(S.visitorsTimer);
+    $('visitors-body').replaceChildren();
+    $('visitors-count').textContent = '';
     hideSuggestions();
     $('banner').hidden = true;
     $('team-chat-dot').hidden = true;
@@ -1769,7 +1778,7 @@
   // open chat is drawn either as the inbox section or as a pop-up over whichever section is
   // shown: a per-user display setting, kept in this browser (it changes only where chats
   // are drawn, so it needs no server round trip).
-  const VIEWS = ['inbox', 'team-chat', 'team', 'replies', 'settings', 'billing'];
+  const VIEWS = ['inbox', 'visitors', 'team-chat', 'team', 'replies', 'settings', 'billing'];
 
   function displayKey() { return LS_DISPLAY + ':' + (myId() || ''); }
 
@@ -1795,6 +1804,11 @@
     else if (view === 'replies') loadReplyList();
     else if (view === 'settings') renderSettings();
     else if (view === 'billing') { renderBilling(); loadBilling(); }
+    clearInterval(S.visitorsTimer);
+    if (view === 'visitors') {
+      loadVisitors();
+      S.visitorsTimer = setInterval(() => { if (!document.hidden) loadVisitors(); }, VISITORS_POLL_MS);
+    }
   }
 
   function renderLayout() {
@@ -2326,6 +2340,50 @@
       result.textContent = 'Settings saved.';
       result.hidden = false;
     } catch (e) { /* reported */ }
+  }
+
+  // ---------------------------------------------------------------- visitors online
+  async function loadVisitors() {
+    const ep = S.epoch;
+    try {
+      const data = await api('GET', projectPath('/visitors/online'));
+      if (ep !== S.epoch || !data) return;
+      S.visitors = data;
+      renderVisitors();
+    } catch (e) {
+      if (ep === S.epoch && S.view === 'visitors') $('visitors-note').textContent = 'Could not load visitors: ' + e.message;
+    }
+  }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return '';
+    if (seconds < 60) return seconds + ' s';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min';
+    return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+  }
+
+  function renderVisitors() {
+    const data = S.visitors || { visitors: [] };
+    const list = data.visitors || [];
+    $('visitors-count').textContent = list.length ? ' ' + list.length + (data.more ? '+' : '') : '';
+    $('visitors-body').replaceChildren(...(list.length ? list.map((v) => {
+      let page = v.page_url || '';
+      try { const u = new URL(page); page = u.pathname + u.search; } catch (e) { /* keep as is */ }
+      const where = [v.city, v.country].filter(Boolean).join(', ');
+      const device = [v.platform, v.os, v.browser].filter(Boolean).join(' · ');
+      return h('tr', { 'data-visitor-id': v.id }, [
+        h('td', {}, h('span', { class: 'member' }, [avatar(v.name || 'Visitor', v.id, 'avatar-sm'), h('strong', { text: v.name || 'Visitor' })])),
+        h('td', { class: 'visitor-page', title: v.page_url || '', text: page }),
+        h('td', { text: duration(v.seconds_on_site) }),
+        h('td', { text: where || '—' }),
+        h('td', { text: device || '—' }),
+        h('td', { text: String(v.visits || 1) }),
+        h('td', {}, v.chatting ? h('span', { class: 'presence presence-online', text: 'chatting' })
+          : v.chat_id ? h('span', { class: 'presence', text: 'has a chat' }) : null),
+      ]);
+    }) : [h('tr', {}, h('td', { colspan: '7', class: 'muted', text: 'Nobody is on the site right now.' }))]));
+    $('visitors-note').textContent = data.limit === null || data.limit === undefined
+      ? '' : 'Your plan tracks up to ' + data.limit + ' online visitors' + (data.more ? ': more are on the site now. Upgrade to see them all.' : '.');
   }
 
   // ---------------------------------------------------------------- billing

@@ -94,8 +94,13 @@
   w.addEventListener('storage', function (e) { if (e.key === pre + 'chat' && e.newValue) load(); });
   // One session per page view: records the visit; 423 (chats off), 402 (plan) or 404 hide it.
   // Lengths are capped as the server wants; text/plain needs no CORS preflight.
-  var ready = fetch(c.api + '/widget/session', {method: 'POST', headers: {'Content-Type': 'text/plain;charset=UTF-8'},
-    body: JSON.stringify(W.facts()), credentials: 'omit'})
+  // A visit ends after 30 minutes without activity ('la': the last, kept in this browser).
+  var t0 = Date.now(), f = W.facts(), P = {method: 'POST', headers: {'Content-Type': 'text/plain;charset=UTF-8'}, credentials: 'omit'};
+  f.page_view = true;
+  f.new_visit = t0 - (+ls('la') || 0) >= 18e5;
+  ls('la', t0);
+  W.openedAt = t0;
+  var ready = fetch(c.api + '/widget/session', Object.assign({body: JSON.stringify(f)}, P))
     .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw r.status; return j; }); })
     .then(function (j) {
       var v = ls('vid');
@@ -103,6 +108,12 @@
       ls('vid', j.visitor_id);
       ls('token', j.token);
       W.sess = j;
+      // Still here: a beat every 90 s while the page is visible keeps the visitor listed.
+      setInterval(function () {
+        if (d.hidden) return;
+        ls('la', Date.now());
+        fetch(c.api + '/widget/heartbeat', Object.assign({body: JSON.stringify({token: ls('token')})}, P)).catch(function () {});
+      }, 9e4);
     }, function (e) { if (e === 423 || e === 404 || e === 402) throw e; }); // else show it; chat.js retries
   function start() { ready.then(init, function () {}); }
   if (d.body) start(); else d.addEventListener('DOMContentLoaded', start);

@@ -341,3 +341,34 @@ def test_billing_shows_usage_and_the_administrator_pays_in_test_mode(stack, new_
         "annual",
         "ok",
     )
+
+
+def test_the_visitors_list_shows_who_is_on_the_site_and_updates_by_itself(stack, new_page):
+    account = Account(stack, "Busy shop")
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Visitors")
+    rows = panel.locator("#visitors-body tr[data-visitor-id]")
+    expect(rows).to_have_count(0)
+
+    site = new_page(
+        user_agent=(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+        ),
+    )
+    # Where CloudFront would say the viewer is (added past CORS, as CloudFront adds it).
+    where = {"x-local-viewer-country": "NO", "x-local-viewer-city": "Bergen"}
+    site.route(
+        re.compile(r".*/widget/session$"),
+        lambda route: route.continue_(headers={**route.request.headers, **where}),
+    )
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}&utm_source=news")
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_be_visible()
+
+    expect(rows).to_have_count(1, timeout=15_000)  # no reload: the list polls
+    row = rows.first
+    expect(row).to_contain_text("Bergen, NO")
+    expect(row).to_contain_text("mobile · iOS 17.4")
+    expect(row).to_contain_text("/?project=")
+    online = account.get(f"/projects/{account.project_id}/visitors/online")
+    assert online["visitors"][0]["visits"] == 1 and online["limit"] == 10
