@@ -2355,6 +2355,44 @@
     }
   }
 
+  function openVisitorChat(chatId) {
+    if (!chatId) return;
+    if (S.chats.has(chatId)) { openChat(chatId); return; }
+    fetchChatSummary(chatId, { author_type: 'operator', chat_id: chatId }).then(() => openChat(chatId));
+  }
+
+  /** A proactive chat: the operator's first message opens the visitor's dialogue. */
+  function startChatForm(v, button) {
+    const cell = button.parentNode;
+    clearInterval(S.visitorsTimer); // hold the list still while typing
+    const input = h('input', { type: 'text', class: 'start-chat-input', maxlength: '4000', 'aria-label': 'First message to ' + (v.name || 'the visitor'), value: 'Hi! Can I help you with anything?' });
+    const send = async (ev) => {
+      if (ev) ev.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      form.querySelector('button').disabled = true;
+      try {
+        const data = await api('POST', projectPath('/visitors/' + enc(v.id) + '/chats'), { client_id: newClientId(), text });
+        if (data && data.chat) {
+          S.chats.set(data.chat.id, mergeSummary(S.chats.get(data.chat.id), data.chat));
+          moveToTop(data.chat.id);
+          renderList();
+          toast('Chat started: it pops up in ' + (v.name || 'the visitor') + '\u2019s widget.');
+          openChat(data.chat.id);
+        }
+      } catch (e) {
+        reportError(e, 'Could not start the chat');
+        form.querySelector('button').disabled = false;
+      } finally {
+        if (S.view === 'visitors') showView('visitors'); // the list polls again
+      }
+    };
+    const form = h('form', { class: 'start-chat', onsubmit: send }, [input, h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Send' })]);
+    cell.replaceChildren(form);
+    input.focus();
+    input.select();
+  }
+
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return '';
     if (seconds < 60) return seconds + ' s';
@@ -2378,8 +2416,9 @@
         h('td', { text: where || '—' }),
         h('td', { text: device || '—' }),
         h('td', { text: String(v.visits || 1) }),
-        h('td', {}, v.chatting ? h('span', { class: 'presence presence-online', text: 'chatting' })
-          : v.chat_id ? h('span', { class: 'presence', text: 'has a chat' }) : null),
+        h('td', { class: 'visitor-chat' }, v.chatting || (v.chat_id && S.chats.has(v.chat_id))
+          ? h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Open chat', onclick: () => openVisitorChat(v.chat_id) })
+          : h('button', { type: 'button', class: 'btn btn-primary btn-sm', text: 'Start chat', 'aria-label': 'Start a chat with ' + (v.name || 'visitor'), onclick: (e) => startChatForm(v, e.currentTarget) })),
       ]);
     }) : [h('tr', {}, h('td', { colspan: '7', class: 'muted', text: 'Nobody is on the site right now.' }))]));
     $('visitors-note').textContent = data.limit === null || data.limit === undefined

@@ -112,7 +112,11 @@
       setInterval(function () {
         if (d.hidden) return;
         ls('la', Date.now());
-        fetch(c.api + '/widget/heartbeat', Object.assign({body: JSON.stringify({token: ls('token')})}, P)).catch(function () {});
+        fetch(c.api + '/widget/heartbeat', Object.assign({body: JSON.stringify({token: ls('token')})}, P))
+          .then(function (r) { return r.json(); }).then(function (b) {
+            // An operator started a chat with this visitor: pop the widget open.
+            if (b.chat_id && b.chat_id !== ls('chat')) { ls('chat', b.chat_id); W.open(); }
+          }).catch(function () {});
       }, 9e4);
     }, function (e) { if (e === 423 || e === 404 || e === 402) throw e; }); // else show it; chat.js retries
   function start() { ready.then(init, function () {}); }

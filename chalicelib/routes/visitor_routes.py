@@ -1,10 +1,12 @@
-"""The panel's view of the site's visitors: who is online now."""
+"""The panel's view of the site's visitors: who is online now; starting a chat with one."""
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
+from chalicelib import deps
 from chalicelib.clock import utcnow
-from chalicelib.routes.http import json_errors, operator_of
-from chalicelib.services import online_visitors, projects
+from chalicelib.config import get_settings
+from chalicelib.routes.http import body_of, json_errors, operator_of
+from chalicelib.services import messaging, online_visitors, proactive, projects, validation
 
 visitor_routes = Blueprint(__name__)
 
@@ -14,3 +16,23 @@ visitor_routes = Blueprint(__name__)
 def online(project_id):
     member = projects.require_member(operator_of(visitor_routes.current_request), project_id)
     return online_visitors.list_online(member, utcnow())
+
+
+@visitor_routes.route("/projects/{project_id}/visitors/{visitor_id}/chats", methods=["POST"])
+@json_errors
+def start_chat(project_id, visitor_id):
+    request = visitor_routes.current_request
+    member = projects.require_member(operator_of(request), project_id)
+    body = body_of(request)
+    posted = proactive.start_chat(
+        member,
+        visitor_id,
+        validation.client_message_id(body),
+        validation.message_text(body, get_settings().max_message_chars),
+        deps.fanout(),
+    )
+    chat = messaging.get_chat(project_id, posted.message.chat_id, consistent=True)
+    return Response(
+        status_code=201,
+        body={"message": messaging.message_view(posted.message), "chat": messaging.chat_view(chat)},
+    )

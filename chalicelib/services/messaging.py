@@ -480,6 +480,11 @@ def post_operator_message(
     raise Conflict("the dialogue is busy; send again")
 
 
+def announce_posted(posted: Posted, fanout: Fanout) -> None:
+    """Fan out a message stored elsewhere (a proactive chat's first message)."""
+    _announce(posted, fanout, None)
+
+
 def _announce(posted: Posted, fanout: Fanout, origin: str | None):
     """Fan a stored message out: to the visitor's tabs, and to the team sockets allowed
     to see the dialogue. A duplicate is announced again too: the first attempt may have

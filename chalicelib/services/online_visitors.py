@@ -48,7 +48,9 @@ def heartbeat(identity: VisitorIdentity, now: datetime) -> dict:
         if is_condition_failure(error):
             raise NotFound("unknown visitor: start a session") from None
         raise
-    return {"ok": True}
+    # The visitor's dialogue, as the write returned it: a widget with no socket learns
+    # here that an operator started a chat with them.
+    return {"ok": True, "chat_id": visitor.current_chat_id}
 
 
 def visitor_view(visitor: VisitorModel, now: datetime) -> dict:

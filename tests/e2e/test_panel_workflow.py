@@ -372,3 +372,26 @@ def test_the_visitors_list_shows_who_is_on_the_site_and_updates_by_itself(stack,
     expect(row).to_contain_text("/?project=")
     online = account.get(f"/projects/{account.project_id}/visitors/online")
     assert online["visitors"][0]["visits"] == 1 and online["limit"] == 10
+
+
+def test_an_operator_starts_a_chat_that_pops_up_in_the_visitors_widget(stack, new_page):
+    account = Account(stack, "Proactive shop")
+    site = new_page()
+    site.clock.install()  # the widget's 90 s heartbeat, fast-forwarded below
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_be_visible()
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Visitors")
+    row = panel.locator("#visitors-body tr[data-visitor-id]").first
+    expect(row).to_be_visible(timeout=15_000)
+
+    row.get_by_role("button", name=re.compile("Start a chat")).click()
+    row.get_by_role("textbox").fill("Hello from the team! Need a hand?")
+    row.get_by_role("button", name="Send").click()
+
+    expect(panel.get_by_role("group", name="Dialogue actions")).to_contain_text("Assigned to you")
+    site.clock.fast_forward(91_000)  # the next heartbeat tells the widget
+    expect(site.locator("#lc-root .lc-msg.lc-operator")).to_contain_text(
+        "Hello from the team! Need a hand?", timeout=15_000
+    )
+    expect(site.get_by_role("textbox", name="Message", exact=True)).to_be_visible()

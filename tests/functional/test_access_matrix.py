@@ -79,6 +79,8 @@ ROUTES = {
     # No payment details yet: the administrator passes the check and meets the conflict.
     ("POST", "/projects/{project_id}/billing/portal"): owner_only(409),
     ("GET", "/projects/{project_id}/visitors/online"): team_only(200),
+    # The world's visitor is in a dialogue already: members pass the check, then conflict.
+    ("POST", "/projects/{project_id}/visitors/{visitor_id}/chats"): team_only(409),
     # The visitor token travels in the body (a CORS simple request): test_visitor_tracking.
     ("POST", "/widget/heartbeat"): PUBLIC,
     ("GET", "/widget/messages"): {
@@ -92,6 +94,10 @@ ROUTES = {
 }
 
 BODIES = {
+    ("POST", "/projects/{project_id}/visitors/{visitor_id}/chats"): {
+        "client_id": "proactive-0001",
+        "text": "Can I help?",
+    },
     ("PATCH", "/projects/{project_id}"): {"name": "Renamed"},
     ("POST", "/projects"): {"name": "Another site"},
     ("POST", "/projects/{project_id}/members"): {
@@ -183,6 +189,7 @@ def world(platform):
         "owner": owner,
         "operator": operator,
         "chat_id": chat_id,
+        "visitor_id": visitor.visitor_id,
         "tokens": tokens,
         "tab": tab,
         "reply_id": shared_reply,
@@ -218,6 +225,7 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         chat_id=world["chat_id"],
         user_id=world["operator"].user_id,
         reply_id=world["reply_id"],
+        visitor_id=world["visitor_id"],
     )
     token = world["tokens"][caller]
     headers = {"Content-Type": "application/json"}

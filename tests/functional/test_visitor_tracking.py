@@ -182,4 +182,57 @@ def test_a_heartbeat_over_http_answers_ok(platform, shop):
         headers={"Content-Type": "text/plain"},
     )
 
-    assert response.status_code == 200 and response.json_body == {"ok": True}
+    assert response.status_code == 200 and response.json_body == {"ok": True, "chat_id": None}
+
+
+def test_an_operator_starts_a_chat_with_a_visitor_on_the_site(platform, shop, sender):
+    session = _page_view(platform, shop.project_id, new_visit=True)
+    tab, _ = platform.connect(session["token"])
+    sender.clear()
+
+    started = platform.post(
+        f"/projects/{shop.project_id}/visitors/{session['visitor_id']}/chats",
+        {"client_id": "hello-0001", "text": "Hi! Looking for anything?"},
+        shop.auth,
+    )
+
+    assert started.status_code == 201, started.json_body
+    chat = started.json_body["chat"]
+    assert chat["assignee"]["id"] == shop.user_id and chat["state"] == "assigned"
+    [frame] = [f for f in sender.frames_for(tab) if f["type"] == "message"]
+    assert frame["message"]["text"] == "Hi! Looking for anything?"
+    visitor = _stored(shop.project_id, session["visitor_id"])
+    assert (visitor.current_chat_id, visitor.invitations_sent) == (chat["id"], 1)
+    assert visitor.last_invitation_at is not None
+    # A widget without a socket learns of it from its next heartbeat.
+    beat = platform.post("/widget/heartbeat", {"token": session["token"]})
+    assert beat.json_body["chat_id"] == chat["id"]
+    # The visitor's reply lands in that dialogue.
+    platform.frame(
+        tab, {"action": "send", "token": session["token"], "client_id": "reply-0001", "text": "yes"}
+    )
+    [ack] = [f for f in sender.frames_for(tab) if f["type"] == "ack"]
+    assert ack["message"]["chat_id"] == chat["id"]
+
+
+def test_a_visitor_in_an_open_dialogue_is_not_given_a_second(platform, shop):
+    session = _page_view(platform, shop.project_id, new_visit=True)
+    path = f"/projects/{shop.project_id}/visitors/{session['visitor_id']}/chats"
+    first = platform.post(path, {"client_id": "first-0001", "text": "Hi"}, shop.auth)
+
+    second = platform.post(path, {"client_id": "second-0001", "text": "Hello?"}, shop.auth)
+
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert second.json_body["error"]["chat_id"] == first.json_body["chat"]["id"]
+
+
+@pytest.mark.parametrize("visitor_id", ["v_nobody", "nope"])
+def test_starting_a_chat_with_an_unknown_visitor_is_404(platform, shop, visitor_id):
+    response = platform.post(
+        f"/projects/{shop.project_id}/visitors/{visitor_id}/chats",
+        {"client_id": "unknown-0001", "text": "Hi"},
+        shop.auth,
+    )
+
+    assert response.status_code == 404

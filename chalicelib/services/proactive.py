@@ -1,0 +1,120 @@
+"""An operator starts a chat with a visitor on the site (from the visitors-online list).
+
+One transaction opens the visitor's next dialogue, already assigned to the operator,
+with the operator's first message: the message and its client-id guard, the dialogue
+(a conditional put on its deterministic id), the visitor (their current dialogue, the
+count of dialogues as read, and the proactive-invitation facts) and the operator's
+count of open dialogues. A visitor already in an open dialogue is not given a second.
+
+The visitor's connected tabs get the message at once; a widget without a socket learns
+of it from its next heartbeat (which answers with the visitor's current dialogue).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import ids
+from chalicelib.clock import iso, utcnow
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.models.base import transaction_connection
+from chalicelib.models.chat import STATUS_OPEN, ChatModel, activity_key, open_shard
+from chalicelib.models.message import ClientMessageIdModel
+from chalicelib.models.project import MemberModel
+from chalicelib.models.visitor import VisitorModel
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import messaging, permissions, projects, quotas
+from chalicelib.services.messaging import AUTHOR_OPERATOR, Draft, Posted
+
+_ATTEMPTS = 3
+
+
+def start_chat(
+    member: MemberModel,
+    visitor_id: str,
+    client_id: str,
+    text: str,
+    fanout: Fanout,
+    clock=utcnow,
+) -> Posted:
+    permissions.require(member, "chats.answer")
+    quotas.require_team_reply(projects.require_project(member.project_id), clock())
+    draft = Draft(
+        member.project_id, "", AUTHOR_OPERATOR, member.user_id, member.name, text, client_id
+    )
+    for _ in range(_ATTEMPTS):
+        try:
+            visitor = VisitorModel.get(member.project_id, visitor_id, consistent_read=True)
+        except DoesNotExist:
+            raise NotFound("no such visitor") from None
+        if visitor.current_chat_id:
+            current = messaging.get_chat(member.project_id, visitor.current_chat_id, True)
+            if current.status != "closed":
+                raise Conflict(
+                    "this visitor is already in a dialogue: open it",
+                    chat_id=visitor.current_chat_id,
+                )
+        posted = _open(member, visitor, draft, clock())
+        if posted is not None:
+            messaging.announce_posted(posted, fanout)
+            return posted
+        time.sleep(0.02)  # the visitor wrote first, or another operator: read again
+    raise Conflict("the visitor's dialogue just changed; look again")
+
+
+def _open(member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetime):
+    sequence = int(visitor.chat_count or 0) + 1
+    chat_id = ids.chat_id_for(visitor.visitor_id, sequence)
+    message = draft.at(now, chat_id=chat_id)
+    stamp = iso(now)
+    chat = ChatModel(
+        member.project_id,
+        chat_id,
+        visitor_id=visitor.visitor_id,
+        visitor_name=visitor.name or "Visitor",
+        status=STATUS_OPEN,
+        assignee_id=member.user_id,
+        assignee_name=member.name,
+        created_at=now,
+        last_activity_at=stamp,
+        activity_key=activity_key(stamp, chat_id),
+        open_shard=open_shard(chat_id),
+        last_message=messaging.last_message_of(message),
+        unread_by_team=0,
+        unread_by_visitor=1,
+    )
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.save(
+                messaging.client_id_guard(message, now),
+                condition=ClientMessageIdModel.client_key.does_not_exist(),
+            )
+            transaction.save(message)
+            transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
+            transaction.update(
+                visitor,
+                actions=[
+                    VisitorModel.current_chat_id.set(chat_id),
+                    VisitorModel.chat_count.set(sequence),
+                    VisitorModel.invitations_sent.set((VisitorModel.invitations_sent | 0) + 1),
+                    VisitorModel.last_invitation_at.set(now),
+                ],
+                condition=VisitorModel.chat_count == visitor.chat_count,
+            )
+            transaction.update(
+                member,
+                actions=[MemberModel.active_chats.add(1)],
+                condition=MemberModel.user_id.exists(),
+            )
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise Conflict("this message was already sent (same client_id)") from None
+        if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+            return None
+        raise
+    return Posted(message, duplicate=False, opened=True, assignee_id=member.user_id)
