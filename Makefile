@@ -12,7 +12,7 @@ STAGE ?= dev
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 packages with pip below 26.3
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 

@@ -347,6 +347,7 @@
   function closed(cid) {
     var near = atBottom(), g = el('div', 'lc-rate', 'How was this conversation?'), bs = [];
     ended = cid;
+    setAsg(null, 0, cid); // nobody is answering a closed dialogue
     unEnd();
     endEl = body.appendChild(el('div', 'lc-end', 'This conversation was closed'));
     endEl.setAttribute('aria-live', 'polite');
