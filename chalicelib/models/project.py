@@ -65,6 +65,9 @@ class ProjectModel(Model):
     # message to the visitor (absent: none). Unassigned ones close after a month.
     auto_close_minutes = NumberAttribute(null=True)
     auto_close_message = UnicodeAttribute(null=True)
+    # The site signs its logged-in users' ids with this (HMAC-SHA256) so the widget's
+    # identify() cannot be forged (services/identity.py). Made on first use.
+    identity_secret = UnicodeAttribute(null=True)
     # Privacy-policy consent before a new dialogue. The version goes up whenever the text
     # changes, so an agreement always names the text it agreed to.
     consent_enabled = BooleanAttribute(default=False)

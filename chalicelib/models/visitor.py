@@ -93,6 +93,10 @@ class VisitorModel(Model):
     widget_closed_at = UTCDateTimeAttribute(null=True)
     invitations_sent = NumberAttribute(null=True)
     last_invitation_at = UTCDateTimeAttribute(null=True)
+    # A logged-in user of the site, when the widget's identify() carried a valid HMAC.
+    user_id = UnicodeAttribute(null=True)
+    user_name = UnicodeAttribute(null=True)
+    user_email = UnicodeAttribute(null=True)
     # The sparse "online" index: set by page views and heartbeats, removed when quiet.
     online_project_id = UnicodeAttribute(null=True)
     online_seen_at = UnicodeAttribute(null=True)

@@ -7,7 +7,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.models.base import transaction_connection
 from chalicelib.routes.http import body_of, json_errors, operator_of
-from chalicelib.services import projects, team
+from chalicelib.services import identity, projects, team
 from chalicelib.services.validation import email, text_field
 
 team_routes = Blueprint(__name__)
@@ -42,6 +42,12 @@ def view_project(project_id):
 def update_project(project_id):
     member = _member(project_id)
     return {"project": projects.update_project(member, body_of(team_routes.current_request))}
+
+
+@team_routes.route("/projects/{project_id}/identity-secret", methods=["GET"])
+@json_errors
+def identity_secret(project_id):
+    return identity.secret_for(_member(project_id))
 
 
 @team_routes.route("/projects/{project_id}/members", methods=["GET"])

@@ -6,7 +6,7 @@ from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, query_param, visitor_of
-from chalicelib.services import messaging, online_visitors, validation, visitors
+from chalicelib.services import identity, messaging, online_visitors, validation, visitors
 
 widget_routes = Blueprint(__name__)
 
@@ -40,6 +40,17 @@ def heartbeat():
     body = body_of(widget_routes.current_request)
     identity = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
     return online_visitors.heartbeat(identity, utcnow())
+
+
+# The site's logged-in user, signed by the site (LiveChat.identify): token in the body.
+@widget_routes.route(
+    "/widget/identify", methods=["POST"], content_types=["application/json", "text/plain"]
+)
+@json_errors
+def identify():
+    body = body_of(widget_routes.current_request)
+    caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    return identity.identify(caller, body)
 
 
 @widget_routes.route("/widget/messages", methods=["GET"])

@@ -79,6 +79,9 @@ ROUTES = {
     # No payment details yet: the administrator passes the check and meets the conflict.
     ("POST", "/projects/{project_id}/billing/portal"): owner_only(409),
     ("GET", "/projects/{project_id}/visitors/online"): team_only(200),
+    ("GET", "/projects/{project_id}/identity-secret"): leads_only(200),
+    # The visitor token travels in the body: test_identity.
+    ("POST", "/widget/identify"): PUBLIC,
     # The world's visitor is in a dialogue already: members pass the check, then conflict.
     ("POST", "/projects/{project_id}/visitors/{visitor_id}/chats"): team_only(409),
     # The visitor token travels in the body (a CORS simple request): test_visitor_tracking.
