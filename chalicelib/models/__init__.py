@@ -1,5 +1,6 @@
 """PynamoDB models: schema and key builders only. ``ALL_MODELS`` is what infra creates."""
 
+from chalicelib.models.auto_message import AutoMessageModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import ConnectionModel
 from chalicelib.models.message import ClientMessageIdModel, MessageModel
@@ -18,6 +19,7 @@ ALL_MODELS = (
     ConnectionModel,
     UsageModel,
     SavedReplyModel,
+    AutoMessageModel,
 )
 
 

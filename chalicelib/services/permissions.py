@@ -29,6 +29,7 @@ RULES: dict[str, frozenset[str]] = {
     "chats.answer": EVERYONE,
     "chats.see_all": LEADS,  # and members with the chat-administrator right
     "replies.manage_shared": LEADS,
+    "auto_messages.manage": LEADS,
 }
 
 # Roles a member may be given by invitation or change: there is one administrator per

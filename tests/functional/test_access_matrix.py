@@ -67,6 +67,13 @@ ROUTES = {
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): leads_only(200),  # a shared one
     ("DELETE", "/projects/{project_id}/replies/{reply_id}"): leads_only(204),
     ("POST", "/projects/{project_id}/team/messages"): team_only(201),
+    ("GET", "/projects/{project_id}/auto-messages"): leads_only(200),
+    ("POST", "/projects/{project_id}/auto-messages"): leads_only(201),
+    ("GET", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(200),
+    ("PATCH", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(200),
+    ("DELETE", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(204),
+    # The same for every operator (it is not project data); tokens are still checked.
+    ("GET", "/targeting/catalogue"): team_only(200, outsider=200),
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,
@@ -98,6 +105,12 @@ BODIES = {
     ("POST", "/projects/{project_id}/replies"): {"shortcut": "mine", "title": "t", "text": "x"},
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): {"title": "Greeting"},
     ("PUT", "/projects/{project_id}/status"): {"status": "away"},
+    ("POST", "/projects/{project_id}/auto-messages"): {
+        "name": "Matrix",
+        "type": "proactive",
+        "content": {"text": "Hi"},
+    },
+    ("PATCH", "/projects/{project_id}/auto-messages/{message_id}"): {"enabled": False},
 }
 
 # Socket actions: what each caller's frame gets. "ok" = no error frame back.
@@ -155,6 +168,11 @@ def world(platform):
         {"shortcut": "hi", "title": "Hi", "text": "Hello!", "shared": True},
         owner.auth,
     ).json_body["reply"]["id"]
+    auto_message = platform.post(
+        f"/projects/{owner.project_id}/auto-messages",
+        {"name": "Welcome", "type": "proactive", "content": {"text": "Hello!"}},
+        owner.auth,
+    ).json_body["auto_message"]["id"]
     platform.sender.clear()
     tokens = {
         "administrator": owner.token,
@@ -171,6 +189,7 @@ def world(platform):
         "tokens": tokens,
         "tab": tab,
         "reply_id": shared_reply,
+        "auto_message_id": auto_message,
     }
 
 
@@ -203,6 +222,7 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         chat_id=world["chat_id"],
         user_id=world["operator"].user_id,
         reply_id=world["reply_id"],
+        message_id=world["auto_message_id"],
     )
     token = world["tokens"][caller]
     headers = {"Content-Type": "application/json"}
