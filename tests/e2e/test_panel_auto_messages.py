@@ -106,6 +106,21 @@ def test_a_lead_creates_previews_saves_and_disables_an_auto_message(stack, new_p
     assert edited["enabled"] is False
     assert edited["rules"] == stored["rules"] and edited["content"] == stored["content"]
 
+    # The list's toggle switches it back on
+    row.get_by_role("checkbox", name="Enabled: Pricing help").check()
+    expect(row.get_by_role("checkbox")).to_be_enabled()  # disabled while the PATCH runs
+    assert _auto_messages(account)[0]["enabled"] is True
+
+    # Delete asks first: declined, nothing happens; accepted, it is gone
+    panel.once("dialog", lambda dialog: dialog.dismiss())
+    row.get_by_role("button", name="Delete Pricing help").click()
+    expect(row).to_have_count(1)
+    assert len(_auto_messages(account)) == 1
+    panel.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Delete Pricing help").click()
+    expect(panel.locator("#auto-body")).to_contain_text("No auto messages yet.")
+    assert _auto_messages(account) == []
+
 
 def test_a_group_of_conditions_is_saved_as_any_groups(stack, new_page):
     account = Account(stack, "Grouped shop")
