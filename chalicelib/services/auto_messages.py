@@ -25,6 +25,7 @@ from chalicelib.models.auto_message import (
     EVENTS,
     TYPE_EMAIL,
     TYPE_PROACTIVE,
+    TYPE_TARGETED,
     TYPES,
     AttachmentMap,
     AutoMessageModel,
@@ -352,10 +353,10 @@ def _validated(candidate: dict) -> dict:
         problems.add("channels", "names a channel twice")
     elif kind == TYPE_EMAIL and channels:
         problems.add("channels", "an e-mail is not shown in a channel: give []")
-    elif kind in (TYPE_PROACTIVE, "targeted") and not channels:
+    elif kind in (TYPE_PROACTIVE, TYPE_TARGETED) and not channels:
         problems.add("channels", "a chat message needs a channel to show in (widget)")
     result["channels"] = channels
-    if kind in ("targeted", TYPE_EMAIL) and result["audience"] not in (None, "users"):
+    if kind in (TYPE_TARGETED, TYPE_EMAIL) and result["audience"] not in (None, "users"):
         problems.add("audience", f"a {kind} message goes to logged-in users: use users")
     result["content"] = _content(candidate.get("content"), kind, problems)
     try:

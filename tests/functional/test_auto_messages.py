@@ -302,6 +302,24 @@ def test_a_bad_patch_changes_nothing(platform, owner, body, path):
     assert _listed(platform, owner) == [message]
 
 
+def test_an_edit_over_a_version_changed_meanwhile_is_a_conflict(platform, owner, monkeypatch):
+    from chalicelib.models.auto_message import AutoMessageModel
+
+    # Given an editor who read the auto message before someone else changed it
+    message = _create(platform, owner, _proactive()).json_body["auto_message"]
+    stale = AutoMessageModel.get(owner.project_id, message["id"])
+    assert _patch(platform, owner, message["id"], {"name": "Theirs"}).status_code == 200
+    monkeypatch.setattr(auto_messages, "_find", lambda member, message_id: stale)
+
+    # When the editor's change lands
+    response = _patch(platform, owner, message["id"], {"name": "Mine"})
+
+    # Then it is refused rather than silently undoing the other change
+    assert response.status_code == 409
+    monkeypatch.undo()
+    assert _listed(platform, owner)[0]["name"] == "Theirs"
+
+
 def test_an_empty_patch_is_refused(platform, owner):
     message = _create(platform, owner, _proactive()).json_body["auto_message"]
 
