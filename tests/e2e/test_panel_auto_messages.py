@@ -47,7 +47,7 @@ def test_a_lead_creates_previews_saves_and_disables_an_auto_message(stack, new_p
     form = _open_new_editor(panel)
     form.get_by_label("Name").fill("Pricing help")
     form.get_by_label("Type").select_option("proactive")
-    form.get_by_label("Text").fill("Questions about our <b>plans</b>?")
+    form.get_by_label("Message text").fill("Questions about our <b>plans</b>?")
 
     # When the lead adds two rules and a button
     _add_condition(form, "Current page URL", "contains", "pricing")
@@ -127,7 +127,7 @@ def test_a_group_of_conditions_is_saved_as_any_groups(stack, new_page):
     panel = _panel(new_page, stack, account.email)
     form = _open_new_editor(panel)
     form.get_by_label("Name").fill("Ads visitors")
-    form.get_by_label("Text").fill("Welcome from our ad!")
+    form.get_by_label("Message text").fill("Welcome from our ad!")
 
     form.get_by_role("button", name="Add group").click()
     group = form.get_by_role("group", name="Group 1")
@@ -158,7 +158,7 @@ def test_a_bad_rule_shows_the_servers_error_with_its_path_and_saves_nothing(
     panel = _panel(new_page, stack, account.email)
     form = _open_new_editor(panel)
     form.get_by_label("Name").fill("Broken")
-    form.get_by_label("Text").fill("Hello")
+    form.get_by_label("Message text").fill("Hello")
     row = _add_condition(form, field, op, value)
 
     form.get_by_role("button", name="Save auto message").click()
