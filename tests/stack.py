@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import pathlib
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -35,7 +37,7 @@ class LocalStack:
     def __init__(self):
         self.process: subprocess.Popen | None = None
         self.info: dict = {}
-        self.log: list[str] = []
+        self.log: list[str] | collections.deque[str] = []
 
     def start(self, timeout: float = 60, attempts: int = 3) -> LocalStack:
         """Start on free ports; another process can take a probed port before the stack
@@ -70,9 +72,24 @@ class LocalStack:
             self.log.append(line)
             if line.startswith("READY "):
                 self.info = json.loads(line[len("READY ") :])
+                self._keep_draining()
                 return self
         self.stop()
         raise RuntimeError("local stack did not start:\n" + "".join(self.log))
+
+    def _keep_draining(self) -> None:
+        """Read the stack's output for as long as it runs. Chalice's local server logs
+        every request to stderr; once the pipe's buffer (64 KB, a few hundred requests)
+        is full, an unread pipe blocks the server's next write, and with it the request."""
+        stream = self.process.stdout
+        recent = collections.deque(self.log, maxlen=500)  # the tail, for diagnosis
+        self.log = recent
+
+        def drain() -> None:
+            for line in stream:
+                recent.append(line)
+
+        threading.Thread(target=drain, daemon=True, name="stack-output").start()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
