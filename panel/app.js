@@ -2378,6 +2378,7 @@
       h('option', { value: 'reply', text: 'Sends it as a reply' }),
     ]);
     action.value = (b && b.action) || 'link';
+    action.querySelector('option[value="reply"]').disabled = $('auto-type').value === 'email'; // no reply to an e-mail
     const url = h('input', { type: 'url', class: 'button-url', maxlength: '2048', 'aria-label': 'Button URL', placeholder: 'https://', spellcheck: 'false' });
     url.value = (b && b.url) || '';
     const syncUrl = () => { url.hidden = action.value !== 'link'; };
