@@ -75,13 +75,16 @@
     typingIdleTimer: null,
     visitorTypingTimer: null,
     // sections, project details, team
-    view: 'inbox',            // inbox | team-chat | team | replies | settings
+    view: 'inbox',            // inbox | team-chat | team | replies | auto | settings
     display: 'section',       // where an open chat is drawn: section | popup (per user)
     projectInfo: null,        // GET /projects/{pid}: settings and the caller's role
     members: [],
     replies: [],              // saved replies (management section)
     chatReplies: new Map(),   // chat id -> Promise of replies filled in for that dialogue
     editingReply: null,
+    autoMessages: [],         // auto messages (leads' section)
+    editingAuto: null,        // id of the auto message in the editor (null: a new one)
+    catalogue: null,          // GET /targeting/catalogue: rule fields and operators
     suggest: null,            // {items, index} while the "/" suggestions show
     composeMode: 'reply',     // reply | note
     team: { messages: new Map(), loaded: false, loading: false },
@@ -565,7 +568,10 @@
     S.projectInfo = null;
     S.members = [];
     S.replies = [];
+    S.autoMessages = [];
     S.chatReplies.clear();
+    $('nav-auto').hidden = true;
+    closeAutoEditor();
     S.team = { messages: new Map(), loaded: false, loading: false };
     S.billing = null;
     S.visitors = null;
@@ -1774,11 +1780,12 @@
   }
 
   // ---------------------------------------------------------------- sections and display
-  // The work area shows one section (inbox, team chat, team, saved replies, settings). An
+  // The work area shows one section (inbox, team chat, team, saved replies, auto messages,
+  // settings). An
   // open chat is drawn either as the inbox section or as a pop-up over whichever section is
   // shown: a per-user display setting, kept in this browser (it changes only where chats
   // are drawn, so it needs no server round trip).
-  const VIEWS = ['inbox', 'visitors', 'team-chat', 'team', 'replies', 'settings', 'billing'];
+  const VIEWS = ['inbox', 'visitors', 'team-chat', 'team', 'replies', 'auto', 'settings', 'billing'];
 
   function displayKey() { return LS_DISPLAY + ':' + (myId() || ''); }
 
@@ -1802,6 +1809,7 @@
     if (view === 'team-chat') openTeamChat();
     else if (view === 'team') loadMembers();
     else if (view === 'replies') loadReplyList();
+    else if (view === 'auto') loadAutoList();
     else if (view === 'settings') renderSettings();
     else if (view === 'billing') { renderBilling(); loadBilling(); }
     clearInterval(S.visitorsTimer);
@@ -1855,6 +1863,8 @@
       if (ep !== S.epoch || !data || !data.project) return;
       S.projectInfo = data.project;
       renderBanner();
+      renderAutoNav();
+      if (S.view === 'auto') loadAutoList(); // it waited for the role
       if (S.view === 'settings') renderSettings();
     } catch (e) {
       if (ep === S.epoch) reportError(e, 'Could not load the project');
@@ -2276,6 +2286,389 @@
     }
     ta.value = text;
     toast('Could not send to the team chat: no connection.', 'error');
+  }
+
+  // ---------------------------------------------------------------- auto messages
+  // Leads only (the server refuses operators; the nav button is hidden for them). The rule
+  // editor is built from GET /targeting/catalogue, so fields and operators are defined once
+  // (chalicelib/targeting/catalogue.json). The server validates; its errors come back with
+  // paths (rules.all[1].value) that the rows below carry as data-path, so each problem is
+  // shown in the list above Save and next to the control it names.
+  const AUTO_TYPE_LABELS = { proactive: 'Proactive chat', targeted: 'Targeted chat', email: 'Email' };
+  const OP_LABELS = {
+    is: 'is', equals: 'equals', contains: 'contains', is_not: 'is not', not_contains: 'does not contain',
+    greater: 'greater than', less: 'less than', exists: 'exists', none: 'none',
+  };
+  const VALUELESS_OPS = ['exists', 'none'];
+  const MAX_AUTO_BUTTONS = 5;
+
+  function renderAutoNav() {
+    const lead = isLead();
+    $('nav-auto').hidden = !lead;
+    if (S.view === 'auto' && S.projectInfo && !lead) showView('inbox');
+  }
+
+  async function loadCatalogue() {
+    if (S.catalogue) return S.catalogue;
+    const data = await api('GET', '/targeting/catalogue');
+    S.catalogue = data && Array.isArray(data.fields) ? data : { fields: [], limits: {} };
+    return S.catalogue;
+  }
+
+  function catalogueField(id) {
+    return ((S.catalogue && S.catalogue.fields) || []).find((f) => f.id === id) || null;
+  }
+
+  async function loadAutoList() {
+    const ep = S.epoch;
+    if (!S.projectInfo || !isLead()) return; // called again once the role is known
+    try {
+      const [data] = await Promise.all([api('GET', projectPath('/auto-messages')), loadCatalogue()]);
+      if (ep !== S.epoch) return;
+      S.autoMessages = (data && Array.isArray(data.auto_messages)) ? data.auto_messages : [];
+      renderAutoList();
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not load auto messages');
+    }
+  }
+
+  function rate(part, whole) {
+    return whole > 0 ? Math.round((100 * part) / whole) + '%' : '—';
+  }
+
+  function renderAutoList() {
+    const body = $('auto-body');
+    if (!S.autoMessages.length) {
+      body.replaceChildren(h('tr', {}, h('td', { colspan: '7', class: 'muted', text: 'No auto messages yet.' })));
+      return;
+    }
+    body.replaceChildren(...S.autoMessages.map((m) => {
+      const st = m.stats || { sent: 0, opened: 0, replied: 0 };
+      return h('tr', { 'data-auto-id': m.id }, [
+        h('td', {}, h('strong', { class: 'auto-name', text: m.name })),
+        h('td', {}, h('span', { class: 'tag auto-type', text: AUTO_TYPE_LABELS[m.type] || m.type })),
+        h('td', {}, h('input', {
+          type: 'checkbox', class: 'auto-enabled', checked: !!m.enabled, 'aria-label': 'Enabled: ' + m.name,
+          onchange: (e) => toggleAuto(m, e.currentTarget),
+        })),
+        h('td', { class: 'auto-sent', text: String(st.sent) }),
+        h('td', {}, [h('span', { class: 'auto-opened', text: String(st.opened) }), ' ',
+          h('span', { class: 'muted auto-open-rate', text: '(' + rate(st.opened, st.sent) + ')' })]),
+        h('td', {}, [h('span', { class: 'auto-replied', text: String(st.replied) }), ' ',
+          h('span', { class: 'muted auto-reply-rate', text: '(' + rate(st.replied, st.sent) + ')' })]),
+        h('td', { class: 'auto-actions' }, [
+          h('button', { type: 'button', class: 'btn btn-ghost btn-sm', text: 'Edit', 'aria-label': 'Edit ' + m.name, onclick: () => editAuto(m) }),
+          h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Delete', 'aria-label': 'Delete ' + m.name, onclick: (e) => deleteAuto(m, e.currentTarget) }),
+        ]),
+      ]);
+    }));
+  }
+
+  async function toggleAuto(m, box) {
+    box.disabled = true;
+    try {
+      const data = await api('PATCH', projectPath('/auto-messages/' + enc(m.id)), { enabled: box.checked });
+      Object.assign(m, data.auto_message);
+    } catch (e) {
+      box.checked = !!m.enabled;
+      reportError(e, 'Could not change the auto message');
+    } finally {
+      box.disabled = false;
+    }
+  }
+
+  async function deleteAuto(m, button) {
+    if (!window.confirm('Delete the auto message "' + m.name + '"? Its figures are lost.')) return;
+    button.disabled = true;
+    try {
+      await api('DELETE', projectPath('/auto-messages/' + enc(m.id)));
+      if (S.editingAuto === m.id) closeAutoEditor();
+      await loadAutoList();
+    } catch (e) {
+      button.disabled = false;
+      reportError(e, 'Could not delete the auto message');
+    }
+  }
+
+  // --- the editor form
+  async function editAuto(m) {
+    try { await loadCatalogue(); } catch (e) { reportError(e, 'Could not load the rule fields'); return; }
+    S.editingAuto = m ? m.id : null;
+    const c = (m && m.content) || {};
+    $('auto-form-title').textContent = m ? 'Edit “' + m.name + '”' : 'New auto message';
+    $('auto-save').textContent = m ? 'Save changes' : 'Save auto message';
+    $('auto-name').value = m ? m.name : '';
+    $('auto-type').value = m ? m.type : 'proactive';
+    $('auto-team-status').value = m ? m.team_status : 'any';
+    $('auto-audience').value = m ? m.audience : 'both';
+    $('auto-channel-widget').checked = m ? (m.channels || []).includes('widget') : true;
+    $('auto-once').checked = m ? !!m.once_per_user : true;
+    $('auto-enabled').checked = m ? !!m.enabled : true;
+    $('auto-subject').value = c.subject || '';
+    $('auto-text').value = c.text || '';
+    $('auto-image').value = c.image_url || '';
+    $('auto-buttons').replaceChildren(...(c.buttons || []).map(buttonRow));
+    const rules = (m && m.rules) || { all: [], any_groups: [] };
+    $('auto-rules-all').replaceChildren(...(rules.all || []).map(ruleRow));
+    $('auto-rules-groups').replaceChildren(...(rules.any_groups || []).map(groupBox));
+    renumberAuto();
+    showAutoErrors(null);
+    onAutoTypeChange(false);
+    $('auto-editor').hidden = false;
+    renderAutoPreview();
+    $('auto-name').focus();
+  }
+
+  function closeAutoEditor() {
+    S.editingAuto = null;
+    $('auto-editor').hidden = true;
+    showAutoErrors(null);
+  }
+
+  function onAutoTypeChange(userChanged) {
+    const type = $('auto-type').value;
+    const email = type === 'email';
+    $('auto-subject-field').hidden = !email;
+    $('auto-channels').hidden = email; // an e-mail is not shown in a channel
+    // Targeted chats and e-mails reach logged-in users only.
+    if (userChanged && type !== 'proactive') $('auto-audience').value = 'users';
+    document.querySelectorAll('#auto-buttons .button-action option[value="reply"]').forEach((o) => { o.disabled = email; });
+    renderAutoPreview();
+  }
+
+  function buttonRow(b) {
+    const row = h('div', { class: 'auto-row button-row' });
+    const label = h('input', { type: 'text', class: 'button-label', maxlength: '60', 'aria-label': 'Button label', placeholder: 'See plans' });
+    label.value = (b && b.label) || '';
+    const action = h('select', { class: 'button-action', 'aria-label': 'Button action' }, [
+      h('option', { value: 'link', text: 'Opens a link' }),
+      h('option', { value: 'reply', text: 'Sends it as a reply' }),
+    ]);
+    action.value = (b && b.action) || 'link';
+    action.querySelector('option[value="reply"]').disabled = $('auto-type').value === 'email'; // no reply to an e-mail
+    const url = h('input', { type: 'url', class: 'button-url', maxlength: '2048', 'aria-label': 'Button URL', placeholder: 'https://', spellcheck: 'false' });
+    url.value = (b && b.url) || '';
+    const syncUrl = () => { url.hidden = action.value !== 'link'; };
+    action.addEventListener('change', syncUrl);
+    syncUrl();
+    row.append(label, action, url, h('button', {
+      type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Remove', 'aria-label': 'Remove button',
+      onclick: () => { row.remove(); renumberAuto(); renderAutoPreview(); },
+    }), h('p', { class: 'row-error', hidden: true }));
+    return row;
+  }
+
+  function fieldOptions() {
+    return ((S.catalogue && S.catalogue.fields) || []).map((f) => h('option', { value: f.id, text: f.label }));
+  }
+
+  /** One condition: field / operator / value. The value control follows the field's type. */
+  function ruleRow(cond) {
+    const row = h('div', { class: 'auto-row rule-row' });
+    const field = h('select', { class: 'rule-field', 'aria-label': 'Field' }, fieldOptions());
+    const op = h('select', { class: 'rule-op', 'aria-label': 'Operator' });
+    const valueBox = h('span', { class: 'rule-value-box' });
+    field.value = (cond && cond.field) || 'page_url';
+    if (!field.value && field.options.length) field.selectedIndex = 0;
+    const fillOps = (wantedOp) => {
+      const f = catalogueField(field.value);
+      op.replaceChildren(...((f && f.ops) || []).map((o) => h('option', { value: o, text: OP_LABELS[o] || o })));
+      if (wantedOp && f && f.ops.includes(wantedOp)) op.value = wantedOp;
+    };
+    const fillValue = (wanted) => {
+      const f = catalogueField(field.value);
+      let control;
+      if (f && f.type === 'bool') {
+        control = h('select', { class: 'rule-value', 'aria-label': 'Value' }, [
+          h('option', { value: 'true', text: 'yes' }), h('option', { value: 'false', text: 'no' })]);
+        control.value = wanted === false ? 'false' : 'true';
+      } else if (f && f.type === 'enum') {
+        control = h('select', { class: 'rule-value', 'aria-label': 'Value' }, f.values.map((v) => h('option', { value: v, text: v })));
+        if (wanted !== undefined && wanted !== null) control.value = String(wanted);
+      } else {
+        // Numbers are typed as text: the server says what is wrong with "abc", by its path.
+        const numeric = f && (f.type === 'count' || f.type === 'seconds');
+        control = h('input', {
+          type: 'text', class: 'rule-value', 'aria-label': 'Value', maxlength: '512', spellcheck: 'false',
+          inputmode: numeric ? 'numeric' : null, placeholder: f && f.type === 'seconds' ? 'seconds' : '',
+        });
+        control.value = wanted === undefined || wanted === null ? '' : String(wanted);
+      }
+      control.dataset.type = f ? f.type : 'text';
+      valueBox.replaceChildren(control);
+      valueBox.hidden = VALUELESS_OPS.includes(op.value); // exists / none take no value
+    };
+    fillOps(cond && cond.op);
+    fillValue(cond ? cond.value : undefined);
+    field.addEventListener('change', () => { fillOps(null); fillValue(undefined); });
+    op.addEventListener('change', () => { valueBox.hidden = VALUELESS_OPS.includes(op.value); });
+    row.append(field, op, valueBox, h('button', {
+      type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Remove', 'aria-label': 'Remove condition',
+      onclick: () => { const group = row.closest('.rule-group'); row.remove(); if (group && !group.querySelector('.rule-row')) group.remove(); renumberAuto(); },
+    }), h('p', { class: 'row-error', hidden: true }));
+    return row;
+  }
+
+  function groupBox(conditions) {
+    const rows = h('div', { class: 'auto-rows group-rows' }, (conditions || []).map(ruleRow));
+    const box = h('div', { class: 'rule-group', role: 'group' }, [
+      h('div', { class: 'rule-group-head' }, [
+        h('strong', { class: 'rule-group-title' }),
+        h('span', { class: 'topbar-spacer' }),
+        h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Remove group', onclick: () => { box.remove(); renumberAuto(); } }),
+      ]),
+      rows,
+      h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Add condition to group', onclick: () => { rows.append(ruleRow(null)); renumberAuto(); } }),
+      h('p', { class: 'row-error', hidden: true }),
+    ]);
+    return box;
+  }
+
+  /** data-path on each row = the path the server names it by, in the order we send it. */
+  function renumberAuto() {
+    $('auto-buttons').querySelectorAll('.button-row').forEach((row, i) => { row.dataset.path = 'content.buttons[' + i + ']'; });
+    $('auto-rules-all').querySelectorAll('.rule-row').forEach((row, i) => { row.dataset.path = 'rules.all[' + i + ']'; });
+    $('auto-rules-groups').querySelectorAll('.rule-group').forEach((group, g) => {
+      group.dataset.path = 'rules.any_groups[' + g + ']';
+      group.setAttribute('aria-label', 'Group ' + (g + 1));
+      group.querySelector('.rule-group-title').textContent = 'Group ' + (g + 1);
+      group.querySelectorAll('.rule-row').forEach((row, i) => { row.dataset.path = 'rules.any_groups[' + g + '][' + i + ']'; });
+    });
+    $('auto-add-button').disabled = $('auto-buttons').children.length >= MAX_AUTO_BUTTONS;
+  }
+
+  function ruleValue(row) {
+    const op = row.querySelector('.rule-op').value;
+    const cond = { field: row.querySelector('.rule-field').value, op };
+    if (VALUELESS_OPS.includes(op)) return cond;
+    const control = row.querySelector('.rule-value');
+    const raw = control.value;
+    const type = control.dataset.type;
+    if (type === 'bool') cond.value = raw === 'true';
+    else if ((type === 'count' || type === 'seconds') && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) cond.value = Number(raw);
+    else cond.value = raw; // anything else goes as typed, and the server says what is wrong
+    return cond;
+  }
+
+  function autoBody() {
+    const type = $('auto-type').value;
+    const buttons = Array.from($('auto-buttons').querySelectorAll('.button-row')).map((row) => {
+      const b = { label: row.querySelector('.button-label').value, action: row.querySelector('.button-action').value };
+      if (b.action === 'link') b.url = row.querySelector('.button-url').value.trim();
+      return b;
+    });
+    const image = $('auto-image').value.trim();
+    return {
+      name: $('auto-name').value,
+      type,
+      team_status: $('auto-team-status').value,
+      audience: $('auto-audience').value,
+      channels: type === 'email' ? [] : ($('auto-channel-widget').checked ? ['widget'] : []),
+      once_per_user: $('auto-once').checked,
+      enabled: $('auto-enabled').checked,
+      // Attachments are not edited here: PATCH merges content, so they are kept.
+      content: { text: $('auto-text').value, subject: type === 'email' ? $('auto-subject').value : null, image_url: image || null, buttons },
+      rules: {
+        all: Array.from($('auto-rules-all').querySelectorAll('.rule-row')).map(ruleValue),
+        any_groups: Array.from($('auto-rules-groups').querySelectorAll('.rule-group'))
+          .map((g) => Array.from(g.querySelectorAll('.rule-row')).map(ruleValue)),
+      },
+    };
+  }
+
+  /** Server errors: all listed (path: message) above Save; each also beside what it names. */
+  function showAutoErrors(error) {
+    const form = $('auto-form');
+    form.querySelectorAll('.invalid').forEach((el) => el.classList.remove('invalid'));
+    form.querySelectorAll('.row-error').forEach((p) => { p.hidden = true; p.textContent = ''; });
+    form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+    const box = $('auto-errors');
+    if (!error) { box.hidden = true; $('auto-errors-list').replaceChildren(); return; }
+    const problems = Array.isArray(error.errors) && error.errors.length ? error.errors : [{ path: '', message: error.message }];
+    $('auto-errors-title').textContent = 'The auto message was not saved:';
+    $('auto-errors-list').replaceChildren(...problems.map((p) => h('li', { class: 'auto-error', 'data-error-path': p.path || '' }, [
+      p.path ? h('code', { text: p.path }) : null, p.path ? ': ' : null, h('span', { text: p.message }),
+    ])));
+    box.hidden = false;
+    for (const p of problems) {
+      const target = elementForPath(p.path || '');
+      if (!target) continue;
+      target.classList.add('invalid');
+      // rules.all[0].value -> the row's value box; name -> the field's own input.
+      const part = (p.path || '').slice(target.dataset.path.length).replace(/^\./, '');
+      const control = (PART_CONTROLS[part] && target.querySelector(PART_CONTROLS[part]))
+        || (target.matches('input, select, textarea') ? target : target.querySelector('input, select, textarea'));
+      if (control) control.setAttribute('aria-invalid', 'true');
+      const note = target.querySelector(':scope > .row-error');
+      if (note) { note.textContent = p.message; note.hidden = false; }
+    }
+  }
+
+  const PART_CONTROLS = {
+    field: '.rule-field', op: '.rule-op', value: '.rule-value',
+    label: '.button-label', action: '.button-action', url: '.button-url',
+  };
+
+  /** The element whose data-path is the longest prefix of an error path. */
+  function elementForPath(path) {
+    let best = null;
+    let bestLen = -1;
+    $('auto-form').querySelectorAll('[data-path]').forEach((el) => {
+      const p = el.dataset.path;
+      const prefix = path === p || path.startsWith(p + '.') || path.startsWith(p + '[');
+      if (prefix && p.length > bestLen) { best = el; bestLen = p.length; }
+    });
+    return best;
+  }
+
+  async function onAutoSubmit(ev) {
+    ev.preventDefault();
+    const ep = S.epoch;
+    const body = autoBody();
+    const btn = $('auto-save');
+    btn.disabled = true;
+    try {
+      if (S.editingAuto) await api('PATCH', projectPath('/auto-messages/' + enc(S.editingAuto)), body);
+      else await api('POST', projectPath('/auto-messages'), body);
+      if (ep !== S.epoch) return;
+      closeAutoEditor();
+      toast('Auto message saved.');
+      await loadAutoList();
+    } catch (e) {
+      if (ep !== S.epoch) return;
+      if (e.status === 400) showAutoErrors(e.error && e.error.message ? e.error : { message: e.message });
+      else reportError(e, 'Could not save the auto message');
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  /** A static mock of the widget bubble; every text through textContent. */
+  function renderAutoPreview() {
+    const box = $('auto-preview');
+    if (!box) return;
+    const body = autoBody();
+    const c = body.content;
+    const parts = [];
+    if (body.type === 'email') {
+      parts.push(h('div', { class: 'preview-mail-head' }, [h('span', { class: 'muted', text: 'Subject: ' }),
+        h('strong', { class: 'preview-subject', text: c.subject || '(no subject)' })]));
+    } else {
+      parts.push(h('div', { class: 'preview-head', text: (S.project && S.project.name) || 'Chat' }));
+    }
+    const bubble = h('div', { class: 'preview-bubble' });
+    if (c.image_url && /^https:\/\//i.test(c.image_url)) {
+      bubble.append(h('img', { class: 'preview-image', src: c.image_url, alt: '' }));
+    }
+    bubble.append(h('p', { class: 'preview-text', text: c.text.trim() || 'Your message…' }));
+    if (c.buttons.length) {
+      bubble.append(h('div', { class: 'preview-buttons' }, c.buttons.map((b) => h('span', {
+        class: 'preview-button' + (b.action === 'link' ? ' preview-link' : ''), text: (b.label || 'Button') + (b.action === 'link' ? ' ↗' : ''),
+      }))));
+    }
+    parts.push(bubble);
+    box.replaceChildren(...parts);
+    box.dataset.type = body.type;
   }
 
   // ---------------------------------------------------------------- settings
@@ -2722,6 +3115,15 @@
     $('reply-form').addEventListener('submit', onReplySubmit);
     $('reply-cancel').addEventListener('click', () => editReply(null));
     $('settings-form').addEventListener('submit', onSettingsSubmit);
+    $('auto-new').addEventListener('click', () => editAuto(null));
+    $('auto-form').addEventListener('submit', onAutoSubmit);
+    $('auto-cancel').addEventListener('click', closeAutoEditor);
+    $('auto-type').addEventListener('change', () => onAutoTypeChange(true));
+    $('auto-add-button').addEventListener('click', () => { $('auto-buttons').append(buttonRow(null)); renumberAuto(); renderAutoPreview(); });
+    $('auto-add-rule').addEventListener('click', () => { $('auto-rules-all').append(ruleRow(null)); renumberAuto(); });
+    $('auto-add-group').addEventListener('click', () => { $('auto-rules-groups').append(groupBox([null])); renumberAuto(); });
+    $('auto-form').addEventListener('input', renderAutoPreview);
+    $('auto-form').addEventListener('change', renderAutoPreview);
     $('prefs-form').addEventListener('change', (ev) => { if (ev.target.name === 'display') setDisplay(ev.target.value); });
     $('team-composer').addEventListener('submit', onTeamSubmit);
     $('interval-switch').addEventListener('click', (ev) => {

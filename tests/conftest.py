@@ -37,7 +37,7 @@ os.environ.update(
         "NO_EMAIL_DELIVERY": "1",
         # Quota warnings go through moto's SES; tests read them from its backend.
         "MAIL_FROM": "billing@livechat.example",
-        "PLAN_CATALOGUE": catalogue_json(team_members=50),
+        "PLAN_CATALOGUE": catalogue_json(team_members=50, scenarios=200),
         "WEBSOCKET_PUBLIC_URL": "wss://ws.example.test/api",
         "WEBSOCKET_MANAGEMENT_URL": "https://ws.example.test/api",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import pathlib
@@ -36,7 +37,7 @@ class LocalStack:
     def __init__(self):
         self.process: subprocess.Popen | None = None
         self.info: dict = {}
-        self.log: list[str] = []
+        self.log: list[str] | collections.deque[str] = []
 
     def start(self, timeout: float = 60, attempts: int = 3) -> LocalStack:
         """Start on free ports; another process can take a probed port before the stack

@@ -1,5 +1,6 @@
 """PynamoDB models: schema and key builders only. ``ALL_MODELS`` is what infra creates."""
 
+from chalicelib.models.auto_message import AutoMessageModel
 from chalicelib.models.billing_event import StripeEventModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import ConnectionModel
@@ -20,6 +21,7 @@ ALL_MODELS = (
     UsageModel,
     SavedReplyModel,
     StripeEventModel,
+    AutoMessageModel,
 )
 
 

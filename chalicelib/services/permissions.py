@@ -34,6 +34,7 @@ RULES: dict[str, frozenset[str]] = {
     "billing.view": EVERYONE,
     # Choosing, paying or changing the plan: the account administrator only.
     "billing.manage": OWNER,
+    "auto_messages.manage": LEADS,
 }
 
 # Roles a member may be given by invitation or change: there is one administrator per

@@ -86,6 +86,13 @@ ROUTES = {
     ("POST", "/projects/{project_id}/visitors/{visitor_id}/chats"): team_only(409),
     # The visitor token travels in the body (a CORS simple request): test_visitor_tracking.
     ("POST", "/widget/heartbeat"): PUBLIC,
+    ("GET", "/projects/{project_id}/auto-messages"): leads_only(200),
+    ("POST", "/projects/{project_id}/auto-messages"): leads_only(201),
+    ("GET", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(200),
+    ("PATCH", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(200),
+    ("DELETE", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(204),
+    # The same for every operator (it is not project data); tokens are still checked.
+    ("GET", "/targeting/catalogue"): team_only(200, outsider=200),
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,
@@ -122,6 +129,12 @@ BODIES = {
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): {"title": "Greeting"},
     ("PUT", "/projects/{project_id}/status"): {"status": "away"},
     ("POST", "/projects/{project_id}/billing/plan"): {"plan": "free"},
+    ("POST", "/projects/{project_id}/auto-messages"): {
+        "name": "Matrix",
+        "type": "proactive",
+        "content": {"text": "Hi"},
+    },
+    ("PATCH", "/projects/{project_id}/auto-messages/{message_id}"): {"enabled": False},
 }
 
 # Socket actions: what each caller's frame gets. "ok" = no error frame back.
@@ -179,6 +192,11 @@ def world(platform):
         {"shortcut": "hi", "title": "Hi", "text": "Hello!", "shared": True},
         owner.auth,
     ).json_body["reply"]["id"]
+    auto_message = platform.post(
+        f"/projects/{owner.project_id}/auto-messages",
+        {"name": "Welcome", "type": "proactive", "content": {"text": "Hello!"}},
+        owner.auth,
+    ).json_body["auto_message"]["id"]
     platform.sender.clear()
     tokens = {
         "administrator": owner.token,
@@ -196,6 +214,7 @@ def world(platform):
         "tokens": tokens,
         "tab": tab,
         "reply_id": shared_reply,
+        "auto_message_id": auto_message,
     }
 
 
@@ -229,6 +248,7 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         user_id=world["operator"].user_id,
         reply_id=world["reply_id"],
         visitor_id=world["visitor_id"],
+        message_id=world["auto_message_id"],
     )
     token = world["tokens"][caller]
     headers = {"Content-Type": "application/json"}
