@@ -88,7 +88,13 @@ def _stripe():
         )
     if not settings.stripe_secret_key:
         return None
-    return stripe.StripeClient(settings.stripe_secret_key, max_network_retries=2)
+    # A short timeout and one retry: a webhook or a plan change must finish well inside
+    # the Lambda's 30 s (the SDK's default is 80 s, three times).
+    return stripe.StripeClient(
+        settings.stripe_secret_key,
+        http_client=stripe.RequestsClient(timeout=8),
+        max_network_retries=1,
+    )
 
 
 def mailer():

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import periods, plans
-from chalicelib.clock import iso
+from chalicelib.clock import iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.errors import (
     BadRequest,
@@ -188,11 +188,22 @@ def _expire_checkout(project: ProjectModel, client) -> None:
     try:
         client.v1.checkout.sessions.expire(project.stripe_checkout_id)
     except _stripe_errors() as error:
-        # Already completed or expired: nothing to close. Anything else is real.
         import stripe
 
         if not isinstance(error, stripe.InvalidRequestError):
             raise
+        # Not open any more. Expired: nothing to close. Completed: it was paid a moment
+        # ago (its webhook not here yet): apply it rather than open a second subscription.
+        session = client.v1.checkout.sessions.retrieve(project.stripe_checkout_id).to_dict()
+        if session.get("status") == "complete" and session.get("subscription"):
+            subscription_id = session["subscription"]
+            if not isinstance(subscription_id, str):
+                subscription_id = subscription_id["id"]
+            apply_subscription(client.v1.subscriptions.retrieve(subscription_id), utcnow())
+            raise Conflict(
+                "your earlier checkout was just paid: that plan is active now; "
+                "change it from the billing page"
+            ) from None
 
 
 def _change_subscription(project, plan, price, client):
@@ -200,14 +211,20 @@ def _change_subscription(project, plan, price, client):
     if subscription.status in _ENDED:
         raise Conflict("the subscription has ended; choose the plan again to pay for it")
     item = subscription["items"]["data"][0]
-    return client.v1.subscriptions.update(
+    # The new plan applies only once its prorated invoice is paid (a declined card leaves
+    # the paid-up plan as it was, not a better plan unpaid). A pending update takes no
+    # other parameters: the metadata and un-cancelling go in a second call.
+    client.v1.subscriptions.update(
         subscription.id,
         params={
             "items": [{"id": item["id"], "price": price.stripe_price_id}],
             "proration_behavior": "always_invoice",
-            "cancel_at_period_end": False,
-            "metadata": _metadata(project, plan, price),
+            "payment_behavior": "pending_if_incomplete",
         },
+    )
+    return client.v1.subscriptions.update(
+        subscription.id,
+        params={"cancel_at_period_end": False, "metadata": _metadata(project, plan, price)},
     )
 
 
@@ -244,8 +261,9 @@ def _to_free(project: ProjectModel, now) -> ProjectModel:
         ProjectModel.stripe_checkout_id.remove(),
         ProjectModel.stripe_subscription_id.remove(),
         ProjectModel.cancel_at_period_end.remove(),
-        ProjectModel.visitors_exhausted_period.remove(),
     ]
+    if project.plan != plans.FREE:
+        actions.append(ProjectModel.visitors_exhausted_period.remove())  # other limits now
     actions += _period_actions(project.project_id, period)
     project.update(actions=actions, condition=ProjectModel.project_id.exists())
     return project
@@ -297,22 +315,42 @@ def apply_subscription(subscription, now: datetime) -> ProjectModel | None:
         return None
     status = subscription.get("status")
     current = project.stripe_subscription_id
-    if current and current != subscription["id"] and status not in _PAID:
-        return None  # an old subscription's news: the project has moved on to another
+    if current and current != subscription["id"]:
+        if status not in _PAID:
+            return None  # an old subscription's news: the project has moved on to another
+        if project.billing_state == BILLING_OK:
+            # Two live subscriptions for one project (paid twice): keep the one the
+            # project is on, and say so loudly; support refunds the other.
+            log.error(
+                "project %s: subscription %s is paid but the project is on %s; not switching",
+                project_id,
+                subscription["id"],
+                current,
+            )
+            return None
     if status in _ENDED:
-        return _to_free(project, now) if current in (None, subscription["id"]) else None
+        # Only the project's own subscription ending moves it to Free (a late event of an
+        # old one must not wipe a Checkout begun since).
+        return _to_free(project, now) if current == subscription["id"] else None
     item = subscription["items"]["data"][0]
     found = plans.catalogue().by_price(item["price"]["id"])
     if found is None:
         log.error("subscription %s has an unknown price %s", subscription["id"], item["price"])
         return None
     plan, price = found
-    if status in _PAID:
-        state = BILLING_OK
-    elif status in _NOT_YET_PAID:
-        state = BILLING_UNPAID
-    else:  # past_due, unpaid, paused: a payment failed
-        state = BILLING_PAST_DUE
+    if status in _NOT_YET_PAID:
+        # Not paid yet (3-D Secure, a bank debit still processing): the project keeps
+        # its plan and limits; the widget stays hidden until it is paid.
+        project.update(
+            actions=[
+                ProjectModel.billing_state.set(BILLING_UNPAID),
+                ProjectModel.pending_plan.set(f"{plan.id}:{price.interval}"),
+                ProjectModel.stripe_subscription_id.set(subscription["id"]),
+            ],
+            condition=ProjectModel.project_id.exists(),
+        )
+        return project
+    state = BILLING_OK if status in _PAID else BILLING_PAST_DUE  # else a payment failed
     start = _timestamp(item.get("current_period_start") or subscription.get("current_period_start"))
     end = _timestamp(item.get("current_period_end") or subscription.get("current_period_end"))
     actions = [
@@ -322,8 +360,7 @@ def apply_subscription(subscription, now: datetime) -> ProjectModel | None:
         ProjectModel.stripe_subscription_id.set(subscription["id"]),
         ProjectModel.cancel_at_period_end.set(bool(subscription.get("cancel_at_period_end"))),
     ]
-    if state != BILLING_UNPAID:
-        actions += [ProjectModel.pending_plan.remove(), ProjectModel.stripe_checkout_id.remove()]
+    actions += [ProjectModel.pending_plan.remove(), ProjectModel.stripe_checkout_id.remove()]
     customer = subscription.get("customer")
     if isinstance(customer, str) and customer:
         actions.append(ProjectModel.stripe_customer_id.set(customer))
@@ -400,28 +437,31 @@ def handle_webhook(raw_body: bytes, signature: str | None, secret: str, client, 
     event_type = event["type"]
     if event_type not in HANDLED_EVENTS:
         return {"received": True, "handled": False}
-    guard = StripeEventModel(
-        event["id"][:255],
-        event_type=event_type,
-        received_at=now,
-        expires_at=now + EVENT_RETENTION,
-    )
+    event_id = event["id"][:255]
     try:
-        guard.save(condition=StripeEventModel.event_id.does_not_exist())
-    except PutError as error:
-        if is_condition_failure(error):
-            return {"received": True, "duplicate": True}
-        raise
+        StripeEventModel.get(event_id, consistent_read=True)
+        return {"received": True, "duplicate": True}
+    except DoesNotExist:
+        pass
+    # The work first, the "handled" record after it: a handler killed half-way (a Lambda
+    # timeout runs no except clause) leaves no record, so Stripe's retry is handled.
+    # Handling twice is harmless: each event only refetches and applies the subscription.
     try:
         subscription_id = _subscription_of(event_type, event["data"]["object"])
         if subscription_id:
             client = _require_client(client)
             apply_subscription(client.v1.subscriptions.retrieve(subscription_id), now)
-    except Exception as error:
-        # Not handled: forget the event so Stripe's retry is handled.
-        guard.delete()
-        if isinstance(error, DomainError):
-            raise
+    except DomainError:
+        raise
+    except Exception:
         log.exception("Stripe event %s (%s) failed", event["id"], event_type)
         raise TemporarilyUnavailable("the event could not be processed now; retry") from None
+    guard = StripeEventModel(
+        event_id, event_type=event_type, received_at=now, expires_at=now + EVENT_RETENTION
+    )
+    try:
+        guard.save(condition=StripeEventModel.event_id.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):  # a concurrent delivery recorded it first
+            raise
     return {"received": True, "handled": True}

@@ -12,6 +12,7 @@ visitors are counted (services/quotas.py):
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from datetime import datetime
@@ -32,6 +33,7 @@ from chalicelib.services import consent, online_visitors, projects, quotas, visi
 from chalicelib.services.validation import text_field
 
 _ATTEMPTS = 5
+log = logging.getLogger(__name__)
 
 _UTM_KEYS = ("source", "medium", "campaign", "term", "content")
 
@@ -176,9 +178,13 @@ def record_visit(
     for attempt in range(_ATTEMPTS):
         outcome = _count_visitor(project, visitor, is_new, actions, period)
         if outcome == "counted":
-            quotas.visitor_counted(project, period)
-            if not is_new:
-                visitor.refresh(consistent_read=True)  # its dialogue, for the response
+            try:
+                quotas.visitor_counted(project, period)  # the 80%/100% warnings
+                if not is_new:
+                    visitor.refresh(consistent_read=True)  # its dialogue, for the response
+            except Exception:  # noqa: BLE001 - counted and stored: answering beats a 500,
+                # after which the widget would come back as a new visitor, counted twice.
+                log.exception("after counting visitor %s", visitor.visitor_id)
             return visitor
         if outcome == "counted_elsewhere":
             # Another tab of the same visitor counted them in this period a moment ago.

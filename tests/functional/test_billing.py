@@ -422,3 +422,96 @@ def test_going_back_to_free_closes_an_unpaid_checkout(platform, stripe_fake):
     url = choose(platform, owner, "standard", "monthly").json_body["checkout_url"]
     choose(platform, owner, "free", None)
     assert stripe_fake.sessions[url.rsplit("/", 1)[1]]["status"] == "expired"
+
+
+# --- regressions from the billing review ----------------------------------------------
+
+
+def test_a_webhook_killed_half_way_is_handled_on_stripes_retry(platform, stripe_fake):
+    """A Lambda timeout runs no except clause: nothing may be recorded before the work."""
+    owner = platform.sign_up()
+    events = checkout(platform, owner, stripe_fake)
+    real = deps.stripe_client()
+
+    class Killed(BaseException):
+        pass
+
+    class Hanging:
+        def __getattr__(self, name):
+            raise Killed()
+
+    deps.override(stripe=Hanging())
+    for event in events:
+        with pytest.raises(Killed):
+            deliver(platform, event)
+    deps.override(stripe=real)
+
+    retries = [deliver(platform, event).json_body for event in events]
+
+    assert not any(r.get("duplicate") for r in retries)
+    assert snapshot(owner.project_id)["billing_state"] == "ok"
+    assert snapshot(owner.project_id)["plan"] == "standard"
+
+
+def test_choosing_again_after_paying_in_another_tab_applies_the_payment_not_a_second_one(
+    platform, stripe_fake
+):
+    owner = platform.sign_up()
+    first = choose(platform, owner, "standard", "monthly").json_body["checkout_url"]
+    paid = stripe_fake.complete_checkout(first.rsplit("/", 1)[1])  # webhook not here yet
+
+    again = choose(platform, owner, "pro", "monthly")
+
+    assert again.status_code == 409
+    assert "just paid" in again.json_body["error"]["message"]
+    assert snapshot(owner.project_id)["plan"] == "standard"
+    assert snapshot(owner.project_id)["billing_state"] == "ok"
+    deliver_all(platform, paid)  # the late webhooks change nothing
+    live = [s for s in stripe_fake.subscriptions.values() if s["status"] == "active"]
+    assert len(live) == 1 and snapshot(owner.project_id)["plan"] == "standard"
+
+
+def test_a_subscription_not_paid_yet_keeps_the_old_plans_limits(platform, stripe_fake):
+    owner = platform.sign_up()
+    events = checkout(platform, owner, stripe_fake, "premium", "monthly")
+    next(iter(stripe_fake.subscriptions.values()))["status"] = "incomplete"  # 3-D Secure
+
+    deliver_all(platform, events)
+
+    view = billing(platform, owner)
+    assert (view["plan"]["id"], view["state"]) == ("free", "unpaid")
+    assert view["pending"]["plan"] == "premium"
+    assert widget(platform, owner).status_code == 402
+
+
+def test_a_late_event_of_an_ended_subscription_does_not_wipe_a_new_checkout(platform, stripe_fake):
+    owner = platform.sign_up()
+    deliver_all(platform, checkout(platform, owner, stripe_fake))
+    old = view_subscription(owner)
+    choose(platform, owner, "free", None)
+    delayed = list(stripe_fake.outbox)
+    stripe_fake.outbox.clear()
+    deliver_all(platform, stripe_fake.end_period(old))
+    choose(platform, owner, "pro", "monthly")
+
+    deliver_all(platform, delayed)  # the old subscription's news, out of order
+
+    project = ProjectModel.get(owner.project_id)
+    assert (project.billing_state, project.pending_plan) == ("unpaid", "pro:monthly")
+    assert project.stripe_checkout_id is not None
+
+
+def test_going_back_to_free_does_not_unhide_a_widget_hidden_by_the_visitor_limit(
+    platform, stripe_fake, monkeypatch
+):
+    monkeypatch.setenv("PLAN_CATALOGUE", catalogue_json(unique_visitors=1, team_members=50))
+    get_settings.cache_clear()
+    owner = platform.sign_up()
+    known = platform.visitor(owner.project_id)
+    assert widget(platform, owner).status_code == 402  # the second visitor is refused
+
+    choose(platform, owner, "standard", "monthly")
+    choose(platform, owner, "free", None)
+
+    again = platform.post("/widget/session", {"project_id": owner.project_id, "token": known.token})
+    assert again.status_code == 402
