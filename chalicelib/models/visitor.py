@@ -22,6 +22,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -93,6 +94,7 @@ class VisitorModel(Model):
     widget_closed_at = UTCDateTimeAttribute(null=True)
     invitations_sent = NumberAttribute(null=True)
     last_invitation_at = UTCDateTimeAttribute(null=True)
+    shown_auto = UnicodeSetAttribute(null=True)  # auto messages shown ("once per user")
     # A logged-in user of the site, when the widget's identify() carried a valid HMAC.
     user_id = UnicodeAttribute(null=True)
     user_name = UnicodeAttribute(null=True)

@@ -6,7 +6,14 @@ from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, query_param, visitor_of
-from chalicelib.services import identity, messaging, online_visitors, validation, visitors
+from chalicelib.services import (
+    auto_delivery,
+    identity,
+    messaging,
+    online_visitors,
+    validation,
+    visitors,
+)
 
 widget_routes = Blueprint(__name__)
 
@@ -51,6 +58,19 @@ def identify():
     body = body_of(widget_routes.current_request)
     caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
     return identity.identify(caller, body)
+
+
+# The widget showed an auto message, the chat opened on it, or the visitor replied.
+@widget_routes.route(
+    "/widget/auto-messages/{message_id}/events",
+    methods=["POST"],
+    content_types=["application/json", "text/plain"],
+)
+@json_errors
+def auto_message_event(message_id):
+    body = body_of(widget_routes.current_request)
+    caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    return auto_delivery.record_event(caller, message_id, body, utcnow())
 
 
 @widget_routes.route("/widget/messages", methods=["GET"])

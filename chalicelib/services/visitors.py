@@ -29,7 +29,14 @@ from chalicelib.models.project import ProjectModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.periods import Period
-from chalicelib.services import consent, online_visitors, projects, quotas, visitor_facts
+from chalicelib.services import (
+    auto_delivery,
+    consent,
+    online_visitors,
+    projects,
+    quotas,
+    visitor_facts,
+)
 from chalicelib.services.validation import text_field
 
 _ATTEMPTS = 5
@@ -146,6 +153,8 @@ def start_session(
         "consent": (needed.view() if (needed := consent.requirement(project)) else None),
         # Every plan but Premium shows a small "powered by" label in the widget.
         "powered_by": quotas.plan_of(project).powered_by,
+        # Auto messages that may still fire for this visitor, with what the widget checks.
+        "auto_messages": auto_delivery.candidates(project.project_id, visitor),
     }
 
 
@@ -180,8 +189,9 @@ def record_visit(
         if outcome == "counted":
             try:
                 quotas.visitor_counted(project, period)  # the 80%/100% warnings
-                if not is_new:
-                    visitor.refresh(consistent_read=True)  # its dialogue, for the response
+                # A transaction returns nothing: read the visitor back (once per visitor and
+                # period) for its dialogue and the facts auto messages are matched against.
+                visitor.refresh(consistent_read=True)
             except Exception:  # noqa: BLE001 - counted and stored: answering beats a 500,
                 # after which the widget would come back as a new visitor, counted twice.
                 log.exception("after counting visitor %s", visitor.visitor_id)

@@ -1,0 +1,131 @@
+"""Auto messages reach the widgets they may fire for, with only the conditions the widget
+must still check; the widget's reports move the figures and the visitor's facts."""
+
+import pytest
+
+from chalicelib.models.visitor import VisitorModel
+from chalicelib.services import auto_delivery
+from chalicelib.services.identity import signature
+
+DE = {"CloudFront-Viewer-Country": "DE"}
+FR = {"CloudFront-Viewer-Country": "FR"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    auto_delivery._messages_cache.clear()
+    auto_delivery._team_cache.clear()
+    yield
+    auto_delivery._messages_cache.clear()
+    auto_delivery._team_cache.clear()
+
+
+@pytest.fixture
+def shop(platform):
+    return platform.sign_up()
+
+
+def _auto(platform, owner, **changes):
+    body = {
+        "name": "German visitors who linger",
+        "type": "proactive",
+        "content": {"text": "Hallo! Fragen?"},
+        "rules": {
+            "all": [
+                {"field": "country", "op": "equals", "value": "DE"},
+                {"field": "time_on_page", "op": "greater", "value": 10},
+            ]
+        },
+        **changes,
+    }
+    created = platform.post(f"/projects/{owner.project_id}/auto-messages", body, owner.auth)
+    assert created.status_code == 201, created.json_body
+    return created.json_body["auto_message"]["id"]
+
+
+def _page_view(platform, owner, headers, token=None):
+    body = {"project_id": owner.project_id, "page_view": True, "new_visit": token is None}
+    if token:
+        body["token"] = token
+    response = platform.post("/widget/session", body, headers=headers)
+    assert response.status_code == 200, response.json_body
+    return response.json_body
+
+
+def test_the_server_drops_what_cannot_fire_and_leaves_the_widget_its_timers(platform, shop):
+    message_id = _auto(platform, shop)
+
+    german = _page_view(platform, shop, DE)
+    french = _page_view(platform, shop, FR)
+
+    [held] = german["auto_messages"]
+    assert held["id"] == message_id and held["content"]["text"] == "Hallo! Fragen?"
+    assert held["rules"] == {
+        "all": [{"field": "time_on_page", "op": "greater", "value": 10}],
+        "any_groups": [],
+    }
+    assert french["auto_messages"] == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"enabled": False}, {"team_status": "online"}, {"audience": "users"}],
+    ids=["disabled", "team offline", "logged-in users only"],
+)
+def test_messages_that_do_not_apply_to_the_visitor_are_not_sent(platform, shop, changes):
+    _auto(platform, shop, **changes)
+
+    assert _page_view(platform, shop, DE)["auto_messages"] == []
+
+
+def test_a_logged_in_user_gets_messages_for_users(platform, shop):
+    _auto(platform, shop, audience="users")
+    secret = platform.get(f"/projects/{shop.project_id}/identity-secret", shop.auth)
+    secret = secret.json_body["identity_secret"]
+    first = _page_view(platform, shop, DE)
+    identified = platform.post(
+        "/widget/identify",
+        {"token": first["token"], "user_id": "u-7", "hash": signature(secret, "u-7")},
+    )
+    assert identified.status_code == 200
+
+    again = _page_view(platform, shop, DE, token=first["token"])
+
+    assert len(again["auto_messages"]) == 1
+
+
+def test_a_shown_message_counts_and_is_not_shown_twice_to_the_same_visitor(platform, shop):
+    message_id = _auto(platform, shop)
+    first = _page_view(platform, shop, DE)
+    path = f"/widget/auto-messages/{message_id}/events"
+
+    sent = platform.post(path, {"token": first["token"], "event": "sent"})
+    opened = platform.post(path, {"token": first["token"], "event": "opened"})
+
+    assert sent.status_code == 200
+    assert opened.json_body["stats"] == {"sent": 1, "opened": 1, "replied": 0}
+    visitor = VisitorModel.get(shop.project_id, first["visitor_id"])
+    assert visitor.invitations_sent == 1 and visitor.last_invitation_at is not None
+    assert _page_view(platform, shop, DE, token=first["token"])["auto_messages"] == []
+
+
+@pytest.mark.parametrize(
+    "message_id, body, status",
+    [
+        ("REAL", {"event": "clicked"}, 400),
+        ("01HZZZZZZZZZZZZZZZZZZZZZZZ", {"event": "sent"}, 404),
+        ("REAL", {"event": "sent", "token": "forged"}, 401),
+    ],
+)
+def test_bad_reports_change_nothing(platform, shop, message_id, body, status):
+    real = _auto(platform, shop)
+    session = _page_view(platform, shop, DE)
+    message_id = real if message_id == "REAL" else message_id
+
+    response = platform.post(
+        f"/widget/auto-messages/{message_id}/events", {"token": session["token"], **body}
+    )
+
+    assert response.status_code == status
+    listed = platform.get(f"/projects/{shop.project_id}/auto-messages/{real}", shop.auth)
+    assert listed.json_body["auto_message"]["stats"] == {"sent": 0, "opened": 0, "replied": 0}
