@@ -136,3 +136,13 @@ def test_a_failed_project_write_undoes_the_sign_up(platform, monkeypatch):
 
     # The e-mail is free again: signing up now works
     assert platform.post("/auth/signup", body).status_code == 201
+
+
+def test_a_weak_password_is_refused_in_plain_words(platform):
+    response = platform.post(
+        "/auth/signup",
+        {"email": "weak@example.com", "password": "short", "name": "W", "project_name": "P"},
+    )
+
+    assert response.status_code == 400
+    assert "at least 10 characters" in response.json_body["error"]["message"]
