@@ -57,10 +57,22 @@ def current(project, now: datetime, months: int = 1) -> Period:
     without a stored one, monthly from creation."""
     start, end = project.period_start, project.period_end
     if start is None or end is None:
-        created = project.created_at or datetime(2020, 1, 1, tzinfo=UTC)
-        return containing(created, 1, now)
+        return containing(_created(project), 1, now)
     if now < end:
         return Period(start, end)
-    # Lapsed: the same length again and again from the stored start (a paid period's
-    # months, or one month on Free).
-    return containing(start, months, now)
+    return lapsed(project, now, months)
+
+
+def lapsed(project, now: datetime, months: int) -> Period:
+    """The period after a stored one that ended. On Free, monthly from creation (the
+    anchor keeps its day: a project made on the 31st renews on the 31st, not the 28th
+    after February). On a paid plan the next period starts where the stored one ended,
+    as Stripe's does, so usage is keyed as Stripe's renewal will key it; its end may be a
+    day or two off at month ends until the renewal webhook brings the exact one."""
+    if getattr(project, "plan", "free") == "free":
+        return containing(_created(project), 1, now)
+    return containing(project.period_end, months, now)
+
+
+def _created(project) -> datetime:
+    return project.created_at or datetime(2020, 1, 1, tzinfo=UTC)

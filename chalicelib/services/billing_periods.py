@@ -40,8 +40,9 @@ def next_period(project: ProjectModel, now: datetime) -> periods.Period:
     if project.plan == plans.FREE or not project.stripe_subscription_id:
         # Anchored on creation, so a project made on the 31st keeps its day.
         return periods.containing(project.created_at or project.period_start, 1, now)
+    # From where the stored period ended, as Stripe's renewal starts (periods.lapsed).
     months = plans.catalogue().months(project.billing_interval)
-    return periods.containing(project.period_start, months, now)
+    return periods.containing(project.period_end, months, now)
 
 
 def start_next_period(project_id: str, seen_end_key: str, now: datetime) -> bool:
