@@ -6,7 +6,7 @@ import gzip
 from infra.widget_build import WIDGET, served
 
 LOADER_BUDGET, WHOLE_BUDGET = 3 * 1024, 15 * 1024
-SCRIPTS = ("loader.js", "chat.js", "rules.js")
+SCRIPTS = ("loader.js", "chat.js", "rules.js", "auto.js")
 
 
 def gz(data: bytes) -> int:

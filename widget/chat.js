@@ -449,6 +449,7 @@
     unEnd(); // after a close the server starts a new dialogue
     onInput();
     stopTyping();
+    if (autoId) { W.autoEvent(autoId, 'replied'); autoId = null; }
     var p = {client_id: uuid(), text: t, author_type: 'visitor', created_at: new Date().toISOString()};
     pend.set(p.client_id, p);
     savePend();
@@ -586,6 +587,7 @@
 
   function close() {
     if (!isOpen) return;
+    ls('wc', String(Date.now())); // "time since the chat widget was closed"
     isOpen = W.isOpen = 0;
     W.wantOpen = 0;
     stopTyping();
@@ -596,6 +598,15 @@
 
   W.open = open;
   W.close = close;
+  // An auto message (auto.js) shown in the conversation: local, until the visitor replies.
+  var autoId = null;
+  W.showAuto = function (m) {
+    autoId = m.id;
+    add({id: '00auto-' + m.id, author_type: 'operator', author_name: C.title || 'Team', text: m.content.text || '',
+      created_at: new Date().toISOString()});
+    update();
+  };
+  if (W.autoMsg) W.showAuto(W.autoMsg);
   W.toggle = function () { isOpen ? close() : open(); };
   W.state = function () { return box.getAttribute('data-lc-state'); };
   q('.lc-x').onclick = close;

@@ -108,6 +108,13 @@
       ls('vid', j.visitor_id);
       ls('token', j.token);
       W.sess = j;
+      if (f.new_visit) ls('vs', t0);
+      if ((j.auto_messages || []).length) { // proactive messages may fire here: their module
+        var a = d.createElement('script');
+        a.src = new URL('auto.js', src).href;
+        a.async = true;
+        (d.head || d.body).appendChild(a);
+      }
       // Still here: a beat every 90 s while the page is visible keeps the visitor listed.
       setInterval(function () {
         if (d.hidden) return;

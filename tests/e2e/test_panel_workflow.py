@@ -395,3 +395,44 @@ def test_an_operator_starts_a_chat_that_pops_up_in_the_visitors_widget(stack, ne
         "Hello from the team! Need a hand?", timeout=15_000
     )
     expect(site.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
+
+
+def test_a_proactive_auto_message_fires_on_its_rules_and_counts(stack, new_page):
+    account = Account(stack, "Auto shop")
+    created = account.post(
+        f"/projects/{account.project_id}/auto-messages",
+        {
+            "name": "Lingering on the demo page",
+            "type": "proactive",
+            "content": {"text": "Need help choosing a tent?"},
+            "rules": {
+                "all": [
+                    {"field": "page_url", "op": "contains", "value": "project="},
+                    {"field": "time_on_page", "op": "greater", "value": 1},
+                ]
+            },
+        },
+    )
+    assert created.status_code == 201, created.text
+    message_id = created.json()["auto_message"]["id"]
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+
+    teaser = site.get_by_role("button", name=re.compile("Message from the team"))
+    expect(teaser).to_contain_text("Need help choosing a tent?", timeout=15_000)
+    teaser.click()
+    conversation = site.locator("#lc-root .lc-msg.lc-operator")
+    expect(conversation).to_contain_text("Need help choosing a tent?")
+    site.get_by_role("textbox", name="Message", exact=True).fill("Yes, a 2-person one")
+    site.get_by_role("button", name="Send", exact=True).click()
+    expect(site.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(1)
+
+    def stats():
+        path = f"/projects/{account.project_id}/auto-messages/{message_id}"
+        return account.get(path)["auto_message"]["stats"]
+
+    for _ in range(50):
+        if stats() == {"sent": 1, "opened": 1, "replied": 1}:
+            break
+        site.wait_for_timeout(100)
+    assert stats() == {"sent": 1, "opened": 1, "replied": 1}

@@ -1,0 +1,75 @@
+/*! Live chat widget: proactive auto messages. Loaded by loader.js when the page view's
+ * session names auto messages that may fire; their remaining (client-side) conditions
+ * are checked every second with rules.js. All text goes in through textContent. */
+(function (w, d) {
+  var W = w.__lcWidget;
+  if (!W || W.auto) return;
+  W.auto = 1;
+  var C = W.config, pre = W.prefix, list = ((W.sess || {}).auto_messages || []).slice(), fired = 0, exitAt;
+  var here = d.currentScript ? d.currentScript.src : C.api;
+
+  function ls(k, v) {
+    try {
+      if (v === undefined) return localStorage.getItem(pre + k);
+      localStorage.setItem(pre + k, v);
+    } catch (e) { return null; }
+  }
+  function num(k) { return +ls(k) || undefined; }
+
+  // The widget reports what happened to an auto message: sent (shown), opened, replied.
+  W.autoEvent = function (id, ev) {
+    fetch(C.api + '/widget/auto-messages/' + encodeURIComponent(id) + '/events', {method: 'POST',
+      headers: {'Content-Type': 'text/plain;charset=UTF-8'}, credentials: 'omit',
+      body: JSON.stringify({token: ls('token'), event: ev})}).catch(function () {});
+  };
+
+  // Exit intent (desktop): the pointer leaves the page towards the browser's top bar.
+  d.addEventListener('mouseout', function (e) {
+    if (!e.relatedTarget && e.clientY <= 0 && !exitAt) exitAt = Date.now();
+  });
+
+  function facts() {
+    return {page_opened_at: W.openedAt, visit_started_at: num('vs'), widget_open: !!W.isOpen,
+      widget_closed_at: num('wc'), exit_intent_at: exitAt, last_invitation_at: num('li')};
+  }
+
+  function tick() {
+    if (fired || !W.rules || !W.box) return;
+    var now = Date.now(), f = facts();
+    for (var i = 0; i < list.length; i++) if (W.rules.evaluate(list[i].rules, f, now)) return show(list[i]);
+  }
+
+  // A teaser above the launcher; opening it shows the message in the chat.
+  function show(m) {
+    fired = 1;
+    ls('li', Date.now());
+    W.autoEvent(m.id, 'sent');
+    if (W.isOpen && W.showAuto) return W.showAuto(m);
+    var st = d.createElement('style');
+    st.textContent = '.lc-teaser{all:unset;position:absolute;right:0;bottom:72px;width:260px;box-sizing:border-box;padding:12px 14px;' +
+      'background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(17,24,39,.22);cursor:pointer;font:inherit;' +
+      'animation:lc-pop .25s ease-out}.lc-teaser img{display:block;max-width:100%;border-radius:8px;margin-bottom:8px}.lc-open .lc-teaser{display:none}';
+    W.root.appendChild(st);
+    var t = d.createElement('button');
+    t.type = 'button';
+    t.className = 'lc-teaser';
+    t.setAttribute('aria-label', 'Message from the team: open the chat');
+    var img = m.content.image_url;
+    if (img && /^https:\/\//.test(img)) { var i = t.appendChild(d.createElement('img')); i.src = img; i.alt = ''; }
+    t.appendChild(d.createTextNode(m.content.text || ''));
+    t.onclick = function () {
+      t.remove();
+      W.autoMsg = m;
+      W.autoEvent(m.id, 'opened');
+      if (W.showAuto) W.showAuto(m);
+      W.open();
+    };
+    W.box.appendChild(t);
+  }
+
+  var r = d.createElement('script');
+  r.src = new URL('rules.js', here).href;
+  r.async = true;
+  (d.head || d.body).appendChild(r);
+  setInterval(tick, 1000);
+})(window, document);
