@@ -405,6 +405,7 @@
     if (chatId && /-\d+$/.test(chatId) && chatId !== ended) o.chat_id = chatId; // else the server finds or opens one
     if (assignee) o.assignee_id = assignee;
     if (consentVersion != null) o.consent_version = consentVersion;
+    if (p.auto) o.auto_message_id = p.auto;
     if (!wsSend(o)) return connect();
     // The server answers every send (ack or error): silence means a half-open socket.
     // Replace it now, not at the next ping; the same client_id makes the resend safe.
@@ -449,8 +450,8 @@
     unEnd(); // after a close the server starts a new dialogue
     onInput();
     stopTyping();
-    if (autoId) { W.autoEvent(autoId, 'replied'); autoId = null; }
     var p = {client_id: uuid(), text: t, author_type: 'visitor', created_at: new Date().toISOString()};
+    if (autoId) { p.auto = autoId; autoId = null; } // the new dialogue begins with the auto message
     pend.set(p.client_id, p);
     savePend();
     if (!ls('chat')) ls('chat', '1'); // a dialogue now exists: loader preloads chat.js on the next page

@@ -8,6 +8,7 @@ postToConnection per connection found.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from dataclasses import dataclass, replace
@@ -303,6 +304,7 @@ def _open_new_dialogue(
     sleep,
     hint: str | None = None,
     consent_version=None,
+    auto_message_id=None,
 ) -> Posted:
     """Start the visitor's next dialogue with the draft. Two tabs racing here collide on
     the dialogue's deterministic id; the loser reads again and appends instead. If the
@@ -330,6 +332,12 @@ def _open_new_dialogue(
         chat_id = ids.chat_id_for(identity.visitor_id, sequence)
         now = clock()
         opening = None
+        prompt = None
+        if auto_message_id is not None:
+            # The visitor answers an auto message: the team sees what they answered.
+            prompt = _auto_message_prompt(project, chat_id, auto_message_id, now)
+            if prompt is not None:
+                now = now + timedelta(milliseconds=1)
         if agreed is not None:
             text = agreed.text + (
                 f"\nPrivacy policy: {agreed.privacy_url}" if agreed.privacy_url else ""
@@ -372,6 +380,8 @@ def _open_new_dialogue(
                 transaction.save(message)
                 if opening is not None:
                     transaction.save(opening)
+                if prompt is not None:
+                    transaction.save(prompt)
                 transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
                 transaction.update(
                     visitor,
@@ -390,8 +400,43 @@ def _open_new_dialogue(
                 _backoff(attempt, sleep)  # another tab won the race: read again, append
                 continue
             raise
+        if prompt is not None:
+            _count_reply(identity.project_id, auto_message_id)
         return Posted(message, duplicate=False, opened=True)
     raise Conflict("the dialogue is busy; send again")
+
+
+def _count_reply(project_id: str, auto_message_id: str) -> None:
+    """The auto message's "replied" figure: once, when the dialogue it began is stored."""
+    from chalicelib.services import auto_messages
+
+    with contextlib.suppress(NotFound):  # deleted meanwhile: the dialogue stands
+        auto_messages.record(project_id, auto_message_id, "replied")
+
+
+def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
+    """The auto message a visitor answers, as the first message of their new dialogue
+    (None for an unknown one: the visitor's words still go in)."""
+    from chalicelib.models.auto_message import AutoMessageModel
+
+    if not isinstance(auto_message_id, str) or not 0 < len(auto_message_id) <= 64:
+        return None
+    try:
+        item = AutoMessageModel.get(project.project_id, auto_message_id)
+    except DoesNotExist:
+        return None
+    text = (item.content.text if item.content else None) or ""
+    if not text:
+        return None
+    return Draft(
+        project.project_id,
+        chat_id,
+        AUTHOR_OPERATOR,
+        f"auto.{auto_message_id}",
+        project.name,
+        text,
+        f"auto.{chat_id}",
+    ).at(now)
 
 
 def _visitor_may_write(identity: VisitorIdentity):
@@ -409,6 +454,7 @@ def post_visitor_message(
     sleep=time.sleep,
     assignee_hint: str | None = None,
     consent_version=None,
+    auto_message_id=None,
 ) -> Posted:
     """``assignee_hint`` is the assignee the widget last heard of. It is checked inside
     the write (never trusted): right, the message costs no read; stale, one read."""
@@ -431,7 +477,9 @@ def post_visitor_message(
     if chat_id:
         posted = _append_as_visitor(identity, draft, hint, clock, sleep)
     if posted is None:
-        posted = _open_new_dialogue(identity, draft, clock, sleep, hint, consent_version)
+        posted = _open_new_dialogue(
+            identity, draft, clock, sleep, hint, consent_version, auto_message_id
+        )
     _announce(posted, fanout, origin_connection)
     if posted.opened:
         from chalicelib.services import distribution  # (it reaches messaging through assignment)

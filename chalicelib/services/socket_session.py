@@ -166,6 +166,7 @@ def _send(caller, body, connection_id, fanout, settings, now) -> None:
             connection_id,
             assignee_hint=body.get("assignee_id"),
             consent_version=body.get("consent_version"),
+            auto_message_id=body.get("auto_message_id"),
         )
     else:
         messaging.post_operator_message(

@@ -436,3 +436,10 @@ def test_a_proactive_auto_message_fires_on_its_rules_and_counts(stack, new_page)
             break
         site.wait_for_timeout(100)
     assert stats() == {"sent": 1, "opened": 1, "replied": 1}
+    # The team sees what the visitor answered: the dialogue begins with the auto message.
+    [chat] = account.get(f"/projects/{account.project_id}/chats")["chats"]
+    history = account.get(f"/projects/{account.project_id}/chats/{chat['id']}/messages")
+    assert [m["text"] for m in history["messages"]] == [
+        "Need help choosing a tent?",
+        "Yes, a 2-person one",
+    ]

@@ -129,3 +129,50 @@ def test_bad_reports_change_nothing(platform, shop, message_id, body, status):
     assert response.status_code == status
     listed = platform.get(f"/projects/{shop.project_id}/auto-messages/{real}", shop.auth)
     assert listed.json_body["auto_message"]["stats"] == {"sent": 0, "opened": 0, "replied": 0}
+
+
+def test_a_reply_to_an_auto_message_opens_a_dialogue_that_begins_with_it(platform, shop):
+    message_id = _auto(platform, shop)
+    session = _page_view(platform, shop, DE)
+    tab, _ = platform.connect(session["token"])
+
+    platform.frame(
+        tab,
+        {
+            "action": "send",
+            "token": session["token"],
+            "client_id": "answer-0001",
+            "text": "Ja, bitte!",
+            "auto_message_id": message_id,
+        },
+    )
+
+    chats = platform.get(f"/projects/{shop.project_id}/chats", shop.auth).json_body["chats"]
+    history = platform.get(
+        f"/projects/{shop.project_id}/chats/{chats[0]['id']}/messages", shop.auth
+    ).json_body["messages"]
+    assert [(m["author_type"], m["text"]) for m in history] == [
+        ("operator", "Hallo! Fragen?"),
+        ("visitor", "Ja, bitte!"),
+    ]
+    figures = platform.get(f"/projects/{shop.project_id}/auto-messages/{message_id}", shop.auth)
+    assert figures.json_body["auto_message"]["stats"]["replied"] == 1
+
+
+def test_an_unknown_auto_message_id_does_not_stop_the_visitors_message(platform, shop):
+    session = _page_view(platform, shop, DE)
+    tab, _ = platform.connect(session["token"])
+
+    platform.frame(
+        tab,
+        {
+            "action": "send",
+            "token": session["token"],
+            "client_id": "answer-0002",
+            "text": "Hello",
+            "auto_message_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ",
+        },
+    )
+
+    [ack] = [f for f in platform.sender.frames_for(tab) if f["type"] == "ack"]
+    assert ack["message"]["text"] == "Hello"
