@@ -67,6 +67,12 @@
     W.box.appendChild(t);
   }
 
+  // LiveChat.trigger(id): show that auto message now, whatever its remaining rules say.
+  W.autoTrigger = function (id) {
+    for (var i = 0; i < list.length; i++) if (list[i].id === id && !fired && W.box) return show(list[i]);
+  };
+  if (W.trigger) setTimeout(function wait() { W.box ? W.autoTrigger(W.trigger) : setTimeout(wait, 200); }, 0);
+
   var r = d.createElement('script');
   r.src = new URL('rules.js', here).href;
   r.async = true;

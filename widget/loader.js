@@ -127,5 +127,22 @@
       }, 9e4);
     }, function (e) { if (e === 423 || e === 404 || e === 402) throw e; }); // else show it; chat.js retries
   function start() { ready.then(init, function () {}); }
+
+  // The page's API: LiveChat.open(), .close(), .identify({user_id, name, email, hash}),
+  // .event(name), .trigger(autoMessageId). Calls made before the session wait for it.
+  function send(path, b) {
+    return ready.then(function () {
+      b.token = ls('token');
+      return fetch(c.api + path, Object.assign({body: JSON.stringify(b)}, P));
+    });
+  }
+  var L = w.LiveChat = {
+    open: function () { W.open(); },
+    close: function () { W.close(); },
+    identify: function (u) { return send('/widget/identify', Object.assign({}, u)); },
+    event: function (n) { return send('/widget/events', {name: n}); },
+    trigger: function (id) { W.trigger = id; if (W.autoTrigger) W.autoTrigger(id); }
+  };
+  (w.LiveChatQueue || []).forEach(function (a) { L[a[0]].apply(L, a.slice(1)); }); // calls queued by a snippet
   if (d.body) start(); else d.addEventListener('DOMContentLoaded', start);
 })(window, document);

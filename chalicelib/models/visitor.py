@@ -95,6 +95,10 @@ class VisitorModel(Model):
     invitations_sent = NumberAttribute(null=True)
     last_invitation_at = UTCDateTimeAttribute(null=True)
     shown_auto = UnicodeSetAttribute(null=True)  # auto messages shown ("once per user")
+    # Custom events the site reported (services/visitor_events.py).
+    event_names = UnicodeSetAttribute(null=True)
+    last_event = UnicodeAttribute(null=True)
+    last_event_at = UTCDateTimeAttribute(null=True)
     # A logged-in user of the site, when the widget's identify() carried a valid HMAC.
     user_id = UnicodeAttribute(null=True)
     user_name = UnicodeAttribute(null=True)

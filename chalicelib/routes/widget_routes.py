@@ -12,6 +12,7 @@ from chalicelib.services import (
     messaging,
     online_visitors,
     validation,
+    visitor_events,
     visitors,
 )
 
@@ -71,6 +72,17 @@ def auto_message_event(message_id):
     body = body_of(widget_routes.current_request)
     caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
     return auto_delivery.record_event(caller, message_id, body, utcnow())
+
+
+# LiveChat.event(name): a custom event of the site's for this visitor.
+@widget_routes.route(
+    "/widget/events", methods=["POST"], content_types=["application/json", "text/plain"]
+)
+@json_errors
+def custom_event():
+    body = body_of(widget_routes.current_request)
+    caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    return visitor_events.record(caller, body, utcnow())
 
 
 @widget_routes.route("/widget/messages", methods=["GET"])

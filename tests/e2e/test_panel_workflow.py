@@ -443,3 +443,44 @@ def test_a_proactive_auto_message_fires_on_its_rules_and_counts(stack, new_page)
         "Need help choosing a tent?",
         "Yes, a 2-person one",
     ]
+
+
+def test_the_pages_javascript_api_identifies_reports_triggers_and_opens(stack, new_page):
+    import hashlib
+    import hmac
+
+    account = Account(stack, "API shop")
+    secret = account.get(f"/projects/{account.project_id}/identity-secret")["identity_secret"]
+    created = account.post(
+        f"/projects/{account.project_id}/auto-messages",
+        {
+            "name": "Only when triggered",
+            "type": "proactive",
+            "content": {"text": "Your cart is waiting!"},
+            "rules": {"all": [{"field": "time_on_page", "op": "greater", "value": 3600}]},
+        },
+    )
+    message_id = created.json()["auto_message"]["id"]
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_be_visible()
+    signed = hmac.new(secret.encode(), b"user-77", hashlib.sha256).hexdigest()
+
+    statuses = site.evaluate(
+        """async ([hash]) => {
+            const who = await LiveChat.identify({user_id: 'user-77', name: 'Ada', hash});
+            const forged = await LiveChat.identify({user_id: 'user-78', hash});
+            const event = await LiveChat.event('added-to-cart');
+            return [who.status, forged.status, event.status];
+        }""",
+        [signed],
+    )
+    assert statuses == [200, 403, 200]
+
+    site.evaluate(f"LiveChat.trigger('{message_id}')")
+    teaser = site.get_by_role("button", name=re.compile("Message from the team"))
+    expect(teaser).to_contain_text("Your cart is waiting!", timeout=10_000)
+    site.evaluate("LiveChat.open()")
+    expect(site.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
+    online = account.get(f"/projects/{account.project_id}/visitors/online")["visitors"]
+    assert online[0]["name"] == "Ada"

@@ -77,3 +77,42 @@ def test_without_a_secret_nobody_is_identified(platform):
     response = _identify(platform, visitor, user_id="u-1", hash=signature("guess", "u-1"))
 
     assert response.status_code == 403
+
+
+def test_custom_events_are_kept_with_the_visitor(platform, site):
+    owner, _, visitor = site
+
+    first = platform.post("/widget/events", {"token": visitor.token, "name": "added-to-cart"})
+    second = platform.post("/widget/events", {"token": visitor.token, "name": "checkout"})
+
+    assert first.status_code == second.status_code == 200
+    stored = VisitorModel.get(owner.project_id, visitor.visitor_id)
+    assert stored.event_names == {"added-to-cart", "checkout"}
+    assert stored.last_event == "checkout"
+
+
+@pytest.mark.parametrize("name", ["", "has space", "-leading", "x" * 65, 7])
+def test_a_bad_event_name_is_refused(platform, site, name):
+    owner, _, visitor = site
+
+    response = platform.post("/widget/events", {"token": visitor.token, "name": name})
+
+    assert response.status_code == 400
+    assert VisitorModel.get(owner.project_id, visitor.visitor_id).last_event is None
+
+
+def test_the_event_names_kept_are_capped_but_the_last_event_always_counts(
+    platform, site, monkeypatch
+):
+    from chalicelib.services import visitor_events
+
+    monkeypatch.setattr(visitor_events, "MAX_NAMES", 2)
+    owner, _, visitor = site
+    for name in ("a1", "b2", "c3"):
+        assert (
+            platform.post("/widget/events", {"token": visitor.token, "name": name}).status_code
+            == 200
+        )
+
+    stored = VisitorModel.get(owner.project_id, visitor.visitor_id)
+    assert stored.event_names == {"a1", "b2"} and stored.last_event == "c3"
