@@ -46,24 +46,40 @@
     W.autoEvent(m.id, 'sent');
     if (W.isOpen && W.showAuto) return W.showAuto(m);
     var st = d.createElement('style');
-    st.textContent = '.lc-teaser{all:unset;position:absolute;right:0;bottom:72px;width:260px;box-sizing:border-box;padding:12px 14px;' +
-      'background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(17,24,39,.22);cursor:pointer;font:inherit;' +
-      'animation:lc-pop .25s ease-out}.lc-teaser img{display:block;max-width:100%;border-radius:8px;margin-bottom:8px}.lc-open .lc-teaser{display:none}';
+    st.textContent = '.lc-teaser{position:absolute;right:0;bottom:72px;width:260px;box-sizing:border-box;padding:12px 14px;' +
+      'background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(17,24,39,.22);animation:lc-pop .25s ease-out}' +
+      '.lc-teaser>button{all:unset;display:block;cursor:pointer;font:inherit;white-space:pre-wrap}' +
+      '.lc-teaser img{display:block;max-width:100%;border-radius:8px;margin-bottom:8px}' +
+      '.lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.lc-acts button{all:unset;cursor:pointer;font:inherit;font-size:13px;' +
+      'padding:5px 10px;border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-open .lc-teaser{display:none}';
     W.root.appendChild(st);
-    var t = d.createElement('button');
-    t.type = 'button';
+    var t = d.createElement('div'), main = t.appendChild(d.createElement('button'));
     t.className = 'lc-teaser';
-    t.setAttribute('aria-label', 'Message from the team: open the chat');
+    t.setAttribute('role', 'group');
+    main.type = 'button';
+    main.setAttribute('aria-label', 'Message from the team: open the chat');
     var img = m.content.image_url;
-    if (img && /^https:\/\//.test(img)) { var i = t.appendChild(d.createElement('img')); i.src = img; i.alt = ''; }
-    t.appendChild(d.createTextNode(m.content.text || ''));
-    t.onclick = function () {
+    if (img && /^https:\/\//.test(img)) { var i = main.appendChild(d.createElement('img')); i.src = img; i.alt = ''; }
+    main.appendChild(d.createTextNode(m.content.text || ''));
+    function go(say) {
       t.remove();
       W.autoMsg = m;
+      W.autoSay = say;
       W.autoEvent(m.id, 'opened');
       if (W.showAuto) W.showAuto(m);
       W.open();
-    };
+    }
+    main.onclick = function () { go(); };
+    var acts = t.appendChild(d.createElement('div'));
+    acts.className = 'lc-acts';
+    (m.content.buttons || []).forEach(function (b) {
+      var x = acts.appendChild(d.createElement('button'));
+      x.type = 'button';
+      x.textContent = b.label;
+      // A link opens in a new tab; a reply answers with the button's words.
+      x.onclick = b.action === 'link' && /^https:\/\//.test(b.url || '')
+        ? function () { w.open(b.url, '_blank', 'noopener'); } : function () { go(b.label); };
+    });
     W.box.appendChild(t);
   }
 

@@ -606,7 +606,10 @@
     add({id: '00auto-' + m.id, author_type: 'operator', author_name: C.title || 'Team', text: m.content.text || '',
       created_at: new Date().toISOString()});
     update();
+    if (W.autoSay) { W.say(W.autoSay); W.autoSay = null; } // chat.js was already loaded
   };
+  // A reply button of an auto message: the visitor answers with its words.
+  W.say = function (text) { ta.value = text; submit(); };
   if (W.autoMsg) W.showAuto(W.autoMsg);
   W.toggle = function () { isOpen ? close() : open(); };
   W.state = function () { return box.getAttribute('data-lc-state'); };

@@ -484,3 +484,36 @@ def test_the_pages_javascript_api_identifies_reports_triggers_and_opens(stack, n
     expect(site.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
     online = account.get(f"/projects/{account.project_id}/visitors/online")["visitors"]
     assert online[0]["name"] == "Ada"
+
+
+def test_a_reply_button_on_an_auto_message_answers_with_its_words(stack, new_page):
+    account = Account(stack, "Button shop")
+    account.post(
+        f"/projects/{account.project_id}/auto-messages",
+        {
+            "name": "Quick answer",
+            "type": "proactive",
+            "content": {
+                "text": "Shall we help you pick a size?",
+                "buttons": [
+                    {"label": "Yes please", "action": "reply"},
+                    {"label": "Size guide", "action": "link", "url": "https://shop.example/sizes"},
+                ],
+            },
+        },
+    )
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    teaser = site.locator("#lc-root .lc-teaser")
+    expect(teaser).to_contain_text("Shall we help you pick a size?", timeout=15_000)
+    expect(teaser.get_by_role("button", name="Size guide")).to_be_visible()
+
+    teaser.get_by_role("button", name="Yes please").click()
+
+    expect(site.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_contain_text("Yes please")
+    [chat] = account.get(f"/projects/{account.project_id}/chats")["chats"]
+    history = account.get(f"/projects/{account.project_id}/chats/{chat['id']}/messages")
+    assert [m["text"] for m in history["messages"]] == [
+        "Shall we help you pick a size?",
+        "Yes please",
+    ]
