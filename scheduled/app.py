@@ -10,7 +10,7 @@ from chalice import Chalice, Rate
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.realtime import connections
-from chalicelib.services import auto_close, billing_periods, online_visitors
+from chalicelib.services import auto_close, billing_periods, email_auto, online_visitors
 
 app = Chalice(app_name="livechat-scheduled")
 app.log.setLevel(logging.INFO)
@@ -33,6 +33,15 @@ def sweep_quiet_visitors(event):
     removed = online_visitors.sweep_quiet(utcnow())
     app.log.info("took %d quiet visitors off the online list", removed)
     return {"removed": removed}
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def send_email_auto_messages(event):
+    """E-mail auto messages to logged-in users whose facts match, once per user.
+    Idempotent: each user is claimed before the mail goes."""
+    result = email_auto.run(deps.mailer())
+    app.log.info("e-mail auto messages: examined %(examined)d users, sent %(sent)d", result)
+    return result
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

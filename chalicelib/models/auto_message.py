@@ -5,9 +5,13 @@ Access patterns:
 - all of a project's auto messages (panel list, the widget flow picking candidates):
   Query by project (a project has at most 100).                        -> AutoMessageModel
 - one auto message: GetItem / conditional UpdateItem / DeleteItem.       -> AutoMessageModel
+- enabled e-mail auto messages of every project (clock app): Query the sparse index
+  ``email_outbox`` per shard.
 - count one event (sent, opened, replied): one conditional UpdateItem ADD on the item,
   so concurrent widgets never lose a count and a deleted message is not resurrected.
 """
+
+import zlib
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -18,6 +22,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -50,6 +55,22 @@ class ContentMap(MapAttribute):
     attachments = ListAttribute(of=AttachmentMap, default=list)
 
 
+EMAIL_SHARDS = 4
+
+
+def email_shard(message_id: str) -> str:
+    return str(zlib.crc32(message_id.encode()) % EMAIL_SHARDS)
+
+
+class EmailOutbox(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "email_outbox"
+        projection = AllProjection()  # a handful of items: the enabled e-mail messages
+
+    email_shard = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
+
+
 class AutoMessageModel(Model):
     Meta = table_meta("auto_messages")
 
@@ -74,3 +95,7 @@ class AutoMessageModel(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute()
+    # Set only while an e-mail auto message is enabled: the sparse index the clock app's
+    # e-mail job reads (services/email_auto.py), never all auto messages.
+    email_shard = UnicodeAttribute(null=True)
+    email_outbox = EmailOutbox()

@@ -13,6 +13,8 @@ visitor record and the period's unique-visitor counter, under the plan's limit.
 - visitors gone quiet (clock app): Query the keys-only sparse index ``quiet`` per shard
   (``online_shard``) with ``online_seen_at`` < now - window. Sharded so no partition
   takes every page view of every project.
+- logged-in users of P with an e-mail address (the e-mail job): Query the sparse index
+  ``users`` (``user_project_id`` = P).
 """
 
 import zlib
@@ -54,6 +56,15 @@ class QuietVisitors(GlobalSecondaryIndex):
 
     online_shard = UnicodeAttribute(hash_key=True)
     online_seen_at = UnicodeAttribute(range_key=True)
+
+
+class LoggedInUsers(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "users"
+        projection = AllProjection()  # the e-mail job matches their facts against rules
+
+    user_project_id = UnicodeAttribute(hash_key=True)
+    visitor_id = UnicodeAttribute(range_key=True)
 
 
 class VisitorModel(Model):
@@ -103,6 +114,10 @@ class VisitorModel(Model):
     user_id = UnicodeAttribute(null=True)
     user_name = UnicodeAttribute(null=True)
     user_email = UnicodeAttribute(null=True)
+    # Set while the visitor is a logged-in user with an address: the sparse index of
+    # whom e-mail auto messages may reach.
+    user_project_id = UnicodeAttribute(null=True)
+    users_index = LoggedInUsers()
     # The sparse "online" index: set by page views and heartbeats, removed when quiet.
     online_project_id = UnicodeAttribute(null=True)
     online_seen_at = UnicodeAttribute(null=True)

@@ -31,6 +31,7 @@ from chalicelib.models.auto_message import (
     AutoMessageModel,
     ButtonMap,
     ContentMap,
+    email_shard,
 )
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
@@ -437,17 +438,26 @@ def create(member: MemberModel, body: dict, now: datetime) -> dict:
 
 def _store(member: MemberModel, fields: dict, now: datetime) -> dict:
     content = fields.pop("content")
+    message_id = ids.message_id(now)
     item = AutoMessageModel(
         member.project_id,
-        ids.message_id(now),
+        message_id,
         content=_content_map(content),
         created_at=now,
         updated_at=now,
         created_by=member.user_id,
+        email_shard=_email_shard_of(message_id, fields),
         **fields,
     )
     item.save(condition=AutoMessageModel.message_id.does_not_exist())
     return view(item)
+
+
+def _email_shard_of(message_id: str, fields: dict) -> str | None:
+    """In the e-mail job's index only while an enabled e-mail message."""
+    if fields.get("type") == TYPE_EMAIL and fields.get("enabled", True):
+        return email_shard(message_id)
+    return None
 
 
 def _find(member: MemberModel, message_id) -> AutoMessageModel:
@@ -486,6 +496,10 @@ def update(member: MemberModel, message_id: str, body: dict, now: datetime) -> d
     actions.append(AutoMessageModel.rules.set(fields["rules"]))
     actions.append(AutoMessageModel.content.set(_content_map(fields["content"])))
     actions.append(AutoMessageModel.updated_at.set(now))
+    shard = _email_shard_of(message_id, fields)
+    actions.append(
+        AutoMessageModel.email_shard.set(shard) if shard else AutoMessageModel.email_shard.remove()
+    )
     # Only the fields above are written, never the figures, so counts that widgets add
     # meanwhile are kept; and only over the version read, so two editors cannot silently
     # undo each other's changes.

@@ -65,6 +65,12 @@ def identify(identity: VisitorIdentity, body: dict) -> dict:
     actions.append(
         VisitorModel.user_email.set(email) if email else VisitorModel.user_email.remove()
     )
+    # With an address, the user is one that e-mail auto messages may reach.
+    actions.append(
+        VisitorModel.user_project_id.set(identity.project_id)
+        if email
+        else VisitorModel.user_project_id.remove()
+    )
     if name:
         actions.append(VisitorModel.name.set(name))
     try:
