@@ -855,6 +855,7 @@
     updateCharCount();
     if (!matchMedia('(pointer: coarse)').matches) ta.focus({ preventScroll: true });
     loadConversation(S.conv);
+    loadVisitorFacts(S.conv);
     markRead(chatId, false);
     if (isLead()) loadMembers(); // who is online now, for the "Assign to" list
   }
@@ -880,6 +881,33 @@
       conv.error = e.message || 'Could not load messages.';
       renderMessages();
     }
+  }
+
+  /** Who the team is talking to: where they are, on what, and who they are if logged in. */
+  async function loadVisitorFacts(conv) {
+    try {
+      const data = await api('GET', chatPath(conv.chatId, '/visitor'));
+      if (S.conv !== conv || !data || !data.visitor) return;
+      conv.visitor = data.visitor;
+      renderVisitorFacts();
+    } catch (e) { /* the header simply shows less */ }
+  }
+
+  function renderVisitorFacts() {
+    const v = S.conv && S.conv.visitor;
+    const box = $('conv-facts');
+    if (!v) { box.replaceChildren(); return; }
+    let page = v.page_url || '';
+    try { const u = new URL(page); page = u.pathname + u.search; } catch (e) { /* as is */ }
+    const parts = [
+      v.user ? (v.user.name || v.user.id) + (v.user.email ? ' <' + v.user.email + '>' : '') + ' (logged in)' : null,
+      v.online ? 'online now' + (page ? ' on ' + page : '') : 'not on the site',
+      [v.city, v.country].filter(Boolean).join(', ') || null,
+      [v.platform, v.os, v.browser].filter(Boolean).join(' · ') || null,
+      v.visits ? 'visit ' + v.visits : null,
+      v.last_event ? 'last event: ' + v.last_event : null,
+    ].filter(Boolean);
+    box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
   }
 
   /** Scrolling back: the page of messages just before the oldest one shown. */
@@ -981,6 +1009,7 @@
     $('conv-sub').title = 'Dialogue ' + c.id;
     renderActions(c);
     renderComposerState(c);
+    renderVisitorFacts();
     renderMessages();
   }
 

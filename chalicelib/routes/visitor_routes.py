@@ -36,3 +36,10 @@ def start_chat(project_id, visitor_id):
         status_code=201,
         body={"message": messaging.message_view(posted.message), "chat": messaging.chat_view(chat)},
     )
+
+
+@visitor_routes.route("/projects/{project_id}/chats/{chat_id}/visitor", methods=["GET"])
+@json_errors
+def visitor_of_chat(project_id, chat_id):
+    member = projects.require_member(operator_of(visitor_routes.current_request), project_id)
+    return {"visitor": online_visitors.visitor_of_chat(member, chat_id, utcnow())}

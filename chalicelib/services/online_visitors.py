@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso
@@ -75,6 +75,27 @@ def visitor_view(visitor: VisitorModel, now: datetime) -> dict:
         # A dialogue, and a live socket of theirs (the widget connects when chatting).
         "chatting": bool(visitor.current_chat_id and visitor.online),
     }
+
+
+def visitor_of_chat(member: MemberModel, chat_id: str, now: datetime) -> dict:
+    """Who the team is talking to in a dialogue they may see: the visitor's facts, and
+    the site's logged-in user if identified."""
+    from chalicelib.services import assignment  # (it reaches this module through messaging)
+
+    chat = assignment.visible_chat(member, chat_id)
+    try:
+        visitor = VisitorModel.get(member.project_id, chat.visitor_id)
+    except DoesNotExist:
+        raise NotFound("no such visitor") from None
+    view = visitor_view(visitor, now)
+    view["online"] = bool(visitor.online_seen_at and visitor.online_seen_at > iso(now - WINDOW))
+    view["user"] = (
+        {"id": visitor.user_id, "name": visitor.user_name, "email": visitor.user_email}
+        if visitor.user_id
+        else None
+    )
+    view["last_event"] = visitor.last_event
+    return view
 
 
 def list_online(member: MemberModel, now: datetime) -> dict:

@@ -390,6 +390,7 @@ def test_an_operator_starts_a_chat_that_pops_up_in_the_visitors_widget(stack, ne
     row.get_by_role("button", name="Send").click()
 
     expect(panel.get_by_role("group", name="Dialogue actions")).to_contain_text("Assigned to you")
+    expect(panel.locator("#conv-facts")).to_contain_text("online now on /?project=")
     site.clock.fast_forward(91_000)  # the next heartbeat tells the widget
     expect(site.locator("#lc-root .lc-msg.lc-operator")).to_contain_text(
         "Hello from the team! Need a hand?", timeout=15_000

@@ -79,6 +79,7 @@ ROUTES = {
     # No payment details yet: the administrator passes the check and meets the conflict.
     ("POST", "/projects/{project_id}/billing/portal"): owner_only(409),
     ("GET", "/projects/{project_id}/visitors/online"): team_only(200),
+    ("GET", "/projects/{project_id}/chats/{chat_id}/visitor"): team_only(200),
     ("GET", "/projects/{project_id}/identity-secret"): leads_only(200),
     # The visitor token travels in the body: test_identity.
     ("POST", "/widget/identify"): PUBLIC,

@@ -236,3 +236,27 @@ def test_starting_a_chat_with_an_unknown_visitor_is_404(platform, shop, visitor_
     )
 
     assert response.status_code == 404
+
+
+def test_the_team_sees_who_it_is_talking_to(platform, shop, sender):
+    session = _page_view(
+        platform, shop.project_id, new_visit=True, page_url="https://shop.example/pricing"
+    )
+    tab, _ = platform.connect(session["token"])
+    platform.frame(
+        tab, {"action": "send", "token": session["token"], "client_id": "hi-000001", "text": "hi"}
+    )
+    [ack] = [f for f in sender.frames_for(tab) if f["type"] == "ack"]
+
+    response = platform.get(
+        f"/projects/{shop.project_id}/chats/{ack['message']['chat_id']}/visitor", shop.auth
+    )
+
+    assert response.status_code == 200
+    visitor = response.json_body["visitor"]
+    assert (visitor["country"], visitor["platform"], visitor["page_url"]) == (
+        "DE",
+        "mobile",
+        "https://shop.example/pricing",
+    )
+    assert visitor["online"] is True and visitor["user"] is None
