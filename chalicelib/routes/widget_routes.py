@@ -19,6 +19,13 @@ from chalicelib.services import (
 widget_routes = Blueprint(__name__)
 
 
+def _with_visitor_in_body():
+    """The body and its visitor: the widget's beacons carry the token in a text/plain
+    body, not a header, so they stay CORS simple requests (no preflight)."""
+    body = body_of(widget_routes.current_request)
+    return body, deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+
+
 # text/plain is accepted so the widget's call on every page view is a CORS "simple
 # request": no preflight round trip before it. The body is still parsed as JSON.
 @widget_routes.route(
@@ -45,9 +52,8 @@ def start_session():
 )
 @json_errors
 def heartbeat():
-    body = body_of(widget_routes.current_request)
-    identity = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
-    return online_visitors.heartbeat(identity, utcnow())
+    _, caller = _with_visitor_in_body()
+    return online_visitors.heartbeat(caller, utcnow())
 
 
 # The site's logged-in user, signed by the site (LiveChat.identify): token in the body.
@@ -56,8 +62,7 @@ def heartbeat():
 )
 @json_errors
 def identify():
-    body = body_of(widget_routes.current_request)
-    caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    body, caller = _with_visitor_in_body()
     return identity.identify(caller, body)
 
 
@@ -69,8 +74,7 @@ def identify():
 )
 @json_errors
 def auto_message_event(message_id):
-    body = body_of(widget_routes.current_request)
-    caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    body, caller = _with_visitor_in_body()
     return auto_delivery.record_event(caller, message_id, body, utcnow())
 
 
@@ -80,8 +84,7 @@ def auto_message_event(message_id):
 )
 @json_errors
 def custom_event():
-    body = body_of(widget_routes.current_request)
-    caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    body, caller = _with_visitor_in_body()
     return visitor_events.record(caller, body, utcnow())
 
 

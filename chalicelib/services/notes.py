@@ -10,56 +10,40 @@ from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import assignment, messaging, permissions
 
 
+def _post_internal(
+    member: MemberModel,
+    chat_id: str,
+    client_id: str,
+    text: str,
+    fanout: Fanout,
+    frame_type: str,
+    may_receive=None,
+) -> messaging.Posted:
+    """Store the team's own words (never the visitor's to see) and tell the team."""
+    draft = messaging.Draft(
+        member.project_id, chat_id, AUTHOR_OPERATOR, member.user_id, member.name, text,
+        client_id, internal=True,
+    )  # fmt: skip
+    posted = messaging.store_standalone(draft)
+    frame = {"type": frame_type, "message": messaging.message_view(posted.message)}
+    fanout.deliver([(team_audience(member.project_id), frame, may_receive)])
+    return posted
+
+
 def post_note(
     member: MemberModel, chat_id: str, client_id: str, text: str, fanout: Fanout
 ) -> messaging.Posted:
     chat = assignment.visible_chat(member, chat_id)
-    draft = messaging.Draft(
-        member.project_id,
-        chat.chat_id,
-        AUTHOR_OPERATOR,
-        member.user_id,
-        member.name,
-        text,
-        client_id,
-        internal=True,
-    )
-    posted = messaging.store_standalone(draft)
-    fanout.deliver(
-        [
-            (
-                team_audience(member.project_id),
-                {"type": "note", "message": messaging.message_view(posted.message)},
-                permissions.team_sockets_for(chat.assignee_id),
-            )
-        ]
-    )
-    return posted
+    return _post_internal(
+        member, chat.chat_id, client_id, text, fanout, "note",
+        permissions.team_sockets_for(chat.assignee_id),
+    )  # fmt: skip
 
 
 def post_team_message(
     member: MemberModel, client_id: str, text: str, fanout: Fanout
 ) -> messaging.Posted:
-    draft = messaging.Draft(
-        member.project_id,
-        TEAM_CHAT_ID,
-        AUTHOR_OPERATOR,
-        member.user_id,
-        member.name,
-        text,
-        client_id,
-        internal=True,
-    )
-    posted = messaging.store_standalone(draft)
-    fanout.deliver(
-        [
-            (
-                team_audience(member.project_id),
-                {"type": "team_message", "message": messaging.message_view(posted.message)},
-            )
-        ]
-    )
-    return posted
+    return _post_internal(member, TEAM_CHAT_ID, client_id, text, fanout, "team_message")
 
 
 def team_history(member: MemberModel, after: str | None, before: str | None, limit: int):
