@@ -48,6 +48,12 @@ class Settings:
     # Local stand-in only: X-Local-Viewer-Country/-City headers say where a test browser
     # is, as CloudFront's viewer headers do in AWS (where these are never trusted).
     local_geo_headers: bool = False
+    # Auto-message attachments (services/attachments.py): the bucket browsers upload to
+    # with presigned POSTs, and the public base its attachments/ prefix is served under
+    # (the CDN). S3_ENDPOINT: moto's server locally; None in AWS.
+    attachments_bucket: str = ""
+    attachments_url: str = ""
+    s3_endpoint: str | None = None
     max_message_chars: int = 4000
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
@@ -91,4 +97,7 @@ def get_settings() -> Settings:
         billing_return_url=env.get("BILLING_RETURN_URL", ""),
         mail_from=env.get("MAIL_FROM", ""),
         local_geo_headers=_flag("LOCAL_GEO_HEADERS"),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
+        attachments_url=env.get("ATTACHMENTS_URL", ""),
+        s3_endpoint=env.get("S3_ENDPOINT") or None,
     )

@@ -26,7 +26,8 @@ def override(**replacements) -> None:
 
 def reset() -> None:
     _overrides.clear()
-    for factory in (_cognito, _visitor_tokens, _operator_verifier, _fanout_for, _mailer, _stripe):
+    factories = (_cognito, _visitor_tokens, _operator_verifier, _fanout_for, _mailer, _stripe, _s3)
+    for factory in factories:
         factory.cache_clear()
 
 
@@ -72,6 +73,22 @@ def _mailer():
 
 
 @lru_cache(maxsize=1)
+def _s3():
+    from botocore.config import Config
+
+    settings = get_settings()
+    # SigV4 and the regional endpoint: presigned POSTs must be valid in every region.
+    return boto3.client(
+        "s3",
+        region_name=settings.region,
+        endpoint_url=settings.s3_endpoint,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+        if not settings.s3_endpoint
+        else Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+
+
+@lru_cache(maxsize=1)
 def _stripe():
     """Stripe's SDK, imported here and only here, on the first billing call: no other
     handler's cold start pays for it (bench/cold_start.py checks)."""
@@ -106,6 +123,10 @@ def stripe_client():
     if "stripe" in _overrides:
         return _overrides["stripe"]
     return _stripe()
+
+
+def s3():
+    return _overrides.get("s3") or _s3()
 
 
 def cognito():

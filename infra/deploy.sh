@@ -138,9 +138,20 @@ stack_output() {
 	printf '%s' "$value"
 }
 
+# stack_parameter KEY: one parameter of the traffic stack, as it is now
+stack_parameter() {
+	aws cloudformation describe-stacks --stack-name "$STACK" \
+		--query "Stacks[0].Parameters[?ParameterKey=='$1'].ParameterValue" --output text
+}
+
 # The clock app posts to sockets too (auto-close tells the visitor): it needs the API id.
+# It also mails e-mail auto messages: the traffic stack's sender, and where attachments
+# are served for the links in those mails.
+MAIL_FROM_NOW="$(stack_parameter MailFrom)"
+[[ "$MAIL_FROM_NOW" != "None" ]] || MAIL_FROM_NOW=""
 deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
-	"WebsocketApiId=$(stack_output WebsocketAPIId)"
+	"WebsocketApiId=$(stack_output WebsocketAPIId)" \
+	"AttachmentsUrl=$(stack_output AttachmentsUrl)" "MailFrom=$MAIL_FROM_NOW"
 
 API_URL="$(stack_output EndpointURL)"
 API_URL="${API_URL%/}"

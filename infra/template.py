@@ -504,6 +504,15 @@ def traffic_template(stage: str = "dev") -> dict:
                         ),
                     },
                     {
+                        # Auto-message attachments (services/attachments.py): signing a
+                        # browser's upload (PutObject), checking and publishing it
+                        # (GetObject for the head and the copy), deleting unused ones.
+                        "Sid": "Attachments",
+                        "Effect": "Allow",
+                        "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                        "Resource": sub("${AttachmentsBucket.Arn}/*"),
+                    },
+                    {
                         "Sid": "PostToConnections",
                         "Effect": "Allow",
                         "Action": "execute-api:ManageConnections",
@@ -528,6 +537,88 @@ def traffic_template(stage: str = "dev") -> dict:
                         "ServerSideEncryptionConfiguration": [
                             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
                         ]
+                    },
+                },
+            },
+            "AttachmentsBucket": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",  # customers' files: never lost with a stack
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                        ]
+                    },
+                    # The panel posts files straight here. Any origin: the signed policy
+                    # is what authorises an upload, CORS only lets the page read the answer.
+                    "CorsConfiguration": {
+                        "CorsRules": [
+                            {
+                                "AllowedMethods": ["POST"],
+                                "AllowedOrigins": ["*"],
+                                "AllowedHeaders": ["*"],
+                                "MaxAge": 3600,
+                            }
+                        ]
+                    },
+                    # A draft is published (copied) when its message is saved; one never
+                    # saved is deleted after a day.
+                    "LifecycleConfiguration": {
+                        "Rules": [
+                            {
+                                "Id": "ForgetUnsavedDrafts",
+                                "Status": "Enabled",
+                                "Prefix": "drafts/",
+                                "ExpirationInDays": 1,
+                                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                            }
+                        ]
+                    },
+                },
+            },
+            "AttachmentsBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": ref("AttachmentsBucket"),
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                # Published files only: drafts are never served.
+                                "Sid": "OnlyThisDistributionReadsPublished",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                                "Action": "s3:GetObject",
+                                "Resource": sub("${AttachmentsBucket.Arn}/attachments/*"),
+                                "Condition": {
+                                    "StringEquals": {
+                                        "AWS:SourceArn": sub(
+                                            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}"
+                                            ":distribution/${StaticDistribution}"
+                                        )
+                                    }
+                                },
+                            },
+                            {
+                                "Sid": "TlsOnly",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    get_att("AttachmentsBucket", "Arn"),
+                                    sub("${AttachmentsBucket.Arn}/*"),
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
                     },
                 },
             },
@@ -558,6 +649,26 @@ def traffic_template(stage: str = "dev") -> dict:
                                 "DomainName": get_att("StaticBucket", "RegionalDomainName"),
                                 "OriginAccessControlId": get_att("StaticOriginAccessControl", "Id"),
                                 "S3OriginConfig": {"OriginAccessIdentity": ""},
+                            },
+                            {
+                                "Id": "attachments",
+                                "DomainName": get_att("AttachmentsBucket", "RegionalDomainName"),
+                                "OriginAccessControlId": get_att("StaticOriginAccessControl", "Id"),
+                                "S3OriginConfig": {"OriginAccessIdentity": ""},
+                            },
+                        ],
+                        # Auto-message attachments; their keys never change content. The
+                        # security headers policy adds nosniff: a file is what S3 says.
+                        "CacheBehaviors": [
+                            {
+                                "PathPattern": "attachments/*",
+                                "TargetOriginId": "attachments",
+                                "ViewerProtocolPolicy": "redirect-to-https",
+                                "Compress": True,
+                                "AllowedMethods": ["GET", "HEAD"],
+                                "CachedMethods": ["GET", "HEAD"],
+                                "CachePolicyId": CACHING_OPTIMIZED_POLICY_ID,
+                                "ResponseHeadersPolicyId": SECURITY_HEADERS_POLICY_ID,
                             }
                         ],
                         "DefaultCacheBehavior": {
@@ -621,6 +732,8 @@ def traffic_template(stage: str = "dev") -> dict:
         "VISITOR_TOKEN_SECRET": sub(
             "{{resolve:secretsmanager:${VisitorTokenSecret}:SecretString}}"
         ),
+        "ATTACHMENTS_BUCKET": ref("AttachmentsBucket"),
+        "ATTACHMENTS_URL": sub("https://${StaticDistribution.DomainName}"),
         **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
     }
     return {
@@ -636,6 +749,10 @@ def traffic_template(stage: str = "dev") -> dict:
             "StaticBucketName": {"Value": ref("StaticBucket")},
             "CdnDistributionId": {"Value": ref("StaticDistribution")},
             "CdnDomainName": {"Value": get_att("StaticDistribution", "DomainName")},
+            "AttachmentsUrl": {
+                "Description": "Where published attachments are served (the clock app's mails)",
+                "Value": sub("https://${StaticDistribution.DomainName}"),
+            },
             "PanelURL": {"Value": sub("https://${StaticDistribution.DomainName}/panel/index.html")},
             "WidgetLoaderURL": {
                 "Value": sub("https://${StaticDistribution.DomainName}/widget/loader.js")
@@ -658,6 +775,16 @@ def scheduled_template(stage: str = "dev") -> dict:
         "Parameters": {
             "TablePrefix": table_prefix_parameter(),
             "PlanCatalogue": billing_parameters()["PlanCatalogue"],
+            "MailFrom": {
+                "Type": "String",
+                "Default": "",
+                "Description": "SES-verified sender of e-mail auto messages (empty: logged)",
+            },
+            "AttachmentsUrl": {
+                "Type": "String",
+                "Default": "",
+                "Description": "The traffic stack's AttachmentsUrl output (links in mails)",
+            },
             "WebsocketApiId": {
                 "Type": "String",
                 "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
@@ -670,6 +797,9 @@ def scheduled_template(stage: str = "dev") -> dict:
                         "TABLE_PREFIX": ref("TablePrefix"),
                         # The period job needs the plans' billing intervals.
                         "PLAN_CATALOGUE": ref("PlanCatalogue"),
+                        # E-mail auto messages go out from the clock app.
+                        "MAIL_FROM": ref("MailFrom"),
+                        "ATTACHMENTS_URL": ref("AttachmentsUrl"),
                         "WEBSOCKET_MANAGEMENT_URL": sub(
                             "https://${WebsocketApiId}.execute-api.${AWS::Region}."
                             "${AWS::URLSuffix}/" + traffic_stage
@@ -695,6 +825,14 @@ def scheduled_template(stage: str = "dev") -> dict:
                         "Effect": "Allow",
                         "Action": ["execute-api:ManageConnections"],
                         "Resource": [sub(sockets)],
+                    },
+                    {
+                        "Sid": "AutoMessageMail",
+                        "Effect": "Allow",
+                        "Action": ["ses:SendEmail"],
+                        "Resource": sub(
+                            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+                        ),
                     },
                 ],
             ),

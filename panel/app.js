@@ -2437,6 +2437,7 @@
     $('auto-text').value = c.text || '';
     $('auto-image').value = c.image_url || '';
     $('auto-buttons').replaceChildren(...(c.buttons || []).map(buttonRow));
+    $('auto-attachments').replaceChildren(...(c.attachments || []).map((a) => attachmentRow(a, 'done')));
     const rules = (m && m.rules) || { all: [], any_groups: [] };
     $('auto-rules-all').replaceChildren(...(rules.all || []).map(ruleRow));
     $('auto-rules-groups').replaceChildren(...(rules.any_groups || []).map(groupBox));
@@ -2452,6 +2453,90 @@
     S.editingAuto = null;
     $('auto-editor').hidden = true;
     showAutoErrors(null);
+  }
+
+  // --- attachments: each file goes from the browser straight to S3 (a presigned POST the
+  // API signs for its type and size); the message is saved with the upload's key.
+  const MAX_AUTO_ATTACHMENTS = 5;
+  const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+  function fileSize(bytes) {
+    if (bytes < 1024) return bytes + ' B';
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + ' KB';
+    return (bytes / (1024 * 1024)).toFixed(1) + ' MB';
+  }
+
+  /** One attachment: its key once uploaded (row._key), a name the visitor sees. */
+  function attachmentRow(a, state) {
+    const row = h('div', { class: 'auto-row attachment-row', 'data-state': state });
+    row._key = a.key || null;
+    const name = h('input', { type: 'text', class: 'attachment-name', maxlength: '255', 'aria-label': 'Attachment name', value: a.name || '' });
+    name.addEventListener('input', renderAutoPreview);
+    const status = h('span', { class: 'attachment-state', role: 'status', text: state === 'done' ? '' : 'Uploading…' });
+    row.append(
+      name,
+      h('span', { class: 'attachment-size', text: fileSize(a.size || 0) }),
+      status,
+      h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger', text: 'Remove', 'aria-label': 'Remove attachment ' + (a.name || ''),
+        onclick: () => { if (row._xhr) row._xhr.abort(); row.remove(); renumberAuto(); renderAutoPreview(); } }),
+      h('p', { class: 'row-error', hidden: true }),
+    );
+    return row;
+  }
+
+  function attachmentRowState(row, state, text) {
+    row.dataset.state = state;
+    row.querySelector('.attachment-state').textContent = text;
+    renumberAuto();
+    renderAutoPreview();
+  }
+
+  async function attachFiles(files) {
+    const box = $('auto-attachments');
+    const note = box.parentElement.querySelector(':scope > .row-error');
+    note.hidden = true;
+    const room = MAX_AUTO_ATTACHMENTS - box.children.length;
+    const chosen = Array.from(files);
+    if (chosen.length > room) {
+      note.textContent = 'A message has at most ' + MAX_AUTO_ATTACHMENTS + ' attachments; ' + (chosen.length - Math.max(room, 0)) + ' not added.';
+      note.hidden = false;
+    }
+    for (const file of chosen.slice(0, Math.max(room, 0))) {
+      const row = attachmentRow({ name: file.name, size: file.size }, 'uploading');
+      box.append(row);
+      renumberAuto();
+      uploadAttachment(row, file);
+    }
+    renderAutoPreview();
+  }
+
+  async function uploadAttachment(row, file) {
+    if (file.size > MAX_ATTACHMENT_BYTES) { attachmentRowState(row, 'failed', 'Over 10 MB: not attached'); return; }
+    let started;
+    try {
+      started = await api('POST', projectPath('/attachments'), { name: file.name, content_type: file.type || 'application/octet-stream', size: file.size });
+    } catch (e) {
+      attachmentRowState(row, 'failed', (e.error && e.error.message) || e.message || 'Could not upload');
+      return;
+    }
+    const form = new FormData();
+    Object.entries(started.upload.fields).forEach(([k, v]) => form.append(k, v));
+    form.append('file', file); // S3 wants the file last
+    const xhr = new XMLHttpRequest();
+    row._xhr = xhr;
+    xhr.upload.onprogress = (ev) => {
+      if (ev.lengthComputable) row.querySelector('.attachment-state').textContent = 'Uploading… ' + Math.floor(100 * ev.loaded / ev.total) + '%';
+    };
+    xhr.onload = () => {
+      row._xhr = null;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        row._key = started.attachment.key;
+        attachmentRowState(row, 'done', 'Uploaded');
+      } else attachmentRowState(row, 'failed', 'Upload refused (' + xhr.status + ')');
+    };
+    xhr.onerror = () => { row._xhr = null; attachmentRowState(row, 'failed', 'Upload failed: check the connection'); };
+    xhr.open('POST', started.upload.url);
+    xhr.send(form);
   }
 
   function onAutoTypeChange(userChanged) {
@@ -2564,6 +2649,12 @@
       group.querySelectorAll('.rule-row').forEach((row, i) => { row.dataset.path = 'rules.any_groups[' + g + '][' + i + ']'; });
     });
     $('auto-add-button').disabled = $('auto-buttons').children.length >= MAX_AUTO_BUTTONS;
+    $('auto-attachments').querySelectorAll('.attachment-row').forEach((row, i) => { row.dataset.path = 'content.attachments[' + i + ']'; });
+    $('auto-attach').disabled = $('auto-attachments').children.length >= MAX_AUTO_ATTACHMENTS;
+    // Saving waits for uploads: a message must not go out with a file missing.
+    const uploading = $('auto-attachments').querySelector('[data-state="uploading"]');
+    $('auto-save').disabled = !!uploading;
+    $('auto-save').title = uploading ? 'Waiting for the upload to finish' : '';
   }
 
   function ruleValue(row) {
@@ -2595,14 +2686,19 @@
       channels: type === 'email' ? [] : ($('auto-channel-widget').checked ? ['widget'] : []),
       once_per_user: $('auto-once').checked,
       enabled: $('auto-enabled').checked,
-      // Attachments are not edited here: PATCH merges content, so they are kept.
-      content: { text: $('auto-text').value, subject: type === 'email' ? $('auto-subject').value : null, image_url: image || null, buttons },
+      content: { text: $('auto-text').value, subject: type === 'email' ? $('auto-subject').value : null, image_url: image || null, buttons, attachments: autoAttachments() },
       rules: {
         all: Array.from($('auto-rules-all').querySelectorAll('.rule-row')).map(ruleValue),
         any_groups: Array.from($('auto-rules-groups').querySelectorAll('.rule-group'))
           .map((g) => Array.from(g.querySelectorAll('.rule-row')).map(ruleValue)),
       },
     };
+  }
+
+  /** Uploaded files only: a failed one is shown to be removed, never sent. */
+  function autoAttachments() {
+    return Array.from($('auto-attachments').querySelectorAll('.attachment-row[data-state="done"]'))
+      .map((row) => ({ key: row._key, name: row.querySelector('.attachment-name').value }));
   }
 
   /** Server errors: all listed (path: message) above Save; each also beside what it names. */
@@ -2635,7 +2731,7 @@
 
   const PART_CONTROLS = {
     field: '.rule-field', op: '.rule-op', value: '.rule-value',
-    label: '.button-label', action: '.button-action', url: '.button-url',
+    label: '.button-label', action: '.button-action', url: '.button-url', name: '.attachment-name',
   };
 
   /** The element whose data-path is the longest prefix of an error path. */
@@ -2694,6 +2790,9 @@
       bubble.append(h('div', { class: 'preview-buttons' }, c.buttons.map((b) => h('span', {
         class: 'preview-button' + (b.action === 'link' ? ' preview-link' : ''), text: (b.label || 'Button') + (b.action === 'link' ? ' ↗' : ''),
       }))));
+    }
+    if (c.attachments.length) {
+      bubble.append(h('div', { class: 'preview-files' }, c.attachments.map((a) => h('span', { class: 'preview-file', text: '📎 ' + (a.name || 'file') }))));
     }
     parts.push(bubble);
     box.replaceChildren(...parts);
@@ -3148,6 +3247,8 @@
     $('auto-form').addEventListener('submit', onAutoSubmit);
     $('auto-cancel').addEventListener('click', closeAutoEditor);
     $('auto-type').addEventListener('change', () => onAutoTypeChange(true));
+    $('auto-attach').addEventListener('click', () => $('auto-attach-input').click());
+    $('auto-attach-input').addEventListener('change', (ev) => { attachFiles(ev.target.files); ev.target.value = ''; });
     $('auto-add-button').addEventListener('click', () => { $('auto-buttons').append(buttonRow(null)); renumberAuto(); renderAutoPreview(); });
     $('auto-add-rule').addEventListener('click', () => { $('auto-rules-all').append(ruleRow(null)); renumberAuto(); });
     $('auto-add-group').addEventListener('click', () => { $('auto-rules-groups').append(groupBox([null])); renumberAuto(); });

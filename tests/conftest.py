@@ -40,6 +40,8 @@ os.environ.update(
         "PLAN_CATALOGUE": catalogue_json(team_members=50, scenarios=200),
         "WEBSOCKET_PUBLIC_URL": "wss://ws.example.test/api",
         "WEBSOCKET_MANAGEMENT_URL": "https://ws.example.test/api",
+        "ATTACHMENTS_BUCKET": "test-attachments",
+        "ATTACHMENTS_URL": "https://cdn.example.test",
     }
 )
 os.environ.pop("DYNAMODB_ENDPOINT", None)
@@ -127,6 +129,9 @@ def aws(sender, monkeypatch):
         monkeypatch.setenv("USER_POOL_CLIENT_ID", client_id)
         get_settings.cache_clear()
         create_all_tables()
+        boto3.client("s3", region_name="us-east-1").create_bucket(
+            Bucket=os.environ["ATTACHMENTS_BUCKET"]
+        )
         boto3.client("ses", region_name="us-east-1").verify_email_identity(
             EmailAddress=os.environ["MAIL_FROM"]
         )

@@ -49,7 +49,7 @@
     st.textContent = '.lc-teaser{position:absolute;right:0;bottom:72px;width:260px;box-sizing:border-box;padding:12px 14px;' +
       'background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(17,24,39,.22);animation:lc-pop .25s ease-out}' +
       '.lc-teaser>button{all:unset;display:block;cursor:pointer;font:inherit;white-space:pre-wrap}' +
-      '.lc-teaser img{display:block;max-width:100%;border-radius:8px;margin-bottom:8px}' +
+      '.lc-teaser img{display:block;max-width:100%;border-radius:8px;margin-bottom:8px}.lc-teaser .lc-file{display:block;margin-top:8px;color:var(--lc-accent);font-size:13px}' +
       '.lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.lc-acts button{all:unset;cursor:pointer;font:inherit;font-size:13px;' +
       'padding:5px 10px;border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-open .lc-teaser{display:none}';
     W.root.appendChild(st);
@@ -70,6 +70,13 @@
       W.open();
     }
     main.onclick = function () { go(); };
+    (m.content.attachments || []).forEach(function (f) { // links, beside the button, not in it
+      if (!/^https?:\/\//.test(f.url)) return;
+      var a = t.appendChild(d.createElement('a'));
+      a.className = 'lc-file';
+      a.textContent = '\ud83d\udcce ' + f.name;
+      a.href = f.url; a.target = '_blank'; a.rel = 'noopener';
+    });
     var acts = t.appendChild(d.createElement('div'));
     acts.className = 'lc-acts';
     (m.content.buttons || []).forEach(function (b) {

@@ -71,6 +71,7 @@
     '.lc-bubble{max-width:82%;padding:9px 13px;border-radius:18px;font-size:14.5px;line-height:1.42;white-space:pre-wrap;overflow-wrap:anywhere}' +
     '.lc-operator .lc-bubble,.lc-greet{background:#fff;color:#111827;border:1px solid #eceef2;box-shadow:0 1px 2px rgba(17,24,39,.06);border-bottom-left-radius:6px}' +
     '.lc-visitor .lc-bubble{background:var(--lc-accent);color:#fff;border-bottom-right-radius:6px}' +
+    '.lc-file{display:block;margin-top:6px;color:inherit;font-size:13px}' +
     '.lc-system .lc-bubble{color:#6b7280;font-size:12.5px;text-align:center;padding:4px 8px}' +
     '.lc-pending .lc-bubble{opacity:.65}' +
     '.lc-failed .lc-bubble{background:#fee2e2;color:#991b1b}' +
@@ -516,6 +517,11 @@
     var b = e.appendChild(el('div', 'lc-bubble', m.text));
     b.dir = 'auto'; // RTL messages render correctly in either page direction
     b.title = fmtTime(m.created_at);
+    (m.files || []).forEach(function (f) { // an auto message's attachments: links to our CDN
+      if (!/^https?:\/\//.test(f.url)) return;
+      var a = b.appendChild(el('a', 'lc-file', '\ud83d\udcce ' + f.name));
+      a.href = f.url; a.target = '_blank'; a.rel = 'noopener';
+    });
     if (m.failed) {
       var er = e.appendChild(el('div', 'lc-err', m.err));
       if (m.failed !== 'too_large') {
@@ -604,7 +610,7 @@
   W.showAuto = function (m) {
     autoId = m.id;
     add({id: '00auto-' + m.id, author_type: 'operator', author_name: C.title || 'Team', text: m.content.text || '',
-      created_at: new Date().toISOString()});
+      files: m.content.attachments, created_at: new Date().toISOString()});
     update();
     if (W.autoSay) { W.say(W.autoSay); W.autoSay = null; } // chat.js was already loaded
   };

@@ -41,8 +41,10 @@ class ButtonMap(MapAttribute):
 
 
 class AttachmentMap(MapAttribute):
+    """A published file (services/attachments.py); its URL is made from the key."""
+
     name = UnicodeAttribute()
-    url = UnicodeAttribute()
+    key = UnicodeAttribute()
     content_type = UnicodeAttribute()
     size = NumberAttribute()
 

@@ -1,10 +1,11 @@
-"""Auto messages (leads only) and the targeting catalogue their rule editor is built from."""
+"""Auto messages (leads only), their file uploads, and the targeting catalogue their rule
+editor is built from."""
 
 from chalice import Blueprint, Response
 
 from chalicelib.clock import utcnow
 from chalicelib.routes.http import body_of, json_errors, operator_of
-from chalicelib.services import auto_messages, projects
+from chalicelib.services import attachments, auto_messages, projects
 
 auto_message_routes = Blueprint(__name__)
 
@@ -55,3 +56,12 @@ def update_auto_message(project_id, message_id):
 def delete_auto_message(project_id, message_id):
     auto_messages.delete(_member(project_id), message_id)
     return Response(status_code=204, body="")
+
+
+@auto_message_routes.route("/projects/{project_id}/attachments", methods=["POST"])
+@json_errors
+def start_attachment_upload(project_id):
+    # A presigned S3 POST: the file goes from the browser to S3, never through a Lambda.
+    member = _member(project_id)
+    body = body_of(auto_message_routes.current_request)
+    return Response(status_code=201, body=attachments.start_upload(member, body, utcnow()))

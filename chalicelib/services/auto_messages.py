@@ -35,7 +35,7 @@ from chalicelib.models.auto_message import (
 )
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
-from chalicelib.services import permissions, quotas
+from chalicelib.services import attachments, permissions, quotas
 from chalicelib.targeting import FIELDS_BY_ID, LIMITS, validate_rules
 
 # A hard sanity cap on one project's auto messages (the list is one unpaged Query). The
@@ -51,8 +51,7 @@ MAX_SUBJECT_CHARS = 200
 MAX_BUTTONS = 5
 MAX_BUTTON_LABEL_CHARS = 60
 MAX_ATTACHMENTS = 5
-MAX_ATTACHMENT_NAME_CHARS = 255
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_NAME_CHARS = attachments.MAX_NAME_CHARS
 MAX_URL_CHARS = 2048
 MAX_REPORTED_ERRORS = 20
 
@@ -60,15 +59,19 @@ SETTINGS = ("name", "type", "enabled", "channels", "team_status", "audience", "o
 FIELDS = (*SETTINGS, "content", "rules")
 CONTENT_KEYS = ("text", "subject", "image_url", "buttons", "attachments")
 BUTTON_KEYS = ("label", "action", "url")
-ATTACHMENT_KEYS = ("name", "url", "content_type", "size")
+# What the API accepts for an attachment: the key (a draft from POST .../attachments, or
+# one the message has) and the display name; the rest is what a view shows and is
+# ignored when sent back, as the stored file is the truth.
+ATTACHMENT_KEYS = ("key", "name", "url", "content_type", "size")
 
 _ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
+# Shape only; whose and whether it exists is attachments.settle's to check.
+_ATTACHMENT_KEY = re.compile(
+    r"(drafts|attachments)/[A-Za-z0-9_-]{1,64}/[0-9A-Z]{26}/[A-Za-z0-9._-]{1,100}"
+)
 # Control characters but newline and tab: they render as boxes in a chat bubble.
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # one-line values: no newline either
-_CONTENT_TYPE = re.compile(
-    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}"
-)
 
 
 class _Problems:
@@ -105,7 +108,13 @@ def _content_view(content: ContentMap) -> dict:
             {"label": b.label, "action": b.action, "url": b.url} for b in content.buttons or []
         ],
         "attachments": [
-            {"name": a.name, "url": a.url, "content_type": a.content_type, "size": int(a.size)}
+            {
+                "name": a.name,
+                "key": a.key,
+                "url": attachments.public_url(a.key),
+                "content_type": a.content_type,
+                "size": int(a.size),
+            }
             for a in content.attachments or []
         ],
     }
@@ -271,18 +280,12 @@ def _attachment(attachment, path: str, problems: _Problems) -> dict | None:
         return None
     before = len(problems.found)
     name = _line(attachment.get("name"), MAX_ATTACHMENT_NAME_CHARS, f"{path}.name", problems)
-    url = _https_url(attachment.get("url"), f"{path}.url", problems)
-    content_type = attachment.get("content_type")
-    if not isinstance(content_type, str) or not _CONTENT_TYPE.fullmatch(content_type):
-        problems.add(f"{path}.content_type", "must be a media type such as image/png")
-    size = attachment.get("size")
-    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_ATTACHMENT_BYTES:
-        problems.add(
-            f"{path}.size", f"must be a whole number of bytes, 1 to {MAX_ATTACHMENT_BYTES}"
-        )
+    key = attachment.get("key")
+    if not isinstance(key, str) or not _ATTACHMENT_KEY.fullmatch(key):
+        problems.add(f"{path}.key", "must be the key an upload gave (POST .../attachments)")
     if len(problems.found) != before:
         return None
-    return {"name": name, "url": url, "content_type": content_type.lower(), "size": size}
+    return {"key": key, "name": name}
 
 
 def _content(content, kind: str, problems: _Problems) -> dict | None:
@@ -323,6 +326,9 @@ def _content(content, kind: str, problems: _Problems) -> dict | None:
         _attachment(a, f"content.attachments[{i}]", problems)
         for i, a in enumerate(attachments or [])
     ]
+    keys = [a["key"] for a in attachments if a]
+    if len(set(keys)) != len(keys):
+        problems.add("content.attachments", "names a file twice")
     return {
         "text": text,
         "subject": subject,
@@ -429,10 +435,15 @@ def create(member: MemberModel, body: dict, now: datetime) -> dict:
     if AutoMessageModel.count(member.project_id, consistent_read=True) >= MAX_PER_PROJECT:
         raise Conflict(f"a project has at most {MAX_PER_PROJECT} auto messages; delete one first")
     _check_scenario_quota(member)
+    published = []
     try:
+        content = fields["content"]
+        content["attachments"] = attachments.settle(member.project_id, content["attachments"], [])
+        published = [attachment["key"] for attachment in content["attachments"]]
         return _store(member, fields, now)
     except Exception:
         quotas.release_scenario(member.project_id)  # not stored: the slot is free again
+        attachments.discard(published)
         raise
 
 
@@ -492,6 +503,29 @@ def update(member: MemberModel, message_id: str, body: dict, now: datetime) -> d
         change = body["content"]
         merged["content"] = {**current["content"], **change} if isinstance(change, dict) else change
     fields = _validated(merged)
+    held = _stored_attachments(item)
+    content = fields["content"]
+    content["attachments"] = attachments.settle(member.project_id, content["attachments"], held)
+    kept = {attachment["key"] for attachment in content["attachments"]}
+    before = {attachment["key"] for attachment in held}
+    try:
+        _write_update(member, item, fields, now)
+    except Exception:
+        attachments.discard(kept - before)  # published for a change that was not stored
+        raise
+    attachments.discard(before - kept)
+    return view(item)
+
+
+def _stored_attachments(item: AutoMessageModel) -> list[dict]:
+    return [
+        {"key": a.key, "name": a.name, "content_type": a.content_type, "size": int(a.size)}
+        for a in item.content.attachments or []
+    ]
+
+
+def _write_update(member: MemberModel, item: AutoMessageModel, fields: dict, now) -> None:
+    message_id = item.message_id
     actions = [getattr(AutoMessageModel, key).set(fields[key]) for key in SETTINGS]
     actions.append(AutoMessageModel.rules.set(fields["rules"]))
     actions.append(AutoMessageModel.content.set(_content_map(fields["content"])))
@@ -510,7 +544,6 @@ def update(member: MemberModel, message_id: str, body: dict, now: datetime) -> d
             raise
         _find(member, message_id)  # deleted meanwhile: 404
         raise Conflict("the auto message was changed meanwhile; reload it") from None
-    return view(item)
 
 
 def delete(member: MemberModel, message_id: str) -> None:
@@ -523,6 +556,7 @@ def delete(member: MemberModel, message_id: str) -> None:
             raise NotFound("no such auto message") from None
         raise
     quotas.release_scenario(member.project_id)  # its plan slot is free again
+    attachments.discard(attachment["key"] for attachment in _stored_attachments(item))
 
 
 def record(project_id: str, message_id: str, event: str) -> dict:

@@ -18,7 +18,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.models.auto_message import EMAIL_SHARDS, AutoMessageModel
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.visitor import VisitorModel
-from chalicelib.services import auto_delivery, auto_messages
+from chalicelib.services import attachments, auto_delivery, auto_messages
 from chalicelib.targeting import Verdict, compile_rules, server_verdict
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,14 @@ def _due(message: AutoMessageModel, compiled, user: VisitorModel) -> bool:
     return server_verdict(compiled, facts) is Verdict.TRUE
 
 
+def email_text(content) -> str:
+    """The mail's plain text: the message, then its link buttons and its attachments as
+    links (an e-mail has nowhere to click a reply button; those are refused on save)."""
+    links = [f"{b.label}: {b.url}" for b in content.buttons or [] if b.action == "link"]
+    links += [f"{a.name}: {attachments.public_url(a.key)}" for a in content.attachments or []]
+    return "\n\n".join([content.text or "", *(["\n".join(links)] if links else [])])
+
+
 def _send(message: AutoMessageModel, user: VisitorModel, mailer) -> bool:
     shown = VisitorModel.shown_auto
     try:
@@ -57,7 +65,7 @@ def _send(message: AutoMessageModel, user: VisitorModel, mailer) -> bool:
         raise
     content = message.content
     try:
-        mailer.send(user.user_email, content.subject or message.name, content.text or "")
+        mailer.send(user.user_email, content.subject or message.name, email_text(content))
     except Exception:  # noqa: BLE001 - give the claim back: the next run tries again
         log.exception("e-mail auto message %s to %s failed", message.message_id, user.visitor_id)
         user.update(actions=[shown.delete({message.message_id})])

@@ -98,7 +98,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
     cdn_url = ports.url(ports.cdn)
     sites = [
         (gateway.routes(), ports.websocket),
-        (cdn_routes(api_url, ws_url), ports.cdn),
+        (cdn_routes(api_url, ws_url, ports.url(ports.moto)), ports.cdn),
         (demo_site_routes(project_id, api_url, cdn_url), ports.demo_site),
     ]
     runners = []
@@ -128,7 +128,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         f"    log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
         f"  REST API:               {api_url}\n"
         f"  WebSocket API:          {ws_url}\n"
-        f"  moto (DynamoDB, Cognito): {info['moto']}\n"
+        f"  moto (DynamoDB, Cognito, S3): {info['moto']}\n"
         f"  Billing: TEST MODE, fake Stripe at {info['stripe_test_mode']} (nobody pays)\n"
         "Press Ctrl+C to stop.",
         flush=True,
@@ -155,6 +155,7 @@ def main(argv=None) -> int:
     moto_server = aws.start_moto(ports)
     pool_id, client_id = aws.create_user_pool(ports.url(ports.moto))
     aws.configure_environment(ports, pool_id, client_id)
+    aws.create_attachments_bucket(ports.url(ports.moto))
 
     # Only now may the app's modules load: they read the environment set above.
     import app as traffic

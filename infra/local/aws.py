@@ -18,6 +18,7 @@ from infra.local.atomic_dynamodb import make_moto_dynamodb_atomic
 from infra.local.ports import Ports
 
 REGION = "us-east-1"
+LOCAL_ATTACHMENTS_BUCKET = "livechat-local-attachments"
 # The same policy as the CloudFormation pool (infra/template), so local mirrors AWS.
 PASSWORD_POLICY = {
     "MinimumLength": 10,
@@ -98,6 +99,16 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
         "PLAN_CATALOGUE": local_plan_catalogue(),
         "BILLING_RETURN_URL": f"{ports.url(ports.cdn)}/panel/",
         "MAIL_FROM": "",
+        # Attachments: uploads go to moto's S3 (its server answers CORS for any origin),
+        # and the local CDN serves the published ones, as CloudFront does in AWS.
+        "S3_ENDPOINT": moto_url,
+        "ATTACHMENTS_BUCKET": LOCAL_ATTACHMENTS_BUCKET,
+        "ATTACHMENTS_URL": ports.url(ports.cdn),
     }
     os.environ.update(env)
     return env
+
+
+def create_attachments_bucket(endpoint: str) -> None:
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=endpoint)
+    s3.create_bucket(Bucket=LOCAL_ATTACHMENTS_BUCKET)

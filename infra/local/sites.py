@@ -6,6 +6,7 @@ would be, so CORS and cross-site storage rules are exercised as in production.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import pathlib
@@ -19,8 +20,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def cdn_routes(api_url: str, websocket_url: str) -> list[web.RouteDef]:
+def cdn_routes(api_url: str, websocket_url: str, s3_endpoint: str) -> list[web.RouteDef]:
     panel_config = {"api_url": api_url, "ws_url": websocket_url}
+    attachments = attachment_files(s3_endpoint)
 
     async def config(_request):
         return web.json_response(panel_config, headers=NO_CACHE)
@@ -38,7 +40,40 @@ def cdn_routes(api_url: str, websocket_url: str) -> list[web.RouteDef]:
         web.get("/panel/config.json", config),
         web.static("/panel", ROOT / "panel"),
         web.get("/widget/{name}", widget_script),
+        web.get("/attachments/{rest:.+}", attachments),
     ]
+
+
+def attachment_files(s3_endpoint: str):
+    """Published attachments from moto's S3, as CloudFront serves /attachments/* from the
+    attachments bucket: drafts are not reachable, headers are the stored ones plus the
+    security policy's nosniff."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from infra.local.aws import LOCAL_ATTACHMENTS_BUCKET, REGION
+
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=s3_endpoint)
+
+    def read(key):
+        try:
+            return s3.get_object(Bucket=LOCAL_ATTACHMENTS_BUCKET, Key=key)
+        except ClientError:
+            return None
+
+    async def attachment(request):
+        key = "attachments/" + request.match_info["rest"]
+        found = await asyncio.get_running_loop().run_in_executor(None, read, key)
+        if found is None:
+            raise web.HTTPNotFound()
+        headers = {"X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"}
+        if found.get("ContentDisposition"):
+            headers["Content-Disposition"] = found["ContentDisposition"]
+        return web.Response(
+            body=found["Body"].read(), content_type=found["ContentType"], headers=headers
+        )
+
+    return attachment
 
 
 async def widget_script(request):

@@ -211,3 +211,51 @@ def test_an_operator_does_not_see_the_section(stack, new_page):
     expect(
         admin.get_by_role("navigation", name="Sections").get_by_role("button", name="Auto messages")
     ).to_be_visible()
+
+
+def test_a_lead_attaches_files_and_the_visitor_gets_them_from_the_cdn(stack, new_page):
+    account = Account(stack, "Catalogue shop")
+    panel = _panel(new_page, stack, account.email)
+    form = _open_new_editor(panel)
+    form.get_by_label("Name").fill("Catalogue")
+    form.get_by_label("Message text").fill("Our new catalogue is out.")
+    pdf = b"%PDF-1.7 the catalogue " + uuid.uuid4().hex.encode()
+
+    # When the lead attaches a PDF and, by mistake, a web page
+    panel.locator("#auto-attach-input").set_input_files(
+        [
+            {"name": "catalogue 2027.pdf", "mimeType": "application/pdf", "buffer": pdf},
+            {"name": "page.html", "mimeType": "text/html", "buffer": b"<script>x</script>"},
+        ]
+    )
+
+    # Then the PDF uploads straight to S3, the page is refused with the server's reason
+    rows = form.locator("#auto-attachments .attachment-row")
+    expect(rows.nth(0)).to_have_attribute("data-state", "done")
+    expect(rows.nth(1)).to_have_attribute("data-state", "failed")
+    expect(rows.nth(1)).to_contain_text("cannot be attached")
+    expect(panel.locator("#auto-preview .preview-file")).to_have_text(["📎 catalogue 2027.pdf"])
+    rows.nth(1).get_by_role("button", name="Remove attachment page.html").click()
+    form.get_by_role("button", name="Save auto message").click()
+    expect(panel.locator("#auto-body tr[data-auto-id]")).to_have_count(1)
+
+    # And the message holds the published file, served by the CDN as a download
+    [message] = _auto_messages(account)
+    [attachment] = message["content"]["attachments"]
+    assert attachment["name"] == "catalogue 2027.pdf" and attachment["size"] == len(pdf)
+    assert attachment["url"].startswith(
+        f"{stack.info['panel'].rsplit('/panel/', 1)[0]}/attachments/"
+    )
+    served = requests.get(attachment["url"], timeout=10)
+    assert served.status_code == 200 and served.content == pdf
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["Content-Disposition"].startswith("attachment;")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+    # And a visitor sees it as a link on the message
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    link = site.locator("#lc-root .lc-teaser a.lc-file")
+    expect(link).to_have_text("📎 catalogue 2027.pdf", timeout=15_000)
+    assert link.get_attribute("href") == attachment["url"]
+    assert link.get_attribute("rel") == "noopener"

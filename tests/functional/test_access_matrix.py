@@ -94,6 +94,7 @@ ROUTES = {
     ("GET", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(200),
     ("PATCH", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(200),
     ("DELETE", "/projects/{project_id}/auto-messages/{message_id}"): leads_only(204),
+    ("POST", "/projects/{project_id}/attachments"): leads_only(201),
     # The same for every operator (it is not project data); tokens are still checked.
     ("GET", "/targeting/catalogue"): team_only(200, outsider=200),
     ("GET", "/widget/messages"): {
@@ -138,6 +139,11 @@ BODIES = {
         "content": {"text": "Hi"},
     },
     ("PATCH", "/projects/{project_id}/auto-messages/{message_id}"): {"enabled": False},
+    ("POST", "/projects/{project_id}/attachments"): {
+        "name": "a.png",
+        "content_type": "image/png",
+        "size": 10,
+    },
 }
 
 # Socket actions: what each caller's frame gets. "ok" = no error frame back.

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from chalicelib.services import auto_messages
+from tests.functional.uploads import upload
 
 PRICING_RULES = {
     "all": [
@@ -115,12 +116,8 @@ def test_a_manager_creates_an_auto_message_and_gets_it_back_normalised(platform,
 
 
 def test_an_email_with_attachments_and_a_targeted_chat_are_stored(platform, owner):
-    attachment = {
-        "name": "Price list.pdf",
-        "url": "https://cdn.example/prices.pdf",
-        "content_type": "Application/PDF",
-        "size": 12345,
-    }
+    draft = upload(platform, owner, "Price list.pdf", "Application/PDF", b"%PDF-1.7 prices")
+    attachment = {"key": draft["key"], "name": "Price list.pdf"}
     email = _create(platform, owner, _with_content(_email(), attachments=[attachment]))
     targeted = _create(
         platform,
@@ -139,8 +136,15 @@ def test_an_email_with_attachments_and_a_targeted_chat_are_stored(platform, owne
     )
 
     assert email.status_code == 201, email.json_body
+    published = draft["key"].replace("drafts/", "attachments/", 1)
     assert email.json_body["auto_message"]["content"]["attachments"] == [
-        {**attachment, "content_type": "application/pdf"}
+        {
+            "key": published,
+            "name": "Price list.pdf",
+            "url": f"https://cdn.example.test/{published}",
+            "content_type": "application/pdf",
+            "size": len(b"%PDF-1.7 prices"),
+        }
     ]
     assert email.json_body["auto_message"]["channels"] == []
     assert targeted.status_code == 201, targeted.json_body
@@ -192,14 +196,12 @@ BAD_INPUTS = [
     ("an http link", _with_content(_proactive(), buttons=[{"label": "b", "action": "link", "url": "http://x.example"}]), "content.buttons[0].url"),
     ("a reply with a url", _with_content(_proactive(), buttons=[{"label": "b", "action": "reply", "url": "https://x.example"}]), "content.buttons[0].url"),
     ("a reply button in an e-mail", _with_content(_email(), buttons=[{"label": "b", "action": "reply"}]), "content.buttons[0].action"),
-    ("six attachments", _with_content(_proactive(), attachments=[{"name": "a", "url": "https://a.example/a", "content_type": "image/png", "size": 1}] * 6), "content.attachments"),
-    ("attachment without name", _with_content(_proactive(), attachments=[{"url": "https://a.example/a", "content_type": "image/png", "size": 1}]), "content.attachments[0].name"),
-    ("http attachment", _with_content(_proactive(), attachments=[{"name": "a", "url": "http://a.example/a", "content_type": "image/png", "size": 1}]), "content.attachments[0].url"),
-    ("attachment type not a media type", _with_content(_proactive(), attachments=[{"name": "a", "url": "https://a.example/a", "content_type": "png", "size": 1}]), "content.attachments[0].content_type"),
-    ("empty attachment", _with_content(_proactive(), attachments=[{"name": "a", "url": "https://a.example/a", "content_type": "image/png", "size": 0}]), "content.attachments[0].size"),
-    ("huge attachment", _with_content(_proactive(), attachments=[{"name": "a", "url": "https://a.example/a", "content_type": "image/png", "size": 10 * 1024 * 1024 + 1}]), "content.attachments[0].size"),
-    ("attachment size as text", _with_content(_proactive(), attachments=[{"name": "a", "url": "https://a.example/a", "content_type": "image/png", "size": "12"}]), "content.attachments[0].size"),
-    ("unknown attachment key", _with_content(_proactive(), attachments=[{"name": "a", "url": "https://a.example/a", "content_type": "image/png", "size": 1, "data": "x"}]), "content.attachments[0].data"),
+    ("six attachments", _with_content(_proactive(), attachments=[{"name": "a", "key": "drafts/p_x/01JD0000000000000000000000/a.png"}] * 6), "content.attachments"),
+    ("attachment without name", _with_content(_proactive(), attachments=[{"key": "drafts/p_x/01JD0000000000000000000000/a.png"}]), "content.attachments[0].name"),
+    ("attachment without key", _with_content(_proactive(), attachments=[{"name": "a", "url": "https://a.example/a"}]), "content.attachments[0].key"),
+    ("attachment key not from an upload", _with_content(_proactive(), attachments=[{"name": "a", "key": "../etc/passwd"}]), "content.attachments[0].key"),
+    ("the same file twice", _with_content(_proactive(), attachments=[{"name": "a", "key": "drafts/p_x/01JD0000000000000000000000/a.png"}] * 2), "content.attachments"),
+    ("unknown attachment key", _with_content(_proactive(), attachments=[{"name": "a", "key": "drafts/p_x/01JD0000000000000000000000/a.png", "data": "x"}]), "content.attachments[0].data"),
     ("a read-only field", _proactive(stats={"sent": 5}), "stats"),
     ("an unknown field", _proactive(color="red"), "color"),
     # The rules validator's problems come through with their own paths.

@@ -4,6 +4,7 @@ import pytest
 
 from chalicelib.services import email_auto
 from chalicelib.services.identity import signature
+from tests.functional.uploads import upload
 
 
 class Outbox:
@@ -99,3 +100,32 @@ def test_a_disabled_message_sends_nothing(platform, shop):
     outbox = Outbox()
     assert email_auto.run(outbox) == {"examined": 0, "sent": 0}
     assert outbox.sent == []
+
+
+def test_the_mail_carries_the_link_buttons_and_attachments_as_links(platform, shop):
+    owner, secret = shop
+    draft = upload(platform, owner, "coupon.pdf", "application/pdf", b"%PDF coupon")
+    _email_message(
+        platform,
+        owner,
+        content={
+            "subject": "We saved your cart",
+            "text": "Come back for 10% off.",
+            "buttons": [
+                {"label": "Open my cart", "action": "link", "url": "https://shop.example/c"}
+            ],
+            "attachments": [{"key": draft["key"], "name": "Your coupon"}],
+        },
+    )
+    _user(platform, owner, secret, "u-1", "ada@example.com")
+    outbox = Outbox()
+
+    email_auto.run(outbox)
+
+    [(_, _, text)] = outbox.sent
+    published = draft["key"].replace("drafts/", "attachments/", 1)
+    assert text == (
+        "Come back for 10% off.\n\n"
+        "Open my cart: https://shop.example/c\n"
+        f"Your coupon: https://cdn.example.test/{published}"
+    )

@@ -43,6 +43,7 @@ UNSET_IN_AWS = {
     "NO_EMAIL_DELIVERY",
     "STRIPE_API_BASE",  # the local stand-in's fake Stripe (billing test mode)
     "LOCAL_GEO_HEADERS",  # the local stand-in has no CloudFront to say where viewers are
+    "S3_ENDPOINT",  # moto's server locally
 }
 
 
@@ -285,6 +286,27 @@ def test_the_static_bucket_is_private_and_read_only_by_its_distribution(traffic)
     )
 
 
+def test_attachments_are_private_served_only_once_published_and_drafts_expire(traffic):
+    resources = traffic["Resources"]
+    bucket = resources["AttachmentsBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Prefix"] == "drafts/" and rule["ExpirationInDays"] == 1
+    assert bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["POST"]
+    config = resources["StaticDistribution"]["Properties"]["DistributionConfig"]
+    [behavior] = config["CacheBehaviors"]
+    assert behavior["PathPattern"] == "attachments/*"
+    assert behavior["TargetOriginId"] == "attachments"
+    assert behavior["AllowedMethods"] == ["GET", "HEAD"]
+    assert behavior["ResponseHeadersPolicyId"] == template.SECURITY_HEADERS_POLICY_ID  # nosniff
+    statements = resources["AttachmentsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [read] = [s for s in statements if s["Effect"] == "Allow"]
+    assert read["Resource"] == {"Fn::Sub": "${AttachmentsBucket.Arn}/attachments/*"}
+    functions = resources["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [access] = [s for s in functions if s["Sid"] == "Attachments"]
+    assert "s3:ListBucket" not in access["Action"]
+
+
 def test_the_function_policy_covers_every_table_and_its_indexes_and_never_scans(traffic, tables):
     policy = traffic["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]
     statement = next(s for s in policy["Statement"] if s["Sid"] == "Tables")
@@ -463,9 +485,18 @@ def test_every_scheduled_function_role_gets_the_table_policy(packaged):
         "table/${TablePrefix}*/index/*",
     ]
     for name, function in resources_of_type(merged, "AWS::Serverless::Function").items():
-        assert effective_environment(merged, function)["TABLE_PREFIX"] == {"Ref": "TablePrefix"}, (
-            name
-        )
+        env = effective_environment(merged, function)
+        assert env["TABLE_PREFIX"] == {"Ref": "TablePrefix"}, name
+        # the e-mail auto messages go out from here
+        assert env["MAIL_FROM"] == {"Ref": "MailFrom"}, name
+        assert env["ATTACHMENTS_URL"] == {"Ref": "AttachmentsUrl"}, name
+    sids = [
+        s.get("Sid")
+        for s in merged["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+    ]
+    assert "AutoMessageMail" in sids
 
 
 @pytest.mark.parametrize("app", ["traffic", "scheduled"])
