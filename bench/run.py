@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import (  # noqa: E402
     auto_close_cost,
+    auto_messages_page_view,
     cold_start,
     message_cost,
     page_view_cost,
@@ -26,3 +27,5 @@ if __name__ == "__main__":
     cold_start.main()
     print()
     rules_eval.main()
+    print()
+    auto_messages_page_view.main()

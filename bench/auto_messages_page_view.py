@@ -1,0 +1,603 @@
+"""Auto messages on a real page view: 100 enabled proactive auto messages of 10 conditions
+each (6 the server decides, 4 left to the widget) against one known visitor, on the
+server and in the widget. bench/rules_eval.py times the two engines on synthetic facts;
+this is the same figure on a real page view.
+
+- The widget: the local stack (``python -m infra.local``, as the browser tests start it)
+  with a project on Premium (paid in billing's TEST MODE; Free allows 2 auto messages)
+  whose lead creates the 100 auto messages through the REST API. Debian's Chromium opens
+  the demo site for that project twice as a German visitor from a campaign, so the
+  second page view is a known visitor's. On it ``auto.js`` runs with the 100 candidates;
+  ``rules.evaluate`` is wrapped to time each real one-second tick (performance.now), then
+  a loop over the candidates with the facts the widget passed times one full evaluation
+  precisely. The demo page is served cross-origin isolated for this (COOP/COEP added by a
+  route) so that performance.now has 5 us steps instead of 100. DynamoDB requests of each
+  page view are counted on the stack's moto server with moto's request recorder.
+- The server (in-process: moto and ``chalice.test.Client``; DynamoDB requests counted
+  with botocore hooks as in bench/page_view_cost.py): the same 100 auto messages created
+  through the REST API, the browser's two session requests replayed (CloudFront's viewer
+  headers in place of the local stand-in's), then ``auto_delivery.candidates`` timed with
+  timeit on the visitor as stored, and a known visitor's page view counted with the
+  per-project cache of auto messages (60 s per container) cold and warm.
+
+A benchmark: it prints figures. It checks only that the set-up is what it says (100
+candidates reach the widget, none fires), never a timing.
+"""
+
+import gzip
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import timeit
+import uuid
+from contextlib import contextmanager
+
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "TABLE_PREFIX": "bench-",
+        "VISITOR_TOKEN_SECRET": "bench-secret-bench-secret-bench-secret-00",
+    }
+)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import moto  # noqa: E402
+
+from bench import dynamo_calls  # noqa: E402
+
+MESSAGES, CONDITIONS = 100, 10
+TICK_SECONDS = 20.0  # how long the widget's real ticks are watched (one a second)
+PASSWORD = "bench-pass-2026"
+CAMPAIGN = "utm_source=google&utm_medium=cpc&utm_campaign=spring_sale"
+# Where the visitor is: CloudFront's viewer headers in AWS, the local stand-in's in the
+# browser (added to the session request past CORS, as CloudFront adds them).
+WHERE = {"country": "DE", "city": "Berlin"}
+LOCAL_GEO = {"x-local-viewer-country": WHERE["country"], "x-local-viewer-city": WHERE["city"]}
+CLOUDFRONT_GEO = {
+    "CloudFront-Viewer-Country": WHERE["country"],
+    "CloudFront-Viewer-City": WHERE["city"],
+}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+
+SERVER_SIDE, CLIENT_SIDE = 6, 4
+
+
+def _server_conditions(n: int) -> list[dict]:
+    """Six of these server-side conditions, all holding for the bench's visitor (Chromium
+    in German on the demo site, from the campaign, on a desktop), in a row from n."""
+    pool = [
+        {"field": "country", "op": "equals", "value": "DE"},
+        {"field": "city", "op": "equals", "value": "Berlin"},
+        {"field": "browser_language", "op": "equals", "value": "de"},
+        {"field": "page_url", "op": "contains", "value": "utm_campaign=spring_sale"},
+        {"field": "utm_source", "op": "equals", "value": "google"},
+        {"field": "utm_medium", "op": "is_not", "value": "email"},
+        {"field": "utm_campaign", "op": "contains", "value": "spring"},
+        {"field": "platform", "op": "equals", "value": "desktop"},
+        {"field": "user_agent", "op": "not_contains", "value": "bot"},
+        {"field": "visits", "op": "less", "value": 1000 + n},
+        {"field": "page_views", "op": "greater", "value": 0},
+        {"field": "chat_history", "op": "none"},
+    ]
+    return [pool[(n + i) % len(pool)] for i in range(SERVER_SIDE)]
+
+
+def message_body(n: int) -> dict:
+    """Auto message n: six server-side conditions that hold, then four client-side ones of
+    which only the last (an hour on the page) keeps it from firing during the bench, so
+    the widget tests all four of every message on every tick."""
+    client = [
+        {"field": "widget_open", "op": "is", "value": False},
+        {"field": "time_since_last_invitation", "op": "greater", "value": 60 + n},
+        {"field": "time_this_visit", "op": "less", "value": 3600 + n},
+        {"field": "time_on_page", "op": "greater", "value": 3600 + n},
+    ]
+    return {
+        "name": f"Bench {n:03d}",
+        "type": "proactive",
+        "content": {"text": f"Fragen zu Zelten? Wir helfen gern. ({n})"},
+        "rules": {"all": _server_conditions(n) + client},
+    }
+
+
+assert len(message_body(0)["rules"]["all"]) == SERVER_SIDE + CLIENT_SIDE == CONDITIONS
+
+
+def _percentile(values, q: float) -> float:
+    """Nearest rank: the smallest value with at least q of them at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def _counted(counts: dict) -> str:
+    writes = {k: v for k, v in counts.items() if k in WRITES}
+    return (
+        f"{sum(counts.values())} DynamoDB requests {dict(sorted(counts.items()))}; "
+        f"writes: {sum(writes.values())}"
+    )
+
+
+# --- the widget, on the local stack -----------------------------------------------------
+
+WIDGET_RUNNING = """() => {
+  const W = window.__lcWidget;
+  return !!(W && W.sess && W.auto && W.rules && W.box);
+}"""
+
+# Each tick of auto.js calls rules.evaluate once per candidate (until one holds): the first
+# call of a tick starts its clock, a microtask (run as the tick's task ends) stops it.
+WRAP_EVALUATE = """() => {
+  const R = window.__lcWidget.rules, evaluate = R.evaluate;
+  const bench = window.__lcBench = {ticks: [], facts: null, now: 0, evaluate};
+  let tick = null;
+  R.evaluate = function (rules, facts, now) {
+    if (tick === null) {
+      const t = tick = {calls: 0, start: performance.now()};
+      queueMicrotask(() => { t.ms = performance.now() - t.start; bench.ticks.push(t); tick = null; });
+    }
+    tick.calls++;
+    bench.facts = facts;
+    bench.now = now;
+    return evaluate(rules, facts, now);
+  };
+}"""
+
+# The same work as a tick (auto.js: for each candidate, rules.evaluate with the widget's
+# facts), unwrapped, many times: the widget's facts as its last tick passed them.
+LOOP = """([iterations, blocks]) => {
+  const B = window.__lcBench, W = window.__lcWidget, list = W.sess.auto_messages;
+  W.rules.evaluate = B.evaluate;
+  const evaluate = B.evaluate, facts = B.facts, now = B.now;
+  let fired = 0;
+  for (let i = 0; i < 200; i++)  // warm the JIT
+    for (let j = 0; j < list.length; j++) if (evaluate(list[j].rules, facts, now)) fired++;
+  const perRun = [];
+  for (let b = 0; b < blocks; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < iterations; i++)
+      for (let j = 0; j < list.length; j++) if (evaluate(list[j].rules, facts, now)) fired++;
+    perRun.push((performance.now() - t0) / iterations);
+  }
+  return {perRun, fired};
+}"""
+
+# The smallest step performance.now takes on this page (5 us cross-origin isolated).
+TIMER_STEP = """() => {
+  let last = performance.now(), step = Infinity;
+  for (let i = 0; i < 2e6 && step > 0.001; i++) {
+    const t = performance.now();
+    if (t > last) { step = Math.min(step, t - last); last = t; }
+  }
+  return {step_ms: step, isolated: self.crossOriginIsolated};
+}"""
+
+
+class _Recorder:
+    """moto's request recorder on the stack's moto server: which DynamoDB operations a
+    stretch of time asked for (X-Amz-Target of each recorded request)."""
+
+    def __init__(self, moto_url: str):
+        self.base = moto_url + "/moto-api/recorder/"
+
+    def start(self) -> None:
+        import requests
+
+        requests.post(self.base + "reset-recording", timeout=10).raise_for_status()
+        requests.post(self.base + "start-recording", timeout=10).raise_for_status()
+
+    def stop(self) -> dict:
+        import requests
+
+        requests.post(self.base + "stop-recording", timeout=10).raise_for_status()
+        lines = requests.get(self.base + "download-recording", timeout=10).text.splitlines()
+        counts: dict = {}
+        for line in lines:
+            headers = {k.lower(): v for k, v in json.loads(line)["headers"].items()}
+            target = headers.get("x-amz-target", "")
+            if target.startswith("DynamoDB_"):
+                operation = target.split(".", 1)[1]
+                counts[operation] = counts.get(operation, 0) + 1
+        return counts
+
+
+@contextmanager
+def _local_stack():
+    from tests.stack import LocalStack
+
+    # The stack's moto server appends recorded requests to this file (only while asked).
+    previous = os.environ.get("MOTO_RECORDER_FILEPATH")
+    with tempfile.TemporaryDirectory(prefix="bench-recording-") as recording_dir:
+        os.environ["MOTO_RECORDER_FILEPATH"] = os.path.join(recording_dir, "moto_recording")
+        stack = LocalStack()
+        try:
+            stack.start()
+            yield stack
+        finally:
+            stack.stop()
+            if previous is None:
+                os.environ.pop("MOTO_RECORDER_FILEPATH", None)
+            else:
+                os.environ["MOTO_RECORDER_FILEPATH"] = previous
+
+
+def _lead_project_with_messages(api: str) -> str:
+    """Sign up a lead, pay Premium in TEST MODE, create the auto messages: REST only."""
+    import requests
+
+    email = f"lead-{uuid.uuid4().hex[:8]}@example.com"
+    signed_up = requests.post(
+        f"{api}/auth/signup",
+        json={"email": email, "password": PASSWORD, "name": "Lea Lead", "project_name": "Bench"},
+        timeout=10,
+    )
+    signed_up.raise_for_status()
+    project_id = signed_up.json()["project"]["id"]
+    login = requests.post(
+        f"{api}/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
+    )
+    login.raise_for_status()
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    chosen = requests.post(
+        f"{api}/projects/{project_id}/billing/plan",
+        json={"plan": "premium", "interval": "annual"},
+        headers=auth,
+        timeout=10,
+    )
+    chosen.raise_for_status()
+    paid = requests.post(chosen.json()["checkout_url"] + "/pay", timeout=10, allow_redirects=False)
+    if paid.status_code != 303:
+        raise RuntimeError(f"TEST MODE checkout did not complete: {paid.status_code}")
+    for n in range(MESSAGES):
+        created = requests.post(
+            f"{api}/projects/{project_id}/auto-messages",
+            json=message_body(n),
+            headers=auth,
+            timeout=10,
+        )
+        if created.status_code != 201:
+            raise RuntimeError(f"auto message {n}: {created.status_code} {created.text}")
+    return project_id
+
+
+def _page_view(page, url: str, recorder: _Recorder) -> dict:
+    """Open the demo page; wait until auto.js runs with its candidates. Returns the session
+    request the widget sent, its answer and the DynamoDB requests the page view made."""
+    recorder.start()
+    try:
+        with page.expect_response(lambda r: r.url.endswith("/widget/session")) as answered:
+            page.goto(url)
+        page.wait_for_function(WIDGET_RUNNING, timeout=20_000)
+    finally:
+        counts = recorder.stop()
+    response = answered.value
+    return {
+        "body": json.loads(response.request.post_data),
+        "answer_bytes": len(response.body()),
+        "answer_gz_bytes": len(gzip.compress(response.body(), compresslevel=6)),
+        "session": response.json(),
+        "dynamodb": counts,
+    }
+
+
+def _isolate(route) -> None:
+    """The demo page as it is, cross-origin isolated: performance.now in 5 us steps."""
+    response = route.fetch()
+    headers = {
+        **response.headers,
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-embedder-policy": "credentialless",
+    }
+    route.fulfill(response=response, headers=headers)
+
+
+def widget_run(tick_seconds: float = TICK_SECONDS, iterations: int = 1000, blocks: int = 5):
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        raise SystemExit("Chromium is not installed: `make browser`")
+    with _local_stack() as stack, sync_playwright() as playwright:
+        project_id = _lead_project_with_messages(stack.info["api"])
+        recorder = _Recorder(stack.info["moto"])
+        url = f"{stack.info['demo_site']}/?project={project_id}&{CAMPAIGN}"
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            # An isolated page reaches 127.0.0.1 (the CDN, the API) only with this permission.
+            context = browser.new_context(locale="de-DE", permissions=["local-network-access"])
+            page = context.new_page()
+            page.route(
+                re.compile(r".*/widget/session$"),
+                lambda route: route.continue_(headers={**route.request.headers, **LOCAL_GEO}),
+            )
+            page.route(re.compile(r".*/\?project=.*"), _isolate)
+            first = _page_view(page, url, recorder)  # a new visitor; the cache cold
+            second = _page_view(page, url, recorder)  # the same visitor; the cache warm
+            user_agent = page.evaluate("navigator.userAgent")
+            timer = page.evaluate(TIMER_STEP)
+            page.evaluate(WRAP_EVALUATE)
+            page.wait_for_timeout(tick_seconds * 1000)
+            ticks = page.evaluate("window.__lcBench.ticks.map(t => [t.ms, t.calls])")
+            loop = page.evaluate(LOOP, [iterations, blocks])
+        finally:
+            browser.close()
+    held = second["session"]["auto_messages"]
+    if len(held) != MESSAGES or len(first["session"]["auto_messages"]) != MESSAGES:
+        raise RuntimeError(f"expected {MESSAGES} candidates in the widget, got {len(held)}")
+    if second["session"]["visitor_id"] != first["session"]["visitor_id"]:
+        raise RuntimeError("the second page view was not the same visitor's")
+    if loop["fired"] or any(calls != MESSAGES for _, calls in ticks):
+        raise RuntimeError("a bench auto message fired, or a tick did not evaluate all")
+    return {
+        "page_views": [first, second],
+        "user_agent": user_agent,
+        "residual_conditions": sum(len(m["rules"]["all"]) for m in held) / len(held),
+        "timer": timer,
+        "tick_ms": [ms for ms, _ in ticks],
+        "loop_ms": statistics.median(loop["perRun"]),
+        "loop_runs": iterations * blocks,
+    }
+
+
+# --- the server, in-process --------------------------------------------------------------
+
+
+@contextmanager
+def _in_process_platform():
+    """moto (DynamoDB, Cognito) and the traffic app behind chalice.test.Client, as the
+    functional tests drive it (tests/functional/conftest.py)."""
+    import boto3
+    from chalice.test import Client
+    from moto.utilities.utils import load_resource
+
+    from chalicelib import deps
+    from chalicelib.auth.operator_tokens import CognitoTokenVerifier
+    from chalicelib.config import get_settings
+    from chalicelib.models import create_all_tables
+    from infra.local.aws import PASSWORD_POLICY
+
+    keys = ("USER_POOL_ID", "USER_POOL_CLIENT_ID", "NO_EMAIL_DELIVERY")
+    saved = {key: os.environ.get(key) for key in keys}
+    with moto.mock_aws():
+        cognito = boto3.client("cognito-idp", region_name="us-east-1")
+        pool = cognito.create_user_pool(
+            PoolName="bench",
+            AutoVerifiedAttributes=["email"],
+            Policies={"PasswordPolicy": PASSWORD_POLICY},  # the deployed pool's
+        )
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool["UserPool"]["Id"],
+            ClientName="panel",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        os.environ.update(
+            {
+                "USER_POOL_ID": pool["UserPool"]["Id"],
+                "USER_POOL_CLIENT_ID": client_id,
+                "NO_EMAIL_DELIVERY": "1",
+            }
+        )
+        get_settings.cache_clear()
+        try:
+            create_all_tables()
+            jwks = load_resource("cognitoidp/resources/jwks-public.json")
+            deps.reset()
+            deps.override(
+                cognito=cognito,
+                operator_verifier=CognitoTokenVerifier(
+                    lambda: jwks, get_settings().cognito_issuer, client_id
+                ),
+            )
+            import app
+
+            with Client(app.app) as client:
+                yield client
+        finally:
+            deps.reset()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            get_settings.cache_clear()
+
+
+def _post(client, path: str, body: dict, headers: dict):
+    response = client.http.post(
+        path, body=json.dumps(body), headers={"Content-Type": "application/json", **headers}
+    )
+    if response.status_code not in (200, 201):
+        raise RuntimeError(f"{path}: {response.status_code} {response.json_body}")
+    return response.json_body
+
+
+def _loader_bodies(project_id: str) -> list[dict]:
+    """What loader.js sends on two page views of a new visitor, when no browser ran."""
+    page_url = f"https://shop.example/?{CAMPAIGN}"
+    body = {
+        "project_id": project_id,
+        "page_url": page_url,
+        "referrer": "",
+        "language": "de-DE",
+        "utm": {"source": "google", "medium": "cpc", "campaign": "spring_sale"},
+        "page_view": True,
+    }
+    return [{**body, "new_visit": True}, {**body, "new_visit": False}]
+
+
+def server_run(bodies=None, user_agent=None) -> dict:
+    """``bodies``: the browser's two session requests, replayed here for this project."""
+    from chalicelib.models import ProjectModel, VisitorModel
+    from chalicelib.services import auto_delivery
+    from chalicelib.targeting import compile_rules, server_pass
+
+    user_agent = user_agent or (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36"
+    )
+    calls = dynamo_calls.install()
+    results: dict = {"requests": {}}
+    with _in_process_platform() as client:
+        email = f"lead-{uuid.uuid4().hex[:8]}@example.com"
+        signed_up = _post(
+            client,
+            "/auth/signup",
+            {"email": email, "password": PASSWORD, "name": "Lea Lead", "project_name": "Bench"},
+            {},
+        )
+        project_id = signed_up["project"]["id"]
+        token = _post(client, "/auth/login", {"email": email, "password": PASSWORD}, {})
+        lead = {"Authorization": f"Bearer {token['access_token']}"}
+        # What a paid Premium checkout leaves (Free allows 2 auto messages; the widget
+        # part pays in the local stack's TEST MODE).
+        ProjectModel(project_id).update(actions=[ProjectModel.plan.set("premium")])
+        for n in range(MESSAGES):
+            _post(client, f"/projects/{project_id}/auto-messages", message_body(n), lead)
+
+        first_body, known_body = bodies or _loader_bodies(project_id)
+        headers = {
+            "Content-Type": "text/plain;charset=UTF-8",
+            "User-Agent": user_agent,
+            **CLOUDFRONT_GEO,
+        }
+
+        def page_view(label, body, cold):
+            if cold:
+                auto_delivery._messages_cache.clear()
+            calls.clear()
+            response = client.http.post("/widget/session", body=json.dumps(body), headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"session: {response.status_code} {response.json_body}")
+            results["requests"][label] = dict(calls)
+            session = response.json_body
+            if len(session["auto_messages"]) != MESSAGES:
+                raise RuntimeError(f"{label}: {len(session['auto_messages'])} candidates")
+            return session
+
+        def as_known(body, session):
+            return {**body, "project_id": project_id, "token": session["token"]}
+
+        first_body = {k: v for k, v in first_body.items() if k != "token"}
+        first = page_view("new visitor, cache cold", {**first_body, "project_id": project_id}, True)
+        known = page_view("known visitor, cache cold", as_known(known_body, first), True)
+        page_view("known visitor, cache warm", as_known(known_body, known), False)
+        visitor_id = known["visitor_id"]
+
+        # The candidates for one session, as the session computes them: the visitor as
+        # stored (its real facts), the project's auto messages from the warm cache.
+        visitor = VisitorModel.get(project_id, visitor_id, consistent_read=True)
+        auto_delivery.candidates(project_id, visitor)
+        calls.clear()
+        timer = timeit.Timer(lambda: auto_delivery.candidates(project_id, visitor))
+        number, _ = timer.autorange()
+        results["candidates_s"] = min(timer.repeat(repeat=5, number=number)) / number
+        if calls:
+            raise RuntimeError(f"the timed candidates read DynamoDB: {dict(calls)}")
+        compiled = [rules for _, rules in auto_delivery._project_messages(project_id)]
+        facts = auto_delivery.server_facts(visitor)
+        timer = timeit.Timer(lambda: server_pass(compiled, facts))
+        number, _ = timer.autorange()
+        results["server_pass_s"] = min(timer.repeat(repeat=5, number=number)) / number
+        stored = [item.rules for item, _ in auto_delivery._project_messages(project_id)]
+        timer = timeit.Timer(lambda: [compile_rules(rules) for rules in stored])
+        number, _ = timer.autorange()
+        results["compile_s"] = min(timer.repeat(repeat=3, number=number)) / number
+        results["facts"] = sorted(facts)
+
+        # The whole session request (route, visitor write, project read, candidates,
+        # token), warm, in-process on moto: moto's own time is most of it.
+        body, took = as_known(known_body, known), []
+        for _ in range(30):
+            started = time.perf_counter()
+            answer = client.http.post("/widget/session", body=json.dumps(body), headers=headers)
+            took.append(time.perf_counter() - started)
+            if answer.status_code != 200:
+                raise RuntimeError(f"session: {answer.status_code} {answer.json_body}")
+            body = as_known(known_body, answer.json_body)
+        results["session_s"] = statistics.median(took)
+    return results
+
+
+# --- both -------------------------------------------------------------------------------
+
+
+def run(tick_seconds: float = TICK_SECONDS) -> dict:
+    widget = widget_run(tick_seconds)
+    bodies = [view["body"] for view in widget["page_views"]]
+    server = server_run(bodies, widget["user_agent"])
+    return {"server": server, "widget": widget}
+
+
+def main():
+    print(
+        f"Auto messages on a real page view ({MESSAGES} proactive auto messages x {CONDITIONS}"
+        f" conditions: {SERVER_SIDE} server-side, {CLIENT_SIDE} client-side; one known visitor)"
+    )
+    results = run()
+    server, widget = results["server"], results["widget"]
+    us = 1e6
+    print("  server (in-process: moto, chalice.test.Client; the browser's session requests)")
+    print(
+        f"    candidates for one session  {server['candidates_s'] * us:>8.1f} us"
+        f"  (auto_delivery.candidates, timeit, cache warm: {MESSAGES} of {MESSAGES} kept)"
+    )
+    print(f"      of which the server pass  {server['server_pass_s'] * us:>8.1f} us  (server_pass)")
+    print(
+        f"    cache miss, compiling       {server['compile_s'] * us:>8.1f} us  "
+        f"({MESSAGES} rule sets, besides the Query)"
+    )
+    print(
+        f"    whole session request       {server['session_s'] * 1e3:>8.2f} ms  "
+        "(median of 30, known visitor, cache warm; mostly moto in-process)"
+    )
+    for label, counts in server["requests"].items():
+        print(f"    page view, {label:<26} {_counted(counts)}")
+    print("  live local stack (python -m infra.local; moto's request recorder)")
+    labels = ("new visitor, cache cold", "known visitor, cache warm")
+    for label, view in zip(labels, widget["page_views"], strict=True):
+        print(
+            f"    page view, {label:<26} {_counted(view['dynamodb'])}; "
+            f"session answer {view['answer_bytes'] / 1024:.1f} KB "
+            f"({view['answer_gz_bytes'] / 1024:.1f} KB if gzipped)"
+        )
+    ticks = widget["tick_ms"]
+    timer = widget["timer"]
+    print(
+        f"  widget (Chromium, demo site, known visitor; auto.js with {MESSAGES} candidates of "
+        f"{widget['residual_conditions']:g} client-side conditions each)"
+    )
+    early, late = ticks[:5], ticks[-10:]
+    print(
+        f"    per tick, all {MESSAGES}      median {statistics.median(ticks) * 1e3:>6.1f} us, "
+        f"p95 {_percentile(ticks, 0.95) * 1e3:>6.1f} us  ({len(ticks)} real ticks, wrapped "
+        f"rules.evaluate; performance.now step {timer['step_ms'] * 1e3:g} us"
+        f"{'' if timer['isolated'] else ', page NOT cross-origin isolated'})"
+    )
+    print(
+        f"      first {len(early)} ticks median {statistics.median(early) * 1e3:.1f} us, "
+        f"last {len(late)} median {statistics.median(late) * 1e3:.1f} us (V8 warming up)"
+    )
+    per_message = [t / MESSAGES for t in ticks]
+    print(
+        f"    per message              median {statistics.median(per_message) * 1e3:>6.2f} us, "
+        f"p95 {_percentile(per_message, 0.95) * 1e3:>6.2f} us  (tick / {MESSAGES})"
+    )
+    print(
+        f"    loop, all {MESSAGES}          {widget['loop_ms'] * 1e3:>6.1f} us per full evaluation,"
+        f" {widget['loop_ms'] * 1e3 / MESSAGES:.2f} us a message  ({widget['loop_runs']} runs,"
+        " the widget's own facts)"
+    )
+    return results
+
+
+if __name__ == "__main__":
+    main()
