@@ -502,12 +502,12 @@ def server_run(bodies=None, user_agent=None) -> dict:
         results["candidates_s"] = min(timer.repeat(repeat=5, number=number)) / number
         if calls:
             raise RuntimeError(f"the timed candidates read DynamoDB: {dict(calls)}")
-        compiled = [rules for _, rules in auto_delivery._project_messages(project_id)]
+        compiled = [rules for _, rules, _ in auto_delivery._project_messages(project_id)]
         facts = auto_delivery.server_facts(visitor)
         timer = timeit.Timer(lambda: server_pass(compiled, facts))
         number, _ = timer.autorange()
         results["server_pass_s"] = min(timer.repeat(repeat=5, number=number)) / number
-        stored = [item.rules for item, _ in auto_delivery._project_messages(project_id)]
+        stored = [item.rules for item, _, _ in auto_delivery._project_messages(project_id)]
         timer = timeit.Timer(lambda: [compile_rules(rules) for rules in stored])
         number, _ = timer.autorange()
         results["compile_s"] = min(timer.repeat(repeat=3, number=number)) / number

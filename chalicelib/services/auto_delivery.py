@@ -26,7 +26,7 @@ from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.services import auto_messages
-from chalicelib.targeting import Verdict, client_residual, compile_rules, server_verdict
+from chalicelib.targeting import compile_rules, field_values
 
 MESSAGES_TTL = 60.0
 TEAM_TTL = 30.0
@@ -41,12 +41,19 @@ def _project_messages(project_id: str, clock=time.monotonic) -> list:
     if cached and clock() - cached[0] < MESSAGES_TTL:
         return cached[1]
     found = [
-        (item, compile_rules(item.rules or {}))
+        (item, compile_rules(item.rules or {}), _widget_content(item))
         for item in AutoMessageModel.query(project_id)
         if item.enabled and item.type in WIDGET_TYPES and "widget" in (item.channels or [])
     ]
     _messages_cache[project_id] = (clock(), found)
     return found
+
+
+def _widget_content(item: AutoMessageModel) -> dict:
+    """The content as the widget reads it, made once per cache fill; empty parts left out
+    (every page view carries it, up to 100 messages)."""
+    content = auto_messages.view(item)["content"]
+    return {key: value for key, value in content.items() if value not in (None, [], "")}
 
 
 def _team_online(project_id: str, clock=time.monotonic) -> bool:
@@ -87,10 +94,10 @@ def candidates(project_id: str, visitor: VisitorModel) -> list[dict]:
     """The auto messages this visitor's widget should hold, with what it still has to
     check itself."""
     held = []
-    facts = None
+    values = None
     shown = set(visitor.shown_auto or [])
     logged_in = bool(visitor.user_id)
-    for item, compiled in _project_messages(project_id):
+    for item, compiled, content in _project_messages(project_id):
         if item.audience == "visitors" and logged_in:
             continue
         if (item.audience == "users" or item.type == "targeted") and not logged_in:
@@ -100,16 +107,11 @@ def candidates(project_id: str, visitor: VisitorModel) -> list[dict]:
         wanted_online = {"online": True, "offline": False}.get(item.team_status)
         if wanted_online is not None and _team_online(project_id) != wanted_online:
             continue
-        facts = facts if facts is not None else server_facts(visitor)
-        if server_verdict(compiled, facts) is Verdict.FALSE:
-            continue
-        held.append(
-            {
-                "id": item.message_id,
-                "content": auto_messages.view(item)["content"],
-                "rules": client_residual(compiled, facts),
-            }
-        )
+        # The visitor's facts are read once per page view, not once per message.
+        values = values if values is not None else field_values(server_facts(visitor), 0)
+        residual = compiled.client_residual(values)  # None: the server's facts say no
+        if residual is not None:
+            held.append({"id": item.message_id, "content": content, "rules": residual})
     return held
 
 

@@ -528,3 +528,10 @@ def test_api_gateways_own_errors_have_the_apps_error_shape_and_cors(packaged):
         assert body.startswith('{"error": {"code": ')
         allow = response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
         assert allow == "'*'"
+
+
+def test_the_rest_api_compresses_answers_over_a_kilobyte(packaged):
+    # A page view's session answer holds the auto messages that may fire: 35 KB for 100,
+    # 3.4 KB gzipped (bench/auto_messages_page_view.py).
+    api = packaged["traffic"]["Resources"]["RestAPI"]["Properties"]
+    assert api["MinimumCompressionSize"] == 1024
