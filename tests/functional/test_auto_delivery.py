@@ -131,6 +131,22 @@ def test_bad_reports_change_nothing(platform, shop, message_id, body, status):
     assert listed.json_body["auto_message"]["stats"] == {"sent": 0, "opened": 0, "replied": 0}
 
 
+def test_a_visitor_of_another_project_cannot_move_this_projects_figures(platform, shop):
+    real = _auto(platform, shop)
+    elsewhere = platform.sign_up(project_name="Elsewhere")
+    outsider = _page_view(platform, elsewhere, DE)
+
+    response = platform.post(
+        f"/widget/auto-messages/{real}/events", {"token": outsider["token"], "event": "sent"}
+    )
+
+    assert response.status_code == 404  # the token's project has no such message
+    listed = platform.get(f"/projects/{shop.project_id}/auto-messages/{real}", shop.auth)
+    assert listed.json_body["auto_message"]["stats"] == {"sent": 0, "opened": 0, "replied": 0}
+    visitor = VisitorModel.get(elsewhere.project_id, outsider["visitor_id"])
+    assert not visitor.invitations_sent and not visitor.shown_auto
+
+
 def test_a_reply_to_an_auto_message_opens_a_dialogue_that_begins_with_it(platform, shop):
     message_id = _auto(platform, shop)
     session = _page_view(platform, shop, DE)
