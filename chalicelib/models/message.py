@@ -9,6 +9,8 @@ Access patterns:
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -28,6 +30,13 @@ def chat_key(project_id: str, chat_id: str) -> str:
     return f"{project_id}#{chat_id}"
 
 
+class FileLinkMap(MapAttribute):
+    """A file a message links to (an auto message's attachment, published on our CDN)."""
+
+    name = UnicodeAttribute()
+    url = UnicodeAttribute()
+
+
 class MessageModel(Model):
     Meta = table_meta("messages")
 
@@ -43,6 +52,9 @@ class MessageModel(Model):
     created_at = UTCDateTimeAttribute()
     # Internal notes and team chat: never shown to (or sent to) the visitor.
     internal = BooleanAttribute(null=True)
+    # An auto message that begins a dialogue keeps its picture and files, as shown then.
+    image_url = UnicodeAttribute(null=True)
+    files = ListAttribute(of=FileLinkMap, null=True)
 
 
 def client_key(project_id: str, author_id: str, client_id: str) -> str:

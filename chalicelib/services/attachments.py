@@ -7,7 +7,8 @@ deletes them after a day, so a file chosen and never saved costs nothing for lon
 
 Saving an auto message ``settle``s its attachments: a draft is checked (it exists, its
 size, its media type is one we serve) and copied server-side to ``attachments/<project>/``
-with the media type and ``Content-Disposition`` written by us, not by the uploader. Only
+(under a new id, named after its display name) with the media type and
+``Content-Disposition`` written by us, not by the uploader; a renamed one is copied again. Only
 that prefix is public (CloudFront ``/attachments/*``). Files of a removed attachment or a
 deleted message are deleted after the change is stored.
 
@@ -27,6 +28,7 @@ from urllib.parse import quote
 from botocore.exceptions import ClientError
 
 from chalicelib import deps, ids
+from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.errors import BadRequest, TemporarilyUnavailable
 from chalicelib.models.project import MemberModel
@@ -150,8 +152,12 @@ def settle(project_id: str, wanted: list[dict], current: list[dict]) -> list[dic
     for index, attachment in enumerate(wanted):
         path = f"content.attachments[{index}]"
         key, name = attachment["key"], attachment["name"]
-        if key in held:
-            settled.append({**held[key], "name": name})
+        if key in held and held[key]["name"] == name:
+            settled.append(held[key])
+        elif key in held:
+            # Renamed: a copy under a new key says the new name when downloaded (the CDN
+            # keeps a key's headers for a year); the old key is discarded with the change.
+            settled.append(_copy(key, name, held[key]["content_type"], held[key]["size"]))
         elif drafts.fullmatch(key):
             settled.append(_publish(key, name, path))
         else:
@@ -171,11 +177,22 @@ def _publish(draft_key: str, name: str, path: str) -> dict:
     content_type = (head.get("ContentType") or "").split(";")[0].strip().lower()
     if content_type not in MEDIA_TYPES or not 0 < size <= MAX_BYTES:
         raise BadRequest(f"{path}: the uploaded file cannot be attached (its type or size)")
-    key = PUBLISHED + draft_key[len(DRAFTS) :]
-    s3.copy_object(
+    return _copy(draft_key, name, content_type, size)
+
+
+def _copy(source_key: str, name: str, content_type: str, size: int) -> dict:
+    """``source_key`` published under a new key of its project, with our headers."""
+    project_id, source_file = source_key.split("/")[1], source_key.rsplit("/", 1)[1]
+    file_name = file_name_for_key(name)
+    extension = source_file.rpartition(".")[2] if "." in source_file else ""
+    if extension and not file_name.lower().endswith("." + extension.lower()):
+        file_name = f"{file_name[: 99 - len(extension)]}.{extension}"  # "Your coupon" .pdf
+    key = f"{PUBLISHED}/{project_id}/{ids.message_id(utcnow())}/{file_name}"
+    bucket = _bucket()
+    deps.s3().copy_object(
         Bucket=bucket,
         Key=key,
-        CopySource={"Bucket": bucket, "Key": draft_key},
+        CopySource={"Bucket": bucket, "Key": source_key},
         MetadataDirective="REPLACE",
         ContentType=content_type,
         ContentDisposition=_disposition(name, content_type),

@@ -364,14 +364,34 @@ def _validated(candidate: dict) -> dict:
         problems.add("channels", "a chat message needs a channel to show in (widget)")
     result["channels"] = channels
     if kind in (TYPE_TARGETED, TYPE_EMAIL) and result["audience"] not in (None, "users"):
-        problems.add("audience", f"a {kind} message goes to logged-in users: use users")
+        what = "an e-mail" if kind == TYPE_EMAIL else "a targeted chat"
+        problems.add("audience", f"{what} goes to logged-in users only: choose users")
     result["content"] = _content(candidate.get("content"), kind, problems)
     try:
         result["rules"] = validate_rules(candidate.get("rules"), "rules")
     except BadRequest as error:
         problems.extend(error.details.get("errors", [{"path": "rules", "message": error.message}]))
+    else:
+        if kind == TYPE_EMAIL:
+            _refuse_widget_only_fields(result["rules"], problems)
     problems.raise_if_any()
     return result
+
+
+def _refuse_widget_only_fields(rules: dict, problems: _Problems) -> None:
+    """An e-mail is sent by the clock app from what the server knows: a condition only the
+    widget can tell (a timer, exit intent, the widget's state) could never hold."""
+    placed = [(f"rules.all[{i}]", c) for i, c in enumerate(rules.get("all", []))]
+    for g, group in enumerate(rules.get("any_groups", [])):
+        placed += [(f"rules.any_groups[{g}][{i}]", c) for i, c in enumerate(group)]
+    for path, condition in placed:
+        field = FIELDS_BY_ID[condition["field"]]
+        if field.side == "client":
+            problems.add(
+                f"{path}.field",
+                f"an e-mail is sent from what the server knows; “{field.label}” is known "
+                "only on the page, so it can never hold",
+            )
 
 
 def _defaults(kind) -> dict:

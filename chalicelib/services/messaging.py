@@ -36,6 +36,7 @@ from chalicelib.models.message import (
     AUTHOR_SYSTEM,
     AUTHOR_VISITOR,
     ClientMessageIdModel,
+    FileLinkMap,
     MessageModel,
     chat_key,
     client_key,
@@ -75,6 +76,8 @@ def message_view(message: MessageModel) -> dict:
         "text": message.text,
         "created_at": iso(message.created_at),
         **({"internal": True} if message.internal else {}),
+        **({"image_url": message.image_url} if message.image_url else {}),
+        **({"files": [f.as_dict() for f in message.files]} if message.files else {}),
     }
 
 
@@ -139,6 +142,8 @@ class Draft:
     text: str
     client_id: str
     internal: bool = False
+    image_url: str | None = None
+    files: tuple = ()  # ({"name", "url"}, ...)
 
     def at(self, now: datetime, chat_id: str | None = None) -> MessageModel:
         chat_id = chat_id if chat_id is not None else self.chat_id
@@ -154,6 +159,8 @@ class Draft:
             text=self.text,
             created_at=now,
             internal=True if self.internal else None,
+            image_url=self.image_url,
+            files=[FileLinkMap(**file) for file in self.files] or None,
         )
 
 
@@ -418,6 +425,7 @@ def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
     """The auto message a visitor answers, as the first message of their new dialogue
     (None for an unknown one: the visitor's words still go in)."""
     from chalicelib.models.auto_message import AutoMessageModel
+    from chalicelib.services import auto_messages
 
     if not isinstance(auto_message_id, str) or not 0 < len(auto_message_id) <= 64:
         return None
@@ -428,6 +436,7 @@ def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
     text = (item.content.text if item.content else None) or ""
     if not text:
         return None
+    content = auto_messages.view(item)["content"]
     return Draft(
         project.project_id,
         chat_id,
@@ -436,6 +445,8 @@ def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
         project.name,
         text,
         f"auto.{chat_id}",
+        image_url=content["image_url"],
+        files=tuple({"name": a["name"], "url": a["url"]} for a in content["attachments"]),
     ).at(now)
 
 

@@ -70,6 +70,7 @@ def test_an_upload_is_published_on_save_with_our_type_and_disposition(platform, 
         ("Façade été.png", "image/png", len(PNG)),
         ("prices.pdf", "application/pdf", 8),
     ]
+    assert stored[0]["key"].endswith("/Fa_ade_t_.png")
     for attachment in stored:
         assert attachment["key"].startswith(f"attachments/{owner.project_id}/")
         assert attachment["url"] == f"https://cdn.example.test/{attachment['key']}"
@@ -209,3 +210,25 @@ def test_without_a_bucket_uploads_answer_503(platform, owner, monkeypatch):
 
     assert response.status_code == 503
     assert "ATTACHMENTS_BUCKET" in response.json_body["error"]["message"]
+
+
+def test_a_renamed_attachment_downloads_under_its_new_name(platform, owner, s3):
+    draft = upload(platform, owner, "prices.pdf", "application/pdf", b"%PDF prices")
+    created = _create(platform, owner, _proactive([{"key": draft["key"], "name": "prices.pdf"}]))
+    message = created.json_body["auto_message"]
+    [before] = message["content"]["attachments"]
+
+    renamed = _patch(
+        platform,
+        owner,
+        message["id"],
+        {"content": {"attachments": [{**before, "name": "Prices 2027.pdf"}]}},
+    )
+
+    assert renamed.status_code == 200, renamed.json_body
+    [after] = renamed.json_body["auto_message"]["content"]["attachments"]
+    assert after["name"] == "Prices 2027.pdf" and after["key"].endswith("/Prices_2027.pdf")
+    assert after["key"] != before["key"]  # the CDN keeps a key's headers: a new key
+    head = s3.head_object(Bucket=BUCKET, Key=after["key"])
+    assert head["ContentDisposition"] == "attachment; filename*=UTF-8''Prices%202027.pdf"
+    assert _keys(s3, f"attachments/{owner.project_id}/") == [after["key"]]

@@ -6,6 +6,7 @@ import pytest
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.services import auto_delivery
 from chalicelib.services.identity import signature
+from tests.functional.uploads import upload
 
 DE = {"CloudFront-Viewer-Country": "DE"}
 FR = {"CloudFront-Viewer-Country": "FR"}
@@ -148,7 +149,16 @@ def test_a_visitor_of_another_project_cannot_move_this_projects_figures(platform
 
 
 def test_a_reply_to_an_auto_message_opens_a_dialogue_that_begins_with_it(platform, shop):
-    message_id = _auto(platform, shop)
+    draft = upload(platform, shop, "Preise.pdf", "application/pdf", b"%PDF Preise")
+    message_id = _auto(
+        platform,
+        shop,
+        content={
+            "text": "Hallo! Fragen?",
+            "image_url": "https://shop.example/welle.gif",
+            "attachments": [{"key": draft["key"], "name": "Preisliste"}],
+        },
+    )
     session = _page_view(platform, shop, DE)
     tab, _ = platform.connect(session["token"])
 
@@ -171,6 +181,14 @@ def test_a_reply_to_an_auto_message_opens_a_dialogue_that_begins_with_it(platfor
         ("operator", "Hallo! Fragen?"),
         ("visitor", "Ja, bitte!"),
     ]
+    # The message keeps its picture and files as shown, for the team and the widget
+    first = history[0]
+    assert first["author_id"] == f"auto.{message_id}"
+    assert first["image_url"] == "https://shop.example/welle.gif"
+    [file] = first["files"]
+    assert file["name"] == "Preisliste" and file["url"].startswith("https://cdn.example.test/")
+    widget = platform.get("/widget/messages", {"Authorization": f"Bearer {session['token']}"})
+    assert widget.json_body["messages"][0]["files"] == first["files"]
     figures = platform.get(f"/projects/{shop.project_id}/auto-messages/{message_id}", shop.auth)
     assert figures.json_body["auto_message"]["stats"]["replied"] == 1
 

@@ -136,7 +136,10 @@ def test_an_email_with_attachments_and_a_targeted_chat_are_stored(platform, owne
     )
 
     assert email.status_code == 201, email.json_body
-    published = draft["key"].replace("drafts/", "attachments/", 1)
+    [stored] = email.json_body["auto_message"]["content"]["attachments"]
+    published = stored["key"]
+    assert published.startswith(f"attachments/{owner.project_id}/")
+    assert published.endswith("/Price_list.pdf")
     assert email.json_body["auto_message"]["content"]["attachments"] == [
         {
             "key": published,
@@ -202,6 +205,8 @@ BAD_INPUTS = [
     ("attachment key not from an upload", _with_content(_proactive(), attachments=[{"name": "a", "key": "../etc/passwd"}]), "content.attachments[0].key"),
     ("the same file twice", _with_content(_proactive(), attachments=[{"name": "a", "key": "drafts/p_x/01JD0000000000000000000000/a.png"}] * 2), "content.attachments"),
     ("unknown attachment key", _with_content(_proactive(), attachments=[{"name": "a", "key": "drafts/p_x/01JD0000000000000000000000/a.png", "data": "x"}]), "content.attachments[0].data"),
+    ("an e-mail with a timer", _email(rules={"all": [{"field": "time_on_page", "op": "greater", "value": 10}]}), "rules.all[0].field"),
+    ("an e-mail with exit intent in a group", _email(rules={"any_groups": [[{"field": "country", "op": "equals", "value": "DE"}], [{"field": "widget_open", "op": "is", "value": True}]]}), "rules.any_groups[1][0].field"),
     ("a read-only field", _proactive(stats={"sent": 5}), "stats"),
     ("an unknown field", _proactive(color="red"), "color"),
     # The rules validator's problems come through with their own paths.
@@ -272,7 +277,8 @@ def test_patch_validates_the_merged_result(platform, owner):
     refused = _patch(platform, owner, message["id"], {"type": "email"})
     assert refused.status_code == 400
     paths = [e["path"] for e in refused.json_body["error"]["errors"]]
-    assert paths == ["channels", "audience", "content.subject"]
+    # (and its "time on page" rule could never hold for an e-mail)
+    assert paths == ["channels", "audience", "content.subject", "rules.all[1].field"]
     assert _listed(platform, owner) == [message]
 
     # And with what an e-mail needs it is accepted
@@ -280,7 +286,13 @@ def test_patch_validates_the_merged_result(platform, owner):
         platform,
         owner,
         message["id"],
-        {"type": "email", "channels": [], "audience": "users", "content": {"subject": "Plans"}},
+        {
+            "type": "email",
+            "channels": [],
+            "audience": "users",
+            "content": {"subject": "Plans"},
+            "rules": {"all": [PRICING_RULES["all"][0]]},
+        },
     )
     assert accepted.status_code == 200, accepted.json_body
     assert accepted.json_body["auto_message"]["content"]["subject"] == "Plans"
