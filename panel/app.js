@@ -1248,8 +1248,15 @@
       el.append(h('div', { class: 'msg-system-line' }, [h('span', { class: 'msg-text', text: m.text }), time]));
       return el;
     }
-    el.append(h('div', { class: 'msg-author', text: authorLabel(m) + (m.internal ? ' · internal note' : '') }));
-    el.append(h('div', { class: 'msg-row' }, [h('div', { class: 'msg-bubble msg-text', text: m.text }), time]));
+    // A dialogue begun by an auto message: say so, and show what the visitor saw.
+    const auto = typeof m.author_id === 'string' && m.author_id.startsWith('auto.');
+    el.append(h('div', { class: 'msg-author', text: authorLabel(m) + (m.internal ? ' · internal note' : '') + (auto ? ' · auto message' : '') }));
+    const bubble = h('div', { class: 'msg-bubble msg-text', text: m.text });
+    if (m.image_url && /^https:\/\//i.test(m.image_url)) bubble.prepend(h('img', { class: 'msg-image', src: m.image_url, alt: '' }));
+    for (const f of m.files || []) {
+      if (/^https?:\/\//i.test(f.url)) bubble.append(h('a', { class: 'msg-file', href: f.url, target: '_blank', rel: 'noopener', text: f.name }));
+    }
+    el.append(h('div', { class: 'msg-row' }, [bubble, time]));
     if (p && p.status === 'sending') {
       el.append(h('div', { class: 'msg-status', text: 'Sending…' }));
     } else if (p && p.status === 'failed') {
@@ -2419,6 +2426,26 @@
     }
   }
 
+  /** Say at once when the plan has no auto message left, not after the form is filled. */
+  async function newAutoMessage() {
+    try {
+      const data = await api('GET', projectPath('/billing'));
+      const used = data.billing.usage.scenarios;
+      if (used.limit !== null && used.limit !== undefined && used.used >= used.limit) {
+        const note = $('auto-plan-limit');
+        note.replaceChildren(
+          h('span', { text: 'Your plan allows ' + used.limit + ' auto message' + (used.limit === 1 ? '' : 's') + ' (disabled ones count), and all are in use. Delete one, or ' }),
+          h('button', { type: 'button', class: 'link-btn', text: 'choose a larger plan', onclick: () => showView('billing') }),
+          h('span', { text: '.' }),
+        );
+        note.hidden = false;
+        return;
+      }
+    } catch (e) { /* the server still says so on save */ }
+    $('auto-plan-limit').hidden = true;
+    editAuto(null);
+  }
+
   // --- the editor form
   async function editAuto(m) {
     try { await loadCatalogue(); } catch (e) { reportError(e, 'Could not load the rule fields'); return; }
@@ -2544,8 +2571,13 @@
     const email = type === 'email';
     $('auto-subject-field').hidden = !email;
     $('auto-channels').hidden = email; // an e-mail is not shown in a channel
+    // An e-mail goes once to each user, whoever is online: those settings do not apply.
+    $('auto-team-status-field').hidden = email;
+    $('auto-once-field').hidden = email;
+    if (email) { $('auto-team-status').value = 'any'; $('auto-once').checked = true; }
     // Targeted chats and e-mails reach logged-in users only.
     if (userChanged && type !== 'proactive') $('auto-audience').value = 'users';
+    $('auto-audience').querySelectorAll('option').forEach((o) => { o.disabled = type !== 'proactive' && o.value !== 'users'; });
     document.querySelectorAll('#auto-buttons .button-action option[value="reply"]').forEach((o) => { o.disabled = email; });
     renderAutoPreview();
   }
@@ -2757,7 +2789,7 @@
       else await api('POST', projectPath('/auto-messages'), body);
       if (ep !== S.epoch) return;
       closeAutoEditor();
-      toast('Auto message saved.');
+      toast('Auto message saved. Visitors\u2019 widgets have it within a minute.');
       await loadAutoList();
     } catch (e) {
       if (ep !== S.epoch) return;
@@ -2792,7 +2824,7 @@
       }))));
     }
     if (c.attachments.length) {
-      bubble.append(h('div', { class: 'preview-files' }, c.attachments.map((a) => h('span', { class: 'preview-file', text: '📎 ' + (a.name || 'file') }))));
+      bubble.append(h('div', { class: 'preview-files' }, c.attachments.map((a) => h('span', { class: 'preview-file', text: '↓ ' + (a.name || 'file') }))));
     }
     parts.push(bubble);
     box.replaceChildren(...parts);
@@ -2898,7 +2930,7 @@
           S.chats.set(data.chat.id, mergeSummary(S.chats.get(data.chat.id), data.chat));
           moveToTop(data.chat.id);
           renderList();
-          toast('Chat started: it pops up in ' + (v.name || 'the visitor') + '\u2019s widget.');
+          toast('Chat started: it pops up in ' + (v.name || 'the visitor') + '\u2019s widget at once if their chat is open, otherwise within 90 seconds.');
           openChat(data.chat.id);
         }
       } catch (e) {
@@ -3243,7 +3275,7 @@
     $('reply-form').addEventListener('submit', onReplySubmit);
     $('reply-cancel').addEventListener('click', () => editReply(null));
     $('settings-form').addEventListener('submit', onSettingsSubmit);
-    $('auto-new').addEventListener('click', () => editAuto(null));
+    $('auto-new').addEventListener('click', newAutoMessage);
     $('auto-form').addEventListener('submit', onAutoSubmit);
     $('auto-cancel').addEventListener('click', closeAutoEditor);
     $('auto-type').addEventListener('change', () => onAutoTypeChange(true));

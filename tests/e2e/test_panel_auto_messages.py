@@ -234,7 +234,7 @@ def test_a_lead_attaches_files_and_the_visitor_gets_them_from_the_cdn(stack, new
     expect(rows.nth(0)).to_have_attribute("data-state", "done")
     expect(rows.nth(1)).to_have_attribute("data-state", "failed")
     expect(rows.nth(1)).to_contain_text("cannot be attached")
-    expect(panel.locator("#auto-preview .preview-file")).to_have_text(["📎 catalogue 2027.pdf"])
+    expect(panel.locator("#auto-preview .preview-file")).to_have_text(["↓ catalogue 2027.pdf"])
     rows.nth(1).get_by_role("button", name="Remove attachment page.html").click()
     form.get_by_role("button", name="Save auto message").click()
     expect(panel.locator("#auto-body tr[data-auto-id]")).to_have_count(1)
@@ -259,3 +259,23 @@ def test_a_lead_attaches_files_and_the_visitor_gets_them_from_the_cdn(stack, new
     expect(link).to_have_text("📎 catalogue 2027.pdf", timeout=15_000)
     assert link.get_attribute("href") == attachment["url"]
     assert link.get_attribute("rel") == "noopener"
+
+
+def test_a_full_plan_is_said_before_the_form_is_filled(stack, new_page):
+    account = Account(stack, "Small plan shop")
+    for n in range(2):  # Free allows two
+        account.post(
+            f"/projects/{account.project_id}/auto-messages",
+            {"name": f"Message {n}", "type": "proactive", "content": {"text": "Hi"}},
+        )
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Auto messages")
+    expect(panel.locator("#auto-body tr[data-auto-id]")).to_have_count(2)
+
+    panel.get_by_role("button", name="New auto message").click()
+
+    note = panel.locator("#auto-plan-limit")
+    expect(note).to_contain_text("Your plan allows 2 auto messages")
+    expect(panel.locator("#auto-form")).to_be_hidden()
+    note.get_by_role("button", name="choose a larger plan").click()
+    expect(panel.locator("#view-billing")).to_be_visible()
