@@ -28,9 +28,11 @@
     if (!e.relatedTarget && e.clientY <= 0 && !exitAt) exitAt = Date.now();
   });
 
+  // waiting_since: chat.js has it from the dialogue's messages (none without a dialogue).
   function facts() {
     return {page_opened_at: W.openedAt, visit_started_at: num('vs'), widget_open: !!W.isOpen,
-      widget_closed_at: num('wc'), exit_intent_at: exitAt, last_invitation_at: num('li')};
+      widget_closed_at: num('wc'), exit_intent_at: exitAt, last_invitation_at: num('li'),
+      waiting_since: W.waiting && W.waiting()};
   }
 
   function tick() {
