@@ -10,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_panel_workflow import Account
+from tests.e2e.test_panel_auto_messages import _add_condition, _open_new_editor
+from tests.e2e.test_panel_workflow import Account, _panel
 
 pytestmark = pytest.mark.browser
 
@@ -87,3 +88,41 @@ def test_time_without_agent_reply_fires_while_the_visitors_message_waits(stack, 
     _visit(third, stack, account)
     expect(third.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(2)
     _stays_quiet(third, wait_text)
+
+
+def test_a_custom_event_rule_built_in_the_panel_fires_once_the_page_sends_the_event(
+    stack, new_page
+):
+    account = Account(stack, "Cart shop")
+    cart_text = "Need a hand with your cart?"
+
+    # Given a lead who targets "Custom event happened: added_to_cart" in the rules builder
+    panel = _panel(new_page, stack, account.email)
+    form = _open_new_editor(panel)
+    form.get_by_label("Name").fill("Cart helper")
+    form.get_by_label("Message text").fill(cart_text)
+    row = _add_condition(form, "Custom event", "happened")
+    expect(row.get_by_label("Operator").locator("option")).to_have_text(
+        ["happened", "has not happened"]
+    )
+    row.get_by_label("Event name").fill("added_to_cart")
+    form.get_by_role("button", name="Save auto message").click()
+    expect(panel.locator("#auto-body tr[data-auto-id]")).to_have_count(1)
+    [stored] = account.get(f"/projects/{account.project_id}/auto-messages")["auto_messages"]
+    assert stored["rules"]["all"] == [
+        {"field": "custom_event", "op": "happened", "value": "added_to_cart"}
+    ]
+
+    # When a visitor's page sends other events (another name, another case): nothing fires
+    site = new_page()
+    _visit(site, stack, account)
+    statuses = site.evaluate(
+        """async () => [(await LiveChat.event('signup')).status,
+                        (await LiveChat.event('Added_To_Cart')).status]"""
+    )
+    assert statuses == [200, 200]
+    _stays_quiet(site, cart_text)
+
+    # Then the page sends the event: the teaser shows at the next check, no reload
+    site.evaluate("LiveChat.event('added_to_cart')")
+    expect(site.locator("#lc-root .lc-teaser")).to_contain_text(cart_text, timeout=5_000)
