@@ -2334,6 +2334,7 @@
   const OP_LABELS = {
     is: 'is', equals: 'equals', contains: 'contains', is_not: 'is not', not_contains: 'does not contain',
     greater: 'greater than', less: 'less than', exists: 'exists', none: 'none',
+    happened: 'happened', not_happened: 'has not happened',
   };
   const VALUELESS_OPS = ['exists', 'none'];
   const MAX_AUTO_BUTTONS = 5;
@@ -2634,9 +2635,14 @@
       } else {
         // Numbers are typed as text: the server says what is wrong with "abc", by its path.
         const numeric = f && (f.type === 'count' || f.type === 'seconds');
+        // A custom event: the exact name the site's LiveChat.event(name) sends.
+        const event = f && f.type === 'event';
         control = h('input', {
-          type: 'text', class: 'rule-value', 'aria-label': 'Value', maxlength: '512', spellcheck: 'false',
-          inputmode: numeric ? 'numeric' : null, placeholder: f && f.type === 'seconds' ? 'seconds' : '',
+          type: 'text', class: 'rule-value', 'aria-label': event ? 'Event name' : 'Value',
+          maxlength: event ? '64' : '512', spellcheck: 'false', autocapitalize: event ? 'off' : null,
+          inputmode: numeric ? 'numeric' : null,
+          placeholder: f && f.type === 'seconds' ? 'seconds' : event ? 'added_to_cart' : '',
+          title: event ? 'The name the site sends with LiveChat.event(name), exactly (case-sensitive)' : null,
         });
         control.value = wanted === undefined || wanted === null ? '' : String(wanted);
       }

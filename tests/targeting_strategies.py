@@ -1,10 +1,12 @@
 """Hypothesis strategies for targeting rules: valid rule sets in their normalised form,
 visitor facts that often come close to the rules' values (case changes, boundaries,
-missing and mistyped facts), and junk that only looks like a rule set."""
+missing and mistyped facts, events in the server's list or this page's), and junk that
+only looks like a rule set."""
 
 from hypothesis import strategies as st
 
 from chalicelib.targeting import FIELDS_BY_ID
+from chalicelib.targeting.rules import EVENT_NAME
 
 NOW = 1_700_000_000_000
 
@@ -16,6 +18,12 @@ WORDS = [
     "/Pricing", "?x=1", "google", "Windows NT", "cpc", "Spring_Sale", "sale", "a", "-",
 ]  # fmt: skip
 LANGUAGES = ["en", "EN", "en-gb", "en-US", "eng", "de", "de-AT", "fr", "pt-BR", "pt"]
+# Custom event names that rules and facts share; case variants of one are other names.
+EVENT_NAMES = ["added_to_cart", "Added_To_Cart", "ADDED_TO_CART", "signup", "checkout.step-2",
+               "a", "A", "x:1", "cart", "added_to_cart_2", "0"]  # fmt: skip
+EVENT_NAME_VALUES = st.one_of(
+    st.sampled_from(EVENT_NAMES), st.from_regex(EVENT_NAME, fullmatch=True).map(lambda n: n[:64])
+)
 LITERAL_TEXT = st.text(
     alphabet=st.characters(
         codec="utf-8",
@@ -42,6 +50,8 @@ def _value(field):
         return st.integers(0, 16)
     if field.type == "enum":
         return st.sampled_from(field.values)
+    if field.type == "event":
+        return EVENT_NAME_VALUES
     return _text_value(field.type)
 
 
@@ -101,9 +111,23 @@ def _fact(field):
     return st.one_of(right, right, right, WRONG_TYPES)
 
 
+# A list of event names: mostly names, now and then something that names no event; or,
+# rarely, not a list at all (a lone name counts as a list of it).
+EVENT_LIST = st.one_of(
+    st.lists(st.one_of(EVENT_NAME_VALUES, EVENT_NAME_VALUES, WRONG_TYPES), max_size=4),
+    st.lists(st.sampled_from(EVENT_NAMES), max_size=3),
+    EVENT_NAME_VALUES,
+    WRONG_TYPES,
+)
+
 FACT_STRATEGIES = {
-    field.id: _fact(field) for field in FIELDS_BY_ID.values() if field.type != "seconds"
+    field.id: _fact(field)
+    for field in FIELDS_BY_ID.values()
+    if field.type not in ("seconds", "event")
 }
+for _field in FIELDS_BY_ID.values():
+    for _name in _field.facts:
+        FACT_STRATEGIES[_name] = EVENT_LIST
 for _field in FIELDS_BY_ID.values():
     for _name in (_field.from_fact, _field.to_fact):
         if _name and _name != "now":
@@ -114,9 +138,7 @@ NOWS = st.one_of(st.just(NOW), st.just(NOW), st.integers(NOW - 1_000, NOW + 1_00
 
 
 def _fact_names(field) -> list[str]:
-    if field.type == "seconds":
-        return [name for name in (field.from_fact, field.to_fact) if name != "now"]
-    return [field.id]
+    return list(field.fact_names)
 
 
 @st.composite
@@ -134,7 +156,15 @@ def examples(draw, max_all: int = 3, max_groups: int = 2):
         field, value = FIELDS_BY_ID[condition["field"]], condition["value"]
         if not draw(st.booleans()):
             continue
-        if isinstance(value, str):
+        if field.type == "event":
+            # The rule's name (or another case of it) in the server's list or this page's
+            part = draw(st.sampled_from(field.facts))
+            names = facts.get(part)
+            names = list(names) if isinstance(names, list) else []
+            name = draw(st.one_of(st.just(value), _with_case_changes(value)))
+            names.insert(draw(st.integers(0, len(names))), name)
+            facts[part] = names
+        elif isinstance(value, str):
             facts[field.id] = draw(_with_case_changes(value))
         elif field.type == "seconds":
             # Just around the condition's own number of seconds.

@@ -28,9 +28,13 @@
     if (!e.relatedTarget && e.clientY <= 0 && !exitAt) exitAt = Date.now();
   });
 
+  // waiting_since: chat.js has it from the dialogue's messages (none without a dialogue).
+  // page_events: LiveChat.event names sent on this page (the server's pass settled those
+  // of earlier page views, so the remaining rules need only these).
   function facts() {
     return {page_opened_at: W.openedAt, visit_started_at: num('vs'), widget_open: !!W.isOpen,
-      widget_closed_at: num('wc'), exit_intent_at: exitAt, last_invitation_at: num('li')};
+      widget_closed_at: num('wc'), exit_intent_at: exitAt, last_invitation_at: num('li'),
+      waiting_since: W.waiting && W.waiting(), page_events: W.ev};
   }
 
   function tick() {

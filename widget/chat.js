@@ -228,6 +228,7 @@
     return api('GET', '/widget/messages' + (last ? '?after=' + encodeURIComponent(last) : '')).then(function (r) {
       var added = 0, ms = r.messages || [];
       if (r.chat_id) setChat(r.chat_id);
+      if (r.closed) ended = r.chat_id; // closed by the team, maybe while no tab was open
       ms.forEach(function (m) { added += add(m); });
       update();
       // a full page of new messages may mean there are more
@@ -578,6 +579,18 @@
     box.setAttribute('data-unread', unread);
     btn.setAttribute('aria-label', unread ? 'Open chat (' + unread + ' unread)' : 'Open chat');
   }
+
+  // "Time with no reply from agent" (auto.js): when the visitor's oldest message in the
+  // current dialogue with no operator message after it was stored (epoch ms); undefined if
+  // none, if the team closed the dialogue, or before the history is in. Every tab gets every
+  // message, and a reload the history and its 'closed', so tabs and page loads agree at no
+  // request of their own. Internal notes never reach the widget; system lines don't count.
+  W.waiting = function () {
+    var op = '', v = '';
+    msgs.forEach(function (m, id) { if (m.chat_id === chatId && m.author_type === 'operator' && id > op) op = id; });
+    msgs.forEach(function (m, id) { if (m.chat_id === chatId && m.author_type === 'visitor' && id > op && (!v || id < v)) v = id; });
+    return v && chatId !== ended ? Date.parse(msgs.get(v).created_at) : undefined;
+  };
 
   // ---------- open / close ----------
   function open() {

@@ -12,7 +12,7 @@
   var src = new URL('chat.js', s.src);
   src.search = new URL(s.src).search; // keep cache-busting ?v=
   var pre = 'lc:' + c.projectId + ':';
-  var W = w.__lcWidget = {config: c, prefix: pre, wantOpen: 0};
+  var W = w.__lcWidget = {config: c, prefix: pre, wantOpen: 0, ev: []}; // ev: this page's events
 
   function ls(k, v) {
     try {
@@ -140,7 +140,7 @@
     open: function () { W.open(); },
     close: function () { W.close(); },
     identify: function (u) { return send('/widget/identify', Object.assign({}, u)); },
-    event: function (n) { return send('/widget/events', {name: n}); },
+    event: function (n) { W.ev.push(n); return send('/widget/events', {name: n}); }, // auto.js sees it now
     trigger: function (id) { W.trigger = id; if (W.autoTrigger) W.autoTrigger(id); }
   };
   (w.LiveChatQueue || []).forEach(function (a) { L[a[0]].apply(L, a.slice(1)); }); // calls queued by a snippet

@@ -1,8 +1,7 @@
-/*! Live chat targeting rules (docs/API.md "Targeting rules"), as chalicelib/targeting has them.
- * Registers window.__lcWidget.rules = {evaluate(rules, facts, nowMs), values, matches}. */
+/*! Live chat targeting rules (docs/API.md "Targeting rules"), as chalicelib/targeting has them. */
 (function (w) {
-  // chalicelib/targeting/catalogue.json in short (a test compares): field -> [type, default]
-  // or [type, from, to, never = infinity]; t(ext) l(anguage) e(num) b(ool) p(resence) c(ount) s(econds)
+  // catalogue.json in short (a test compares): field -> [type's initial (event: v), default],
+  // [s, from, to, never = infinity] or [v, names, names]
   var F = {
     widget_open: ['b', false], chat_history: ['p', false], browser_language: ['l'],
     platform: ['e'], rating: ['e'], page_views: ['c'], visits: ['c'], invitations_sent: ['c', 0],
@@ -11,15 +10,16 @@
     time_before_exit_intent: ['s', 'page_opened_at', 'exit_intent_at', 0],
     time_without_agent_reply: ['s', 'waiting_since', 'now', 0],
     time_since_widget_closed: ['s', 'widget_closed_at', 'now', 0],
-    time_since_last_invitation: ['s', 'last_invitation_at', 'now', 1]
+    time_since_last_invitation: ['s', 'last_invitation_at', 'now', 1],
+    custom_event: ['v', 'event_names', 'page_events']
   };
   'city country page_url user_agent referrer_url source_url utm_campaign utm_content utm_medium utm_source utm_term'
     .split(' ').forEach(function (k) { F[k] = ['t']; });
-  var NOT = {is_not: 'equals', not_contains: 'contains'};
+  var NOT = {is_not: 'equals', not_contains: 'contains', not_happened: 'happened'};
 
   function num(x) { return typeof x == 'number'; }
 
-  // One value per field: text lower-cased, timers as whole seconds, null when unknown.
+  // One value per field: text lower-cased, timers as whole seconds, == null when unknown.
   function values(facts, now) {
     var v = {}, k, f, x, a, b;
     for (k in F) {
@@ -35,10 +35,12 @@
         x = typeof x == 'boolean' ? x : f[1];
       } else if (f[0] == 'c') {
         x = num(x) ? x : f[1];
+      } else if (f[0] == 'v') {
+        x = [].concat(facts[f[1]], facts[f[2]]);
       } else {
         x = typeof x == 'string' ? x.toLowerCase() : null;
       }
-      v[k] = x === undefined ? null : x;
+      v[k] = x;
     }
     return v;
   }
@@ -52,9 +54,10 @@
     if (op == 'greater') return v > want;
     if (op == 'less') return v < want;
     if (t == 'c' || t == 's') return v == want;
+    if (t == 'v') return v.indexOf(want) >= 0; // an event name, exactly
     want = want.toLowerCase();
     if (op == 'contains') return v.indexOf(want) >= 0;
-    // Language "en" is every English, "en-gb" only British English.
+    // Language "en" is any English, "en-gb" only British English.
     return v == want || (t == 'l' && v.indexOf(want + '-') == 0);
   }
 
@@ -76,7 +79,8 @@
     return !g.length;
   }
 
-  var W = w.__lcWidget; // never create it: the loader stops if it already exists
+  // window.__lcWidget.rules; never create __lcWidget: the loader stops if it exists
+  var W = w.__lcWidget;
   if (W) W.rules = {
     fields: F,
     values: values,

@@ -83,6 +83,11 @@ class VisitorModel(Model):
     # (the next one is ``ids.chat_id_for(visitor_id, chat_count + 1)``).
     current_chat_id = UnicodeAttribute(null=True)
     chat_count = NumberAttribute(default=0)
+    # This visitor's dialogues the team closed and nobody reopened since (ADD on close,
+    # DELETE on reopen, in the same transaction; dropped when a new dialogue opens), so
+    # the widget's history read tells whether the current one is closed without reading
+    # the dialogue: the widget's "time with no reply from agent" stops there.
+    closed_chats = UnicodeSetAttribute(null=True)
     # True while the visitor has a live socket (``live_connections`` > 0).
     online = BooleanAttribute(default=False)
     live_connections = NumberAttribute(default=0)

@@ -20,6 +20,7 @@ from chalicelib.models.base import is_condition_failure, transaction_connection
 from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel, open_shard
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.project import MemberModel
+from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import messaging, permissions
 
@@ -49,7 +50,12 @@ def _as_seen(chat: ChatModel):
     return seen & ChatModel.assignee_id.does_not_exist()
 
 
-def _commit(chat: ChatModel, actions: list, counters: list[tuple[MemberModel, int]]) -> None:
+def _commit(
+    chat: ChatModel,
+    actions: list,
+    counters: list[tuple[MemberModel, int]],
+    visitor_actions: list | None = None,
+) -> None:
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(chat, actions=actions, condition=_as_seen(chat))
@@ -58,6 +64,10 @@ def _commit(chat: ChatModel, actions: list, counters: list[tuple[MemberModel, in
                     member,
                     actions=[MemberModel.active_chats.add(delta)],
                     condition=MemberModel.user_id.exists(),
+                )
+            if visitor_actions:
+                transaction.update(
+                    VisitorModel(chat.project_id, chat.visitor_id), actions=visitor_actions
                 )
     except TransactWriteError as error:
         codes = [r.code if r else None for r in (error.cancellation_reasons or [])]
@@ -206,6 +216,7 @@ def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> d
             ChatModel.waiting_project_id.remove(),
         ],
         counters,
+        [VisitorModel.closed_chats.add({chat.chat_id})],  # the widget's "closed" (history)
     )
     _announce(chat, chat.assignee_id, fanout, {"type": "closed", "chat_id": chat.chat_id})
     if chat.assignee_id:
@@ -229,6 +240,7 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
             *([] if chat.assignee_id else [ChatModel.waiting_project_id.set(chat.project_id)]),
         ],
         counters,
+        [VisitorModel.closed_chats.delete({chat.chat_id})],
     )
     _announce(chat, chat.assignee_id, fanout, {"type": "reopened", "chat_id": chat.chat_id})
     return messaging.chat_view(chat)

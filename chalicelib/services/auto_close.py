@@ -24,6 +24,7 @@ from chalicelib.models.chat import OPEN_SHARDS, STATUS_CLOSED, STATUS_OPEN, Chat
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import AUTHOR_SYSTEM, ClientMessageIdModel
 from chalicelib.models.project import MemberModel, ProjectModel
+from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import messaging, permissions
 
@@ -105,6 +106,10 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
                     condition=ClientMessageIdModel.client_key.does_not_exist(),
                 )
                 transaction.save(message)
+            transaction.update(  # the widget's "closed" (see VisitorModel.closed_chats)
+                VisitorModel(candidate.project_id, ids.visitor_of_chat(candidate.chat_id)),
+                actions=[VisitorModel.closed_chats.add({candidate.chat_id})],
+            )
             if assignee is not None:
                 transaction.update(
                     assignee,

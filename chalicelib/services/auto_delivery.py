@@ -1,11 +1,11 @@
 """Which auto messages a visitor's widget should hold, and what the widget reports back.
 
-On a page view the server applies the facts it holds (country, page, visits, campaign...)
-to every enabled widget auto message of the project, through the targeting engine's
-three-valued pass. Those that cannot fire are dropped; the others go to the widget with
-only their remaining client-side conditions (timers, exit intent), which ``rules.js``
-evaluates. The widget then reports ``sent`` (shown to the visitor), ``opened`` (the chat
-opened on it) and ``replied``.
+On a page view the server applies the facts it holds (country, page, visits, campaign,
+custom events seen so far...) to every enabled widget auto message of the project,
+through the targeting engine's three-valued pass. Those that cannot fire are dropped; the
+others go to the widget with only their remaining client-side conditions (timers, exit
+intent, events not seen yet), which ``rules.js`` evaluates. The widget then reports
+``sent`` (shown to the visitor), ``opened`` (the chat opened on it) and ``replied``.
 
 A project's auto messages are read with one Query and kept for a minute per Lambda
 container, so most page views pay nothing for them; whether the team is online is read
@@ -85,6 +85,8 @@ def server_facts(visitor: VisitorModel) -> dict:
         "rating": visitor.last_rating,
         "referrer_url": visitor.referrer,
         "source_url": visitor.source_url,
+        # Custom events of earlier page views; the widget adds this page's (page_events).
+        "event_names": sorted(visitor.event_names) if visitor.event_names else None,
         **{f"utm_{key}": value for key, value in utm.items()},
     }
     return {key: value for key, value in facts.items() if value is not None}

@@ -395,6 +395,7 @@ def _open_new_dialogue(
                     actions=[
                         VisitorModel.current_chat_id.set(chat_id),
                         VisitorModel.chat_count.set(sequence),
+                        VisitorModel.closed_chats.remove(),  # only the current one matters
                     ],
                     condition=VisitorModel.chat_count == visitor.chat_count,
                 )
@@ -631,12 +632,13 @@ def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) ->
         visitor = VisitorModel.get(identity.project_id, identity.visitor_id, consistent_read=True)
     except DoesNotExist:
         raise Forbidden("unknown visitor: start a new session") from None
-    if not visitor.current_chat_id:
-        return {"chat_id": None, "messages": [], "cursor": after}
-    history = list_messages(
-        identity.project_id, visitor.current_chat_id, after, limit, include_internal=False
-    )
-    return {"chat_id": visitor.current_chat_id, **history}
+    current = visitor.current_chat_id
+    if not current:
+        return {"chat_id": None, "messages": [], "cursor": after, "closed": False}
+    history = list_messages(identity.project_id, current, after, limit, include_internal=False)
+    # Whether the team closed it, from the visitor record already read (no dialogue read).
+    closed = current in (visitor.closed_chats or ())
+    return {"chat_id": current, **history, "closed": closed}
 
 
 def get_chat(project_id: str, chat_id: str, consistent: bool = False) -> ChatModel:

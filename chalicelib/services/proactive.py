@@ -102,6 +102,7 @@ def _open(member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetim
                     VisitorModel.chat_count.set(sequence),
                     VisitorModel.invitations_sent.set((VisitorModel.invitations_sent | 0) + 1),
                     VisitorModel.last_invitation_at.set(now),
+                    VisitorModel.closed_chats.remove(),  # only the current one matters
                 ],
                 condition=VisitorModel.chat_count == visitor.chat_count,
             )

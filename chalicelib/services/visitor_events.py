@@ -4,7 +4,6 @@ team to see and for targeting to use. One UpdateItem, no read."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
@@ -14,15 +13,16 @@ from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.visitor import VisitorModel
+from chalicelib.targeting.rules import EVENT_NAME, EVENT_NAME_RULE
 
 MAX_NAMES = 50
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 def record(identity: VisitorIdentity, body: dict, now: datetime) -> dict:
     name = body.get("name")
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise BadRequest("'name' must be 1-64 letters, digits, _ . : - (starting with one)")
+    # The names auto messages' "custom event" rules may name (chalicelib/targeting).
+    if not isinstance(name, str) or not EVENT_NAME.fullmatch(name):
+        raise BadRequest(f"'name' must be {EVENT_NAME_RULE}")
     item = VisitorModel(identity.project_id, identity.visitor_id)
     last = [VisitorModel.last_event.set(name), VisitorModel.last_event_at.set(now)]
     exists = VisitorModel.visitor_id.exists()

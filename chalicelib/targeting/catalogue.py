@@ -15,11 +15,11 @@ CATALOGUE_PATH = pathlib.Path(__file__).with_name("catalogue.json")
 
 # Operators that are the negation of another one: evaluated as ``not positive``, so a
 # missing fact makes them true (see docs/API.md, "Targeting rules").
-NEGATIONS = {"is_not": "equals", "not_contains": "contains"}
+NEGATIONS = {"is_not": "equals", "not_contains": "contains", "not_happened": "happened"}
 # Operators that take no value: the operator itself is the test.
 VALUELESS_OPS = frozenset({"exists", "none"})
 ALL_OPS = frozenset({"is", "exists", "none", "equals", "contains", "is_not", "not_contains",
-                     "greater", "less"})  # fmt: skip
+                     "greater", "less", "happened", "not_happened"})  # fmt: skip
 STRING_TYPES = frozenset({"text", "language", "enum"})
 NUMBER_TYPES = frozenset({"count", "seconds"})
 
@@ -30,16 +30,31 @@ class Field:
     label: str
     type: str
     ops: tuple[str, ...]
-    side: str  # "server" or "client"
+    side: str  # "server", "client" or "both" (each holds part of the fact)
     values: tuple[str, ...] = ()  # enum only
     default: object = None  # the value of a missing fact, if absence has a meaning
     from_fact: str | None = None  # seconds only: epoch-ms timestamps ...
     to_fact: str | None = None  # ... "now" being the evaluation time
     never: str | None = None  # seconds only: "unknown" or "infinity"
+    # event only: the lists of names whose union is the fact, the server's part first
+    facts: tuple[str, ...] = ()
 
     @property
     def client_side(self) -> bool:
+        """Only the widget knows the fact: the server can never decide the condition."""
         return self.side == "client"
+
+    @property
+    def server_side(self) -> bool:
+        """The server holds the whole fact: it decides the condition alone."""
+        return self.side == "server"
+
+    @property
+    def fact_names(self) -> tuple[str, ...]:
+        """The names the facts object holds this field's fact under."""
+        if self.type == "seconds":
+            return tuple(name for name in (self.from_fact, self.to_fact) if name != "now")
+        return self.facts or (self.id,)
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,7 @@ def _load() -> tuple[dict[str, Field], Limits]:
             from_fact=spec.get("from"),
             to_fact=spec.get("to"),
             never=spec.get("never"),
+            facts=tuple(spec.get("facts", ())),
         )
         for field_id, spec in raw["fields"].items()
     }
@@ -74,3 +90,9 @@ def _load() -> tuple[dict[str, Field], Limits]:
 
 
 FIELDS, LIMITS = _load()
+# The facts the server holds (a page view's server pass is given only these); the rest
+# only the widget knows (timers, widget state, this page's events).
+SERVER_FACTS = frozenset(
+    {field.id for field in FIELDS.values() if field.server_side}
+    | {field.facts[0] for field in FIELDS.values() if field.side == "both"}
+)

@@ -62,6 +62,21 @@ def _extractor(field: Field) -> Callable[[dict, float], object]:
             return value if _is_number(value) else default
 
         return read_count
+    if field.type == "event":
+        parts = field.facts
+
+        def read_events(facts, now):
+            # The union of the name lists (the server's, this page's). A fact that is not
+            # a list counts as a list of itself (as JavaScript's concat has it), and only
+            # text in them names an event.
+            names = set()
+            for part in parts:
+                value = facts.get(part)
+                items = value if type(value) in (list, tuple, set, frozenset) else (value,)
+                names.update(item for item in items if type(item) is str)
+            return frozenset(names)
+
+        return read_events
     start_name, end_name = field.from_fact, field.to_fact
     never = math.inf if field.never == "infinity" else None
 
@@ -96,6 +111,8 @@ def _positive_test(field: Field, op: str, wanted) -> Test:
         return lambda values: values[name] is False
     if op == "is":
         return lambda values: values[name] is wanted
+    if op == "happened":  # an exact, case-sensitive name (values[name] is never None)
+        return lambda values: wanted in values[name]
     if op == "greater":
         return lambda values: values[name] is not None and values[name] > wanted
     if op == "less":
@@ -123,15 +140,37 @@ def _test(condition: dict) -> Test:
     return lambda values: not positive(values)
 
 
+_TRUE, _FALSE, _DEPENDS = Verdict.TRUE, Verdict.FALSE, Verdict.DEPENDS
+
+
 @dataclass(frozen=True)
 class _Condition:
     test: Test
-    client_side: bool
+    side: str  # the field's: "server", "client" or "both"
+    negated: bool  # not_happened, is_not, not_contains
     source: dict  # the normalised condition, for the residual sent to the widget
+
+    def settled(self, values: dict) -> Verdict:
+        """What the server's values alone settle about this condition."""
+        if self.side == "server":
+            return _TRUE if self.test(values) else _FALSE
+        if self.side == "client":
+            return _DEPENDS
+        # Held by both, a fact that only grows (the visitor's events): a positive condition
+        # that holds on the server's part holds on the whole, and its negation fails; what
+        # does not hold there may still come to hold in the widget.
+        if self.negated:
+            return _DEPENDS if self.test(values) else _FALSE
+        return _TRUE if self.test(values) else _DEPENDS
+
+
+def _condition(source: dict) -> _Condition:
+    side, negated = FIELDS[source["field"]].side, source["op"] in NEGATIONS
+    return _Condition(_test(source), side, negated, source)
 
 
 def _compile_list(conditions: list[dict]) -> tuple[_Condition, ...]:
-    return tuple(_Condition(_test(c), FIELDS[c["field"]].client_side, c) for c in conditions)
+    return tuple(_condition(c) for c in conditions)
 
 
 class CompiledRules:
@@ -160,7 +199,7 @@ class CompiledRules:
         return False
 
     def server_verdict(self, values: dict) -> Verdict:
-        """Kleene three-valued AND/OR where client-side conditions are unknown."""
+        """Kleene three-valued AND/OR where what the server cannot settle is unknown."""
         verdict = _conjunction(self._all, values)
         if verdict is Verdict.FALSE or not self._groups:
             return verdict
@@ -178,28 +217,36 @@ class CompiledRules:
         the widget needs neither the server's facts nor its conditions."""
         if self.server_verdict(values) is Verdict.FALSE:
             return None
-        # Every server-side condition left in play holds, so only client ones remain.
-        residual_all = [c.source for c in self._all if c.client_side]
+        # Every condition left in play that the server settled holds, so only the
+        # unsettled ones remain (client-side ones, and events the server has not seen).
+        residual_all = _unsettled(self._all, values)
         groups = [(group, _conjunction(group, values)) for group in self._groups]
         if any(verdict is Verdict.TRUE for _, verdict in groups):
             residual_groups = []
         else:
             residual_groups = [
-                [c.source for c in group if c.client_side]
-                for group, verdict in groups
-                if verdict is Verdict.DEPENDS
+                _unsettled(group, values) for group, verdict in groups if verdict is Verdict.DEPENDS
             ]
         return {"all": residual_all, "any_groups": residual_groups}
 
 
 def _conjunction(conditions: Iterable[_Condition], values: dict) -> Verdict:
-    verdict = Verdict.TRUE
+    verdict = _TRUE
     for condition in conditions:
-        if condition.client_side:
-            verdict = Verdict.DEPENDS
-        elif not condition.test(values):
-            return Verdict.FALSE
+        if condition.side == "server":  # the common case, without a call more
+            if not condition.test(values):
+                return _FALSE
+            continue
+        settled = condition.settled(values)
+        if settled is _FALSE:
+            return _FALSE
+        if settled is _DEPENDS:
+            verdict = _DEPENDS
     return verdict
+
+
+def _unsettled(conditions: Iterable[_Condition], values: dict) -> list[dict]:
+    return [c.source for c in conditions if c.settled(values) is _DEPENDS]
 
 
 def compile_rules(rules) -> CompiledRules:
@@ -221,7 +268,8 @@ def evaluate_many(compiled: Iterable[CompiledRules], facts: dict, now: float) ->
 
 def server_verdict(rules, server_facts: dict) -> Verdict:
     """What the server can tell from the facts it holds; client-side fields are unknown
-    whatever ``server_facts`` says about them."""
+    whatever ``server_facts`` says about them, and fields held by both (events) are
+    settled only as far as the server's part decides them."""
     compiled = rules if isinstance(rules, CompiledRules) else compile_rules(rules)
     # Server-side fields are not time-based, so the evaluation time does not matter.
     return compiled.server_verdict(field_values(server_facts, 0))

@@ -25,6 +25,10 @@ CONDITION_KEYS = frozenset({"field", "op", "value"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PATTERN_LIKE = re.compile(r"[*|\\]|^\^|\$$")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+# A custom event's name, as LiveChat.event(name) may report it (services/visitor_events.py
+# refuses any other); a rule naming anything else could never be matched.
+EVENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+EVENT_NAME_RULE = "1-64 letters, digits, _ . : - (starting with a letter or digit)"
 # More problems than this in one rule set are not worth listing one by one.
 MAX_REPORTED_ERRORS = 20
 
@@ -120,6 +124,12 @@ def _value(field: Field, op: str, condition: dict, path: str, problems: _Problem
             problems.add(path, f"must be one of {', '.join(field.values)}")
             return None
         return value.strip().lower()
+    if field.type == "event":
+        # Matched exactly (case-sensitive), like the names the visitor's events keep.
+        if not isinstance(value, str) or not EVENT_NAME.fullmatch(value.strip()):
+            problems.add(path, f"must be an event name: {EVENT_NAME_RULE}")
+            return None
+        return value.strip()
     text = _text_value(value, path, problems)
     if text is not None and field.type == "language" and not _LANGUAGE_TAG.fullmatch(text):
         problems.add(path, "must be a language tag such as en or en-GB")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 # The form the CDN serves (minified), so the shipped code is what is tested.
 RULES_JS = served("rules.js").decode()
 TYPE_CODES = {"text": "t", "language": "l", "enum": "e", "bool": "b", "presence": "p",
-              "count": "c", "seconds": "s"}  # fmt: skip
+              "count": "c", "seconds": "s", "event": "v"}  # fmt: skip
 EVALUATE_ALL = """examples => examples.map(
     e => window.__lcWidget.rules.evaluate(e.rules, e.facts, e.now))"""
 
@@ -52,6 +52,8 @@ def test_every_case_of_the_shared_table_holds_in_chromium(rules_page):
 def _compact_catalogue_entry(field) -> list:
     if field.type == "seconds":
         return ["s", field.from_fact, field.to_fact, 1 if field.never == "infinity" else 0]
+    if field.type == "event":
+        return ["v", *field.facts]
     entry = [TYPE_CODES[field.type]]
     if field.default is not None:
         entry.append(field.default)

@@ -57,6 +57,9 @@ def test_an_assigned_dialogue_closes_after_the_idle_limit_with_the_message(platf
     frames = sender.frames_for(tab)
     assert frames[-1] == {"type": "closed", "chat_id": chat_id}
     assert frames[-2]["message"]["text"] == "Closed for now, write any time!"
+    # A widget loaded later (no tab was open) learns it from its history read
+    history = platform.get("/widget/messages", visitor.auth).json_body
+    assert history["chat_id"] == chat_id and history["closed"] is True
 
 
 def test_a_rerun_closes_nothing_twice(platform, setup):

@@ -1,12 +1,22 @@
 """Auto messages reach the widgets they may fire for, with only the conditions the widget
 must still check; the widget's reports move the figures and the visitor's facts."""
 
+from collections import Counter
+
 import pytest
 
+from chalicelib.models.base import _shared_botocore_session
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.services import auto_delivery
 from chalicelib.services.identity import signature
 from tests.functional.uploads import upload
+
+# DynamoDB requests, counted on the real code path (a botocore client copies its session's
+# hooks when it is created, so the hook goes in before any: at import).
+CALLS: Counter = Counter()
+_shared_botocore_session().register(
+    "before-call.dynamodb", lambda model, **_: CALLS.update([model.name])
+)
 
 DE = {"CloudFront-Viewer-Country": "DE"}
 FR = {"CloudFront-Viewer-Country": "FR"}
@@ -210,3 +220,87 @@ def test_an_unknown_auto_message_id_does_not_stop_the_visitors_message(platform,
 
     [ack] = [f for f in platform.sender.frames_for(tab) if f["type"] == "ack"]
     assert ack["message"]["text"] == "Hello"
+
+
+ADDED_TO_CART = {"field": "custom_event", "op": "happened", "value": "added_to_cart"}
+NOT_ADDED = {"field": "custom_event", "op": "not_happened", "value": "added_to_cart"}
+
+
+def _event(platform, session, name):
+    sent = platform.post("/widget/events", {"token": session["token"], "name": name})
+    assert sent.status_code == 200, sent.json_body
+
+
+def _held_rules(session):
+    return [held["rules"] for held in session["auto_messages"]]
+
+
+def test_an_event_the_server_has_not_seen_is_left_to_the_widget_and_one_it_has_decides(
+    platform, shop
+):
+    _auto(platform, shop, rules={"all": [{**ADDED_TO_CART}]})
+    _auto(platform, shop, name="Not yet in the cart", rules={"all": [{**NOT_ADDED}]})
+    first = _page_view(platform, shop, DE)
+
+    # Without the event: both may still fire, the widget decides with this page's events
+    assert _held_rules(first) == [{"all": [ADDED_TO_CART], "any_groups": []},
+                                  {"all": [NOT_ADDED], "any_groups": []}]  # fmt: skip
+
+    # An event of another name, or of another case, decides nothing
+    _event(platform, first, "Added_To_Cart")
+    _event(platform, first, "signup")
+    again = _page_view(platform, shop, DE, token=first["token"])
+    assert _held_rules(again) == _held_rules(first)
+
+    # Once the server has seen it (an earlier page view sent it): "happened" fires now,
+    # "not happened" can never fire
+    _event(platform, again, "added_to_cart")
+    later = _page_view(platform, shop, DE, token=first["token"])
+    assert _held_rules(later) == [{"all": [], "any_groups": []}]
+
+
+def test_an_event_condition_the_server_settles_leaves_only_the_rest_to_the_widget(platform, shop):
+    timer = {"field": "time_on_page", "op": "greater", "value": 10}
+    _auto(
+        platform,
+        shop,
+        rules={"all": [{"field": "country", "op": "equals", "value": "DE"}, ADDED_TO_CART, timer]},
+    )
+    german, french = _page_view(platform, shop, DE), _page_view(platform, shop, FR)
+    _event(platform, german, "added_to_cart")
+    _event(platform, french, "added_to_cart")
+
+    german_again = _page_view(platform, shop, DE, token=german["token"])
+    french_again = _page_view(platform, shop, FR, token=french["token"])
+
+    assert _held_rules(german_again) == [{"all": [timer], "any_groups": []}]
+    assert _held_rules(french_again) == []  # the event cannot make up for the country
+
+
+@pytest.mark.parametrize("value", ["added to cart", "-cart", "x" * 65, 7, ""])
+def test_a_rule_on_an_event_name_the_site_could_not_send_is_refused(platform, shop, value):
+    rules = {"all": [{"field": "custom_event", "op": "happened", "value": value}]}
+    created = platform.post(
+        f"/projects/{shop.project_id}/auto-messages",
+        {"name": "Bad event", "type": "proactive", "content": {"text": "Hi"}, "rules": rules},
+        shop.auth,
+    )
+
+    assert created.status_code == 400
+    [problem] = created.json_body["error"]["errors"]
+    assert problem["path"] == "rules.all[0].value"
+    assert "event name" in problem["message"]
+
+
+def test_a_known_visitors_page_view_with_event_rules_stays_one_write_and_one_read(platform, shop):
+    _auto(platform, shop, rules={"all": [ADDED_TO_CART]})
+    session = _page_view(platform, shop, DE)
+    _event(platform, session, "added_to_cart")
+    _page_view(platform, shop, DE, token=session["token"])  # the auto messages are cached
+    CALLS.clear()
+
+    held = _page_view(platform, shop, DE, token=session["token"])
+
+    # The visitor's events come back with the page view's one UpdateItem: no read of them
+    assert dict(CALLS) == {"UpdateItem": 1, "GetItem": 1}  # the visitor, the project
+    assert _held_rules(held) == [{"all": [], "any_groups": []}]

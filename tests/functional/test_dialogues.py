@@ -7,6 +7,7 @@ import pytest
 from chalicelib.errors import Conflict
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.project import MemberModel
+from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import assignment
 
@@ -215,6 +216,42 @@ def test_reopening_brings_the_dialogue_back_to_its_operator(platform, team):
 
     assert reopened.json_body["chat"]["state"] == "assigned"
     assert _active(anna) == 1
+
+
+def test_the_visitors_history_says_whether_the_team_closed_the_current_dialogue(platform, team):
+    # (The widget's "time with no reply from agent" stops there, even for a tab loaded later.)
+    anna, chat_id, visitor, tab = team["anna"], team["chat_id"], team["visitor"], team["tab"]
+
+    def closed():
+        history = platform.get("/widget/messages", visitor.auth).json_body
+        return history["chat_id"], history["closed"]
+
+    assert closed() == (chat_id, False)
+    _action(platform, anna, chat_id, "close")
+    assert closed() == (chat_id, True)
+    _action(platform, anna, chat_id, "reopen")
+    assert closed() == (chat_id, False)
+    _action(platform, anna, chat_id, "close")
+    # When the visitor writes again, a new dialogue opens: open, the old one forgotten
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "again-0001", "text": "hi"}
+    )
+    second, is_closed = closed()
+    assert second.endswith("-2") and is_closed is False
+    assert VisitorModel.get(visitor.project_id, visitor.visitor_id).closed_chats is None
+    # An older dialogue closed again (reopened meanwhile) does not close the current one
+    _action(platform, anna, chat_id, "reopen")
+    _action(platform, anna, chat_id, "close")
+    assert closed() == (second, False)
+
+
+def test_a_history_without_a_dialogue_is_not_closed(platform):
+    owner = platform.sign_up()
+    visitor = platform.visitor(owner.project_id)
+
+    history = platform.get("/widget/messages", visitor.auth).json_body
+
+    assert history == {"chat_id": None, "messages": [], "cursor": None, "closed": False}
 
 
 @pytest.mark.parametrize("rating", ["excellent", None, 5])

@@ -6,7 +6,7 @@ import gzip
 import pathlib
 
 from chalicelib.targeting import FIELDS_BY_ID
-from chalicelib.targeting.catalogue import ALL_OPS
+from chalicelib.targeting.catalogue import ALL_OPS, SERVER_FACTS
 
 RULES_JS = pathlib.Path(__file__).parents[2] / "widget" / "rules.js"
 OPS_BY_TYPE = {
@@ -17,13 +17,14 @@ OPS_BY_TYPE = {
     "presence": {"exists", "none"},
     "count": {"greater", "less", "equals"},
     "seconds": {"greater", "less", "equals"},
+    "event": {"happened", "not_happened"},
 }
 TIMESTAMP_FACTS = {"page_opened_at", "visit_started_at", "exit_intent_at", "waiting_since",
                    "widget_closed_at", "last_invitation_at", "now"}  # fmt: skip
 
 
 def test_the_issue_fields_are_all_there():
-    assert len(FIELDS_BY_ID) == 25
+    assert len(FIELDS_BY_ID) == 26  # the issue's 25, and custom events
     utm = {f"utm_{part}" for part in ("campaign", "content", "medium", "source", "term")}
     assert utm <= set(FIELDS_BY_ID)
 
@@ -46,6 +47,24 @@ def test_timers_are_client_side_and_say_where_their_time_comes_from():
     client_side = {field.id for field in FIELDS_BY_ID.values() if field.client_side}
     timers = {field.id for field in FIELDS_BY_ID.values() if field.type == "seconds"}
     assert client_side == timers | {"widget_open"}
+
+
+def test_custom_events_are_held_by_both_as_two_lists_of_names():
+    both = [field for field in FIELDS_BY_ID.values() if field.side == "both"]
+    assert [field.id for field in both] == ["custom_event"]
+    [events] = both
+    assert events.type == "event" and events.facts == ("event_names", "page_events")
+    assert events.fact_names == events.facts
+    # The server holds the first list (earlier page views), only the widget the second
+    assert "event_names" in SERVER_FACTS and "page_events" not in SERVER_FACTS
+    for field in FIELDS_BY_ID.values():
+        assert field.side in ("server", "client", "both"), field.id
+        assert bool(field.facts) == (field.type == "event"), field.id
+
+
+def test_the_server_holds_exactly_the_facts_of_server_side_fields_and_its_events():
+    server_fields = {field.id for field in FIELDS_BY_ID.values() if field.server_side}
+    assert server_fields | {"event_names"} == SERVER_FACTS
 
 
 def test_enum_values_are_lower_case_as_normalised_values_are():
