@@ -132,3 +132,21 @@ def test_the_mail_carries_the_link_buttons_and_attachments_as_links(platform, sh
         r"Your_coupon\.pdf",
         text,
     ), text
+
+
+def test_an_event_rule_is_settled_by_what_the_server_knows(platform, shop):
+    owner, secret = shop
+    _email_message(
+        platform,
+        owner,
+        rules={"all": [{"field": "custom_event", "op": "not_happened", "value": "purchase"}]},
+    )
+    _user(platform, owner, secret, "u-1", "ada@example.com")
+    buyer = _user(platform, owner, secret, "u-2", "bob@example.com")
+    bought = platform.post("/widget/events", {"token": buyer["token"], "name": "purchase"})
+    assert bought.status_code == 200, bought.json_body
+    outbox = Outbox()
+
+    email_auto.run(outbox)
+
+    assert [to for to, _, _ in outbox.sent] == ["ada@example.com"]
