@@ -23,9 +23,10 @@
       body: JSON.stringify({token: ls('token'), event: ev})}).catch(function () {});
   };
 
-  // Exit intent (desktop): the pointer leaves the page towards the browser's top bar.
+  // Exit intent (desktop): the pointer leaves the page towards the browser's top bar. The
+  // latest exit counts ("time before exit intent" > 5 s holds on a later exit), checked now.
   d.addEventListener('mouseout', function (e) {
-    if (!e.relatedTarget && e.clientY <= 0 && !exitAt) exitAt = Date.now();
+    if (!e.relatedTarget && e.clientY <= 0) { exitAt = Date.now(); tick(); }
   });
 
   // waiting_since: chat.js has it from the dialogue's messages (none without a dialogue).
@@ -37,61 +38,84 @@
       waiting_since: W.waiting && W.waiting(), page_events: W.ev};
   }
 
+  // Each second: the page's facts read once, then each message's remaining rules.
   function tick() {
     if (fired || !W.rules || !W.box) return;
-    var now = Date.now(), f = facts();
-    for (var i = 0; i < list.length; i++) if (W.rules.evaluate(list[i].rules, f, now)) return show(list[i]);
+    var R = W.rules, v = R.values(facts(), Date.now());
+    for (var i = 0; i < list.length; i++) if (R.matches(list[i].rules, v)) return show(list[i]);
   }
 
-  // A teaser above the launcher; opening it shows the message in the chat.
+  function link(parent, f) { // an attachment: a link to our CDN
+    if (!/^https?:\/\//.test(f.url)) return;
+    var a = parent.appendChild(d.createElement('a'));
+    a.className = 'lc-file';
+    a.textContent = '\u2193 ' + f.name;
+    a.href = f.url; a.target = '_blank'; a.rel = 'noopener';
+  }
+  W.fileLink = link;
+
+  // A teaser above the launcher; opening it shows the message in the chat. It can be
+  // dismissed (x, Escape) and scrolls when long; the launcher opens it too.
   function show(m) {
     fired = 1;
     ls('li', Date.now());
     W.autoEvent(m.id, 'sent');
     if (W.isOpen && W.showAuto) return W.showAuto(m);
     var st = d.createElement('style');
-    st.textContent = '.lc-teaser{position:absolute;right:0;bottom:72px;width:260px;box-sizing:border-box;padding:12px 14px;' +
+    st.textContent = '.lc-teaser{position:absolute;right:0;bottom:72px;width:272px;max-height:min(60vh,420px);overflow:auto;box-sizing:border-box;padding:12px 30px 12px 14px;' +
       'background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(17,24,39,.22);animation:lc-pop .25s ease-out}' +
-      '.lc-teaser>button{all:unset;display:block;cursor:pointer;font:inherit;white-space:pre-wrap}' +
+      '.lc-teaser button{all:unset;cursor:pointer;font:inherit}.lc-teaser>button:first-child{display:block;white-space:pre-wrap;overflow-wrap:anywhere}' +
+      '.lc-teaser button:focus-visible,.lc-teaser a:focus-visible{outline:2px solid var(--lc-accent);outline-offset:2px;border-radius:6px}' +
+      '.lc-teaser .lc-tx{position:absolute;top:6px;right:8px;font-size:18px;line-height:1;color:#6b7280;padding:2px 4px}' +
       '.lc-teaser img{display:block;max-width:100%;border-radius:8px;margin-bottom:8px}.lc-teaser .lc-file{display:block;margin-top:8px;color:var(--lc-accent);font-size:13px}' +
-      '.lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.lc-acts button{all:unset;cursor:pointer;font:inherit;font-size:13px;' +
+      '.lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.lc-acts button{font-size:13px;' +
       'padding:5px 10px;border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-open .lc-teaser{display:none}';
     W.root.appendChild(st);
     var t = d.createElement('div'), main = t.appendChild(d.createElement('button'));
     t.className = 'lc-teaser';
-    t.setAttribute('role', 'group');
+    t.setAttribute('role', 'dialog');
+    t.setAttribute('aria-label', 'Message from ' + (C.title || 'the team'));
     main.type = 'button';
-    main.setAttribute('aria-label', 'Message from the team: open the chat');
+    main.title = 'Open the chat';
     var img = m.content.image_url;
     if (img && /^https:\/\//.test(img)) { var i = main.appendChild(d.createElement('img')); i.src = img; i.alt = ''; }
     main.appendChild(d.createTextNode(m.content.text || ''));
-    function go(say) {
+    function gone() {
       t.remove();
+      d.removeEventListener('keydown', esc);
+      clearInterval(watch);
+    }
+    function go(say) {
+      gone();
       W.autoMsg = m;
       W.autoSay = say;
       W.autoEvent(m.id, 'opened');
       if (W.showAuto) W.showAuto(m);
       W.open();
     }
+    function esc(e) { if (e.key === 'Escape') gone(); }
+    d.addEventListener('keydown', esc);
+    // The launcher (or LiveChat.open) opened the chat: the message goes in with it.
+    var watch = setInterval(function () { if (W.isOpen) go(); }, 250);
     main.onclick = function () { go(); };
-    (m.content.attachments || []).forEach(function (f) { // links, beside the button, not in it
-      if (!/^https?:\/\//.test(f.url)) return;
-      var a = t.appendChild(d.createElement('a'));
-      a.className = 'lc-file';
-      a.textContent = '\ud83d\udcce ' + f.name;
-      a.href = f.url; a.target = '_blank'; a.rel = 'noopener';
-    });
+    var x = t.appendChild(d.createElement('button'));
+    x.type = 'button';
+    x.className = 'lc-tx';
+    x.textContent = '\u00d7';
+    x.setAttribute('aria-label', 'Dismiss');
+    x.onclick = gone;
+    (m.content.attachments || []).forEach(function (f) { link(t, f); });
     var acts = t.appendChild(d.createElement('div'));
     acts.className = 'lc-acts';
     (m.content.buttons || []).forEach(function (b) {
-      var x = acts.appendChild(d.createElement('button'));
-      x.type = 'button';
-      x.textContent = b.label;
+      var y = acts.appendChild(d.createElement('button'));
+      y.type = 'button';
+      y.textContent = b.label;
       // A link opens in a new tab; a reply answers with the button's words.
-      x.onclick = b.action === 'link' && /^https:\/\//.test(b.url || '')
+      y.onclick = b.action === 'link' && /^https:\/\//.test(b.url || '')
         ? function () { w.open(b.url, '_blank', 'noopener'); } : function () { go(b.label); };
     });
-    W.box.appendChild(t);
+    W.box.insertBefore(t, W.box.firstChild); // before the launcher, as it is on screen
   }
 
   // LiveChat.trigger(id): show that auto message now, whatever its remaining rules say.

@@ -71,7 +71,9 @@
     '.lc-bubble{max-width:82%;padding:9px 13px;border-radius:18px;font-size:14.5px;line-height:1.42;white-space:pre-wrap;overflow-wrap:anywhere}' +
     '.lc-operator .lc-bubble,.lc-greet{background:#fff;color:#111827;border:1px solid #eceef2;box-shadow:0 1px 2px rgba(17,24,39,.06);border-bottom-left-radius:6px}' +
     '.lc-visitor .lc-bubble{background:var(--lc-accent);color:#fff;border-bottom-right-radius:6px}' +
-    '.lc-file{display:block;margin-top:6px;color:inherit;font-size:13px}' +
+    '.lc-file{display:block;margin-top:6px;color:inherit;font-size:13px}.lc-img{display:block;max-width:100%;border-radius:10px;margin-bottom:6px}' +
+    '.lc-msg .lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.lc-msg .lc-acts button{all:unset;cursor:pointer;font:inherit;font-size:13px;padding:5px 10px;' +
+    'border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-msg .lc-acts button:focus-visible{outline:2px solid var(--lc-accent);outline-offset:2px}' +
     '.lc-system .lc-bubble{color:#6b7280;font-size:12.5px;text-align:center;padding:4px 8px}' +
     '.lc-pending .lc-bubble{opacity:.65}' +
     '.lc-failed .lc-bubble{background:#fee2e2;color:#991b1b}' +
@@ -209,7 +211,7 @@
 
   function maxId() {
     var m = '';
-    msgs.forEach(function (_, id) { if (id > m) m = id; });
+    msgs.forEach(function (_, id) { if (id > m && id.indexOf('00auto-')) m = id; }); // not a local one
     return m;
   }
 
@@ -218,6 +220,8 @@
     if (!m || !m.id) return 0;
     var isNew = !msgs.has(m.id);
     msgs.set(m.id, m);
+    // The stored auto message that began the dialogue replaces the one shown locally.
+    if (/^auto\./.test(m.author_id)) msgs.delete('00auto-' + m.author_id.slice(5));
     if (m.client_id && pend.delete(m.client_id)) savePend();
     return isNew ? 1 : 0;
   }
@@ -453,7 +457,11 @@
     onInput();
     stopTyping();
     var p = {client_id: uuid(), text: t, author_type: 'visitor', created_at: new Date().toISOString()};
-    if (autoId) { p.auto = autoId; autoId = null; } // the new dialogue begins with the auto message
+    if (autoId) { // the new dialogue begins with the auto message: its buttons are spent
+      p.auto = autoId; autoId = null;
+      var am = msgs.get('00auto-' + p.auto);
+      if (am) { delete am.buttons; els.delete(am.id); }
+    }
     pend.set(p.client_id, p);
     savePend();
     if (!ls('chat')) ls('chat', '1'); // a dialogue now exists: loader preloads chat.js on the next page
@@ -518,11 +526,25 @@
     var b = e.appendChild(el('div', 'lc-bubble', m.text));
     b.dir = 'auto'; // RTL messages render correctly in either page direction
     b.title = fmtTime(m.created_at);
-    (m.files || []).forEach(function (f) { // an auto message's attachments: links to our CDN
+    // An auto message's picture, files (links to our CDN) and, until answered, its buttons.
+    if (/^https:\/\//.test(m.image_url || '')) {
+      var im = b.insertBefore(el('img', 'lc-img'), b.firstChild);
+      im.src = m.image_url; im.alt = '';
+    }
+    (m.files || []).forEach(function (f) {
       if (!/^https?:\/\//.test(f.url)) return;
-      var a = b.appendChild(el('a', 'lc-file', '\ud83d\udcce ' + f.name));
+      var a = b.appendChild(el('a', 'lc-file', '\u2193 ' + f.name));
       a.href = f.url; a.target = '_blank'; a.rel = 'noopener';
     });
+    if (m.buttons && m.buttons.length) {
+      var acts = e.appendChild(el('div', 'lc-acts'));
+      m.buttons.forEach(function (x) {
+        var bt = acts.appendChild(el('button', 0, x.label));
+        bt.type = 'button';
+        bt.onclick = x.action === 'link' && /^https:\/\//.test(x.url || '')
+          ? function () { w.open(x.url, '_blank', 'noopener'); } : function () { W.say(x.label); };
+      });
+    }
     if (m.failed) {
       var er = e.appendChild(el('div', 'lc-err', m.err));
       if (m.failed !== 'too_large') {
@@ -623,7 +645,8 @@
   W.showAuto = function (m) {
     autoId = m.id;
     add({id: '00auto-' + m.id, author_type: 'operator', author_name: C.title || 'Team', text: m.content.text || '',
-      files: m.content.attachments, created_at: new Date().toISOString()});
+      files: m.content.attachments, image_url: m.content.image_url, buttons: m.content.buttons,
+      created_at: new Date().toISOString()});
     update();
     if (W.autoSay) { W.say(W.autoSay); W.autoSay = null; } // chat.js was already loaded
   };

@@ -256,7 +256,7 @@ def test_a_lead_attaches_files_and_the_visitor_gets_them_from_the_cdn(stack, new
     site = new_page()
     site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
     link = site.locator("#lc-root .lc-teaser a.lc-file")
-    expect(link).to_have_text("📎 catalogue 2027.pdf", timeout=15_000)
+    expect(link).to_have_text("↓ catalogue 2027.pdf", timeout=15_000)
     assert link.get_attribute("href") == attachment["url"]
     assert link.get_attribute("rel") == "noopener"
 
