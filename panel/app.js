@@ -469,7 +469,7 @@
     const user = S.me.user || {};
     const projects = Array.isArray(S.me.projects) ? S.me.projects : [];
     $('me-name').textContent = user.name || user.email || 'Operator';
-    $('me').title = user.email || '';
+    $('me').title = (user.name || 'Operator') + (user.email ? ' <' + user.email + '>' : '');
     paintAvatar($('me-avatar'), user.name || user.email || 'Operator', user.id || user.email);
     showScreen('app');
     updateNotifyButton();
