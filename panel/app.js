@@ -2641,7 +2641,8 @@
           type: 'text', class: 'rule-value', 'aria-label': event ? 'Event name' : 'Value',
           maxlength: event ? '64' : '512', spellcheck: 'false', autocapitalize: event ? 'off' : null,
           inputmode: numeric ? 'numeric' : null,
-          placeholder: f && f.type === 'seconds' ? 'seconds' : event ? 'added_to_cart' : '',
+          placeholder: f && f.type === 'seconds' ? 'seconds' : event ? 'added_to_cart'
+            : f && f.id === 'country' ? 'DE (two-letter code)' : f && f.type === 'language' ? 'en or en-GB' : '',
           title: event ? 'The name the site sends with LiveChat.event(name), exactly (case-sensitive)' : null,
         });
         control.value = wanted === undefined || wanted === null ? '' : String(wanted);
@@ -2763,8 +2764,11 @@
         || (target.matches('input, select, textarea') ? target : target.querySelector('input, select, textarea'));
       if (control) control.setAttribute('aria-invalid', 'true');
       const note = target.querySelector(':scope > .row-error');
-      if (note) { note.textContent = p.message; note.hidden = false; }
+      if (note) { note.textContent = note.hidden ? p.message : note.textContent + ' · ' + p.message; note.hidden = false; }
     }
+    // The summary takes focus, so a keyboard or screen-reader user hears what to fix.
+    box.tabIndex = -1;
+    box.focus();
   }
 
   const PART_CONTROLS = {
@@ -2946,7 +2950,11 @@
         if (S.view === 'visitors') showView('visitors'); // the list polls again
       }
     };
-    const form = h('form', { class: 'start-chat', onsubmit: send }, [input, h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Send' })]);
+    const cancel = () => { renderVisitors(); if (S.view === 'visitors') showView('visitors'); }; // the list again, polling
+    input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') cancel(); });
+    const form = h('form', { class: 'start-chat', onsubmit: send }, [input,
+      h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Send' }),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-sm', text: 'Cancel', onclick: cancel })]);
     cell.replaceChildren(form);
     input.focus();
     input.select();

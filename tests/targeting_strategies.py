@@ -52,6 +52,8 @@ def _value(field):
         return st.sampled_from(field.values)
     if field.type == "event":
         return EVENT_NAME_VALUES
+    if field.id == "country":  # two-letter codes only (rules.py)
+        return st.sampled_from(["de", "DE", "De", "at", "FR", "us"])
     return _text_value(field.type)
 
 

@@ -63,6 +63,9 @@ def _describe(value) -> str:
     return "an object"
 
 
+_COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
+
+
 def _text_value(value, path: str, problems: _Problems) -> str | None:
     if not isinstance(value, str):
         problems.add(path, f"must be text, not {_describe(value)}")
@@ -133,6 +136,10 @@ def _value(field: Field, op: str, condition: dict, path: str, problems: _Problem
     text = _text_value(value, path, problems)
     if text is not None and field.type == "language" and not _LANGUAGE_TAG.fullmatch(text):
         problems.add(path, "must be a language tag such as en or en-GB")
+        return None
+    if text is not None and field.id == "country" and not _COUNTRY_CODE.fullmatch(text):
+        # CloudFront reports ISO 3166 codes: "Germany" could never match.
+        problems.add(path, "must be a two-letter country code such as DE, FR or US")
         return None
     return text
 

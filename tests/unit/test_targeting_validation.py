@@ -63,6 +63,7 @@ TOO_LONG = "x" * (LIMITS.text_chars + 1)
         ({"all": [cond("country", "equals")]}, "rules.all[0].value", "is required for 'equals'"),
         ({"all": [cond("country", "equals", 49)]}, "rules.all[0].value", "must be text, not a number"),
         ({"all": [cond("country", "equals", "   ")]}, "rules.all[0].value", "must not be empty"),
+        ({"all": [cond("country", "equals", "Germany")]}, "rules.all[0].value", "must be a two-letter country code such as DE, FR or US"),
         ({"all": [cond("page_url", "contains", TOO_LONG)]}, "rules.all[0].value",
          f"must be at most {LIMITS.text_chars} characters"),
         ({"all": [cond("city", "equals", "Ber\nlin")]}, "rules.all[0].value", "must not contain control characters"),
