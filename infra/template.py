@@ -401,6 +401,35 @@ def gateway_error_responses() -> dict[str, dict]:
     }
 
 
+# Every bucket: no public access of any kind, owner-enforced objects, encrypted at rest.
+PRIVATE_BUCKET = {
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    },
+    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    "BucketEncryption": {
+        "ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        ]
+    },
+}
+
+
+def _tls_only(bucket: str) -> dict:
+    """A bucket policy statement refusing every request not made over TLS."""
+    return {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [get_att(bucket, "Arn"), sub(f"${{{bucket}.Arn}}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def _policy(description: str, roles: tuple[str, ...], statements: list[dict]) -> dict:
     return {
         "Type": "AWS::IAM::ManagedPolicy",
@@ -526,18 +555,7 @@ def traffic_template(stage: str = "dev") -> dict:
             "StaticBucket": {
                 "Type": "AWS::S3::Bucket",
                 "Properties": {
-                    "PublicAccessBlockConfiguration": {
-                        "BlockPublicAcls": True,
-                        "BlockPublicPolicy": True,
-                        "IgnorePublicAcls": True,
-                        "RestrictPublicBuckets": True,
-                    },
-                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                    "BucketEncryption": {
-                        "ServerSideEncryptionConfiguration": [
-                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                        ]
-                    },
+                    **PRIVATE_BUCKET,
                 },
             },
             "AttachmentsBucket": {
@@ -545,18 +563,7 @@ def traffic_template(stage: str = "dev") -> dict:
                 "DeletionPolicy": "Retain",  # customers' files: never lost with a stack
                 "UpdateReplacePolicy": "Retain",
                 "Properties": {
-                    "PublicAccessBlockConfiguration": {
-                        "BlockPublicAcls": True,
-                        "BlockPublicPolicy": True,
-                        "IgnorePublicAcls": True,
-                        "RestrictPublicBuckets": True,
-                    },
-                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                    "BucketEncryption": {
-                        "ServerSideEncryptionConfiguration": [
-                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                        ]
-                    },
+                    **PRIVATE_BUCKET,
                     # The panel posts files straight here. Any origin: the signed policy
                     # is what authorises an upload, CORS only lets the page read the answer.
                     "CorsConfiguration": {
@@ -607,17 +614,7 @@ def traffic_template(stage: str = "dev") -> dict:
                                     }
                                 },
                             },
-                            {
-                                "Sid": "TlsOnly",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    get_att("AttachmentsBucket", "Arn"),
-                                    sub("${AttachmentsBucket.Arn}/*"),
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
+                            _tls_only("AttachmentsBucket"),
                         ],
                     },
                 },
@@ -705,17 +702,7 @@ def traffic_template(stage: str = "dev") -> dict:
                                     }
                                 },
                             },
-                            {
-                                "Sid": "TlsOnly",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    get_att("StaticBucket", "Arn"),
-                                    sub("${StaticBucket.Arn}/*"),
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
+                            _tls_only("StaticBucket"),
                         ],
                     },
                 },

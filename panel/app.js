@@ -2406,6 +2406,7 @@
     try {
       const data = await api('PATCH', projectPath('/auto-messages/' + enc(m.id)), { enabled: box.checked });
       Object.assign(m, data.auto_message);
+      toast('“' + m.name + '” ' + (m.enabled ? 'enabled' : 'disabled') + '. Visitors\u2019 widgets follow within a minute.');
     } catch (e) {
       box.checked = !!m.enabled;
       reportError(e, 'Could not change the auto message');
