@@ -71,7 +71,7 @@
     '.lc-bubble{max-width:82%;padding:9px 13px;border-radius:18px;font-size:14.5px;line-height:1.42;white-space:pre-wrap;overflow-wrap:anywhere}' +
     '.lc-operator .lc-bubble,.lc-greet{background:#fff;color:#111827;border:1px solid #eceef2;box-shadow:0 1px 2px rgba(17,24,39,.06);border-bottom-left-radius:6px}' +
     '.lc-visitor .lc-bubble{background:var(--lc-accent);color:#fff;border-bottom-right-radius:6px}' +
-    '.lc-file{display:block;margin-top:6px;color:inherit;font-size:13px}.lc-img{display:block;max-width:100%;border-radius:10px;margin-bottom:6px}' +
+    '.lc-link{color:inherit;text-decoration:underline}.lc-file{display:block;margin-top:6px;color:inherit;font-size:13px}.lc-img{display:block;max-width:100%;border-radius:10px;margin-bottom:6px}' +
     '.lc-msg .lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.lc-msg .lc-acts button{all:unset;cursor:pointer;font:inherit;font-size:13px;padding:5px 10px;' +
     'border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-msg .lc-acts button:focus-visible{outline:2px solid var(--lc-accent);outline-offset:2px}' +
     '.lc-system .lc-bubble{color:#6b7280;font-size:12.5px;text-align:center;padding:4px 8px}' +
@@ -514,6 +514,19 @@
 
   function atBottom() { return body.scrollHeight - body.scrollTop - body.clientHeight < 80; }
 
+  // Text with its web addresses as links: text nodes and anchors, never HTML.
+  function linked(b, t) {
+    var re = /\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)'\]]/g, at = 0, x, a;
+    while ((x = re.exec(t))) {
+      b.appendChild(d.createTextNode(t.slice(at, x.index)));
+      a = b.appendChild(el('a', 'lc-link', x[0]));
+      a.href = x[0]; a.target = '_blank'; a.rel = 'noopener nofollow';
+      at = re.lastIndex;
+    }
+    b.appendChild(d.createTextNode(t.slice(at)));
+    return b;
+  }
+
   function build(m, first, last, lastVisitor) {
     var t = m.author_type || 'system', e = el('div', 'lc-msg lc-' + t + (first ? ' lc-g' : ''));
     if (m.id) e.setAttribute('data-id', m.id);
@@ -523,7 +536,7 @@
     }
     e.setAttribute('data-author', t);
     if (first && t === 'operator') e.appendChild(el('div', 'lc-name', m.author_name || 'Operator'));
-    var b = e.appendChild(el('div', 'lc-bubble', m.text));
+    var b = e.appendChild(linked(el('div', 'lc-bubble'), m.text || ''));
     b.dir = 'auto'; // RTL messages render correctly in either page direction
     b.title = fmtTime(m.created_at);
     // An auto message's picture, files (links to our CDN) and, until answered, its buttons.
