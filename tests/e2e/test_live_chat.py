@@ -134,7 +134,9 @@ def test_html_in_messages_is_shown_as_text_in_widget_and_panel(stack, new_page):
     assert operator.locator("b", has_text=f"bold {tag}").count() == 0
 
     # A web address in an operator's reply is a link in the widget; markup still is not
-    _panel_reply(operator, f'Sizes: https://shop.example/sizes?t={tag}. <a href="javascript:x">no</a>')
+    _panel_reply(
+        operator, f'Sizes: https://shop.example/sizes?t={tag}. <a href="javascript:x">no</a>'
+    )
     link = visitor.locator("#lc-root .lc-msg.lc-operator a.lc-link")
     expect(link).to_have_attribute("href", f"https://shop.example/sizes?t={tag}")
     assert link.get_attribute("rel") == "noopener nofollow"
