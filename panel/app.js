@@ -2751,8 +2751,8 @@
     if (!error) { box.hidden = true; $('auto-errors-list').replaceChildren(); return; }
     const problems = Array.isArray(error.errors) && error.errors.length ? error.errors : [{ path: '', message: error.message }];
     $('auto-errors-title').textContent = 'The auto message was not saved:';
-    $('auto-errors-list').replaceChildren(...problems.map((p) => h('li', { class: 'auto-error', 'data-error-path': p.path || '' }, [
-      p.path ? h('code', { text: p.path }) : null, p.path ? ': ' : null, h('span', { text: p.message }),
+    $('auto-errors-list').replaceChildren(...problems.map((p) => h('li', { class: 'auto-error', 'data-error-path': p.path || '', title: p.path || '' }, [
+      p.path ? h('strong', { text: humanPath(p.path) }) : null, p.path ? ': ' : null, h('span', { text: p.message }),
     ])));
     box.hidden = false;
     for (const p of problems) {
@@ -2770,6 +2770,20 @@
     // The summary takes focus, so a keyboard or screen-reader user hears what to fix.
     box.tabIndex = -1;
     box.focus();
+  }
+
+  /** What the lead calls the place an error path names: "Condition 2", "Name". */
+  function humanPath(path) {
+    const n = (x) => Number(x) + 1;
+    let m = /^rules\.all\[(\d+)\]/.exec(path);
+    if (m) return 'Condition ' + n(m[1]);
+    m = /^rules\.any_groups\[(\d+)\](?:\[(\d+)\])?/.exec(path);
+    if (m) return 'Group ' + n(m[1]) + (m[2] !== undefined ? ', condition ' + n(m[2]) : '');
+    m = /^content\.(buttons|attachments)\[(\d+)\]/.exec(path);
+    if (m) return (m[1] === 'buttons' ? 'Button ' : 'Attachment ') + n(m[2]);
+    const target = elementForPath(path);
+    const label = target && target.querySelector(':scope > label, :scope > legend');
+    return label ? label.textContent.trim() : path;
   }
 
   const PART_CONTROLS = {
@@ -2951,7 +2965,10 @@
         if (S.view === 'visitors') showView('visitors'); // the list polls again
       }
     };
-    const cancel = () => { renderVisitors(); if (S.view === 'visitors') showView('visitors'); }; // the list again, polling
+    const cancel = () => { // the list again, polling, and focus back where it was
+      renderVisitors(v.id);
+      if (S.view === 'visitors') showView('visitors');
+    };
     input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') cancel(); });
     const form = h('form', { class: 'start-chat', onsubmit: send }, [input,
       h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Send' }),
@@ -2968,9 +2985,12 @@
     return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
   }
 
-  function renderVisitors() {
+  /** The list, redrawn every 10 s: the focused Start chat button (or ``focusId``'s) keeps focus. */
+  function renderVisitors(focusId) {
     const data = S.visitors || { visitors: [] };
     const list = data.visitors || [];
+    const active = document.activeElement;
+    const keep = focusId || (active && active.matches && active.matches('button[data-visitor-id]') ? active.dataset.visitorId : null);
     $('visitors-count').textContent = list.length ? ' ' + list.length + (data.more ? '+' : '') : '';
     $('visitors-body').replaceChildren(...(list.length ? list.map((v) => {
       let page = v.page_url || '';
@@ -2986,9 +3006,11 @@
         h('td', { text: String(v.visits || 1) }),
         h('td', { class: 'visitor-chat' }, v.chatting || (v.chat_id && S.chats.has(v.chat_id))
           ? h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Open chat', onclick: () => openVisitorChat(v.chat_id) })
-          : h('button', { type: 'button', class: 'btn btn-primary btn-sm', text: 'Start chat', 'aria-label': 'Start a chat with ' + (v.name || 'visitor'), onclick: (e) => startChatForm(v, e.currentTarget) })),
+          : h('button', { type: 'button', class: 'btn btn-primary btn-sm', text: 'Start chat', 'aria-label': 'Start a chat with ' + (v.name || 'visitor'), 'data-visitor-id': v.id, onclick: (e) => startChatForm(v, e.currentTarget) })),
       ]);
     }) : [h('tr', {}, h('td', { colspan: '7', class: 'muted', text: 'Nobody is on the site right now.' }))]));
+    const again = keep && Array.from($('visitors-body').querySelectorAll('button[data-visitor-id]')).find((b) => b.dataset.visitorId === keep);
+    if (again) again.focus();
     $('visitors-note').textContent = data.limit === null || data.limit === undefined
       ? '' : 'Your plan tracks up to ' + data.limit + ' online visitors' + (data.more ? ': more are on the site now. Upgrade to see them all.' : '.');
   }

@@ -62,21 +62,24 @@
     W.autoEvent(m.id, 'sent');
     if (W.isOpen && W.showAuto) return W.showAuto(m);
     var st = d.createElement('style');
-    st.textContent = '.lc-teaser{position:absolute;right:0;bottom:72px;width:272px;max-height:min(60vh,420px);overflow:auto;box-sizing:border-box;padding:12px 30px 12px 14px;' +
+    st.textContent = '.lc-teaser{position:absolute;right:0;bottom:72px;width:272px;box-sizing:border-box;' +
       'background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(17,24,39,.22);animation:lc-pop .25s ease-out}' +
-      '.lc-teaser button{all:unset;cursor:pointer;font:inherit}.lc-teaser>button:first-child{display:block;white-space:pre-wrap;overflow-wrap:anywhere}' +
+      '.lc-tb{max-height:min(60vh,420px);overflow:auto;padding:12px 30px 12px 14px}.lc-tm{cursor:pointer;white-space:pre-wrap;overflow-wrap:anywhere}' +
+      '.lc-teaser button{all:unset;cursor:pointer;font:inherit}' +
       '.lc-teaser button:focus-visible,.lc-teaser a:focus-visible{outline:2px solid var(--lc-accent);outline-offset:2px;border-radius:6px}' +
       '.lc-teaser .lc-tx{position:absolute;top:6px;right:8px;font-size:18px;line-height:1;color:#6b7280;padding:2px 4px}' +
       '.lc-teaser img{display:block;max-width:100%;border-radius:8px;margin-bottom:8px}.lc-teaser .lc-file{display:block;margin-top:8px;color:var(--lc-accent);font-size:13px}' +
       '.lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.lc-acts button{font-size:13px;' +
-      'padding:5px 10px;border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-open .lc-teaser{display:none}';
+      'padding:5px 10px;border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-acts .lc-rp{background:var(--lc-accent);color:#fff}.lc-open .lc-teaser{display:none}';
     W.root.appendChild(st);
-    var t = d.createElement('div'), main = t.appendChild(d.createElement('button'));
+    // The message is text (read as such); the card opens the chat on a click, and "Reply"
+    // does it from the keyboard. The x stays put while a long message scrolls.
+    var t = d.createElement('div'), tb = t.appendChild(d.createElement('div')), main = tb.appendChild(d.createElement('div'));
     t.className = 'lc-teaser';
     t.setAttribute('role', 'dialog');
     t.setAttribute('aria-label', 'Message from ' + (C.title || 'the team'));
-    main.type = 'button';
-    main.title = 'Open the chat';
+    tb.className = 'lc-tb';
+    main.className = 'lc-tm';
     var img = m.content.image_url;
     if (img && /^https:\/\//.test(img)) { var i = main.appendChild(d.createElement('img')); i.src = img; i.alt = ''; }
     main.appendChild(d.createTextNode(m.content.text || ''));
@@ -98,23 +101,23 @@
     // The launcher (or LiveChat.open) opened the chat: the message goes in with it.
     var watch = setInterval(function () { if (W.isOpen) go(); }, 250);
     main.onclick = function () { go(); };
+    (m.content.attachments || []).forEach(function (f) { link(tb, f); });
+    var acts = tb.appendChild(d.createElement('div')), y;
+    acts.className = 'lc-acts';
+    function act(label, fn) { y = acts.appendChild(d.createElement('button')); y.type = 'button'; y.textContent = label; y.onclick = fn; }
+    act('Reply', function () { go(); });
+    y.className = 'lc-rp';
+    (m.content.buttons || []).forEach(function (b) {
+      // A link opens in a new tab; a reply answers with the button's words.
+      act(b.label, b.action === 'link' && /^https:\/\//.test(b.url || '')
+        ? function () { w.open(b.url, '_blank', 'noopener'); } : function () { go(b.label); });
+    });
     var x = t.appendChild(d.createElement('button'));
     x.type = 'button';
     x.className = 'lc-tx';
     x.textContent = '\u00d7';
     x.setAttribute('aria-label', 'Dismiss');
     x.onclick = gone;
-    (m.content.attachments || []).forEach(function (f) { link(t, f); });
-    var acts = t.appendChild(d.createElement('div'));
-    acts.className = 'lc-acts';
-    (m.content.buttons || []).forEach(function (b) {
-      var y = acts.appendChild(d.createElement('button'));
-      y.type = 'button';
-      y.textContent = b.label;
-      // A link opens in a new tab; a reply answers with the button's words.
-      y.onclick = b.action === 'link' && /^https:\/\//.test(b.url || '')
-        ? function () { w.open(b.url, '_blank', 'noopener'); } : function () { go(b.label); };
-    });
     W.box.insertBefore(t, W.box.firstChild); // before the launcher, as it is on screen
   }
 

@@ -419,9 +419,9 @@ def test_a_proactive_auto_message_fires_on_its_rules_and_counts(stack, new_page)
     site = new_page()
     site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
 
-    teaser = site.get_by_role("dialog", name=re.compile("Message from")).locator("button").first
+    teaser = site.get_by_role("dialog", name=re.compile("Message from"))
     expect(teaser).to_contain_text("Need help choosing a tent?", timeout=15_000)
-    teaser.click()
+    teaser.get_by_role("button", name="Reply").click()
     conversation = site.locator("#lc-root .lc-msg.lc-operator")
     expect(conversation).to_contain_text("Need help choosing a tent?")
     site.get_by_role("textbox", name="Message", exact=True).fill("Yes, a 2-person one")
@@ -479,7 +479,7 @@ def test_the_pages_javascript_api_identifies_reports_triggers_and_opens(stack, n
     assert statuses == [200, 403, 200]
 
     site.evaluate(f"LiveChat.trigger('{message_id}')")
-    teaser = site.get_by_role("dialog", name=re.compile("Message from")).locator("button").first
+    teaser = site.get_by_role("dialog", name=re.compile("Message from"))
     expect(teaser).to_contain_text("Your cart is waiting!", timeout=10_000)
     site.evaluate("LiveChat.open()")
     expect(site.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
