@@ -2843,13 +2843,13 @@
       bubble.append(h('img', { class: 'preview-image', src: c.image_url, alt: '' }));
     }
     bubble.append(h('p', { class: 'preview-text', text: c.text.trim() || 'Your message…' }));
+    if (c.attachments.length) {
+      bubble.append(h('div', { class: 'preview-files' }, c.attachments.map((a) => h('span', { class: 'preview-file', text: '↓ ' + (a.name || 'file') }))));
+    }
     if (c.buttons.length) {
       bubble.append(h('div', { class: 'preview-buttons' }, c.buttons.map((b) => h('span', {
         class: 'preview-button' + (b.action === 'link' ? ' preview-link' : ''), text: (b.label || 'Button') + (b.action === 'link' ? ' ↗' : ''),
       }))));
-    }
-    if (c.attachments.length) {
-      bubble.append(h('div', { class: 'preview-files' }, c.attachments.map((a) => h('span', { class: 'preview-file', text: '↓ ' + (a.name || 'file') }))));
     }
     parts.push(bubble);
     box.replaceChildren(...parts);

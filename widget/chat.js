@@ -657,7 +657,8 @@
   var autoId = null;
   W.showAuto = function (m) {
     autoId = m.id;
-    add({id: '00auto-' + m.id, author_type: 'operator', author_name: C.title || 'Team', text: m.content.text || '',
+    // Signed as the stored copy will be (the project's name), so a reload changes nothing.
+    add({id: '00auto-' + m.id, author_type: 'operator', author_name: ((W.sess || {}).project || {}).name || C.title || 'Team', text: m.content.text || '',
       files: m.content.attachments, image_url: m.content.image_url, buttons: m.content.buttons,
       created_at: new Date().toISOString()});
     update();

@@ -46,8 +46,9 @@ _UTM_KEYS = ("source", "medium", "campaign", "term", "content")
 
 
 def display_name(visitor_id: str) -> str:
-    """A stable, friendly name until the visitor tells us theirs."""
-    return "Visitor " + visitor_id[-4:].upper()
+    """A stable, friendly name until the visitor tells us theirs. Six hex digits: with
+    four, two of a few hundred visitors online were likely to share a name."""
+    return "Visitor " + visitor_id[-6:].upper()
 
 
 def _facts(body: dict) -> dict:

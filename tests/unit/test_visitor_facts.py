@@ -82,3 +82,9 @@ def test_a_visit_ends_after_thirty_minutes_without_activity(last_seen, new_visit
 )
 def test_only_another_sites_referrer_is_a_visits_source(referrer, page, external):
     assert visitor_facts.is_external(referrer, page) is external
+
+
+def test_a_visitors_default_name_has_six_hex_digits_of_its_id():
+    from chalicelib.services.visitors import display_name
+
+    assert display_name("v_0123456789abcdef0123") == "Visitor EF0123"
