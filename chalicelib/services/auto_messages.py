@@ -37,6 +37,7 @@ from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
 from chalicelib.services import attachments, permissions, quotas
 from chalicelib.targeting import FIELDS_BY_ID, LIMITS, validate_rules
+from chalicelib.targeting.rules import Problems
 
 # A hard sanity cap on one project's auto messages (the list is one unpaged Query). The
 # billing plan's own limit on scenarios is the quotas module's: ``_check_scenario_quota``.
@@ -53,7 +54,6 @@ MAX_BUTTON_LABEL_CHARS = 60
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_NAME_CHARS = attachments.MAX_NAME_CHARS
 MAX_URL_CHARS = 2048
-MAX_REPORTED_ERRORS = 20
 
 SETTINGS = ("name", "type", "enabled", "channels", "team_status", "audience", "once_per_user")
 FIELDS = (*SETTINGS, "content", "rules")
@@ -72,28 +72,6 @@ _ATTACHMENT_KEY = re.compile(
 # Control characters but newline and tab: they render as boxes in a chat bubble.
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # one-line values: no newline either
-
-
-class _Problems:
-    """Every problem found, by path; raised as one ``BadRequest`` like the rules'."""
-
-    def __init__(self):
-        self.found: list[dict] = []
-
-    def add(self, path: str, message: str) -> None:
-        if len(self.found) < MAX_REPORTED_ERRORS:
-            self.found.append({"path": path, "message": message})
-
-    def extend(self, errors) -> None:
-        for error in errors:
-            self.add(error["path"], error["message"])
-
-    def raise_if_any(self) -> None:
-        if not self.found:
-            return
-        first = self.found[0]
-        more = f" (and {len(self.found) - 1} more)" if len(self.found) > 1 else ""
-        raise BadRequest(f"{first['path']}: {first['message']}{more}", errors=self.found)
 
 
 # --- views -----------------------------------------------------------------------------
@@ -176,21 +154,21 @@ def catalogue() -> dict:
 # --- validation --------------------------------------------------------------------------
 
 
-def _choice(value, allowed: tuple[str, ...], path: str, problems: _Problems) -> str | None:
+def _choice(value, allowed: tuple[str, ...], path: str, problems: Problems) -> str | None:
     if not isinstance(value, str) or value not in allowed:
         problems.add(path, f"must be one of {', '.join(allowed)}")
         return None
     return value
 
 
-def _flag(value, path: str, problems: _Problems) -> bool | None:
+def _flag(value, path: str, problems: Problems) -> bool | None:
     if not isinstance(value, bool):
         problems.add(path, "must be true or false")
         return None
     return value
 
 
-def _line(value, max_chars: int, path: str, problems: _Problems) -> str | None:
+def _line(value, max_chars: int, path: str, problems: Problems) -> str | None:
     """One line of text: trimmed, 1..max_chars, no control characters."""
     if not isinstance(value, str):
         problems.add(path, "must be text")
@@ -207,7 +185,7 @@ def _line(value, max_chars: int, path: str, problems: _Problems) -> str | None:
     return None
 
 
-def _https_url(value, path: str, problems: _Problems) -> str | None:
+def _https_url(value, path: str, problems: Problems) -> str | None:
     # https only: the widget runs on customers' https pages, where http content is
     # blocked as mixed content, and javascript:/data: links must never reach a visitor.
     if not isinstance(value, str):
@@ -233,7 +211,7 @@ def _https_url(value, path: str, problems: _Problems) -> str | None:
     return value
 
 
-def _list_of(value, maximum: int, what: str, path: str, problems: _Problems) -> list | None:
+def _list_of(value, maximum: int, what: str, path: str, problems: Problems) -> list | None:
     if not isinstance(value, list):
         problems.add(path, f"must be a list of {what}")
         return None
@@ -243,7 +221,7 @@ def _list_of(value, maximum: int, what: str, path: str, problems: _Problems) -> 
     return value
 
 
-def _object_with(value, keys: tuple[str, ...], what: str, path: str, problems: _Problems):
+def _object_with(value, keys: tuple[str, ...], what: str, path: str, problems: Problems):
     if not isinstance(value, dict):
         problems.add(path, f"must be an object with {', '.join(keys)}")
         return None
@@ -254,7 +232,7 @@ def _object_with(value, keys: tuple[str, ...], what: str, path: str, problems: _
     return value
 
 
-def _button(button, kind: str, path: str, problems: _Problems) -> dict | None:
+def _button(button, kind: str, path: str, problems: Problems) -> dict | None:
     button = _object_with(button, BUTTON_KEYS, "button", path, problems)
     if button is None:
         return None
@@ -274,7 +252,7 @@ def _button(button, kind: str, path: str, problems: _Problems) -> dict | None:
     return {"label": label, "action": action, "url": url}
 
 
-def _attachment(attachment, path: str, problems: _Problems) -> dict | None:
+def _attachment(attachment, path: str, problems: Problems) -> dict | None:
     attachment = _object_with(attachment, ATTACHMENT_KEYS, "attachment", path, problems)
     if attachment is None:
         return None
@@ -288,7 +266,7 @@ def _attachment(attachment, path: str, problems: _Problems) -> dict | None:
     return {"key": key, "name": name}
 
 
-def _content(content, kind: str, problems: _Problems) -> dict | None:
+def _content(content, kind: str, problems: Problems) -> dict | None:
     content = _object_with(content, CONTENT_KEYS, "content", "content", problems)
     if content is None:
         return None
@@ -341,7 +319,7 @@ def _content(content, kind: str, problems: _Problems) -> dict | None:
 def _validated(candidate: dict) -> dict:
     """The whole auto message (settings, content, rules) checked and normalised, or
     ``BadRequest`` listing every problem by its path."""
-    problems = _Problems()
+    problems = Problems()
     kind = _choice(candidate.get("type"), TYPES, "type", problems)
     result = {
         "type": kind,
@@ -378,7 +356,7 @@ def _validated(candidate: dict) -> dict:
     return result
 
 
-def _refuse_widget_only_fields(rules: dict, problems: _Problems) -> None:
+def _refuse_widget_only_fields(rules: dict, problems: Problems) -> None:
     """An e-mail is sent by the clock app from what the server knows: a condition only the
     widget can tell (a timer, exit intent, the widget's state) could never hold."""
     placed = [(f"rules.all[{i}]", c) for i, c in enumerate(rules.get("all", []))]
@@ -409,7 +387,7 @@ def _defaults(kind) -> dict:
 
 
 def _refuse_unknown_fields(body: dict) -> None:
-    problems = _Problems()
+    problems = Problems()
     for key in body:
         if key not in FIELDS:
             problems.add(str(key), f"unknown field (an auto message has {', '.join(FIELDS)})")

@@ -33,13 +33,20 @@ EVENT_NAME_RULE = "1-64 letters, digits, _ . : - (starting with a letter or digi
 MAX_REPORTED_ERRORS = 20
 
 
-class _Problems:
+class Problems:
+    """Every problem found, by path; raised as one ``BadRequest`` naming the first (the
+    auto-message validator collects its own problems with it too)."""
+
     def __init__(self):
         self.found: list[dict] = []
 
     def add(self, path: str, message: str) -> None:
         if len(self.found) < MAX_REPORTED_ERRORS:
             self.found.append({"path": path, "message": message})
+
+    def extend(self, errors) -> None:
+        for error in errors:
+            self.add(error["path"], error["message"])
 
     def raise_if_any(self) -> None:
         if not self.found:
@@ -66,7 +73,7 @@ def _describe(value) -> str:
 _COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
 
 
-def _text_value(value, path: str, problems: _Problems) -> str | None:
+def _text_value(value, path: str, problems: Problems) -> str | None:
     if not isinstance(value, str):
         problems.add(path, f"must be text, not {_describe(value)}")
         return None
@@ -88,7 +95,7 @@ def _text_value(value, path: str, problems: _Problems) -> str | None:
     return None
 
 
-def _whole_number(value, maximum: int, path: str, problems: _Problems) -> int | None:
+def _whole_number(value, maximum: int, path: str, problems: Problems) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         problems.add(path, f"must be a whole number, not {_describe(value)}")
         return None
@@ -103,7 +110,7 @@ def _whole_number(value, maximum: int, path: str, problems: _Problems) -> int | 
     return value
 
 
-def _value(field: Field, op: str, condition: dict, path: str, problems: _Problems):
+def _value(field: Field, op: str, condition: dict, path: str, problems: Problems):
     present = "value" in condition and condition["value"] is not None
     if op in VALUELESS_OPS:
         if present:
@@ -144,7 +151,7 @@ def _value(field: Field, op: str, condition: dict, path: str, problems: _Problem
     return text
 
 
-def _condition(condition, path: str, problems: _Problems) -> dict | None:
+def _condition(condition, path: str, problems: Problems) -> dict | None:
     if not isinstance(condition, dict):
         problems.add(
             path, f"must be an object with field, op and value, not {_describe(condition)}"
@@ -185,7 +192,7 @@ def _name_problem(value, what: str) -> str:
     return "is required" if value is None else f"must be {what} (text), not {_describe(value)}"
 
 
-def _condition_list(conditions, limit: int, path: str, problems: _Problems) -> list[dict]:
+def _condition_list(conditions, limit: int, path: str, problems: Problems) -> list[dict]:
     if not isinstance(conditions, list):
         problems.add(path, f"must be a list of conditions, not {_describe(conditions)}")
         return []
@@ -199,7 +206,7 @@ def _condition_list(conditions, limit: int, path: str, problems: _Problems) -> l
 def validate_rules(rules, path: str = "rules") -> dict:
     """The rule set, normalised to ``{"all": [...], "any_groups": [[...], ...]}``, or
     ``BadRequest`` naming every problem by its path."""
-    problems = _Problems()
+    problems = Problems()
     if not isinstance(rules, dict):
         problems.add(
             path, f"must be an object with 'all' and/or 'any_groups', not {_describe(rules)}"
