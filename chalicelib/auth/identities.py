@@ -10,6 +10,9 @@ class VisitorIdentity:
     # Until when (epoch seconds) the visitor is counted as a unique visitor of the
     # project's billing period; activity after it counts them again (None: not said).
     counted_until: float | None = None
+    # The page origin the token was issued to (services/origins.py; None: an older
+    # token, checked against the project's list instead).
+    origin: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,13 @@ class VisitorTokens:
         self._secret = secret
         self._clock = clock
 
-    def issue(self, project_id: str, visitor_id: str, counted_until: float | None = None) -> str:
+    def issue(
+        self,
+        project_id: str,
+        visitor_id: str,
+        counted_until: float | None = None,
+        origin: str | None = None,
+    ) -> str:
         now = int(self._clock())
         claims = {
             "typ": _TOKEN_TYPE,
@@ -40,7 +46,10 @@ class VisitorTokens:
         if counted_until is not None:
             # The end of the billing period the visitor was counted in: a message after
             # it counts them in the new one, with no request while it has not passed.
+            # 0: not counted yet (a new visitor is counted when the token comes back).
             claims["cnt"] = int(counted_until)
+        if origin is not None:
+            claims["org"] = origin  # calls with this token must come from this page origin
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
     def verify(self, token: str) -> VisitorIdentity:
@@ -75,8 +84,10 @@ class VisitorTokens:
         if claims["iat"] < now - RENEWABLE_FOR_SECONDS:
             raise Unauthorized("visitor token too old")
         counted_until = claims.get("cnt")
+        origin = claims.get("org")
         return VisitorIdentity(
             project_id=str(claims["pid"]),
             visitor_id=str(claims["sub"]),
             counted_until=float(counted_until) if isinstance(counted_until, int) else None,
+            origin=origin if isinstance(origin, str) else None,
         )

@@ -5,6 +5,7 @@ from chalicelib.models.billing_event import StripeEventModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import ConnectionModel
 from chalicelib.models.message import ClientMessageIdModel, MessageModel
+from chalicelib.models.origin_refusal import OriginRefusalModel
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.saved_reply import SavedReplyModel
 from chalicelib.models.usage import UsageModel
@@ -22,6 +23,7 @@ ALL_MODELS = (
     SavedReplyModel,
     StripeEventModel,
     AutoMessageModel,
+    OriginRefusalModel,
 )
 
 

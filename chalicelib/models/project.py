@@ -17,6 +17,7 @@ import zlib
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -60,6 +61,13 @@ class ProjectModel(Model):
     owner_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     chats_enabled = BooleanAttribute(default=True)
+    # The websites the widget may run on (services/origins.py): "shop.example.com",
+    # "*.example.com" (its subdomains), "localhost:8003". None or empty: not installed
+    # yet, and every widget call is refused, so a public project id is worth nothing.
+    allowed_domains = ListAttribute(of=UnicodeAttribute, null=True)
+    # The first page view from an allowed domain: the panel's "installed" check.
+    installed_at = UTCDateTimeAttribute(null=True)
+    installed_origin = UnicodeAttribute(null=True)
     plan = UnicodeAttribute(default="free")
     # Close an assigned dialogue after this many idle minutes (absent: never), with this
     # message to the visitor (absent: none). Unassigned ones close after a month.

@@ -7,7 +7,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.models.base import transaction_connection
 from chalicelib.routes.http import bearer_token, body_of, json_errors, operator_of
-from chalicelib.services import accounts, projects
+from chalicelib.services import accounts, origins, projects
 from chalicelib.services.validation import email, text_field
 
 auth_routes = Blueprint(__name__)
@@ -33,6 +33,8 @@ def sign_up():
         name=text_field(body, "name", 100).strip(),
         project_name=text_field(body, "project_name", 100).strip(),
         now=utcnow(),
+        # The site's domain: the widget runs there from the first page view.
+        allowed_domains=origins.signup_domains(body),
     )
     return Response(status_code=201, body=result)
 

@@ -7,7 +7,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.models.base import transaction_connection
 from chalicelib.routes.http import body_of, json_errors, operator_of
-from chalicelib.services import identity, projects, team
+from chalicelib.services import identity, origins, projects, team
 from chalicelib.services.validation import email, text_field
 
 team_routes = Blueprint(__name__)
@@ -27,6 +27,7 @@ def create_project():
         transaction_connection(),
         text_field(body, "name", 100).strip(),
         utcnow(),
+        origins.signup_domains(body),
     )
     return Response(status_code=201, body={"project": created})
 
@@ -42,6 +43,13 @@ def view_project(project_id):
 def update_project(project_id):
     member = _member(project_id)
     return {"project": projects.update_project(member, body_of(team_routes.current_request))}
+
+
+# The Install page: allowed domains, whether the widget has been seen, refused calls.
+@team_routes.route("/projects/{project_id}/install", methods=["GET"])
+@json_errors
+def install_status(project_id):
+    return origins.install_status(_member(project_id), utcnow())
 
 
 @team_routes.route("/projects/{project_id}/identity-secret", methods=["GET"])

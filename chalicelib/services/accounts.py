@@ -57,6 +57,7 @@ def sign_up(
     name: str,
     project_name: str,
     now: datetime,
+    allowed_domains: list[str] | None = None,
 ) -> dict:
     try:
         result = cognito.sign_up(
@@ -85,7 +86,11 @@ def sign_up(
 
     project = quotas.start_free(
         ProjectModel(
-            project_id=ids.new_project_id(), name=project_name, owner_id=user_id, created_at=now
+            project_id=ids.new_project_id(),
+            name=project_name,
+            owner_id=user_id,
+            created_at=now,
+            allowed_domains=allowed_domains or None,
         ),
         now,
     )

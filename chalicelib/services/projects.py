@@ -11,7 +11,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import OperatorIdentity
 from chalicelib.errors import BadRequest, Forbidden, NotFound
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
-from chalicelib.services import consent, permissions, quotas
+from chalicelib.services import consent, origins, permissions, quotas
 
 
 def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
@@ -69,6 +69,8 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "consent": consent.view(project),
         "distribution": project.distribution,
         "max_active_chats": int(project.max_active_chats or 0),
+        "allowed_domains": list(project.allowed_domains or []),
+        "installed": project.installed_at is not None,
     }
     if member is not None:
         view["role"] = member.role
@@ -76,12 +78,18 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
     return view
 
 
-def create_project(operator: OperatorIdentity, db, name: str, now: datetime) -> dict:
+def create_project(
+    operator: OperatorIdentity, db, name: str, now: datetime, allowed_domains=None
+) -> dict:
     """A new project (website) in the caller's account, with the caller as administrator."""
     current = next(iter(MemberModel.by_user.query(operator.user_id, limit=1)), None)
     project = quotas.start_free(
         ProjectModel(
-            project_id=ids.new_project_id(), name=name, owner_id=operator.user_id, created_at=now
+            project_id=ids.new_project_id(),
+            name=name,
+            owner_id=operator.user_id,
+            created_at=now,
+            allowed_domains=allowed_domains or None,
         ),
         now,
     )
@@ -153,6 +161,14 @@ def update_project(member: MemberModel, body: dict) -> dict:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
             raise BadRequest("'max_active_chats' must be 1-100")
         actions.append(ProjectModel.max_active_chats.set(limit))
+    if "allowed_domains" in body:
+        permissions.require(member, "project.settings")
+        domains = origins.normalize_domains(body["allowed_domains"])
+        actions.append(
+            ProjectModel.allowed_domains.set(domains)
+            if domains
+            else ProjectModel.allowed_domains.remove()
+        )
     if "consent" in body:
         permissions.require(member, "project.settings")
         actions += consent.settings_actions(require_project(member.project_id), body["consent"])

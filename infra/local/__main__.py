@@ -38,8 +38,9 @@ def _parse_args(argv):
     return parser.parse_args(argv)
 
 
-def _seed_demo(now):
-    """A demo account: operator login plus its first project (through the real sign-up)."""
+def _seed_demo(now, ports: Ports):
+    """A demo account: operator login plus its first project (through the real sign-up),
+    with the demo website's origin allowed."""
     from chalicelib import deps
     from chalicelib.config import get_settings
     from chalicelib.models.base import transaction_connection
@@ -57,6 +58,7 @@ def _seed_demo(now):
         name="Demo Operator",
         project_name="Acme Outdoor",
         now=now,
+        allowed_domains=[f"{ports.host}:{ports.demo_site}", f"localhost:{ports.demo_site}"],
     )
     return result["project"]["id"]
 
@@ -163,7 +165,7 @@ def main(argv=None) -> int:
     from chalicelib.models import create_all_tables
 
     create_all_tables()
-    project_id = _seed_demo(utcnow())
+    project_id = _seed_demo(utcnow(), ports)
     _serve_rest(traffic.app, ports)
     try:
         asyncio.run(_serve_async(ports, project_id))
