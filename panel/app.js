@@ -1130,11 +1130,13 @@
   }
 
   function authorLabel(m) {
-    if (m.author_name) return m.author_name;
     if (m.author_type === 'visitor') {
+      // The dialogue's current name, not the one stored with the message: a visitor who
+      // logs in (identify) is renamed, and older messages keep their default name.
       const c = S.chats.get(m.chat_id || S.openId);
-      return (c && c.visitor_name) || 'Visitor';
+      return (c && c.visitor_name) || m.author_name || 'Visitor';
     }
+    if (m.author_name) return m.author_name;
     if (m.author_type === 'operator') {
       const u = S.me && S.me.user;
       if (u && m.author_id && m.author_id === u.id) return u.name || 'You';
@@ -1699,8 +1701,9 @@
     }
     if (dup) return;
 
-    if (!prev && !chat) {
-      // No summary in the frame and we do not know the chat: fetch it.
+    if (!prev && !(chat && chat.visitor_name)) {
+      // No summary in the frame (or one without the visitor's name, which a visitor's
+      // message does not carry) and we do not know the chat: fetch it.
       fetchChatSummary(chatId, msg);
       return;
     }
