@@ -1237,7 +1237,7 @@
     const p = it.p;
     const el = h('div', {
       class: 'msg msg-' + type + (cont ? ' msg-cont' : '') + (p ? ' msg-pending msg-' + p.status : '')
-        + (m.internal ? ' msg-note' : ''),
+        + (m.internal && type !== 'system' ? ' msg-note' : ''), // workflow lines are team-only too
       'data-author-type': type,
     });
     if (p) el.dataset.clientId = p.client_id;
@@ -1671,7 +1671,9 @@
       case 'ack': if (f.message) onMessageFrame(f.message, null); break;
       case 'typing': onTypingFrame(f); break;
       case 'read': onReadFrame(f); break;
-      case 'chat': applyChatUpdate(f.chat); break;
+      // A workflow change may carry its line for the conversation ("Closed by Ada"):
+      // team-only, shown like a note.
+      case 'chat': applyChatUpdate(f.chat); if (f.message) onNoteFrame(f.message); break;
       case 'note': if (f.message) onNoteFrame(f.message); break;
       case 'team_message': onTeamMessage(f.message); break;
       case 'error': onErrorFrame(f); break;
