@@ -79,7 +79,7 @@ def test_a_bad_address_is_named_in_the_error(platform, site):
     )  # fmt: skip
 
     assert response.status_code == 400
-    assert "'email' must be an e-mail address" in response.json_body["error"]["message"]
+    assert "The 'email' field must be an e-mail address" in response.json_body["error"]["message"]
 
 
 def test_a_name_of_100_characters_is_kept_trimmed(platform, site):
