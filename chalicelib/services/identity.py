@@ -92,17 +92,19 @@ def identify(identity: VisitorIdentity, body: dict, fanout: Fanout | None = None
 def _rename_dialogue(identity: VisitorIdentity, chat_id: str, name: str, fanout) -> None:
     """The visitor's open dialogue takes the new name too, so the panel's header, list
     and message labels (which follow the dialogue's name) say what the visitor list says.
-    One more write, in a call made once per login; messages keep the name they were
-    stored with and are not rewritten."""
+    One more write; conditioned on the name changing, so a site that identifies on
+    every page view tells the team only once. Messages keep the name they were stored
+    with and are not rewritten (the panel labels them with the dialogue's)."""
     chat = ChatModel(identity.project_id, chat_id)
     try:
         chat.update(
             actions=[ChatModel.visitor_name.set(name)],
-            condition=ChatModel.visitor_id == identity.visitor_id,
+            condition=(ChatModel.visitor_id == identity.visitor_id)
+            & (ChatModel.visitor_name != name),
         )
     except UpdateError as error:
         if is_condition_failure(error):
-            return  # gone meanwhile: the next dialogue is made with the new name
+            return  # already so named, or gone (the next dialogue takes the new name)
         raise
     if fanout is not None:
         fanout.deliver(

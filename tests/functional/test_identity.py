@@ -117,6 +117,12 @@ def test_after_identify_the_panel_names_the_visitor_alike_everywhere(platform, s
     [renamed] = platform.sender.frames_for(team_socket)
     assert renamed["type"] == "chat" and renamed["chat"]["visitor_name"] == "Ada Lovelace"
     assert platform.sender.frames_for(tab) == []
+    # The same identity on the next page view tells the team nothing new.
+    platform.sender.clear()
+    again = _identify(
+        platform, visitor, user_id="u-42", name="Ada Lovelace", hash=signature(secret, "u-42")
+    )
+    assert again.status_code == 200 and platform.sender.frames_for(team_socket) == []
     # After a reload: the dialogue, the list and the visitors online agree.
     base = f"/projects/{owner.project_id}"
     chat = platform.get(f"{base}/chats/{chat_id}", owner.auth).json_body["chat"]
