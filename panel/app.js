@@ -1130,11 +1130,13 @@
   }
 
   function authorLabel(m) {
-    if (m.author_name) return m.author_name;
     if (m.author_type === 'visitor') {
+      // The dialogue's current name, not the one stored with the message: a visitor who
+      // logs in (identify) is renamed, and older messages keep their default name.
       const c = S.chats.get(m.chat_id || S.openId);
-      return (c && c.visitor_name) || 'Visitor';
+      return (c && c.visitor_name) || m.author_name || 'Visitor';
     }
+    if (m.author_name) return m.author_name;
     if (m.author_type === 'operator') {
       const u = S.me && S.me.user;
       if (u && m.author_id && m.author_id === u.id) return u.name || 'You';
@@ -1235,7 +1237,7 @@
     const p = it.p;
     const el = h('div', {
       class: 'msg msg-' + type + (cont ? ' msg-cont' : '') + (p ? ' msg-pending msg-' + p.status : '')
-        + (m.internal ? ' msg-note' : ''),
+        + (m.internal && type !== 'system' ? ' msg-note' : ''), // workflow lines are team-only too
       'data-author-type': type,
     });
     if (p) el.dataset.clientId = p.client_id;
@@ -1669,7 +1671,9 @@
       case 'ack': if (f.message) onMessageFrame(f.message, null); break;
       case 'typing': onTypingFrame(f); break;
       case 'read': onReadFrame(f); break;
-      case 'chat': applyChatUpdate(f.chat); break;
+      // A workflow change may carry its line for the conversation ("Closed by Ada"):
+      // team-only, shown like a note.
+      case 'chat': applyChatUpdate(f.chat); if (f.message) onNoteFrame(f.message); break;
       case 'note': if (f.message) onNoteFrame(f.message); break;
       case 'team_message': onTeamMessage(f.message); break;
       case 'error': onErrorFrame(f); break;
@@ -1699,8 +1703,9 @@
     }
     if (dup) return;
 
-    if (!prev && !chat) {
-      // No summary in the frame and we do not know the chat: fetch it.
+    if (!prev && !(chat && chat.visitor_name)) {
+      // No summary in the frame (or one without the visitor's name, which a visitor's
+      // message does not carry) and we do not know the chat: fetch it.
       fetchChatSummary(chatId, msg);
       return;
     }

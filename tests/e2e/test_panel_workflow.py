@@ -191,8 +191,12 @@ def test_an_internal_note_reaches_the_team_live_and_never_the_visitor(stack, new
     visitor = _visitor_writes(new_page, stack, account.project_id, "is the blue one back?")
     writer = _panel(new_page, stack, account.email)
     reader = _panel(new_page, stack, account.email)  # another tab of the team
-    _open_chat(writer, "is the blue one back?")
+    actions = _open_chat(writer, "is the blue one back?")
     _open_chat(reader, "is the blue one back?")
+    # Taking it writes a line for the team, live in the other tab.
+    actions.get_by_role("button", name="Assign to me").click()
+    line = reader.locator("#messages .msg-system")
+    expect(line).to_contain_text("Alma Admin took the chat")
 
     writer.get_by_role("radio", name="Internal note").click()
     box = writer.get_by_role("textbox", name="Message", exact=True)
@@ -207,14 +211,22 @@ def test_an_internal_note_reaches_the_team_live_and_never_the_visitor(stack, new
     # The reply arrives live, after the note: had the note been sent, it would be there.
     expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_count(1)
     expect(visitor.locator("#lc-root")).not_to_contain_text("restock")
+    actions.get_by_role("button", name="Close").click()
+    expect(line.last).to_contain_text("Closed by Alma Admin")
+    expect(visitor.locator("#lc-root")).not_to_contain_text("took the chat")
     visitor.reload()
     visitor.get_by_role("button", name=re.compile("chat", re.I)).click()
     expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_count(1)
     expect(visitor.locator("#lc-root")).not_to_contain_text("restock")
+    expect(visitor.locator("#lc-root")).not_to_contain_text("Closed by")
+    reader.reload()  # the lines are kept
+    expect(reader.locator("#messages .msg-system")).to_have_text(
+        [re.compile("Alma Admin took the chat"), re.compile("Closed by Alma Admin")]
+    )
     # The team's history keeps the note, marked internal.
     chats = account.get(f"/projects/{account.project_id}/chats")["chats"]
     history = account.get(f"/projects/{account.project_id}/chats/{chats[0]['id']}/messages")
-    notes = [m for m in history["messages"] if m.get("internal")]
+    notes = [m for m in history["messages"] if m.get("internal") and m["author_type"] != "system"]
     assert [m["text"] for m in notes] == ["secret: restock on Friday"]
 
 
