@@ -602,7 +602,7 @@
     loadBilling();
     if (S.checkoutOutcome) {
       toast(S.checkoutOutcome === 'success' ? 'Thank you! The new plan starts as soon as Stripe confirms the payment.'
-        : 'Checkout was cancelled; nothing was charged.');
+        : 'You left Checkout without paying; nothing was charged. The project carries on as it was.');
       S.checkoutOutcome = null;
       setTimeout(() => { if (ep === S.epoch) loadBilling(); }, 2000); // the webhook may land a moment later
     }
@@ -1916,9 +1916,10 @@
   function renderBanner() {
     const b = $('banner');
     const p = S.projectInfo;
-    const blocked = (S.billing && S.billing.blocked) || [];
+    // A plan limit or payment stops something (blocked), or is about to (warnings: a
+    // failed renewal Stripe is still retrying, the chat still works): what, and how on.
+    const blocked = S.billing ? (S.billing.blocked || []).concat(S.billing.warnings || []) : [];
     if (blocked.length && (!p || p.chats_enabled)) {
-      // A plan limit or payment stops something: say what, and how to resume.
       b.replaceChildren(...blocked.map((x) => h('span', { class: 'banner-item' }, [h('strong', { text: x.message + ' ' }), h('span', { text: x.resume + ' ' })])),
         h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Open billing', onclick: () => showView('billing') }));
       b.hidden = false;
@@ -3064,7 +3065,7 @@
     $('billing-sub').textContent = b.can_manage ? 'Choose, pay or change this project\u2019s plan.'
       : 'Only the account administrator can change the plan.';
     // Current plan
-    const states = { ok: 'Active', unpaid: 'Waiting for payment', past_due: 'Payment failed' };
+    const states = { ok: 'Active', past_due: 'Payment failed, retrying', unpaid: 'Not paid' };
     const current = [h('h3', { text: 'Current plan' }),
       h('p', { class: 'plan-now' }, [
         h('strong', { text: b.plan.name }),
@@ -3072,10 +3073,13 @@
         h('span', { class: 'tag state-' + b.state, text: states[b.state] || b.state }),
       ])];
     if (b.period) current.push(h('p', { class: 'muted', text: 'This period: ' + dateOnly(b.period.start) + ' – ' + dateOnly(b.period.end) }));
-    if (b.pending) current.push(h('p', { class: 'form-note', text: 'You chose ' + b.pending.plan + ' (' + (INTERVAL_LABELS[b.pending.interval] || b.pending.interval) + '). It starts once it is paid; until then the chat widget is hidden on your site.' }));
+    if (b.pending) current.push(renderPending(b));
     if (b.cancel_at_period_end) current.push(h('p', { class: 'form-note', text: 'Cancelled: the project moves back to Free on ' + dateOnly(b.period && b.period.end) + '.' }));
     for (const blocked of b.blocked || []) {
       current.push(h('p', { class: 'form-error billing-blocked' }, [h('strong', { text: blocked.message + ' ' }), h('span', { text: blocked.resume })]));
+    }
+    for (const warning of b.warnings || []) {
+      current.push(h('p', { class: 'form-note billing-warning' }, [h('strong', { text: warning.message + ' ' }), h('span', { text: warning.resume })]));
     }
     if (b.can_manage && b.has_payment_details) {
       current.push(h('div', { class: 'form-actions' }, h('button', {
@@ -3103,6 +3107,42 @@
     }
     renderPlans();
     $('billing-refunds').textContent = b.refunds || '';
+  }
+
+  /** A plan chosen at Checkout and not paid: nothing has changed yet, so no alarm. */
+  function renderPending(b) {
+    const plans = (b.catalogue && b.catalogue.plans) || [];
+    const chosen = plans.find((p) => p.id === b.pending.plan) || { id: b.pending.plan, name: b.pending.plan };
+    const every = INTERVAL_LABELS[b.pending.interval] || b.pending.interval;
+    const note = h('div', { class: 'billing-pending', 'data-pending': chosen.id }, [
+      h('p', { class: 'form-note' }, [h('strong', { text: chosen.name + ' is waiting for payment' }),
+        h('span', { text: ' (billed every ' + every + '). Until it is paid the project stays on ' + b.plan.name + ' and the chat works as before.' })]),
+    ]);
+    if (b.can_manage) {
+      note.append(h('div', { class: 'form-actions' }, [
+        h('button', { type: 'button', class: 'btn btn-primary btn-sm', text: 'Complete payment',
+          onclick: (e) => choosePlan(chosen, e.currentTarget, b.pending.interval) }),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Cancel',
+          onclick: (e) => cancelCheckout(e.currentTarget) }),
+      ]));
+    }
+    return note;
+  }
+
+  async function cancelCheckout(button) {
+    const ep = S.epoch;
+    button.disabled = true;
+    try {
+      const data = await api('DELETE', projectPath('/billing/checkout'));
+      if (ep !== S.epoch) return;
+      if (data && data.billing) S.billing = data.billing;
+      renderBilling();
+      renderBanner();
+      toast('The checkout was cancelled; nothing was charged.');
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not cancel the checkout');
+      button.disabled = false;
+    }
   }
 
   function barFill(level, share) {
@@ -3149,12 +3189,12 @@
     }));
   }
 
-  async function choosePlan(plan, button) {
+  async function choosePlan(plan, button, interval) {
     if (plan.id === 'free' && !window.confirm('Move this project to Free? A paid plan stays until the end of the period you paid for.')) return;
     const ep = S.epoch;
     button.disabled = true;
     try {
-      const body = plan.id === 'free' ? { plan: 'free' } : { plan: plan.id, interval: S.billingInterval };
+      const body = plan.id === 'free' ? { plan: 'free' } : { plan: plan.id, interval: interval || S.billingInterval };
       const data = await api('POST', projectPath('/billing/plan'), body);
       if (ep !== S.epoch) return;
       if (data && data.checkout_url) { location.assign(data.checkout_url); return; } // Stripe Checkout

@@ -68,7 +68,8 @@ def _serve_fake_stripe(ports: Ports, api_url: str):
     Pay button sends signed webhooks to the app, as Stripe would."""
     from chalicelib import plans
     from chalicelib.config import get_settings
-    from infra.local.fake_stripe import FakeStripe, serve
+    from infra.local.fake_stripe import FakeStripe
+    from infra.local.fake_stripe_server import serve
 
     backend = FakeStripe.for_catalogue(plans.catalogue(), pages_base=ports.url(ports.stripe))
     secret = get_settings().stripe_webhook_secret

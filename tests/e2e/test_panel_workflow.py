@@ -347,8 +347,17 @@ def test_billing_shows_usage_and_the_administrator_pays_in_test_mode(stack, new_
     expect(standard).to_contain_text("20% off")
 
     standard.get_by_role("button", name="Choose Standard").click()
-    # The fake Stripe's TEST MODE checkout page; paying sends signed webhooks to the API.
-    panel.get_by_role("button", name=re.compile("Pay", re.I)).click()
+    # At the fake Stripe's TEST MODE checkout page the administrator walks away first:
+    # the choice waits, honestly, and nothing is stopped (no banner, no red notice).
+    panel.get_by_role("link", name="Back without paying").click()
+    pending = panel.locator(".billing-pending")
+    expect(pending).to_contain_text("Standard is waiting for payment", timeout=20_000)
+    expect(panel.locator("#banner")).to_be_hidden()
+    expect(panel.locator(".billing-blocked")).to_have_count(0)
+    expect(panel.locator("#billing-current .plan-now")).to_contain_text("Free")
+    pending.get_by_role("button", name="Complete payment").click()
+    # Back at the TEST MODE page (a new session); paying sends signed webhooks to the API.
+    panel.get_by_role("button", name="Pay (test mode)").click()
 
     expect(panel.locator("body")).to_have_attribute("data-view", "billing", timeout=20_000)
     expect(panel.locator("#billing-current")).to_contain_text("Standard", timeout=15_000)
