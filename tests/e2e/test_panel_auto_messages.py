@@ -167,8 +167,8 @@ def test_a_bad_rule_shows_the_servers_error_with_its_path_and_saves_nothing(
     expect(errors).to_be_visible()
     listed = errors.locator(f'li[data-error-path="{path}"]')
     expect(listed).to_contain_text("Condition 1")  # what the lead calls it, not the path
-    expect(listed).to_contain_text(message)
-    expect(row.locator(".row-error")).to_contain_text(message)  # beside the row it names
+    expect(listed).to_contain_text(message, ignore_case=True)  # in sentence case
+    expect(row.locator(".row-error")).to_contain_text(message, ignore_case=True)  # beside it
     expect(row.get_by_label("Value")).to_have_attribute("aria-invalid", "true")
     assert _auto_messages(account) == []
     expect(panel.locator("#auto-body")).to_contain_text("No auto messages yet.")
