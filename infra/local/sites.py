@@ -20,8 +20,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def cdn_routes(api_url: str, websocket_url: str, s3_endpoint: str) -> list[web.RouteDef]:
-    panel_config = {"api_url": api_url, "ws_url": websocket_url}
+def cdn_routes(
+    api_url: str, websocket_url: str, s3_endpoint: str, widget_url: str = ""
+) -> list[web.RouteDef]:
+    panel_config = {"api_url": api_url, "ws_url": websocket_url, "widget_url": widget_url}
     attachments = attachment_files(s3_endpoint)
 
     async def config(_request):
