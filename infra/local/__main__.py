@@ -102,7 +102,13 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
     sites = [
         (gateway.routes(), ports.websocket),
         (
-            cdn_routes(api_url, ws_url, ports.url(ports.moto), f"{cdn_url}/widget/loader.js")
+            cdn_routes(
+                api_url,
+                ws_url,
+                ports.url(ports.moto),
+                widget_url=f"{cdn_url}/widget/loader.js",
+                local_mailbox=f"{cdn_url}/local-mailbox/",
+            )
             + mailbox.routes(),
             ports.cdn,
         ),
