@@ -7,6 +7,7 @@ Each test signs up an account of its own, so tests share nothing but the stack.
 
 import re
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -31,6 +32,8 @@ class Account:
                 "password": PASSWORD,
                 "name": self.name,
                 "project_name": project_name,
+                # Their site is the demo site (else the panel says "not installed yet").
+                "domain": urlsplit(stack.info["demo_site"]).netloc,
             },
             timeout=10,
         )
