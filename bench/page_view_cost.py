@@ -39,23 +39,39 @@ def run() -> dict:
         create_all_tables()
         now = utcnow()
         project = quotas.start_free(
-            ProjectModel("p_bench", name="Bench", owner_id="u", created_at=now), now
+            ProjectModel(
+                "p_bench",
+                name="Bench",
+                owner_id="u",
+                created_at=now,
+                allowed_domains=["shop.example"],
+            ),
+            now,
         )
         project.save()
+        site = {"origin": "https://shop.example"}
 
         def page_view(label, token=None, at=now):
             body = {"project_id": "p_bench", "page_url": "https://shop.example/"}
             if token:
                 body["token"] = token
             calls.clear()
-            session = visitors.start_session(tokens, "wss://x", body, at)
+            session = visitors.start_session(tokens, "wss://x", body, at, site)
             results[label] = dict(calls)
             return session
 
-        first = page_view("new visitor")
-        page_view("known visitor", first["token"], now + timedelta(minutes=1))
+        def heartbeat(label, token, at):
+            calls.clear()
+            beat = visitors.heartbeat(tokens, tokens.verify(token), at)
+            results[label] = dict(calls)
+            return beat
+
+        first = page_view("new visitor (not counted yet)")
+        counted = heartbeat("its first heartbeat (counts it)", first["token"], now)
+        heartbeat("a heartbeat", counted["token"], now + timedelta(seconds=90))
+        page_view("known visitor", counted["token"], now + timedelta(minutes=1))
         later = project.period_end + timedelta(days=1)
-        page_view("known visitor, first view in a new period", first["token"], later)
+        page_view("known visitor, first view in a new period", counted["token"], later)
     return results
 
 

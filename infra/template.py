@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from infra import rate_limits
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_DIRS = {"traffic": REPO_ROOT, "scheduled": REPO_ROOT / "scheduled"}
 DEFAULT_TABLE_PREFIX = "livechat-dev-"
@@ -453,6 +455,7 @@ def traffic_template(stage: str = "dev") -> dict:
     resources: dict[str, dict] = dict(tables)
     resources.update(log_groups(info.functions))
     resources.update(gateway_error_responses())
+    resources.update(rate_limits.waf_resources())  # per-address limits on the widget's calls
     resources.update(
         {
             "UserPool": {
@@ -724,7 +727,11 @@ def traffic_template(stage: str = "dev") -> dict:
         **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
     }
     return {
-        "Parameters": {"TablePrefix": table_prefix_parameter(), **billing_parameters()},
+        "Parameters": {
+            "TablePrefix": table_prefix_parameter(),
+            **billing_parameters(),
+            **rate_limits.parameters(),
+        },
         "Globals": {"Function": {"Environment": {"Variables": environment}}},
         "Resources": resources,
         # Chalice already outputs EndpointURL (REST) and WebsocketConnectEndpointURL.

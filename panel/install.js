@@ -75,7 +75,7 @@
         const known = o.origin && o.origin !== '(no origin)';
         const action = ctx.isLead() && known
           ? ctx.h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Allow this domain',
-            'aria-label': 'Allow ' + o.origin, onclick: (e) => addDomain(o.origin, e.currentTarget) })
+            'aria-label': 'Allow this domain: ' + o.origin, onclick: (e) => addDomain(o.origin, e.currentTarget) })
           : null;
         rows.push(ctx.h('tr', { 'data-origin': o.origin }, [
           ctx.h('td', { text: day.day }),

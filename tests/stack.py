@@ -35,7 +35,10 @@ def _free_base_port() -> int:
 
 
 class LocalStack:
-    def __init__(self):
+    def __init__(self, rate_limit_scale: float = 50):
+        # Every browser test comes from 127.0.0.1, so the shared stack raises the
+        # per-address limits (infra/rate_limits.py); a test of the limits passes 1.
+        self.rate_limit_scale = rate_limit_scale
         self.process: subprocess.Popen | None = None
         self.info: dict = {}
         self.log: list[str] | collections.deque[str] = []
@@ -57,6 +60,7 @@ class LocalStack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         for name in ("DYNAMODB_ENDPOINT", "COGNITO_ENDPOINT", "TABLE_PREFIX", "USER_POOL_ID"):
             env.pop(name, None)
+        env["RATE_LIMIT_SCALE"] = str(self.rate_limit_scale)
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "infra.local", "--port", str(port)],
             cwd=ROOT,

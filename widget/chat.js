@@ -292,7 +292,7 @@
 
   function wsSend(o) {
     if (!wsOpen) return 0;
-    o.token = token;
+    o.token = token = ls('token') || token; // the loader's heartbeat may have renewed it
     try { ws.send(JSON.stringify(o)); return 1; } catch (e) { return 0; }
   }
 

@@ -92,7 +92,8 @@
 
   // Another tab started a dialogue: start listening here too.
   w.addEventListener('storage', function (e) { if (e.key === pre + 'chat' && e.newValue) load(); });
-  // One session per page view: records the visit; 423 (chats off), 402 (plan) or 404 hide it.
+  // One session per page view: records the visit; 423 (chats off), 402 (plan), 403 (a site
+  // the project does not allow) or 404 hide it.
   // Lengths are capped as the server wants; text/plain needs no CORS preflight.
   // A visit ends after 30 minutes without activity ('la': the last, kept in this browser).
   var t0 = Date.now(), f = W.facts(), P = {method: 'POST', headers: {'Content-Type': 'text/plain;charset=UTF-8'}, credentials: 'omit'};
@@ -117,16 +118,20 @@
         (d.head || d.body).appendChild(a);
       }
       // Still here: a beat every 90 s while the page is visible keeps the visitor listed.
-      setInterval(function () {
+      // A new visitor's first comes after 10 s: it counts them (the server renews the token).
+      function beat() {
         if (d.hidden) return;
         ls('la', Date.now());
         fetch(c.api + '/widget/heartbeat', Object.assign({body: JSON.stringify({token: ls('token')})}, P))
           .then(function (r) { return r.json(); }).then(function (b) {
+            if (b.token) ls('token', b.token);
             // An operator started a chat with this visitor: pop the widget open.
             if (b.chat_id && b.chat_id !== ls('chat')) { ls('chat', b.chat_id); W.open(); }
           }).catch(function () {});
-      }, 9e4);
-    }, function (e) { if (e === 423 || e === 404 || e === 402) throw e; }); // else show it; chat.js retries
+      }
+      if (!j.counted) setTimeout(beat, 1e4);
+      setInterval(beat, 9e4);
+    }, function (e) { if (e === 423 || e === 404 || e === 402 || e === 403) throw e; }); // else show it; chat.js retries
   function start() { ready.then(init, function () {}); }
 
   // The page's API: LiveChat.open(), .close(), .identify({user_id, name, email, hash}),

@@ -23,6 +23,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -93,6 +94,9 @@ class VisitorModel(Model):
     live_connections = NumberAttribute(default=0)
     # The billing period (its key) this visitor was last counted in as a unique visitor.
     counted_period = UnicodeAttribute(null=True)
+    # Set on a new visitor's record until they are counted (services/visitors.py): one
+    # who never comes back (a script, say) is deleted by DynamoDB's TTL.
+    expires_at = TTLAttribute(null=True)
 
     # Facts for the visitors-online list and targeting rules (services/visitor_facts.py).
     visits = NumberAttribute(null=True)

@@ -21,7 +21,9 @@ def _endpoint(event) -> str:
 
 
 def websocket_connect(event):
-    params = event.to_dict().get("queryStringParameters")
+    raw = event.to_dict()
+    params = raw.get("queryStringParameters")
+    headers = {str(k).lower(): v for k, v in (raw.get("headers") or {}).items()}
     try:
         socket_session.connect(
             event.connection_id,
@@ -31,6 +33,7 @@ def websocket_connect(event):
             get_settings(),
             utcnow(),
             deps.fanout(_endpoint(event)),
+            headers,
         )
     except DomainError as error:
         status = {"unauthorized": 401, "retry_later": 503}.get(error.code, 403)

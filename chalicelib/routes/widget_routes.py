@@ -10,7 +10,7 @@ from chalicelib.services import (
     auto_delivery,
     identity,
     messaging,
-    online_visitors,
+    origins,
     validation,
     visitor_events,
     visitors,
@@ -19,11 +19,24 @@ from chalicelib.services import (
 widget_routes = Blueprint(__name__)
 
 
-def _with_visitor_in_body():
+def _with_visitor_in_body(count: bool = True):
     """The body and its visitor: the widget's beacons carry the token in a text/plain
-    body, not a header, so they stay CORS simple requests (no preflight)."""
-    body = body_of(widget_routes.current_request)
-    return body, deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    body, not a header, so they stay CORS simple requests (no preflight). The call must
+    come from the page the token was issued to; it is activity, so a visitor not yet
+    counted is counted now (services/visitors.py)."""
+    request = widget_routes.current_request
+    body = body_of(request)
+    caller = deps.visitor_tokens().verify(validation.text_field(body, "token", 4096))
+    _checked(caller, request, count)
+    return body, caller
+
+
+def _checked(caller, request, count: bool = True):
+    now = utcnow()
+    origins.require_token_origin(caller, request.headers, now)
+    if count:
+        visitors.count_activity(caller, now)
+    return caller
 
 
 # text/plain is accepted so the widget's call on every page view is a CORS "simple
@@ -52,8 +65,8 @@ def start_session():
 )
 @json_errors
 def heartbeat():
-    _, caller = _with_visitor_in_body()
-    return online_visitors.heartbeat(caller, utcnow())
+    _, caller = _with_visitor_in_body(count=False)  # the beat counts, and renews the token
+    return visitors.heartbeat(deps.visitor_tokens(), caller, utcnow())
 
 
 # The site's logged-in user, signed by the site (LiveChat.identify): token in the body.
@@ -93,7 +106,7 @@ def custom_event():
 def history():
     request = widget_routes.current_request
     return messaging.visitor_history(
-        visitor_of(request),
+        _checked(visitor_of(request), request),
         validation.optional_cursor(query_param(request, "after")),
         validation.limit(query_param(request, "limit"), default=100, maximum=200),
     )

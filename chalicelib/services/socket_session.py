@@ -35,6 +35,7 @@ from chalicelib.services import (
     dialogues,
     distribution,
     messaging,
+    origins,
     permissions,
     projects,
     validation,
@@ -71,6 +72,7 @@ def connect(
     settings: Settings,
     now: datetime,
     fanout: Fanout | None = None,
+    headers: dict | None = None,
 ) -> None:
     params = params or {}
     token = params.get("token")
@@ -78,6 +80,8 @@ def connect(
         raise Unauthorized("a token is required")
     if _is_visitor_token(token):
         visitor = tokens.verify(token)
+        # The browser's Origin on the handshake: the page the token was issued to.
+        origins.require_token_origin(visitor, headers or {}, now)
         connections.register(
             connection_id,
             KIND_VISITOR,

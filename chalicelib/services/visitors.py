@@ -1,13 +1,21 @@
-"""Visitor sessions: who is on the site, under a token bound to one project.
+"""Visitor sessions: who is on the site, under a token bound to one project and one page
+origin.
 
-A page view is where a visitor's activity is first recorded, so it is where unique
-visitors are counted (services/quotas.py):
-- a known visitor already counted in this billing period: one UpdateItem, conditioned on
+Unique visitors (services/quotas.py) are counted on real activity, not on the first
+session call: the project id is public, so a script calling the session endpoint in a loop
+must not use up the plan. A new visitor's first page view writes their record, uncounted,
+with a TTL (a caller that never comes back leaves nothing behind after two days), and gets
+a token that says "not counted yet" (``cnt`` 0). The visitor is counted when that token
+comes back: a heartbeat (the widget's first one comes 10 s after a new visitor's page
+view), an event, a message, the next page view. Counting is then:
+- a visitor already counted in this billing period: one UpdateItem, conditioned on
   ``counted_period``; no quota write;
-- a new visitor, or a known one back in a new period: one TransactWriteItems, the
-  visitor record (conditioned on not being counted in this period) and the period's
-  counter (ADD 1, conditioned on staying within the plan's limit). Many new visitors at
-  once at the edge of the limit admit exactly the limit.
+- otherwise one TransactWriteItems: the visitor record (conditioned on not being counted
+  in this period) and the period's counter (ADD 1, conditioned on staying within the
+  plan's limit). Many new visitors at once at the edge of the limit admit exactly the
+  limit.
+The answer that counted a visitor carries a renewed token (``cnt``: the period's end), so
+later calls cost nothing extra until the period ends.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -33,6 +41,7 @@ from chalicelib.services import (
     auto_delivery,
     consent,
     online_visitors,
+    origins,
     projects,
     quotas,
     visitor_facts,
@@ -41,6 +50,9 @@ from chalicelib.services.validation import text_field
 from chalicelib.services.widget_look import view as widget_look_view
 
 _ATTEMPTS = 5
+# An uncounted visitor's record lives this long unless their token comes back.
+UNCOUNTED_KEPT = timedelta(days=2)
+NOT_COUNTED = 0  # the token's ``cnt`` until the visitor is counted
 log = logging.getLogger(__name__)
 
 _UTM_KEYS = ("source", "medium", "campaign", "term", "content")
@@ -74,14 +86,16 @@ def _page_view_actions(
     headers,
     now: datetime,
     trust_local_geo: bool,
+    is_new: bool,
 ) -> list:
     """What a page view adds to the visitor's one UpdateItem: online now, and, when the
     loader says this is a page view (``page_view``), the visit's facts. The widget also
     says whether it starts a new visit (``new_visit``: it keeps the visitor's last
     activity, so no read is needed here); the hint only shapes this visitor's own facts,
     so trusting it cannot touch anyone else's. Device and location are worked out once
-    per visit."""
-    actions = online_visitors.online_actions(project_id, visitor_id, now)
+    per visit. A new visitor is listed online once counted, when their token comes back.
+    """
+    actions = [] if is_new else online_visitors.online_actions(project_id, visitor_id, now)
     if body.get("page_view") is not True:
         return actions  # the chat UI renewing its session: not a page view
     if body.get("new_visit") is not True:
@@ -115,6 +129,8 @@ def start_session(
     if not isinstance(project_id, str) or not project_id:
         raise BadRequest("'project_id' must be the project's id (data-project-id)")
     project = projects.require_project(project_id)
+    # First: a page the owner did not allow learns nothing more and counts nothing.
+    origin = origins.require_allowed(project, headers, now)
     if not project.chats_enabled:
         raise Unavailable("chats are switched off for this project")
     quotas.require_widget(project, now)
@@ -124,7 +140,7 @@ def start_session(
     if prior:
         try:
             identity = tokens.verify_for_renewal(prior)
-            if identity.project_id == project.project_id:
+            if identity.project_id == project.project_id and identity.origin in (None, origin):
                 visitor_id = identity.visitor_id
         except Unauthorized:
             pass  # a stale or forged token just means a new visitor
@@ -141,13 +157,20 @@ def start_session(
     ]
     actions += [getattr(VisitorModel, key).set(value) for key, value in facts.items() if value]
     actions += _page_view_actions(
-        project.project_id, visitor_id, facts, body, headers or {}, now, trust_local_geo
+        project.project_id, visitor_id, facts, body, headers or {}, now, trust_local_geo, is_new
     )
-    visitor = record_visit(project, visitor_id, is_new, actions, now)
-    counted_until = quotas.period_of(project, now).end.timestamp()
+    if is_new:
+        visitor = _record_uncounted(project, visitor_id, actions, now)
+    else:
+        visitor = record_visit(project, visitor_id, False, actions, now)
+    origins.mark_installed(project, origin, now)
+    period = quotas.period_of(project, now)
+    counted = visitor.counted_period == period.key
+    counted_until = period.end.timestamp() if counted else NOT_COUNTED
     return {
-        "token": tokens.issue(project.project_id, visitor_id, counted_until),
+        "token": tokens.issue(project.project_id, visitor_id, counted_until, origin),
         "visitor_id": visitor_id,
+        "counted": counted,
         "chat_id": visitor.current_chat_id,
         "ws_url": websocket_url,
         "project": {"id": project.project_id, "name": project.name},
@@ -161,14 +184,63 @@ def start_session(
     }
 
 
-def count_activity(identity: VisitorIdentity, now) -> None:
-    """A visitor active (a message) after the billing period their token was counted in
-    ended: count them in the current one, as a page view would (PaymentRequired if the
-    plan has no room). Costs nothing while the token's period lasts."""
-    if identity.counted_until is None or now.timestamp() < identity.counted_until:
-        return
+def _record_uncounted(
+    project: ProjectModel, visitor_id: str, actions: list, now: datetime
+) -> VisitorModel:
+    """A new visitor's first page view: their record, not counted (and not listed online:
+    see ``_page_view_actions``) yet, expiring unless counted."""
+    visitor = VisitorModel(project.project_id, visitor_id)
+    visitor.update(
+        actions=[*actions, VisitorModel.expires_at.set(now + UNCOUNTED_KEPT)],
+        condition=VisitorModel.visitor_id.does_not_exist(),
+    )
+    return visitor
+
+
+def needs_counting(identity: VisitorIdentity, now: datetime) -> bool:
+    """Whether this token's visitor must be counted (again) before going on: never
+    counted (``cnt`` 0), or counted in a billing period that has ended. Tokens from
+    before counting existed (no ``cnt``) are left alone."""
+    if identity.counted_until is None:
+        return False
+    return identity.counted_until == NOT_COUNTED or now.timestamp() >= identity.counted_until
+
+
+def heartbeat(tokens: VisitorTokens, identity: VisitorIdentity, now: datetime) -> dict:
+    """Still here. Usually one UpdateItem (services/online_visitors.py); the beat that
+    counts a visitor also hands them a renewed token, which says until when they are
+    counted, so nothing is counted again in this period."""
+    if not needs_counting(identity, now):
+        return online_visitors.heartbeat(identity, now)
     project = projects.require_project(identity.project_id)
-    record_visit(project, identity.visitor_id, False, [VisitorModel.last_seen_at.set(now)], now)
+    visitor = _count_returning(project, identity, now)
+    end = quotas.period_of(project, now).end.timestamp()
+    return {
+        "ok": True,
+        "chat_id": visitor.current_chat_id,
+        "token": tokens.issue(identity.project_id, identity.visitor_id, end, identity.origin),
+    }
+
+
+def count_activity(identity: VisitorIdentity, now) -> None:
+    """A visitor's token came back (an event, a message): count them in the current
+    period if they are not yet (PaymentRequired if the plan has no room). Costs nothing
+    when the token says they are counted."""
+    if needs_counting(identity, now):
+        _count_returning(projects.require_project(identity.project_id), identity, now)
+
+
+def _count_returning(project: ProjectModel, identity: VisitorIdentity, now) -> VisitorModel:
+    visitor_id = identity.visitor_id
+    actions = [
+        VisitorModel.last_seen_at.set(now),
+        # In case DynamoDB's TTL removed an uncounted record before its token came back.
+        VisitorModel.created_at.set(VisitorModel.created_at | now),
+        VisitorModel.chat_count.set(VisitorModel.chat_count | 0),
+        VisitorModel.name.set(VisitorModel.name | display_name(visitor_id)),
+        *online_visitors.online_actions(identity.project_id, visitor_id, now),
+    ]
+    return record_visit(project, identity.visitor_id, False, actions, now)
 
 
 def record_visit(
@@ -225,7 +297,11 @@ def _count_visitor(
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(
                 visitor,
-                actions=[*actions, VisitorModel.counted_period.set(period.key)],
+                actions=[
+                    *actions,
+                    VisitorModel.counted_period.set(period.key),
+                    VisitorModel.expires_at.remove(),  # counted: kept
+                ],
                 condition=not_counted,
             )
             transaction.update(

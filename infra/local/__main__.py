@@ -77,10 +77,17 @@ def _serve_fake_stripe(ports: Ports, api_url: str):
 
 def _serve_rest(app_object, ports: Ports) -> None:
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
+
+    from infra.local import rate_limiter
 
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="dev")
-    server = create_local_server(app_object, config, ports.host, ports.api)
+    # What AWS WAF does in front of the REST API: per-address limits on the widget's calls.
+    handler = rate_limiter.limited_handler(rate_limiter.from_environment())
+    # What chalice.local.create_local_server does, with our handler in front.
+    CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
+    app_object.__class__ = CustomLocalChalice
+    server = LocalDevServer(app_object, config, ports.host, ports.api, handler_cls=handler)
     threading.Thread(target=server.server.serve_forever, daemon=True, name="rest").start()
 
 

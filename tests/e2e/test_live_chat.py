@@ -3,6 +3,7 @@ visitor's socket is cut."""
 
 import re
 import uuid
+from urllib.parse import urlsplit
 
 import requests
 from playwright.sync_api import expect
@@ -273,6 +274,7 @@ def test_the_consent_step_holds_the_first_message_until_the_visitor_agrees(stack
             "password": "consent-pass-2026",
             "name": "Cora",
             "project_name": "Consent shop",
+            "domain": urlsplit(stack.info["demo_site"]).netloc,
         },
     )
     assert signed_up.status_code == 201

@@ -32,7 +32,7 @@ class Account:
                 "password": PASSWORD,
                 "name": self.name,
                 "project_name": project_name,
-                # Their site is the demo site (else the panel says "not installed yet").
+                # The demo website runs this project's widget (allowed domains).
                 "domain": urlsplit(stack.info["demo_site"]).netloc,
             },
             timeout=10,
@@ -88,7 +88,9 @@ def _open_chat(page, text):
 
 def test_the_project_switcher_changes_project_in_one_click_and_remembers_it(stack, new_page):
     account = Account(stack, "First shop")
-    second = account.post("/projects", {"name": "Second shop"})
+    second = account.post(
+        "/projects", {"name": "Second shop", "domain": urlsplit(stack.info["demo_site"]).netloc}
+    )
     assert second.status_code == 201
     second_id = second.json()["project"]["id"]
     _visitor_writes(new_page, stack, account.project_id, "question for shop one")
@@ -366,8 +368,11 @@ def test_the_visitors_list_shows_who_is_on_the_site_and_updates_by_itself(stack,
         re.compile(r".*/widget/session$"),
         lambda route: route.continue_(headers={**route.request.headers, **where}),
     )
+    site.clock.install()
     site.goto(f"{stack.info['demo_site']}/?project={account.project_id}&utm_source=news")
     expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_be_visible()
+    expect(rows).to_have_count(0)  # a new visitor is listed once their page comes back:
+    site.clock.run_for(11_000)  # the widget's first heartbeat, 10 s in
 
     expect(rows).to_have_count(1, timeout=15_000)  # no reload: the list polls
     row = rows.first

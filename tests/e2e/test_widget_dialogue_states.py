@@ -4,6 +4,7 @@ visitor's rating, and a new dialogue when the visitor writes after the close."""
 import json
 import re
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -178,7 +179,13 @@ def test_the_widget_says_powered_by_on_free_and_hides_while_a_chosen_plan_is_unp
     email = f"plans-{uuid.uuid4().hex[:8]}@example.com"
     signed_up = requests.post(
         f"{api}/auth/signup",
-        json={"email": email, "password": "plans-pass-2026", "name": "Pat", "project_name": "P"},
+        json={
+            "email": email,
+            "password": "plans-pass-2026",
+            "name": "Pat",
+            "project_name": "P",
+            "domain": urlsplit(stack.info["demo_site"]).netloc,
+        },
         timeout=10,
     )
     assert signed_up.status_code == 201

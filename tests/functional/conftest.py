@@ -12,6 +12,9 @@ from chalice.test import Client
 
 EVENTS = pathlib.Path(__file__).parent.parent / "events"
 _counter = itertools.count(1)
+# The customer's website: projects signed up here allow it, the widget calls come from it.
+SITE_DOMAIN = "shop.example"
+SITE_ORIGIN = "https://shop.example"
 
 
 def load_event(name: str) -> dict:
@@ -49,17 +52,28 @@ class Platform:
     # --- REST -----------------------------------------------------------------
     def post(self, path, body=None, headers=None, raw=None):
         payload = raw if raw is not None else json.dumps(body or {})
-        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        hdrs = {"Content-Type": "application/json", **self._site(path), **(headers or {})}
         return self.client.http.post(path, body=payload, headers=hdrs)
 
     def get(self, path, headers=None):
-        return self.client.http.get(path, headers=headers or {})
+        return self.client.http.get(path, headers={**self._site(path), **(headers or {})})
+
+    @staticmethod
+    def _site(path: str) -> dict:
+        """The widget's calls come from the customer's page, as a browser says."""
+        return {"Origin": SITE_ORIGIN} if path.startswith("/widget/") else {}
 
     def sign_up(self, email=None, project_name="Acme", name="Olga", password="Passw0rd!long"):
         email = email or f"op{next(_counter)}@example.com"
         response = self.post(
             "/auth/signup",
-            {"email": email, "password": password, "name": name, "project_name": project_name},
+            {
+                "email": email,
+                "password": password,
+                "name": name,
+                "project_name": project_name,
+                "domain": SITE_DOMAIN,
+            },
         )
         assert response.status_code == 201, response.json_body
         login = self.post("/auth/login", {"email": email, "password": password})
@@ -99,14 +113,21 @@ class Platform:
             user_id=invited.json_body["member"]["user_id"],
         )
 
-    def visitor(self, project_id, token=None) -> Visitor:
+    def visitor(self, project_id, token=None, counted=True) -> Visitor:
+        """A visitor's page view; ``counted``: and the widget's first heartbeat, which
+        counts a new visitor and renews their token (as a real visitor's page does)."""
         body = {"project_id": project_id, "page_url": "https://shop.example/"}
         if token:
             body["token"] = token
         response = self.post("/widget/session", body)
         assert response.status_code == 200, response.json_body
         data = response.json_body
-        return Visitor(data["token"], data["visitor_id"], project_id)
+        visitor = Visitor(data["token"], data["visitor_id"], project_id)
+        if counted and not data["counted"]:
+            beat = self.post("/widget/heartbeat", {"token": visitor.token})
+            assert beat.status_code == 200, beat.json_body
+            visitor.token = beat.json_body["token"]
+        return visitor
 
     # --- WebSocket ------------------------------------------------------------
     def connect(self, token, project=None, connection_id=None):
@@ -114,6 +135,7 @@ class Platform:
         event = load_event("ws_connect.json")
         event["requestContext"]["connectionId"] = connection_id
         event["queryStringParameters"] = {"token": token}
+        event["headers"] = {**event.get("headers", {}), "Origin": SITE_ORIGIN}
         if project:
             event["queryStringParameters"]["project"] = project
         result = self.client.lambda_.invoke("websocket_connect", event)

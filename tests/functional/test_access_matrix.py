@@ -11,6 +11,7 @@ import json
 import pytest
 
 from chalicelib.services.socket_session import _ACTIONS
+from tests.functional.conftest import SITE_ORIGIN
 
 CALLERS = ("administrator", "manager", "operator", "outsider", "visitor", "anonymous")
 PUBLIC = "public"  # no caller check: sign-up, login... (their own tests cover them)
@@ -54,7 +55,6 @@ ROUTES = {
     ("POST", "/projects"): team_only(201, outsider=201),
     ("GET", "/projects/{project_id}"): team_only(200),
     ("PATCH", "/projects/{project_id}"): leads_only(200),
-    ("GET", "/projects/{project_id}/install"): team_only(200),
     ("GET", "/projects/{project_id}/members"): team_only(200),
     ("POST", "/projects/{project_id}/members"): leads_only(201),
     ("PATCH", "/projects/{project_id}/members/{user_id}"): leads_only(200),
@@ -85,6 +85,7 @@ ROUTES = {
     ("GET", "/projects/{project_id}/visitors/online"): team_only(200),
     ("GET", "/projects/{project_id}/chats/{chat_id}/visitor"): team_only(200),
     ("GET", "/projects/{project_id}/identity-secret"): leads_only(200),
+    ("GET", "/projects/{project_id}/install"): team_only(200),
     # The visitor token travels in the body: test_identity.
     ("POST", "/widget/identify"): PUBLIC,
     ("POST", "/widget/events"): PUBLIC,  # visitor token in the body: test_identity
@@ -265,7 +266,8 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         message_id=world["auto_message_id"],
     )
     token = world["tokens"][caller]
-    headers = {"Content-Type": "application/json"}
+    # Widget calls come from the customer's page (allowed domains: test_origins.py).
+    headers = {"Content-Type": "application/json", "Origin": SITE_ORIGIN}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps(BODIES.get((method, path), {})).replace(

@@ -61,7 +61,13 @@ def choose(platform, owner, plan="standard", interval="monthly"):
 
 
 def widget(platform, owner):
-    return platform.post("/widget/session", {"project_id": owner.project_id})
+    """A new visitor's page view and, when it shows, the first heartbeat that counts them
+    (a visitor past the plan's limit is refused there)."""
+    page = platform.post("/widget/session", {"project_id": owner.project_id})
+    if page.status_code != 200:
+        return page
+    beat = platform.post("/widget/heartbeat", {"token": page.json_body["token"]})
+    return page if beat.status_code == 200 else beat
 
 
 def checkout(platform, owner, stripe_fake, plan="standard", interval="monthly"):

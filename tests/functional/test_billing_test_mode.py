@@ -34,7 +34,12 @@ def test_choosing_and_paying_a_plan_in_test_mode(stack):
     assert checkout_url.startswith(stack.info["stripe_test_mode"])
     page = requests.get(checkout_url, timeout=10).text
     assert "TEST MODE" in page
-    widget = requests.post(f"{api}/widget/session", json={"project_id": project}, timeout=10)
+    widget = requests.post(
+        f"{api}/widget/session",
+        json={"project_id": project},
+        headers={"Origin": stack.info["demo_site"]},
+        timeout=10,
+    )
     assert widget.status_code == 402  # chosen, not paid yet
 
     paid = requests.post(checkout_url + "/pay", timeout=10, allow_redirects=False)
@@ -42,5 +47,10 @@ def test_choosing_and_paying_a_plan_in_test_mode(stack):
 
     after = requests.get(f"{api}/projects/{project}/billing", headers=auth, timeout=10).json()
     assert (after["billing"]["plan"]["id"], after["billing"]["state"]) == ("premium", "ok")
-    widget = requests.post(f"{api}/widget/session", json={"project_id": project}, timeout=10)
+    widget = requests.post(
+        f"{api}/widget/session",
+        json={"project_id": project},
+        headers={"Origin": stack.info["demo_site"]},
+        timeout=10,
+    )
     assert widget.status_code == 200 and widget.json()["powered_by"] is False

@@ -61,7 +61,9 @@ def test_visitor_and_operator_exchange_messages_over_real_sockets(stack):
             operator = await http.ws_connect(
                 f"{stack.info['websocket']}/?token={operator_token}&project={project}"
             )
-            visitor = await http.ws_connect(f"{session['ws_url']}/?token={session['token']}")
+            visitor = await http.ws_connect(
+                f"{session['ws_url']}/?token={session['token']}", origin=stack.info["demo_site"]
+            )
             await visitor.send_json(
                 {
                     "action": "send",
@@ -108,7 +110,9 @@ def test_malformed_frames_get_error_frames_and_keep_the_socket(stack):
 
     async def scenario():
         async with aiohttp.ClientSession() as http:
-            ws = await http.ws_connect(f"{session['ws_url']}/?token={session['token']}")
+            ws = await http.ws_connect(
+                f"{session['ws_url']}/?token={session['token']}", origin=stack.info["demo_site"]
+            )
             await ws.send_str("not json")
             first = await _next_frame(ws)
             await ws.send_json({"action": "dance", "token": session["token"]})

@@ -17,6 +17,7 @@ from chalicelib.errors import PaymentRequired
 from chalicelib.models import ProjectModel, UsageModel, VisitorModel
 from chalicelib.services import quotas, visitors
 from tests.conftest import catalogue_json
+from tests.functional.conftest import SITE_ORIGIN
 
 
 @pytest.fixture
@@ -61,7 +62,17 @@ def session(project_id, token=None, now=None):
     body = {"project_id": project_id}
     if token:
         body["token"] = token
-    return visitors.start_session(deps.visitor_tokens(), "wss://x", body, now or utcnow())
+    return visitors.start_session(
+        deps.visitor_tokens(), "wss://x", body, now or utcnow(), {"origin": SITE_ORIGIN}
+    )
+
+
+def counted_visit(project_id, now=None):
+    """A new visitor's page view, then their first heartbeat, which counts them: the
+    renewed token (PaymentRequired past the limit)."""
+    first = session(project_id, now=now)
+    tokens = deps.visitor_tokens()
+    return visitors.heartbeat(tokens, tokens.verify(first["token"]), now or utcnow())["token"]
 
 
 # --- unique visitors ------------------------------------------------------------------
@@ -77,7 +88,7 @@ def test_concurrent_first_visits_at_the_edge_admit_exactly_the_limit(
 
     def first_visit(_):
         try:
-            return session(owner.project_id)["visitor_id"]
+            return deps.visitor_tokens().verify(counted_visit(owner.project_id)).visitor_id
         except PaymentRequired as refused:
             return refused.details["reason"]
 
@@ -88,8 +99,11 @@ def test_concurrent_first_visits_at_the_edge_admit_exactly_the_limit(
     assert len(admitted) == 3
     assert outcomes.count("unique_visitors") == 9
     assert usage(owner.project_id) == 10
-    # Only the admitted visitors exist; the refused ones left nothing behind.
-    assert all(VisitorModel.count(owner.project_id, VisitorModel.visitor_id == v) for v in admitted)
+    # Only the admitted visitors are counted; the refused ones' records expire by themselves.
+    records = list(VisitorModel.query(owner.project_id))
+    counted = {r.visitor_id for r in records if r.counted_period}
+    assert set(admitted) <= counted and len(counted) == 10
+    assert all(r.expires_at is not None for r in records if not r.counted_period)
 
 
 def test_a_known_visitors_page_view_is_one_write_and_no_quota_write(platform, dynamo_writes):
@@ -106,12 +120,24 @@ def test_a_known_visitors_page_view_is_one_write_and_no_quota_write(platform, dy
     assert usage(owner.project_id) == 1
 
 
-def test_a_new_visitor_is_one_transaction(platform, dynamo_writes):
+def test_a_new_visitors_page_view_is_one_write_and_their_return_one_transaction(
+    platform, dynamo_writes
+):
     owner = platform.sign_up()
+    session(owner.project_id)  # the project's first page view marks it installed: once
     dynamo_writes.clear()
-    session(owner.project_id)
+    first = session(owner.project_id)
     writes = {k: v for k, v in dynamo_writes.items() if k not in ("GetItem", "Query")}
-    assert writes == {"TransactWriteItems": 1}
+    assert writes == {"UpdateItem": 1}  # the visitor, uncounted: no quota write
+    assert usage(owner.project_id) == 0
+
+    dynamo_writes.clear()
+    tokens = deps.visitor_tokens()
+    visitors.heartbeat(tokens, tokens.verify(first["token"]), utcnow())
+    writes = {k: v for k, v in dynamo_writes.items() if k not in ("GetItem", "Query")}
+    # The conditional update that finds them uncounted, then the counting transaction.
+    assert writes == {"UpdateItem": 1, "TransactWriteItems": 1}
+    assert usage(owner.project_id) == 1
 
 
 def test_a_known_visitor_counts_once_in_each_new_period(platform):
@@ -141,7 +167,10 @@ def test_past_the_limit_the_widget_hides_and_the_team_cannot_reply(platform, lim
     chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
     platform.visitor(owner.project_id)
 
-    refused = platform.post("/widget/session", {"project_id": owner.project_id})
+    # A third visitor's page shows, but their return is refused: the plan is full.
+    page = platform.post("/widget/session", {"project_id": owner.project_id})
+    assert page.status_code == 200
+    refused = platform.post("/widget/heartbeat", {"token": page.json_body["token"]})
     assert refused.status_code == 402
     error = refused.json_body["error"]
     assert error["code"] == "payment_required"
@@ -189,7 +218,8 @@ def test_the_administrator_is_warned_at_80_and_100_percent_once_each(platform, l
 
     platform.visitor(owner.project_id)  # 4 of 5: 80%
     platform.visitor(owner.project_id)  # 5 of 5: 100%
-    platform.post("/widget/session", {"project_id": owner.project_id})  # refused
+    with pytest.raises(PaymentRequired):
+        counted_visit(owner.project_id)  # refused
 
     mail = sent_mail()[before:]
     assert [m.subject.split(": ")[1][:4] for m in mail] == ["80% ", "100%"]
@@ -300,8 +330,7 @@ def test_a_message_after_the_period_ended_counts_the_visitor_in_the_new_one(plat
     from chalicelib.services import messaging
 
     owner = platform.sign_up()
-    first = session(owner.project_id)
-    identity = deps.visitor_tokens().verify(first["token"])
+    identity = deps.visitor_tokens().verify(counted_visit(owner.project_id))
     project = ProjectModel.get(owner.project_id)
     assert identity.counted_until == int(project.period_end.timestamp())
     later = project.period_end + timedelta(hours=2)  # the tab stayed open past the end

@@ -68,14 +68,21 @@ def test_a_taken_e_mail_is_a_conflict_beside_the_e_mail(platform):
 
 
 def test_the_domain_typed_at_sign_up_is_the_projects_first_allowed_domain(platform):
-    operator = platform.sign_up()  # no domain: allowed nowhere yet
+    bare_body = {**GOOD, "email": "bare@example.com", "project_name": "No site yet"}
+    del bare_body["domain"]
+    bare_up = platform.post("/auth/signup", bare_body)  # no domain: allowed nowhere yet
     created = platform.post("/auth/signup", {**GOOD, "domain": "https://Shop.Example.com/cart"})
     login = platform.post("/auth/login", {"email": GOOD["email"], "password": GOOD["password"]})
     auth = {"Authorization": f"Bearer {login.json_body['access_token']}"}
 
     project = platform.get(f"/projects/{created.json_body['project']['id']}", auth).json_body
     assert project["project"]["allowed_domains"] == ["shop.example.com"]
-    bare = platform.get(f"/projects/{operator.project_id}", operator.auth).json_body
+    bare_login = platform.post(
+        "/auth/login", {"email": "bare@example.com", "password": GOOD["password"]}
+    )
+    bare_auth = {"Authorization": f"Bearer {bare_login.json_body['access_token']}"}
+    bare_id = bare_up.json_body["project"]["id"]
+    bare = platform.get(f"/projects/{bare_id}", bare_auth).json_body
     assert bare["project"]["allowed_domains"] == []
 
 

@@ -31,6 +31,14 @@ def _page_view(platform, project_id, token=None, new_visit=False, headers=None, 
     return response.json_body
 
 
+def _counted(platform, session):
+    """The widget's first heartbeat after a new visitor's page view: it counts them and
+    lists them online. The session, with the renewed token."""
+    beat = platform.post("/widget/heartbeat", {"token": session["token"]})
+    assert beat.status_code == 200, beat.json_body
+    return {**session, "token": beat.json_body["token"]}
+
+
 def _stored(project_id, visitor_id):
     return VisitorModel.get(project_id, visitor_id, consistent_read=True)
 
@@ -55,11 +63,19 @@ def test_a_first_page_view_records_the_visit_device_and_location(platform, shop)
     )
     assert (visitor.country, visitor.city) == ("DE", "Berlin")
     assert visitor.utm.as_dict() == {"source": "ads", "campaign": "winter"}
+    # Not listed (nor counted) until their page comes back (tests/functional/test_origins.py).
+    assert visitor.online_project_id is None
+    _counted(platform, session)
+    visitor = _stored(shop.project_id, session["visitor_id"])
     assert visitor.online_project_id == shop.project_id and visitor.online_seen_at
+    assert (visitor.visits, visitor.page_views, visitor.country) == (1, 1, "DE")
 
 
 def test_a_known_visitors_next_page_view_is_one_write_and_counts_the_page(platform, shop):
-    first = _page_view(platform, shop.project_id, new_visit=True, page_url="https://shop.example/")
+    first = _counted(
+        platform,
+        _page_view(platform, shop.project_id, new_visit=True, page_url="https://shop.example/"),
+    )
     CALLS.clear()
 
     _page_view(platform, shop.project_id, token=first["token"], page_url="https://shop.example/tea")
@@ -122,6 +138,9 @@ def test_the_online_list_shows_visitors_seen_lately_latest_first(platform, shop)
     second = _page_view(
         platform, shop.project_id, new_visit=True, page_url="https://shop.example/b"
     )
+    assert _online(platform, shop)["visitors"] == []  # listed once their page comes back
+    _counted(platform, first)
+    _counted(platform, second)
 
     listed = _online(platform, shop)
 
@@ -143,8 +162,8 @@ def test_a_heartbeat_keeps_a_visitor_listed_and_the_sweep_drops_quiet_ones(platf
     from chalicelib.clock import utcnow
     from chalicelib.services import online_visitors
 
-    staying = _page_view(platform, shop.project_id, new_visit=True)
-    leaving = _page_view(platform, shop.project_id, new_visit=True)
+    staying = _counted(platform, _page_view(platform, shop.project_id, new_visit=True))
+    leaving = _counted(platform, _page_view(platform, shop.project_id, new_visit=True))
     later = utcnow() + timedelta(minutes=3)
     identity = platform_identity(staying["token"])
     online_visitors.heartbeat(identity, later)
@@ -174,7 +193,7 @@ def test_a_heartbeat_needs_a_valid_visitor_token(platform, body, status):
 
 
 def test_a_heartbeat_over_http_answers_ok(platform, shop):
-    session = _page_view(platform, shop.project_id, new_visit=True)
+    session = _counted(platform, _page_view(platform, shop.project_id, new_visit=True))
 
     response = platform.post(
         "/widget/heartbeat",

@@ -536,3 +536,24 @@ def test_the_rest_api_compresses_answers_over_a_kilobyte(packaged):
     # 3.4 KB gzipped (bench/auto_messages_page_view.py).
     api = packaged["traffic"]["Resources"]["RestAPI"]["Properties"]
     assert api["MinimumCompressionSize"] == 1024
+
+
+def test_the_widgets_calls_are_rate_limited_per_address_by_waf(packaged):
+    from infra.rate_limits import RATE_LIMITS
+
+    cfn = packaged["traffic"]
+    (acl,) = resources_of_type(cfn, "AWS::WAFv2::WebACL").values()
+    rules = {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+    for limit in RATE_LIMITS:
+        statement = rules[limit.name]["Statement"]["RateBasedStatement"]
+        assert statement["AggregateKeyType"] == "IP"
+        assert statement["Limit"] == {"Ref": limit.parameter}
+        assert cfn["Parameters"][limit.parameter]["Default"] == limit.limit
+        match = statement["ScopeDownStatement"]["ByteMatchStatement"]
+        assert match["SearchString"] == limit.path_part
+        block = rules[limit.name]["Action"]["Block"]["CustomResponse"]
+        assert block["ResponseCode"] == 429
+    (association,) = resources_of_type(cfn, "AWS::WAFv2::WebACLAssociation").values()
+    arn = association["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert "/restapis/${RestAPI}/stages/${RestAPI.Stage}" in arn
