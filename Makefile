@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAGE ?= dev
+BUILD ?= build
+OUT = $(abspath $(BUILD))
 
 .PHONY: dev test lint bench package deploy install browser clean
 
@@ -41,13 +43,16 @@ lint: install
 bench: install
 	$(BIN)/python bench/run.py
 
-## CloudFormation for both apps into build/ (offline)
+## CloudFormation for both apps into build/ (offline: no AWS account, no credentials).
+## Chalice asks botocore for a region even to package; a fresh machine has none, so
+## us-east-1 unless AWS_DEFAULT_REGION names another (the template does not depend on it).
+package: export AWS_DEFAULT_REGION ?= us-east-1
 package: install
-	$(BIN)/python -m infra.template --app traffic --out build/traffic-merge.json
-	$(BIN)/chalice package --stage $(STAGE) --merge-template build/traffic-merge.json build/traffic
-	$(BIN)/python -m infra.template --app scheduled --out build/scheduled-merge.json
+	$(BIN)/python -m infra.template --app traffic --out $(OUT)/traffic-merge.json
+	$(BIN)/chalice package --stage $(STAGE) --merge-template $(OUT)/traffic-merge.json $(OUT)/traffic
+	$(BIN)/python -m infra.template --app scheduled --out $(OUT)/scheduled-merge.json
 	cd scheduled && ../$(BIN)/chalice package --stage $(STAGE) \
-	  --merge-template ../build/scheduled-merge.json ../build/scheduled
+	  --merge-template $(OUT)/scheduled-merge.json $(OUT)/scheduled
 
 ## Deploy both apps to the AWS account of your current credentials (infra/README.md)
 deploy: install

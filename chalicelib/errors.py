@@ -4,6 +4,8 @@
 error frames. Services raise them; nothing else should reach a client.
 """
 
+import re
+
 
 class DomainError(Exception):
     code = "bad_request"
@@ -66,3 +68,43 @@ class PaymentRequired(DomainError):
     (``reason``) and how to resume (``resume``)."""
 
     code = "payment_required"
+
+
+# A field path leading a message ("rules.all[2].op: ...", "content.text: ...").
+_PATH_LED = re.compile(r"([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+|\[\d+\])*): ")
+# A quoted field name leading a message ("'name' must be ...").
+_QUOTE_LED = re.compile(r"'[^'\s]+' ")
+
+
+def sentence(text, field_led: bool = True):
+    """An error's text as a person reads it: starting with a capital letter. Applied where
+    errors leave the API (HTTP bodies, socket frames), so the services' many messages
+    need not be rewritten. A leading field name keeps its spelling ("The 'user_id' field
+    must ...", "In rules.all[2].op: ..."); ``field_led=False`` for texts whose leading
+    quote is a value, not a field (the items of a validator's ``errors`` list)."""
+    if not isinstance(text, str) or not text:
+        return text
+    if field_led and _QUOTE_LED.match(text):
+        name, rest = text.split(" ", 1)
+        return f"The {name} field {rest}"
+    if field_led and _PATH_LED.match(text):
+        return f"In {text}"
+    if text[0].islower():
+        return text[0].upper() + text[1:]
+    return text
+
+
+def public(error: DomainError) -> dict:
+    """What a client is told of an error: its code, its message and extra fields, the
+    texts in sentence case (the one place both the REST and the socket boundary use)."""
+    details = dict(error.details)
+    if isinstance(details.get("resume"), str):
+        details["resume"] = sentence(details["resume"], field_led=False)
+    if isinstance(details.get("errors"), list):
+        details["errors"] = [
+            {**item, "message": sentence(item.get("message"), field_led=False)}
+            if isinstance(item, dict)
+            else item
+            for item in details["errors"]
+        ]
+    return {"code": error.code, "message": sentence(error.message), **details}

@@ -606,7 +606,7 @@
     loadBilling();
     if (S.checkoutOutcome) {
       toast(S.checkoutOutcome === 'success' ? 'Thank you! The new plan starts as soon as Stripe confirms the payment.'
-        : 'Checkout was cancelled; nothing was charged.');
+        : 'You left Checkout without paying; nothing was charged. The project carries on as it was.');
       S.checkoutOutcome = null;
       setTimeout(() => { if (ep === S.epoch) loadBilling(); }, 2000); // the webhook may land a moment later
     }
@@ -1151,11 +1151,13 @@
   }
 
   function authorLabel(m) {
-    if (m.author_name) return m.author_name;
     if (m.author_type === 'visitor') {
+      // The dialogue's current name, not the one stored with the message: a visitor who
+      // logs in (identify) is renamed, and older messages keep their default name.
       const c = S.chats.get(m.chat_id || S.openId);
-      return (c && c.visitor_name) || 'Visitor';
+      return (c && c.visitor_name) || m.author_name || 'Visitor';
     }
+    if (m.author_name) return m.author_name;
     if (m.author_type === 'operator') {
       const u = S.me && S.me.user;
       if (u && m.author_id && m.author_id === u.id) return u.name || 'You';
@@ -1256,7 +1258,7 @@
     const p = it.p;
     const el = h('div', {
       class: 'msg msg-' + type + (cont ? ' msg-cont' : '') + (p ? ' msg-pending msg-' + p.status : '')
-        + (m.internal ? ' msg-note' : ''),
+        + (m.internal && type !== 'system' ? ' msg-note' : ''), // workflow lines are team-only too
       'data-author-type': type,
     });
     if (p) el.dataset.clientId = p.client_id;
@@ -1690,7 +1692,9 @@
       case 'ack': if (f.message) onMessageFrame(f.message, null); break;
       case 'typing': onTypingFrame(f); break;
       case 'read': onReadFrame(f); break;
-      case 'chat': applyChatUpdate(f.chat); break;
+      // A workflow change may carry its line for the conversation ("Closed by Ada"):
+      // team-only, shown like a note.
+      case 'chat': applyChatUpdate(f.chat); if (f.message) onNoteFrame(f.message); break;
       case 'note': if (f.message) onNoteFrame(f.message); break;
       case 'team_message': onTeamMessage(f.message); break;
       case 'error': onErrorFrame(f); break;
@@ -1720,8 +1724,9 @@
     }
     if (dup) return;
 
-    if (!prev && !chat) {
-      // No summary in the frame and we do not know the chat: fetch it.
+    if (!prev && !(chat && chat.visitor_name)) {
+      // No summary in the frame (or one without the visitor's name, which a visitor's
+      // message does not carry) and we do not know the chat: fetch it.
       fetchChatSummary(chatId, msg);
       return;
     }
@@ -1934,9 +1939,10 @@
   function renderBanner() {
     const b = $('banner');
     const p = S.projectInfo;
-    const blocked = (S.billing && S.billing.blocked) || [];
+    // A plan limit or payment stops something (blocked), or is about to (warnings: a
+    // failed renewal Stripe is still retrying, the chat still works): what, and how on.
+    const blocked = S.billing ? (S.billing.blocked || []).concat(S.billing.warnings || []) : [];
     if (blocked.length && (!p || p.chats_enabled)) {
-      // A plan limit or payment stops something: say what, and how to resume.
       b.replaceChildren(...blocked.map((x) => h('span', { class: 'banner-item' }, [h('strong', { text: x.message + ' ' }), h('span', { text: x.resume + ' ' })])),
         h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Open billing', onclick: () => showView('billing') }));
       b.hidden = false;
@@ -3084,7 +3090,7 @@
     $('billing-sub').textContent = b.can_manage ? 'Choose, pay or change this project\u2019s plan.'
       : 'Only the account administrator can change the plan.';
     // Current plan
-    const states = { ok: 'Active', unpaid: 'Waiting for payment', past_due: 'Payment failed' };
+    const states = { ok: 'Active', past_due: 'Payment failed, retrying', unpaid: 'Not paid' };
     const current = [h('h3', { text: 'Current plan' }),
       h('p', { class: 'plan-now' }, [
         h('strong', { text: b.plan.name }),
@@ -3092,10 +3098,13 @@
         h('span', { class: 'tag state-' + b.state, text: states[b.state] || b.state }),
       ])];
     if (b.period) current.push(h('p', { class: 'muted', text: 'This period: ' + dateOnly(b.period.start) + ' – ' + dateOnly(b.period.end) }));
-    if (b.pending) current.push(h('p', { class: 'form-note', text: 'You chose ' + b.pending.plan + ' (' + (INTERVAL_LABELS[b.pending.interval] || b.pending.interval) + '). It starts once it is paid; until then the chat widget is hidden on your site.' }));
+    if (b.pending) current.push(renderPending(b));
     if (b.cancel_at_period_end) current.push(h('p', { class: 'form-note', text: 'Cancelled: the project moves back to Free on ' + dateOnly(b.period && b.period.end) + '.' }));
     for (const blocked of b.blocked || []) {
       current.push(h('p', { class: 'form-error billing-blocked' }, [h('strong', { text: blocked.message + ' ' }), h('span', { text: blocked.resume })]));
+    }
+    for (const warning of b.warnings || []) {
+      current.push(h('p', { class: 'form-note billing-warning' }, [h('strong', { text: warning.message + ' ' }), h('span', { text: warning.resume })]));
     }
     if (b.can_manage && b.has_payment_details) {
       current.push(h('div', { class: 'form-actions' }, h('button', {
@@ -3123,6 +3132,42 @@
     }
     renderPlans();
     $('billing-refunds').textContent = b.refunds || '';
+  }
+
+  /** A plan chosen at Checkout and not paid: nothing has changed yet, so no alarm. */
+  function renderPending(b) {
+    const plans = (b.catalogue && b.catalogue.plans) || [];
+    const chosen = plans.find((p) => p.id === b.pending.plan) || { id: b.pending.plan, name: b.pending.plan };
+    const every = INTERVAL_LABELS[b.pending.interval] || b.pending.interval;
+    const note = h('div', { class: 'billing-pending', 'data-pending': chosen.id }, [
+      h('p', { class: 'form-note' }, [h('strong', { text: chosen.name + ' is waiting for payment' }),
+        h('span', { text: ' (billed every ' + every + '). Until it is paid the project stays on ' + b.plan.name + ' and the chat works as before.' })]),
+    ]);
+    if (b.can_manage) {
+      note.append(h('div', { class: 'form-actions' }, [
+        h('button', { type: 'button', class: 'btn btn-primary btn-sm', text: 'Complete payment',
+          onclick: (e) => choosePlan(chosen, e.currentTarget, b.pending.interval) }),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Cancel',
+          onclick: (e) => cancelCheckout(e.currentTarget) }),
+      ]));
+    }
+    return note;
+  }
+
+  async function cancelCheckout(button) {
+    const ep = S.epoch;
+    button.disabled = true;
+    try {
+      const data = await api('DELETE', projectPath('/billing/checkout'));
+      if (ep !== S.epoch) return;
+      if (data && data.billing) S.billing = data.billing;
+      renderBilling();
+      renderBanner();
+      toast('The checkout was cancelled; nothing was charged.');
+    } catch (e) {
+      if (ep === S.epoch) reportError(e, 'Could not cancel the checkout');
+      button.disabled = false;
+    }
   }
 
   function barFill(level, share) {
@@ -3169,12 +3214,12 @@
     }));
   }
 
-  async function choosePlan(plan, button) {
+  async function choosePlan(plan, button, interval) {
     if (plan.id === 'free' && !window.confirm('Move this project to Free? A paid plan stays until the end of the period you paid for.')) return;
     const ep = S.epoch;
     button.disabled = true;
     try {
-      const body = plan.id === 'free' ? { plan: 'free' } : { plan: plan.id, interval: S.billingInterval };
+      const body = plan.id === 'free' ? { plan: 'free' } : { plan: plan.id, interval: interval || S.billingInterval };
       const data = await api('POST', projectPath('/billing/plan'), body);
       if (ep !== S.epoch) return;
       if (data && data.checkout_url) { location.assign(data.checkout_url); return; } // Stripe Checkout

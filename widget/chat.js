@@ -507,7 +507,7 @@
 
   function fmtTime(s) {
     var t = new Date(s);
-    return isNaN(t) ? '' : t.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+    return isNaN(t) ? '' : t.toLocaleTimeString([], {hour: 'numeric', minute: '2-digit'});
   }
 
   function who(m) { return m ? m.author_type + '|' + (m.author_type === 'operator' ? m.author_name || m.author_id : '') : ''; }

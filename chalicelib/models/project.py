@@ -34,10 +34,12 @@ ROLE_MANAGER = "manager"
 ROLE_OPERATOR = "operator"
 ROLES = (ROLE_ADMINISTRATOR, ROLE_MANAGER, ROLE_OPERATOR)
 
-# Billing states (``billing_state``): what the subscription's payments allow.
+# Billing states (``billing_state``) of the plan the project is on; the whole state
+# machine is in services/billing_subscriptions.py. A plan chosen at Checkout and not
+# paid yet is not a state: it is ``pending_plan``, and changes nothing else.
 BILLING_OK = "ok"  # Free, or a paid plan whose payments are up to date
-BILLING_UNPAID = "unpaid"  # a paid plan chosen at Checkout, not paid yet
-BILLING_PAST_DUE = "past_due"  # a renewal payment failed
+BILLING_PAST_DUE = "past_due"  # a renewal failed, Stripe is retrying: still working
+BILLING_UNPAID = "unpaid"  # not paid: Stripe's retries are over (the widget is hidden)
 PERIOD_SHARDS = 4
 
 
@@ -102,6 +104,9 @@ class ProjectModel(Model):
     # Its Checkout session: expired when another is started or the project goes back to
     # Free, so an old browser tab cannot start a second subscription.
     stripe_checkout_id = UnicodeAttribute(null=True)
+    # A random reference in that Checkout's subscription metadata: a subscription whose
+    # reference is not this one comes from a superseded Checkout and is never applied.
+    checkout_ref = UnicodeAttribute(null=True)
     # The current billing period. ``period_end_key`` (ISO) is the index's range key.
     period_start = UTCDateTimeAttribute(null=True)
     period_end = UTCDateTimeAttribute(null=True)

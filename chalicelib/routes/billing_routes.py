@@ -6,7 +6,7 @@ from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, operator_of
-from chalicelib.services import billing, projects
+from chalicelib.services import billing, billing_webhooks, projects
 
 billing_routes = Blueprint(__name__)
 
@@ -29,6 +29,14 @@ def choose_plan(project_id):
     return billing.choose_plan(member, body, deps.stripe_client(), get_settings(), utcnow())
 
 
+# Give up a choice waiting for payment: its Checkout closes, the plan stays as it is.
+@billing_routes.route("/projects/{project_id}/billing/checkout", methods=["DELETE"])
+@json_errors
+def cancel_checkout(project_id):
+    member = _member(project_id)
+    return billing.cancel_checkout(member, deps.stripe_client(), get_settings(), utcnow())
+
+
 @billing_routes.route("/projects/{project_id}/billing/portal", methods=["POST"])
 @json_errors
 def open_portal(project_id):
@@ -41,7 +49,7 @@ def open_portal(project_id):
 @json_errors
 def stripe_webhook():
     request = billing_routes.current_request
-    return billing.handle_webhook(
+    return billing_webhooks.handle_webhook(
         request.raw_body or b"",
         request.headers.get("stripe-signature"),
         get_settings().stripe_webhook_secret,

@@ -26,6 +26,8 @@ from chalicelib.errors import (
     TooLarge,
     Unauthorized,
     Unavailable,
+    public,
+    sentence,
 )
 
 STATUS_BY_ERROR = {
@@ -42,7 +44,7 @@ STATUS_BY_ERROR = {
 }
 MAX_BODY_BYTES = 64 * 1024
 logger = logging.getLogger(__name__)
-INTERNAL_ERROR = {"error": {"code": "internal", "message": "internal error; try again"}}
+INTERNAL_ERROR = {"error": {"code": "internal", "message": "Internal error; try again"}}
 
 
 def error_response(error: DomainError) -> Response:
@@ -50,7 +52,7 @@ def error_response(error: DomainError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return Response(
         status_code=status,
-        body={"error": {"code": error.code, "message": error.message, **error.details}},
+        body={"error": public(error)},
         headers=headers,
     )
 
@@ -121,7 +123,10 @@ def uniform_errors(event, get_response):
         response.body = INTERNAL_ERROR  # Chalice caught and logged an exception in a view
     elif response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
         response.body = {
-            "error": {"code": _snake(str(body["Code"])), "message": str(body.get("Message", ""))}
+            "error": {
+                "code": _snake(str(body["Code"])),
+                "message": sentence(str(body.get("Message", ""))),
+            }
         }
     return response
 

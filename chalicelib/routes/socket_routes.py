@@ -10,7 +10,7 @@ import logging
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
-from chalicelib.errors import DomainError
+from chalicelib.errors import DomainError, sentence
 from chalicelib.services import socket_session
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def websocket_connect(event):
         )
     except DomainError as error:
         status = {"unauthorized": 401, "retry_later": 503}.get(error.code, 403)
-        return {"statusCode": status, "body": error.message}
+        return {"statusCode": status, "body": sentence(error.message)}
     except Exception:
         log.exception("$connect failed for %s", event.connection_id)
         return {"statusCode": 500, "body": "please retry"}

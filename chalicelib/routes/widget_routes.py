@@ -76,7 +76,7 @@ def heartbeat():
 @json_errors
 def identify():
     body, caller = _with_visitor_in_body()
-    return identity.identify(caller, body)
+    return identity.identify(caller, body, deps.fanout())
 
 
 # The widget showed an auto message, the chat opened on it, or the visitor replied.

@@ -4,6 +4,10 @@ and the visitor's rating of a closed dialogue.
 Every change is one conditional transaction on the dialogue and the members' counters
 of active dialogues, conditioned on the state it was read in: of two operators taking
 the same dialogue, exactly one wins; the other gets a conflict.
+
+Each change also writes a line into the conversation ("Ada took the chat", "Closed by
+Ada"), in the same transaction, so the record of who did what cannot disagree with the
+dialogue. The lines are internal messages: the team's, like notes, never the visitor's.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
+from chalicelib.clock import utcnow
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure, transaction_connection
 from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel, open_shard
 from chalicelib.models.connection import team_audience, visitor_audience
+from chalicelib.models.message import AUTHOR_SYSTEM, MessageModel
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
@@ -50,15 +56,31 @@ def _as_seen(chat: ChatModel):
     return seen & ChatModel.assignee_id.does_not_exist()
 
 
+def workflow_line(
+    project_id: str, chat_id: str, text: str, author_name: str, now: datetime | None = None
+) -> MessageModel:
+    """A line for the team in the conversation, saying what happened to the dialogue.
+    It needs no idempotency guard: it is written by the change itself, which a repeat
+    does not make again (the dialogue is no longer as it was read)."""
+    now = now or utcnow()
+    return messaging.Draft(
+        project_id, chat_id, AUTHOR_SYSTEM, "workflow", author_name, text,
+        f"workflow.{ids.message_id(now)}", internal=True,
+    ).at(now)  # fmt: skip
+
+
 def _commit(
     chat: ChatModel,
     actions: list,
     counters: list[tuple[MemberModel, int]],
     visitor_actions: list | None = None,
+    line: MessageModel | None = None,
 ) -> None:
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(chat, actions=actions, condition=_as_seen(chat))
+            if line is not None:
+                transaction.save(line)
             for member, delta in counters:
                 transaction.update(
                     member,
@@ -77,32 +99,43 @@ def _commit(
     chat.refresh(consistent_read=True)
 
 
-def _announce(chat: ChatModel, previous_assignee: str | None, fanout: Fanout, visitor_frame):
+def _announce(
+    chat: ChatModel,
+    previous_assignee: str | None,
+    fanout: Fanout,
+    visitor_frame,
+    line: MessageModel | None = None,
+):
     """The new summary to every team socket that could see the dialogue before or after
-    the change (so it appears or disappears in their lists), and a frame to the visitor."""
+    the change (so it appears or disappears in their lists), and a frame to the visitor.
+    The team's line rides in the team's frame (no second Query of the team's sockets);
+    the visitor's frame never carries it."""
     may_receive = None
     if previous_assignee and chat.assignee_id:
         keep = {previous_assignee, chat.assignee_id}
         may_receive = lambda record: bool(record.sees_all) or record.principal_id in keep  # noqa: E731
-    deliveries = [
-        (
-            team_audience(chat.project_id),
-            {"type": "chat", "chat": messaging.chat_view(chat)},
-            may_receive,
-        )
-    ]
+    team_frame = {"type": "chat", "chat": messaging.chat_view(chat)}
+    if line is not None:
+        team_frame["message"] = messaging.message_view(line)
+    deliveries = [(team_audience(chat.project_id), team_frame, may_receive)]
     if visitor_frame:
         deliveries.append((visitor_audience(chat.project_id, chat.visitor_id), visitor_frame))
     fanout.deliver(deliveries)
 
 
-def announce_assignment(chat: ChatModel, previous_assignee: str | None, fanout: Fanout) -> None:
+def announce_assignment(
+    chat: ChatModel,
+    previous_assignee: str | None,
+    fanout: Fanout,
+    line: MessageModel | None = None,
+) -> None:
     assignee = {"id": chat.assignee_id, "name": chat.assignee_name} if chat.assignee_id else None
     _announce(
         chat,
         previous_assignee,
         fanout,
         {"type": "assigned", "chat_id": chat.chat_id, "assignee": assignee},
+        line,
     )
 
 
@@ -134,6 +167,12 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
     counters = [(target, +1)]
     if (old := _member(caller.project_id, previous)) is not None:
         counters.append((old, -1))
+    said = (
+        f"{caller.name} took the chat"
+        if target.user_id == caller.user_id
+        else f"{caller.name} gave the chat to {target.name}"
+    )
+    line = workflow_line(caller.project_id, chat.chat_id, said, caller.name)
     _commit(
         chat,
         [
@@ -142,8 +181,9 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
             ChatModel.waiting_project_id.remove(),  # out of the distribution queue
         ],
         counters,
+        line=line,
     )
-    announce_assignment(chat, previous, fanout)
+    announce_assignment(chat, previous, fanout, line)
     if previous:
         _freed_a_slot(caller.project_id, fanout)
     return messaging.chat_view(chat)
@@ -164,8 +204,14 @@ def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
         # Back in the queue, but not straight back to whoever gave it up.
         actions.append(ChatModel.waiting_project_id.set(chat.project_id))
         actions.append(ChatModel.declined_by.set(previous))
-    _commit(chat, actions, counters)
-    announce_assignment(chat, previous, fanout)
+    said = (
+        f"{caller.name} gave up the chat"
+        if previous == caller.user_id
+        else f"{caller.name} unassigned {chat.assignee_name}"
+    )
+    line = workflow_line(caller.project_id, chat.chat_id, said, caller.name)
+    _commit(chat, actions, counters, line=line)
+    announce_assignment(chat, previous, fanout, line)
     _freed_a_slot(caller.project_id, fanout)
     return messaging.chat_view(chat)
 
@@ -188,11 +234,13 @@ def release_member_dialogues(project_id: str, member: MemberModel, fanout: Fanou
             ChatModel.waiting_project_id.set(project_id),
             ChatModel.declined_by.set(member.user_id),
         ]
+        said = f"{member.name} left the team: the chat is back in the queue"
+        line = workflow_line(project_id, chat.chat_id, said, member.name)
         try:
-            _commit(chat, actions, [])
+            _commit(chat, actions, [], line=line)
         except Conflict:
             continue  # changed meanwhile (closed, reassigned): no longer theirs
-        announce_assignment(chat, member.user_id, fanout)
+        announce_assignment(chat, member.user_id, fanout, line)
         released += 1
         if released >= expected:
             break
@@ -207,6 +255,9 @@ def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> d
     counters = []
     if (owner := _member(caller.project_id, chat.assignee_id)) is not None:
         counters.append((owner, -1))
+    line = workflow_line(
+        caller.project_id, chat.chat_id, f"Closed by {caller.name}", caller.name, now
+    )
     _commit(
         chat,
         [
@@ -217,8 +268,9 @@ def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> d
         ],
         counters,
         [VisitorModel.closed_chats.add({chat.chat_id})],  # the widget's "closed" (history)
+        line,
     )
-    _announce(chat, chat.assignee_id, fanout, {"type": "closed", "chat_id": chat.chat_id})
+    _announce(chat, chat.assignee_id, fanout, {"type": "closed", "chat_id": chat.chat_id}, line)
     if chat.assignee_id:
         _freed_a_slot(caller.project_id, fanout)
     return messaging.chat_view(chat)
@@ -231,6 +283,7 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
     counters = []
     if (owner := _member(caller.project_id, chat.assignee_id)) is not None:
         counters.append((owner, +1))
+    line = workflow_line(caller.project_id, chat.chat_id, f"Reopened by {caller.name}", caller.name)
     _commit(
         chat,
         [
@@ -241,8 +294,9 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
         ],
         counters,
         [VisitorModel.closed_chats.delete({chat.chat_id})],
+        line,
     )
-    _announce(chat, chat.assignee_id, fanout, {"type": "reopened", "chat_id": chat.chat_id})
+    _announce(chat, chat.assignee_id, fanout, {"type": "reopened", "chat_id": chat.chat_id}, line)
     return messaging.chat_view(chat)
 
 

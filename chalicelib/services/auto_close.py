@@ -26,7 +26,7 @@ from chalicelib.models.message import AUTHOR_SYSTEM, ClientMessageIdModel
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import messaging, permissions
+from chalicelib.services import assignment, messaging, permissions
 
 UNASSIGNED_KEPT_FOR = timedelta(days=30)
 MIN_IDLE = timedelta(minutes=1)
@@ -94,6 +94,11 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
         )
         message = draft.at(now)
         actions.append(ChatModel.last_message.set(messaging.last_message_of(message)))
+    # The team's line, after the visitor's closing message (ids are time-ordered).
+    line = assignment.workflow_line(
+        project.project_id, candidate.chat_id, _why(candidate, project), project.name,
+        now + timedelta(milliseconds=1),
+    )  # fmt: skip
     assignee = _member(project.project_id, candidate.assignee_id)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
@@ -106,6 +111,7 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
                     condition=ClientMessageIdModel.client_key.does_not_exist(),
                 )
                 transaction.save(message)
+            transaction.save(line)
             transaction.update(  # the widget's "closed" (see VisitorModel.closed_chats)
                 VisitorModel(candidate.project_id, ids.visitor_of_chat(candidate.chat_id)),
                 actions=[VisitorModel.closed_chats.add({candidate.chat_id})],
@@ -132,12 +138,23 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
         + [
             (
                 team_audience(chat.project_id),
-                {"type": "chat", "chat": messaging.chat_view(chat)},
+                {
+                    "type": "chat",
+                    "chat": messaging.chat_view(chat),
+                    "message": messaging.message_view(line),
+                },
                 permissions.team_sockets_for(chat.assignee_id),
             )
         ]
     )
     return True
+
+
+def _why(candidate: ChatModel, project: ProjectModel) -> str:
+    if candidate.assignee_id:
+        minutes = int(project.auto_close_minutes)
+        return f"Closed automatically after {minutes} minute{'s' * (minutes != 1)} idle"
+    return f"Closed automatically after {UNASSIGNED_KEPT_FOR.days} days idle"
 
 
 def _member(project_id: str, user_id: str | None) -> MemberModel | None:

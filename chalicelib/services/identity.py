@@ -17,11 +17,14 @@ import secrets
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.auth.identities import VisitorIdentity
-from chalicelib.errors import BadRequest, Forbidden, NotFound
+from chalicelib.errors import Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure
+from chalicelib.models.chat import ChatModel
+from chalicelib.models.connection import team_audience
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.visitor import VisitorModel
-from chalicelib.services import permissions, projects
+from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import messaging, permissions, projects, validation
 from chalicelib.services.validation import text_field
 
 
@@ -47,14 +50,13 @@ def secret_for(member: MemberModel) -> dict:
     return {"identity_secret": project.identity_secret}
 
 
-def identify(identity: VisitorIdentity, body: dict) -> dict:
+def identify(identity: VisitorIdentity, body: dict, fanout: Fanout | None = None) -> dict:
     """Record the visitor as the site's logged-in user, if the signature holds."""
     user_id = text_field(body, "user_id", 128)
     signed = text_field(body, "hash", 128)
-    name = text_field(body, "name", 100, required=False)
-    email = text_field(body, "email", 254, required=False)
-    if email is not None and "@" not in email:
-        raise BadRequest("'email' must be an e-mail address")
+    # Checked before anything is read or written: a bad field changes nothing.
+    name = validation.display_name(body, "name", 100)
+    email = validation.optional_email(body, "email")
     project = projects.require_project(identity.project_id)
     if not project.identity_secret:
         raise Forbidden("identity verification is not set up for this project")
@@ -73,12 +75,44 @@ def identify(identity: VisitorIdentity, body: dict) -> dict:
     )
     if name:
         actions.append(VisitorModel.name.set(name))
+    visitor = VisitorModel(identity.project_id, identity.visitor_id)
     try:
-        VisitorModel(identity.project_id, identity.visitor_id).update(
-            actions=actions, condition=VisitorModel.visitor_id.exists()
-        )
+        # The update returns the record as written (ALL_NEW): its current dialogue, read
+        # without another request.
+        visitor.update(actions=actions, condition=VisitorModel.visitor_id.exists())
     except UpdateError as error:
         if is_condition_failure(error):
             raise NotFound("unknown visitor: start a session") from None
         raise
+    if name and visitor.current_chat_id:
+        _rename_dialogue(identity, visitor.current_chat_id, name, fanout)
     return {"identified": True, "user_id": user_id}
+
+
+def _rename_dialogue(identity: VisitorIdentity, chat_id: str, name: str, fanout) -> None:
+    """The visitor's open dialogue takes the new name too, so the panel's header, list
+    and message labels (which follow the dialogue's name) say what the visitor list says.
+    One more write; conditioned on the name changing, so a site that identifies on
+    every page view tells the team only once. Messages keep the name they were stored
+    with and are not rewritten (the panel labels them with the dialogue's)."""
+    chat = ChatModel(identity.project_id, chat_id)
+    try:
+        chat.update(
+            actions=[ChatModel.visitor_name.set(name)],
+            condition=(ChatModel.visitor_id == identity.visitor_id)
+            & (ChatModel.visitor_name != name),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return  # already so named, or gone (the next dialogue takes the new name)
+        raise
+    if fanout is not None:
+        fanout.deliver(
+            [
+                (
+                    team_audience(identity.project_id),
+                    {"type": "chat", "chat": messaging.chat_view(chat)},
+                    permissions.team_sockets_for(chat.assignee_id),
+                )
+            ]
+        )

@@ -63,6 +63,9 @@ class Posted:
     assignee_id: str | None = None
     # True when this message opened a new dialogue (distribution then looks for someone).
     opened: bool = False
+    # The dialogue's visitor name, when the write had it at hand (a new dialogue, an
+    # operator's reply); None: not known without a read, so frames leave it out.
+    visitor_name: str | None = None
 
 
 def message_view(message: MessageModel) -> dict:
@@ -102,15 +105,20 @@ def chat_view(chat: ChatModel) -> dict:
 
 
 def summary_after(
-    message: MessageModel, chat_id: str, visitor_id: str, assignee_id: str | None = None
+    message: MessageModel,
+    chat_id: str,
+    visitor_id: str,
+    assignee_id: str | None = None,
+    visitor_name: str | None = None,
 ) -> dict:
     """The dialogue summary as the message just left it, built without reading it back
     (a read would be a fourth request). ``unread`` is absent: the panel adds one per
-    visitor message it has not shown."""
+    visitor message it has not shown. ``visitor_name`` only when known: a default name
+    here would overwrite the real one (``identify``) in the panel."""
     return {
         "id": chat_id,
         "visitor_id": visitor_id,
-        "visitor_name": display_name(visitor_id),
+        **({"visitor_name": visitor_name} if visitor_name else {}),
         "status": STATUS_OPEN,
         "last_message": last_message_of(message),
         "last_activity_at": iso(message.created_at),
@@ -410,7 +418,7 @@ def _open_new_dialogue(
             raise
         if prompt is not None:
             _count_reply(identity.project_id, auto_message_id)
-        return Posted(message, duplicate=False, opened=True)
+        return Posted(message, duplicate=False, opened=True, visitor_name=chat.visitor_name)
     raise Conflict("the dialogue is busy; send again")
 
 
@@ -533,6 +541,7 @@ def post_operator_message(
         may_write = ChatModel.chat_id.exists() & (ChatModel.status != STATUS_CLOSED)
         posted = _append(draft, may_write, clock, sleep, chat.assignee_id)
         if posted is not None:
+            posted.visitor_name = chat.visitor_name
             _announce(posted, fanout, origin_connection)
             return posted
         if chat.status == STATUS_CLOSED:
@@ -556,7 +565,9 @@ def _announce(posted: Posted, fanout: Fanout, origin: str | None):
     to_team = {
         "type": "message",
         "message": view,
-        "chat": summary_after(message, message.chat_id, visitor_id, posted.assignee_id),
+        "chat": summary_after(
+            message, message.chat_id, visitor_id, posted.assignee_id, posted.visitor_name
+        ),
     }
     fanout.deliver(
         [

@@ -56,7 +56,7 @@ def normalize_domain(entry) -> str:
     host, port = _split_port(text[2:] if wildcard else text, entry)
     host = _valid_host(host, entry)
     if wildcard and _is_ip(host):
-        raise BadRequest(f"{entry!r}: a wildcard goes before a domain name, not an address")
+        raise BadRequest(f"In {entry!r}, a wildcard goes before a domain name, not an address")
     return ("*." if wildcard else "") + host + (f":{port}" if port else "")
 
 
@@ -88,7 +88,7 @@ def _split_port(text: str, entry: str) -> tuple[str, int | None]:
     if not colon:
         return text, None
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise BadRequest(f"{entry!r}: the port must be a number from 1 to 65535")
+        raise BadRequest(f"In {entry!r}, the port must be a number from 1 to 65535")
     return host, int(port)
 
 
@@ -98,12 +98,12 @@ def _valid_host(host: str, entry: str) -> str:
     try:
         host = host.rstrip(".").encode("idna").decode("ascii")
     except UnicodeError:
-        raise BadRequest(f"{entry!r} is not a valid domain name") from None
+        raise BadRequest(f"The domain {entry!r} is not a valid domain name") from None
     labels = host.split(".")
     if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
-        raise BadRequest(f"{entry!r} is not a valid domain name")
+        raise BadRequest(f"The domain {entry!r} is not a valid domain name")
     if len(labels) == 1 and host != "localhost":
-        raise BadRequest(f"{entry!r}: give the whole domain, such as {host}.com")
+        raise BadRequest(f"For {entry!r}, give the whole domain, such as {host}.com")
     return host
 
 
@@ -195,7 +195,7 @@ def require_token_origin(identity: VisitorIdentity, headers, now: datetime) -> N
 
 
 def _refusal(origin: str | None, has_domains: bool) -> Forbidden:
-    where = origin or "A page that did not say its origin"
+    where = f"This page ({origin})" if origin else "A page that did not say its origin"
     if not has_domains:
         message = (
             "This project has no allowed website domains yet, so the chat widget runs "

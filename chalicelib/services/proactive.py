@@ -118,4 +118,10 @@ def _open(member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetim
         if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
             return None
         raise
-    return Posted(message, duplicate=False, opened=True, assignee_id=member.user_id)
+    return Posted(
+        message,
+        duplicate=False,
+        opened=True,
+        assignee_id=member.user_id,
+        visitor_name=chat.visitor_name,
+    )

@@ -30,7 +30,6 @@ from chalicelib import periods, plans
 from chalicelib.errors import PaymentRequired
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import (
-    BILLING_PAST_DUE,
     BILLING_UNPAID,
     MemberModel,
     ProjectModel,
@@ -70,15 +69,16 @@ _REFUSALS = {
         UPGRADE + " Replies resume once a plan with room is paid, or next period.",
     ),
     PLAN_UNPAID: (
-        "The chosen plan has not been paid yet: the chat widget is hidden on the website.",
-        "The account administrator can complete the payment on the Billing page, or move "
-        "the project back to Free.",
+        "This project's plan has not been paid: the chat widget is hidden on the website.",
+        "The account administrator can pay for it on the Billing page, or move the "
+        "project back to Free.",
     ),
     PAYMENT_FAILED: (
-        "The last payment for this project's plan failed: the chat widget is hidden on the "
-        "website.",
-        "The account administrator can update the card in the customer portal (Billing "
-        "page); the widget returns as soon as the payment succeeds, or move back to Free.",
+        "The payments for this project's plan failed and Stripe has stopped retrying: the "
+        "chat widget is hidden on the website.",
+        "The account administrator can update the card and pay the open invoice in the "
+        "customer portal (Billing page); the widget returns as soon as it is paid, or move "
+        "back to Free.",
     ),
 }
 
@@ -128,11 +128,14 @@ def start_free(project: ProjectModel, now: datetime) -> ProjectModel:
 
 
 def widget_blocked(project: ProjectModel, now: datetime) -> str | None:
-    """Why the widget must not show (None: it may)."""
-    if project.billing_state == BILLING_UNPAID:
-        return PLAN_UNPAID
-    if project.billing_state == BILLING_PAST_DUE:
-        return PAYMENT_FAILED
+    """Why the widget must not show (None: it may). Only the plan the project is on
+    counts: a plan chosen at Checkout and not paid yet changes nothing, and a failed
+    renewal hides the widget only once Stripe's retries are over (``unpaid``; while
+    Stripe retries, ``past_due``, the chat keeps working: services/billing_subscriptions.py).
+    Free is never unpaid (an earlier version stored "unpaid" on Free during Checkout)."""
+    if project.billing_state == BILLING_UNPAID and plan_of(project).paid:
+        # With a subscription, its payments failed; without, it was never paid.
+        return PAYMENT_FAILED if project.stripe_subscription_id else PLAN_UNPAID
     if project.visitors_exhausted_period == period_of(project, now).key:
         return UNIQUE_VISITORS
     return None

@@ -25,6 +25,7 @@ from chalicelib.errors import (
     NotFound,
     TooLarge,
     Unauthorized,
+    public,
 )
 from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
 from chalicelib.models.project import MemberModel
@@ -138,13 +139,13 @@ def handle_frame(
         caller = _caller(body.get("token"), body.get("project"), tokens, verifier)
         handler(caller, body, connection_id, fanout, settings, now)
     except DomainError as error:
-        frame = {"type": "error", "code": error.code, "message": error.message, **error.details}
+        frame = {"type": "error", **public(error)}
         if client_id:
             frame["client_id"] = client_id[:64]
         fanout.reply(connection_id, frame)
     except Exception:
         log.exception("frame failed on connection %s", connection_id)
-        frame = {"type": "error", "code": "internal", "message": "please retry"}
+        frame = {"type": "error", "code": "internal", "message": "Please retry"}
         if client_id:
             frame["client_id"] = client_id[:64]
         fanout.reply(connection_id, frame)

@@ -7,6 +7,14 @@ import re
 from chalicelib.errors import BadRequest, NotFound, TooLarge
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Conservative on purpose: the characters of an ordinary address (dot-atom local part,
+# host names of letters, digits and hyphens), so nothing that could be markup or a
+# header gets stored as an address and shown or mailed to later. (Operators' sign-in
+# addresses keep the looser check above: an account made with one must still log in.)
+_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 _ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 
@@ -53,6 +61,33 @@ def email(body: dict) -> str:
     value = value.strip().lower()
     if not _EMAIL.fullmatch(value):
         raise BadRequest("'email' is not an e-mail address")
+    return value
+
+
+def optional_email(body: dict, name: str = "email") -> str | None:
+    """An address as given (trimmed), or None when absent or blank."""
+    value = text_field(body, name, 254, required=False)
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not _ADDRESS.fullmatch(value):
+        raise BadRequest(f"'{name}' must be an e-mail address such as ada@example.com")
+    return value
+
+
+def display_name(body: dict, name: str = "name", max_chars: int = 100) -> str | None:
+    """A person's name shown to the team: one line, 1..max_chars after trimming; None
+    when absent or blank."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be a string")
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > max_chars or _CONTROL.search(value) or "\n" in value or "\t" in value:
+        raise BadRequest(f"'{name}' must be 1-{max_chars} characters on one line")
     return value
 
 

@@ -68,14 +68,16 @@ def _serve_fake_stripe(ports: Ports, api_url: str):
     Pay button sends signed webhooks to the app, as Stripe would."""
     from chalicelib import plans
     from chalicelib.config import get_settings
-    from infra.local.fake_stripe import FakeStripe, serve
+    from infra.local.fake_stripe import FakeStripe
+    from infra.local.fake_stripe_server import serve
 
     backend = FakeStripe.for_catalogue(plans.catalogue(), pages_base=ports.url(ports.stripe))
     secret = get_settings().stripe_webhook_secret
     return serve(backend, ports.host, ports.stripe, f"{api_url}/billing/webhook", secret)
 
 
-def _serve_rest(app_object, ports: Ports) -> None:
+def _serve_rest(app_object, ports: Ports):
+    """Chalice's local server in a thread; returns its HTTP server (to shut it down)."""
     from chalice.cli.factory import CLIFactory
     from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
 
@@ -89,9 +91,34 @@ def _serve_rest(app_object, ports: Ports) -> None:
     app_object.__class__ = CustomLocalChalice
     server = LocalDevServer(app_object, config, ports.host, ports.api, handler_cls=handler)
     threading.Thread(target=server.server.serve_forever, daemon=True, name="rest").start()
+    return server.server
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT arrived while the stack was still starting."""
+
+
+def _stop_while_starting(signum, frame):
+    raise _Stopped(signum)
+
+
+def _shut(server) -> None:
+    """Stop a socketserver-style server and free its port (both steps: shutdown() alone
+    leaves the listening socket bound)."""
+    try:
+        server.shutdown()
+        server.server_close()
+    except Exception:  # noqa: BLE001 - stopping: one stuck server must not keep the rest up
+        logging.getLogger(__name__).exception("could not stop %r", server)
 
 
 async def _serve_async(ports: Ports, project_id: str) -> None:
+    # From here the loop handles SIGINT and SIGTERM alike: a clean stop.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
     import app as traffic
     from infra.local import mailbox
     from infra.local.gateway import WebsocketGateway
@@ -125,7 +152,8 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
     for routes, port in sites:
         application = web.Application()
         application.add_routes(routes)
-        runner = web.AppRunner(application, access_log=None)
+        # A short grace on stop: open sockets are closed first, nothing should wait long.
+        runner = web.AppRunner(application, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         await web.TCPSite(runner, ports.host, port).start()
         runners.append(runner)
@@ -156,14 +184,21 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         flush=True,
     )
     print("READY " + json.dumps(info), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    for runner in runners:
-        await runner.cleanup()
-    stripe_server.shutdown()
+    try:
+        await stop.wait()
+    finally:
+        # Close the browsers' sockets ourselves: a runner's cleanup would otherwise wait
+        # for every open WebSocket handler (a panel left open kept `make dev` up).
+        # (At most a second for their close handshakes: a client may never answer.)
+        closing = [
+            asyncio.ensure_future(socket.close(code=1001, message=b"server stopping"))
+            for socket in list(gateway.sockets.values())
+        ]
+        if closing:
+            await asyncio.wait(closing, timeout=1.0)
+        for runner in runners:
+            await runner.cleanup()
+        _shut(stripe_server)
 
 
 def main(argv=None) -> int:
@@ -172,30 +207,44 @@ def main(argv=None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto logs every request
     ports = Ports(args.port)
     sys.path.insert(0, str(ROOT))
+    # SIGTERM (make, a supervisor, the tests) stops the stack as Ctrl+C does, also while
+    # it is still starting; either way everything started is stopped and the exit is 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop_while_starting)
 
     aws.use_local_credentials()
-    moto_server = aws.start_moto(ports)
-    pool_id, client_id = aws.create_user_pool(ports.url(ports.moto))
-    aws.configure_environment(ports, pool_id, client_id)
-    aws.create_attachments_bucket(ports.url(ports.moto))
-
-    # Only now may the app's modules load: they read the environment set above.
-    import app as traffic
-    from chalicelib.clock import utcnow
-    from chalicelib.models import create_all_tables
-
-    create_all_tables()
-    project_id = _seed_demo(utcnow(), ports)
-    # From now on sign-ups get an e-mailed code, kept in the local mailbox (the demo
-    # account above is confirmed as an administrator would confirm it).
-    from infra.local import mailbox
-
-    mailbox.install()
-    _serve_rest(traffic.app, ports)
+    moto_server = rest_server = None
     try:
+        moto_server = aws.start_moto(ports)
+        pool_id, client_id = aws.create_user_pool(ports.url(ports.moto))
+        aws.configure_environment(ports, pool_id, client_id)
+        aws.create_attachments_bucket(ports.url(ports.moto))
+
+        # Only now may the app's modules load: they read the environment set above.
+        import app as traffic
+        from chalicelib.clock import utcnow
+        from chalicelib.models import create_all_tables
+
+        create_all_tables()
+        project_id = _seed_demo(utcnow(), ports)
+        # From now on sign-ups get an e-mailed code, kept in the local mailbox (the demo
+        # account above is confirmed as an administrator would confirm it).
+        from infra.local import mailbox
+
+        mailbox.install()
+        rest_server = _serve_rest(traffic.app, ports)
         asyncio.run(_serve_async(ports, project_id))
+    except _Stopped:
+        pass
     finally:
-        moto_server.stop()
+        # Ignore further signals while stopping: a second Ctrl+C must not leave moto up.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+        if rest_server is not None:
+            _shut(rest_server)
+        if moto_server is not None:
+            moto_server.stop()
+    print("Live chat stopped.", flush=True)
     return 0
 
 

@@ -3,6 +3,7 @@ visitor's socket is cut."""
 
 import re
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -117,11 +118,20 @@ def test_visitor_and_operator_chat_live_and_nothing_is_lost_on_a_cut(stack, new_
     assert sum(f"while you were away {tag}" in t for t in texts) == 2
 
 
+def _zone_at_seven_oclock() -> str:
+    """A time zone where it is now about 7 o'clock: a one-digit hour, where "07:51" and
+    "7:51" differ."""
+    hour = datetime.now(UTC).hour
+    offset = (7 - hour + 12) % 24 - 12  # -12..11 hours from UTC
+    return f"Etc/GMT{-offset:+d}"  # (the Etc/GMT zones' signs are inverted)
+
+
 def test_html_in_messages_is_shown_as_text_in_widget_and_panel(stack, new_page):
     tag = uuid.uuid4().hex[:6]
     hostile = f'<img src=x onerror="window.__pwned=1"><b>bold {tag}</b>'
-    visitor = new_page()
-    operator = new_page(viewport={"width": 1280, "height": 800})
+    viewer = {"locale": "en-US", "timezone_id": _zone_at_seven_oclock()}
+    visitor = new_page(**viewer)
+    operator = new_page(viewport={"width": 1280, "height": 800}, **viewer)
     _panel_login(operator, stack)
     _open_widget(visitor, stack)
 
@@ -145,6 +155,14 @@ def test_html_in_messages_is_shown_as_text_in_widget_and_panel(stack, new_page):
         f'Sizes: https://shop.example/sizes?t={tag}. <a href="javascript:x">no</a>'
     )
     assert visitor.locator("#lc-root a[href^='javascript']").count() == 0
+
+    # Both show a message's time alike, in the viewer's locale
+    sent = visitor.locator("#lc-root .lc-msg.lc-visitor[data-id]").first
+    in_widget = sent.locator(".lc-bubble").get_attribute("title")
+    message_id = sent.get_attribute("data-id")
+    in_panel = operator.locator(f'#messages .msg[data-id="{message_id}"] .msg-time').inner_text()
+    assert in_widget == in_panel
+    assert re.fullmatch(r"[1-9]:[0-5][0-9]\s?[AP]M", in_panel), in_panel
 
 
 def test_the_visitor_keeps_identity_and_history_across_reloads_and_tabs(stack, new_page):

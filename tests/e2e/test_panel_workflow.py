@@ -192,8 +192,12 @@ def test_an_internal_note_reaches_the_team_live_and_never_the_visitor(stack, new
     visitor = _visitor_writes(new_page, stack, account.project_id, "is the blue one back?")
     writer = _panel(new_page, stack, account.email)
     reader = _panel(new_page, stack, account.email)  # another tab of the team
-    _open_chat(writer, "is the blue one back?")
+    actions = _open_chat(writer, "is the blue one back?")
     _open_chat(reader, "is the blue one back?")
+    # Taking it writes a line for the team, live in the other tab.
+    actions.get_by_role("button", name="Assign to me").click()
+    line = reader.locator("#messages .msg-system")
+    expect(line).to_contain_text("Alma Admin took the chat")
 
     writer.get_by_role("radio", name="Internal note").click()
     box = writer.get_by_role("textbox", name="Message", exact=True)
@@ -208,14 +212,22 @@ def test_an_internal_note_reaches_the_team_live_and_never_the_visitor(stack, new
     # The reply arrives live, after the note: had the note been sent, it would be there.
     expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_count(1)
     expect(visitor.locator("#lc-root")).not_to_contain_text("restock")
+    actions.get_by_role("button", name="Close").click()
+    expect(line.last).to_contain_text("Closed by Alma Admin")
+    expect(visitor.locator("#lc-root")).not_to_contain_text("took the chat")
     visitor.reload()
     visitor.get_by_role("button", name=re.compile("chat", re.I)).click()
     expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_have_count(1)
     expect(visitor.locator("#lc-root")).not_to_contain_text("restock")
+    expect(visitor.locator("#lc-root")).not_to_contain_text("Closed by")
+    reader.reload()  # the lines are kept
+    expect(reader.locator("#messages .msg-system")).to_have_text(
+        [re.compile("Alma Admin took the chat"), re.compile("Closed by Alma Admin")]
+    )
     # The team's history keeps the note, marked internal.
     chats = account.get(f"/projects/{account.project_id}/chats")["chats"]
     history = account.get(f"/projects/{account.project_id}/chats/{chats[0]['id']}/messages")
-    notes = [m for m in history["messages"] if m.get("internal")]
+    notes = [m for m in history["messages"] if m.get("internal") and m["author_type"] != "system"]
     assert [m["text"] for m in notes] == ["secret: restock on Friday"]
 
 
@@ -336,8 +348,17 @@ def test_billing_shows_usage_and_the_administrator_pays_in_test_mode(stack, new_
     expect(standard).to_contain_text("20% off")
 
     standard.get_by_role("button", name="Choose Standard").click()
-    # The fake Stripe's TEST MODE checkout page; paying sends signed webhooks to the API.
-    panel.get_by_role("button", name=re.compile("Pay", re.I)).click()
+    # At the fake Stripe's TEST MODE checkout page the administrator walks away first:
+    # the choice waits, honestly, and nothing is stopped (no banner, no red notice).
+    panel.get_by_role("link", name="Back without paying").click()
+    pending = panel.locator(".billing-pending")
+    expect(pending).to_contain_text("Standard is waiting for payment", timeout=20_000)
+    expect(panel.locator("#banner")).to_be_hidden()
+    expect(panel.locator(".billing-blocked")).to_have_count(0)
+    expect(panel.locator("#billing-current .plan-now")).to_contain_text("Free")
+    pending.get_by_role("button", name="Complete payment").click()
+    # Back at the TEST MODE page (a new session); paying sends signed webhooks to the API.
+    panel.get_by_role("button", name="Pay (test mode)").click()
 
     expect(panel.locator("body")).to_have_attribute("data-view", "billing", timeout=20_000)
     expect(panel.locator("#billing-current")).to_contain_text("Standard", timeout=15_000)

@@ -82,6 +82,8 @@ ROUTES = {
     ("POST", "/projects/{project_id}/billing/plan"): owner_only(200),
     # No payment details yet: the administrator passes the check and meets the conflict.
     ("POST", "/projects/{project_id}/billing/portal"): owner_only(409),
+    # Nothing waiting for payment: the administrator passes the check and meets the conflict.
+    ("DELETE", "/projects/{project_id}/billing/checkout"): owner_only(409),
     ("GET", "/projects/{project_id}/visitors/online"): team_only(200),
     ("GET", "/projects/{project_id}/chats/{chat_id}/visitor"): team_only(200),
     ("GET", "/projects/{project_id}/identity-secret"): leads_only(200),

@@ -144,7 +144,7 @@ def test_an_upload_that_cannot_be_attached_is_refused(platform, owner, s3, body,
     response = platform.post(f"/projects/{owner.project_id}/attachments", body, owner.auth)
 
     assert response.status_code == 400
-    assert response.json_body["error"]["message"].startswith(problem)
+    assert response.json_body["error"]["message"].startswith(f"In {problem}: ")
     assert _keys(s3, "") == []
 
 
@@ -179,7 +179,7 @@ def test_a_draft_of_another_project_or_never_uploaded_is_refused_and_nothing_is_
     missing = _create(platform, owner, _proactive([{"key": never["key"], "name": "x"}]))
 
     assert foreign.status_code == 400
-    assert foreign.json_body["error"]["message"].startswith("content.attachments[0].key")
+    assert foreign.json_body["error"]["message"].startswith("In content.attachments[0].key")
     assert missing.status_code == 400
     assert "did not finish" in missing.json_body["error"]["message"]
     listed = platform.get(f"/projects/{owner.project_id}/auto-messages", owner.auth)

@@ -44,6 +44,7 @@ def _assign(platform, owner, chat_id):
 def test_an_assigned_dialogue_closes_after_the_idle_limit_with_the_message(platform, setup, sender):
     owner, visitor, tab, chat_id, fanout = setup
     _assign(platform, owner, chat_id)
+    team_socket, _ = platform.connect(owner.token, project=owner.project_id)
 
     early = auto_close.run(utcnow() + timedelta(minutes=10), fanout)
     late = auto_close.run(utcnow() + timedelta(minutes=16), fanout)
@@ -53,13 +54,19 @@ def test_an_assigned_dialogue_closes_after_the_idle_limit_with_the_message(platf
     assert chat.status == "closed" and chat.open_shard is None
     assert MemberModel.get(owner.project_id, owner.user_id).active_chats == 0
     texts = [m.text for m in MessageModel.query(f"{owner.project_id}#{chat_id}")]
-    assert texts == ["hello?", "Closed for now, write any time!"]
+    why = "Closed automatically after 15 minutes idle"
+    assert texts == ["hello?", "Olga took the chat", "Closed for now, write any time!", why]
     frames = sender.frames_for(tab)
     assert frames[-1] == {"type": "closed", "chat_id": chat_id}
     assert frames[-2]["message"]["text"] == "Closed for now, write any time!"
+    assert why not in str(frames)
+    # The team hears why, live; the visitor's history has the closing message only.
+    [team_frame] = sender.frames_for(team_socket)
+    assert team_frame["chat"]["state"] == "closed" and team_frame["message"]["text"] == why
     # A widget loaded later (no tab was open) learns it from its history read
     history = platform.get("/widget/messages", visitor.auth).json_body
     assert history["chat_id"] == chat_id and history["closed"] is True
+    assert [m["text"] for m in history["messages"]] == ["hello?", texts[2]]
 
 
 def test_a_rerun_closes_nothing_twice(platform, setup):
@@ -68,7 +75,8 @@ def test_a_rerun_closes_nothing_twice(platform, setup):
     later = utcnow() + timedelta(minutes=16)
     assert auto_close.run(later, fanout)["closed"] == 1
     assert auto_close.run(later, fanout) == {"examined": 0, "closed": 0}
-    assert MessageModel.count(f"{owner.project_id}#{chat_id}") == 2
+    # hello?, the take's line, the closing message and the team's line: once each
+    assert MessageModel.count(f"{owner.project_id}#{chat_id}") == 4
 
 
 def test_a_dialogue_that_moved_since_it_was_found_stays_open(platform, setup):
@@ -101,6 +109,8 @@ def test_unassigned_dialogues_are_kept_a_month(platform, setup):
     owner, visitor, tab, chat_id, fanout = setup
     assert auto_close.run(utcnow() + timedelta(days=29), fanout)["closed"] == 0
     assert auto_close.run(utcnow() + timedelta(days=31), fanout)["closed"] == 1
+    texts = [m.text for m in MessageModel.query(f"{owner.project_id}#{chat_id}")]
+    assert texts == ["hello?", "Closed automatically after 30 days idle"]
 
 
 def test_projects_without_a_limit_keep_assigned_dialogues_open(platform, setup):

@@ -230,7 +230,7 @@ def test_bad_input_is_refused_with_the_path_of_the_bad_field(platform, owner, bo
     error = response.json_body["error"]
     assert error["code"] == "bad_request"
     assert path in [e["path"] for e in error["errors"]], error
-    assert error["message"].startswith(error["errors"][0]["path"] + ": ")
+    assert error["message"].startswith("In " + error["errors"][0]["path"] + ": ")
     assert _listed(platform, owner) == []
 
 
@@ -246,7 +246,7 @@ def test_every_problem_is_listed_and_the_first_named_in_the_message(platform, ow
     assert response.status_code == 400
     error = response.json_body["error"]
     assert [e["path"] for e in error["errors"]] == ["name", "audience", "rules.all[0].value"]
-    assert error["message"] == "name: must not be empty (and 2 more)"
+    assert error["message"] == "In name: must not be empty (and 2 more)"
 
 
 def test_patch_changes_only_what_it_names_and_merges_content(platform, owner):
@@ -340,7 +340,7 @@ def test_an_empty_patch_is_refused(platform, owner):
     response = _patch(platform, owner, message["id"], {})
 
     assert response.status_code == 400
-    assert "nothing to change" in response.json_body["error"]["message"]
+    assert "Nothing to change" in response.json_body["error"]["message"]
 
 
 def test_delete_then_get_is_not_found(platform, owner):
@@ -412,7 +412,7 @@ def test_create_asks_the_scenario_quota_hook(platform, owner, monkeypatch):
     refused = _create(platform, owner, _proactive())
 
     assert refused.status_code == 409
-    assert refused.json_body["error"]["message"] == "your plan allows no more scenarios"
+    assert refused.json_body["error"]["message"] == "Your plan allows no more scenarios"
     assert _listed(platform, owner) == []
 
 

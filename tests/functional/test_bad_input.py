@@ -71,7 +71,7 @@ def test_bad_frames_get_an_error_frame_and_change_nothing(platform, chat, frame,
 
     [error] = platform.sender.frames_for(tab)
     assert error["type"] == "error" and error["code"] == code, error
-    assert error["message"]
+    assert error["message"][0].isupper(), error  # a sentence, as people read it
     assert result == {"statusCode": 200}  # the socket stays open
     assert _counts() == before
 
@@ -193,6 +193,7 @@ def test_bad_query_parameters_are_400(platform, chat, query):
         f"/projects/{operator.project_id}/chats/{chat_id}/messages?{query}", operator.auth
     )
     assert response.status_code == 400
+    assert response.json_body["error"]["message"].startswith("The '")
 
 
 def test_a_cursor_from_another_project_is_refused(platform, chat):
@@ -278,5 +279,36 @@ def test_an_unexpected_error_is_a_500_in_the_same_shape_and_says_nothing_inside(
 
     assert response.status_code == 500
     assert response.json_body == {
-        "error": {"code": "internal", "message": "internal error; try again"}
+        "error": {"code": "internal", "message": "Internal error; try again"}
     }
+
+
+def test_error_texts_reach_people_in_sentence_case(platform, chat):
+    """The services write their messages as they like; the API's boundary starts each
+    with a capital letter, keeping a leading field name as it is spelled."""
+    operator, *_ = chat
+    short = platform.post(
+        "/auth/signup",
+        {"email": "x@example.com", "password": "short", "name": "X", "project_name": "P"},
+    )
+    renamed = platform.client.http.patch(
+        f"/projects/{operator.project_id}",
+        body=json.dumps({"name": "N" * 101}),
+        headers={**operator.auth, "Content-Type": "application/json"},
+    )
+    invalid = platform.post(
+        f"/projects/{operator.project_id}/auto-messages",
+        {"name": "", "type": "proactive", "content": {"text": "hi"}, "rules": {"all": [{}]}},
+        operator.auth,
+    )
+
+    assert short.status_code == 400
+    assert short.json_body["error"]["message"].startswith("Choose a password")
+    assert renamed.status_code == 400
+    assert json.loads(renamed.body)["error"]["message"] == (
+        "The 'name' field must be 1-100 characters"
+    )
+    assert invalid.status_code == 400
+    error = invalid.json_body["error"]
+    assert error["message"].startswith("In name: ")
+    assert all(item["message"][0].isupper() for item in error["errors"]), error["errors"]

@@ -40,7 +40,8 @@ def test_choosing_and_paying_a_plan_in_test_mode(stack):
         headers={"Origin": stack.info["demo_site"]},
         timeout=10,
     )
-    assert widget.status_code == 402  # chosen, not paid yet
+    assert widget.status_code == 200  # chosen, not paid yet: still Free, still working
+    assert widget.json()["powered_by"] is True
 
     paid = requests.post(checkout_url + "/pay", timeout=10, allow_redirects=False)
     assert paid.status_code == 303  # back to the panel, as Stripe would send them

@@ -1,6 +1,7 @@
 """The dialogue workflow: take, give, unassign, close, reopen, rate; who sees what."""
 
 import concurrent.futures
+import json
 
 import pytest
 
@@ -343,3 +344,52 @@ def test_a_removed_members_open_dialogues_go_back_to_the_team(platform, team):
     assert chat.waiting_project_id == anna.project_id  # queued for distribution
     frames = platform.sender.frames_for(boris_socket)
     assert any(f["type"] == "chat" and f["chat"]["state"] == "open" for f in frames)
+
+
+def test_the_team_sees_who_took_gave_closed_and_reopened_and_the_visitor_never_does(platform, team):
+    manager, anna, boris, chat_id = team["manager"], team["anna"], team["boris"], team["chat_id"]
+    visitor, tab = team["visitor"], team["tab"]
+    lead_socket, _ = platform.connect(manager.token, project=manager.project_id)
+    platform.sender.clear()
+
+    _action(platform, anna, chat_id, "assign")
+    _action(platform, manager, chat_id, "assign", {"user_id": boris.user_id})
+    _action(platform, boris, chat_id, "close")
+    _action(platform, manager, chat_id, "reopen")
+    _action(platform, manager, chat_id, "unassign")
+
+    lines = [
+        "Anna took the chat",
+        "Mia gave the chat to Boris",
+        "Closed by Boris",
+        "Reopened by Mia",
+        "Mia unassigned Boris",
+    ]
+    # Live, in the team's chat frames.
+    live = [f["message"] for f in platform.sender.frames_for(lead_socket) if "message" in f]
+    assert [m["text"] for m in live] == lines
+    assert {(m["author_type"], m.get("internal")) for m in live} == {("system", True)}
+    # After a reload, in the conversation, in order after the visitor's message.
+    path = f"/projects/{manager.project_id}/chats/{chat_id}/messages"
+    history = platform.get(path, manager.auth).json_body["messages"]
+    assert [m["text"] for m in history] == ["I need help", *lines]
+    # Never the visitor's: not in their frames, not in their history.
+    visitor_frames = json.dumps(platform.sender.frames_for(tab))
+    assert not any(line in visitor_frames for line in lines)
+    widget = platform.get("/widget/messages", visitor.auth).json_body["messages"]
+    assert [m["text"] for m in widget] == ["I need help"]
+    # A line does not move the dialogue in the list nor count as unread.
+    chat = platform.get(f"/projects/{manager.project_id}/chats/{chat_id}", manager.auth)
+    assert chat.json_body["chat"]["last_message"]["text"] == "I need help"
+
+
+def test_a_refused_change_writes_no_line(platform, team):
+    anna, boris, chat_id = team["anna"], team["boris"], team["chat_id"]
+    _action(platform, anna, chat_id, "assign")
+
+    assert _action(platform, boris, chat_id, "assign").status_code == 403
+    assert _action(platform, anna, chat_id, "reopen").status_code == 409  # not closed
+
+    path = f"/projects/{anna.project_id}/chats/{chat_id}/messages"
+    history = platform.get(path, anna.auth).json_body["messages"]
+    assert [m["text"] for m in history] == ["I need help", "Anna took the chat"]

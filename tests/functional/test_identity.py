@@ -48,6 +48,12 @@ def test_a_signed_identity_makes_the_visitor_a_logged_in_user(platform, site):
         ({"user_id": "u-43", "hash": "SIGNED-FOR-u-42"}, 403),  # another user's signature
         ({"user_id": "u-42"}, 400),
         ({"user_id": "u-42", "hash": "SIGNED-FOR-u-42", "email": "not-an-address"}, 400),
+        ({"user_id": "u-42", "hash": "SIGNED-FOR-u-42", "email": "a@x.test<img src=x>"}, 400),
+        ({"user_id": "u-42", "hash": "SIGNED-FOR-u-42", "email": "a@x.test\nBcc: b@y.test"}, 400),
+        ({"user_id": "u-42", "hash": "SIGNED-FOR-u-42", "email": "ada@localhost"}, 400),
+        ({"user_id": "u-42", "hash": "SIGNED-FOR-u-42", "name": "A" * 101}, 400),
+        ({"user_id": "u-42", "hash": "SIGNED-FOR-u-42", "name": "Ada\nLovelace"}, 400),
+        ({"user_id": "u-42", "hash": "SIGNED-FOR-u-42", "name": 7}, 400),
         ({"user_id": 42, "hash": "x"}, 400),
     ],
 )
@@ -59,7 +65,93 @@ def test_a_bad_identity_is_refused_and_changes_nothing(platform, site, fields, s
     response = _identify(platform, visitor, **fields)
 
     assert response.status_code == status
-    assert VisitorModel.get(owner.project_id, visitor.visitor_id).user_id is None
+    stored = VisitorModel.get(owner.project_id, visitor.visitor_id)
+    assert (stored.user_id, stored.user_email) == (None, None)
+    assert stored.name.startswith("Visitor ")
+
+
+def test_a_bad_address_is_named_in_the_error(platform, site):
+    _, secret, visitor = site
+
+    response = _identify(
+        platform, visitor, user_id="u-42", hash=signature(secret, "u-42"),
+        email="a@x.test<img src=x onerror=alert(1)>",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert "The 'email' field must be an e-mail address" in response.json_body["error"]["message"]
+
+
+def test_a_name_of_100_characters_is_kept_trimmed(platform, site):
+    owner, secret, visitor = site
+
+    response = _identify(
+        platform, visitor, user_id="u-42", hash=signature(secret, "u-42"),
+        name="  " + "A" * 100 + " ", email=" ada+shop@mail.example.co.uk ",
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    stored = VisitorModel.get(owner.project_id, visitor.visitor_id)
+    assert (stored.name, stored.user_email) == ("A" * 100, "ada+shop@mail.example.co.uk")
+
+
+def test_after_identify_the_panel_names_the_visitor_alike_everywhere(platform, site):
+    """The visitor list, the dialogue (header, list) and the live frames of later messages
+    carry the name the site gave; the panel labels visitor messages with the dialogue's
+    name (panel/app.js authorLabel), so older messages follow too."""
+    owner, secret, visitor = site
+    tab, _ = platform.connect(visitor.token)
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "before-login", "text": "hi"}
+    )
+    chat_id = platform.sender.frames_for(tab)[0]["message"]["chat_id"]
+    team_socket, _ = platform.connect(owner.token, project=owner.project_id)
+    platform.sender.clear()
+
+    response = _identify(
+        platform, visitor, user_id="u-42", name="Ada Lovelace", hash=signature(secret, "u-42")
+    )
+
+    assert response.status_code == 200
+    # Live: the team's sockets get the renamed dialogue at once.
+    [renamed] = platform.sender.frames_for(team_socket)
+    assert renamed["type"] == "chat" and renamed["chat"]["visitor_name"] == "Ada Lovelace"
+    assert platform.sender.frames_for(tab) == []
+    # The same identity on the next page view tells the team nothing new.
+    platform.sender.clear()
+    again = _identify(
+        platform, visitor, user_id="u-42", name="Ada Lovelace", hash=signature(secret, "u-42")
+    )
+    assert again.status_code == 200 and platform.sender.frames_for(team_socket) == []
+    # After a reload: the dialogue, the list and the visitors online agree.
+    base = f"/projects/{owner.project_id}"
+    chat = platform.get(f"{base}/chats/{chat_id}", owner.auth).json_body["chat"]
+    listed = platform.get(f"{base}/chats", owner.auth).json_body["chats"]
+    online = platform.get(f"{base}/visitors/online", owner.auth).json_body["visitors"]
+    assert chat["visitor_name"] == "Ada Lovelace"
+    assert [c["visitor_name"] for c in listed] == ["Ada Lovelace"]
+    assert [v["name"] for v in online] == ["Ada Lovelace"]
+    # A later message's frame does not put the default name back over the real one.
+    platform.sender.clear()
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "after-login", "text": "me"}
+    )
+    [live] = [f for f in platform.sender.frames_for(team_socket) if f["type"] == "message"]
+    assert "visitor_name" not in live["chat"]  # (the panel keeps the name it holds)
+
+
+def test_a_dialogue_begun_after_identify_carries_the_name(platform, site):
+    owner, secret, visitor = site
+    _identify(platform, visitor, user_id="u-7", name="Grace", hash=signature(secret, "u-7"))
+    team_socket, _ = platform.connect(owner.token, project=owner.project_id)
+    tab, _ = platform.connect(visitor.token)
+
+    platform.frame(
+        tab, {"action": "send", "token": visitor.token, "client_id": "first-msg1", "text": "hi"}
+    )
+
+    [live] = [f for f in platform.sender.frames_for(team_socket) if f["type"] == "message"]
+    assert live["chat"]["visitor_name"] == "Grace"
 
 
 def test_the_secret_is_made_once_and_kept(platform, site):

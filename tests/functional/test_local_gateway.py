@@ -123,6 +123,6 @@ def test_malformed_frames_get_error_frames_and_keep_the_socket(stack):
             return first, second, third
 
     first, second, third = run_async(scenario())
-    assert first == {"type": "error", "code": "bad_request", "message": "frames must be JSON"}
-    assert second["code"] == "bad_request" and "unknown action" in second["message"]
+    assert first == {"type": "error", "code": "bad_request", "message": "Frames must be JSON"}
+    assert second["code"] == "bad_request" and "Unknown action" in second["message"]
     assert third == {"type": "pong"}
