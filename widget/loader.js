@@ -109,6 +109,7 @@
       ls('vid', j.visitor_id);
       ls('token', j.token);
       W.sess = j;
+      W.pn = (j.project || {}).name; // how the team signs (chat.js, auto.js)
       if (f.new_visit) ls('vs', t0);
       if ((j.auto_messages || []).length) { // proactive messages may fire here: their module
         var a = d.createElement('script');
