@@ -77,7 +77,7 @@
     var t = d.createElement('div'), tb = t.appendChild(d.createElement('div')), main = tb.appendChild(d.createElement('div'));
     t.className = 'lc-teaser';
     t.setAttribute('role', 'dialog');
-    t.setAttribute('aria-label', 'Message from ' + (C.title || 'the team'));
+    t.setAttribute('aria-label', 'Message from ' + (W.pn || 'the team'));
     tb.className = 'lc-tb';
     main.className = 'lc-tm';
     var img = m.content.image_url;

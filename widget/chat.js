@@ -29,8 +29,10 @@
   // message so the server can route it without reading the dialogue (it checks it).
   // asg: {c: dialogue, id, name} once a frame named them. ended: the dialogue the team closed.
   var assignee = null, asg = null, ended = null, endEl = null;
-  // The privacy-consent version the visitor agreed to (a project may ask before a dialogue).
-  var consentVersion = null, consentEl = null;
+  // The privacy-consent version the visitor agreed to (a project may ask before a dialogue);
+  // cons: what the session says the project asks. hist: the history is in. older: the
+  // server has older messages of this dialogue (loaded as the visitor scrolls up).
+  var consentVersion = null, consentEl = null, cons = null, hist = 0, older = 0, oldL = 0;
   var msgs = new Map(), pend = new Map(), els = new Map();
   var ws = null, wsOpen = 0, tries = 0, timer = 0, hb = 0, pongT = 0, okT = 0, ackT = 0;
   var isOpen = 0, seen = ls('seen') || '', readSent = '', readUpTo = '';
@@ -194,7 +196,9 @@
       ls('token', token);
       wsUrl = r.ws_url;
       q('.lc-pw').hidden = !r.powered_by; // every plan but Premium
-      if (r.project && r.project.name && !C.title) titleEl.textContent = r.project.name;
+      if (r.project) W.pn = r.project.name; // the team's one name (auto messages too)
+      if (W.pn && !C.title) titleEl.textContent = W.pn;
+      cons = r.consent;
       setChat(r.chat_id);
       return fetchMsgs();
     }, function (e) {
@@ -233,6 +237,8 @@
       var added = 0, ms = r.messages || [];
       if (r.chat_id) setChat(r.chat_id);
       if (r.closed) ended = r.chat_id; // closed by the team, maybe while no tab was open
+      if (!last) older = r.has_older;
+      hist = 1;
       ms.forEach(function (m) { added += add(m); });
       update();
       // a full page of new messages may mean there are more
@@ -242,6 +248,20 @@
       throw e;
     });
   }
+
+  // Scrolled to the top: the page of messages before the oldest held, the view kept still.
+  body.addEventListener('scroll', function () {
+    var low = '';
+    if (!older || oldL || body.scrollTop > 60) return;
+    msgs.forEach(function (m, id) { if (m.chat_id === chatId && (!low || id < low)) low = id; });
+    oldL = low && api('GET', '/widget/messages?before=' + low).then(function (r) {
+      var h = body.scrollHeight - body.scrollTop;
+      if (r.chat_id === chatId) { older = r.has_older; r.messages.forEach(add); }
+      render();
+      body.scrollTop = body.scrollHeight - h;
+      oldL = 0;
+    }, function () { oldL = 0; });
+  });
 
   // ---------- WebSocket ----------
   function want() { return !dead && (isOpen || chatId || pend.size); }
@@ -333,6 +353,7 @@
       if (f.reader === 'operator') { readUpTo = maxId(); render(); }
     } else if (f.type === 'error' && f.code === 'consent_required' && f.consent) {
       askConsent(f.consent); // the message stays pending and goes once the visitor agrees
+      render();
     } else if (f.type === 'error') {
       var p = f.client_id && pend.get(f.client_id);
       if (p) {
@@ -406,7 +427,16 @@
     });
   } catch (e) {}
 
+  // The next message needs consent: it opens a dialogue, or is the first reply in one the
+  // team opened. Asked as soon as that is known (before the visitor writes); the server checks.
+  function needC() {
+    var c = chatId !== ended && chatId, v = 0;
+    msgs.forEach(function (m) { if (m.chat_id === c && m.author_type === 'visitor') v = 1; });
+    return cons && hist && consentVersion == null && !v;
+  }
+
   function trySend(p) {
+    if (needC()) return; // waits for "I agree"
     var o = {action: 'send', client_id: p.client_id, text: p.text};
     if (chatId && /-\d+$/.test(chatId) && chatId !== ended) o.chat_id = chatId; // else the server finds or opens one
     if (assignee) o.assignee_id = assignee;
@@ -424,7 +454,7 @@
     consentEl = el('div', 'lc-consent');
     consentEl.setAttribute('role', 'group');
     consentEl.setAttribute('aria-label', 'Privacy consent');
-    consentEl.appendChild(el('span', null, c.text));
+    consentEl.appendChild(el('span', null, c.text)).id = 'lc-consent'; // describes the message box
     if (/^https?:\/\//.test(c.privacy_url || '')) {
       var a = el('a', null, 'Privacy policy');
       a.href = c.privacy_url; a.target = '_blank'; a.rel = 'noopener noreferrer';
@@ -432,7 +462,8 @@
     }
     var ok = el('button', null, 'I agree');
     ok.type = 'button';
-    ok.onclick = function () { consentVersion = c.version; consentEl.remove(); consentEl = null; flush(); };
+    ok.onclick = function () { consentVersion = c.version; consentEl.remove(); consentEl = null; ta.removeAttribute('aria-describedby'); flush(); };
+    ta.setAttribute('aria-describedby', 'lc-consent');
     consentEl.appendChild(ok);
     form.parentNode.insertBefore(consentEl, form);
   }
@@ -565,7 +596,7 @@
         rb.type = 'button';
         rb.onclick = function () { delete m.failed; delete m.err; savePend(); render(); trySend(m); };
       }
-    } else if (!m.id) e.appendChild(el('div', 'lc-meta', 'Sending\u2026'));
+    } else if (!m.id) e.appendChild(el('div', 'lc-meta', consentEl ? 'Waiting for your consent' : 'Sending\u2026'));
     else if (last && t !== 'system') {
       var meta = fmtTime(m.created_at);
       if (lastVisitor && readUpTo && m.id <= readUpTo) meta += ' \u00b7 Seen';
@@ -580,7 +611,7 @@
     a.forEach(function (m, i) {
       var k = m.id || m.client_id, prev = a[i - 1], next = a[i + 1],
         first = who(prev) !== who(m), last = who(next) !== who(m) || (next && !next.id && m.id),
-        sig = [m.failed, m.err, first, last, m.id === lastV && readUpTo >= m.id].join('|'), e = els.get(k);
+        sig = [m.failed, m.err, first, last, m.id === lastV && readUpTo >= m.id, !m.id && !!consentEl].join('|'), e = els.get(k);
       if (!e || e._s !== sig) {
         var n = build(m, first, last, m.id === lastV);
         n._s = sig; n._k = k;
@@ -598,6 +629,7 @@
 
   // Render + unread badge + read receipts.
   function update() {
+    if (!consentEl && needC()) askConsent(cons);
     render();
     var vis = isOpen && d.visibilityState === 'visible', unread = 0, lastOp = '', top = maxId();
     msgs.forEach(function (m, id) {
@@ -657,8 +689,9 @@
   var autoId = null;
   W.showAuto = function (m) {
     autoId = m.id;
-    // Signed as the stored copy will be (the project's name), so a reload changes nothing.
-    add({id: '00auto-' + m.id, author_type: 'operator', author_name: ((W.sess || {}).project || {}).name || C.title || 'Team', text: m.content.text || '',
+    // Signed as the stored copy will be, the teaser and the panel show it (the project's
+    // name, W.pn from the session), so a reload changes nothing.
+    add({id: '00auto-' + m.id, author_type: 'operator', author_name: W.pn || 'Team', text: m.content.text || '',
       files: m.content.attachments, image_url: m.content.image_url, buttons: m.content.buttons,
       created_at: new Date().toISOString()});
     update();

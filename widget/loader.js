@@ -110,6 +110,7 @@
       ls('token', j.token);
       W.sess = j;
       for (k in j.look) c[k] = c[k] || j.look[k]; // the panel's look; the tag's data- attributes win
+      W.pn = (j.project || {}).name; // how the team signs (chat.js, auto.js)
       if (f.new_visit) ls('vs', t0);
       if ((j.auto_messages || []).length) { // proactive messages may fire here: their module
         var a = d.createElement('script');

@@ -18,6 +18,7 @@ Access patterns:
 import zlib
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -113,6 +114,9 @@ class ChatModel(Model):
     # The visitor's agreement to the privacy policy, when the project asked for one.
     consent_version = NumberAttribute(null=True)
     consent_at = UTCDateTimeAttribute(null=True)
+    # Present while a dialogue the team opened (a proactive chat) waits for the visitor's
+    # agreement: their first reply must carry it (services/consent_dialogue.py).
+    consent_wanted = BooleanAttribute(null=True)
 
     by_activity = ChatsByActivity()
     open_idle = OpenChatsByIdleness()

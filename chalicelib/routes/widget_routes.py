@@ -109,4 +109,5 @@ def history():
         _checked(visitor_of(request), request),
         validation.optional_cursor(query_param(request, "after")),
         validation.limit(query_param(request, "limit"), default=100, maximum=200),
+        before=validation.optional_cursor(query_param(request, "before"), "before"),
     )

@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso, utcnow
-from chalicelib.errors import Conflict, Forbidden, NotFound
+from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.models.base import transaction_connection
 from chalicelib.models.chat import (
     STATUS_CLOSED,
@@ -33,7 +33,6 @@ from chalicelib.models.chat import (
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import (
     AUTHOR_OPERATOR,
-    AUTHOR_SYSTEM,
     AUTHOR_VISITOR,
     ClientMessageIdModel,
     FileLinkMap,
@@ -181,7 +180,7 @@ def client_id_guard(message: MessageModel, now: datetime) -> ClientMessageIdMode
     )
 
 
-def _chat_actions(message: MessageModel) -> list:
+def chat_actions(message: MessageModel) -> list:
     stamp = iso(message.created_at)
     unread = (
         ChatModel.unread_by_team
@@ -196,11 +195,11 @@ def _chat_actions(message: MessageModel) -> list:
     ]
 
 
-def _reasons(error: TransactWriteError) -> list[str | None]:
+def cancellation_reasons(error: TransactWriteError) -> list[str | None]:
     return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
 
 
-def _backoff(attempt: int, sleep) -> None:
+def backoff(attempt: int, sleep) -> None:
     # Another writer holds one of our items for a few milliseconds: step aside briefly.
     sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter, not secrecy)
 
@@ -218,7 +217,12 @@ def _stored_duplicate(draft: Draft) -> MessageModel:
     )
 
 
-def _assignee_is(assignee_id: str | None):
+def duplicate_of(draft: Draft) -> Posted:
+    stored = _stored_duplicate(draft)
+    return Posted(stored, duplicate=True, assignee_id=_assignee_of(stored))
+
+
+def assignee_is(assignee_id: str | None):
     if assignee_id:
         return ChatModel.assignee_id == assignee_id
     return ChatModel.assignee_id.does_not_exist()
@@ -230,7 +234,7 @@ def _append(
     """Store the draft in its existing dialogue. None when the dialogue's condition
     failed (it is missing, closed, someone else's, or its assignee is not
     ``assignee_id`` any more)."""
-    chat_condition = chat_condition & _assignee_is(assignee_id)
+    chat_condition = chat_condition & assignee_is(assignee_id)
     for attempt in range(_WRITE_ATTEMPTS):
         now = clock()
         message = draft.at(now)
@@ -243,18 +247,17 @@ def _append(
                 transaction.save(message)
                 transaction.update(
                     ChatModel(message.project_id, message.chat_id),
-                    actions=_chat_actions(message),
+                    actions=chat_actions(message),
                     condition=chat_condition,
                 )
         except TransactWriteError as error:
-            reasons = _reasons(error)
+            reasons = cancellation_reasons(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
-                stored = _stored_duplicate(draft)
-                return Posted(stored, duplicate=True, assignee_id=_assignee_of(stored))
+                return duplicate_of(draft)
             if reasons[2:3] == ["ConditionalCheckFailed"]:
                 return None
             if "TransactionConflict" in reasons:
-                _backoff(attempt, sleep)
+                backoff(attempt, sleep)
                 continue
             raise
         return Posted(message, duplicate=False, assignee_id=assignee_id)
@@ -275,11 +278,11 @@ def store_standalone(draft: Draft, clock=utcnow, sleep=time.sleep) -> Posted:
                 )
                 transaction.save(message)
         except TransactWriteError as error:
-            reasons = _reasons(error)
+            reasons = cancellation_reasons(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return Posted(_stored_duplicate(draft), duplicate=True)
             if "TransactionConflict" in reasons:
-                _backoff(attempt, sleep)
+                backoff(attempt, sleep)
                 continue
             raise
         return Posted(message, duplicate=False)
@@ -294,10 +297,12 @@ def _assignee_of(message: MessageModel) -> str | None:
 
 
 def _append_as_visitor(
-    identity: VisitorIdentity, draft: Draft, hint: str | None, clock, sleep
+    identity: VisitorIdentity, draft: Draft, hint: str | None, clock, sleep, consent_version=None
 ) -> Posted | None:
     """Append with the widget's idea of the assignee; if it is stale, read the dialogue
-    once and try again. None when the visitor cannot write there (closed, missing)."""
+    once and try again. None when the visitor cannot write there (closed, missing).
+    A dialogue the team opened that still waits for consent takes the visitor's first
+    reply only with their agreement (services/consent_dialogue.py)."""
     posted = _append(draft, _visitor_may_write(identity), clock, sleep, hint)
     if posted is not None:
         return posted
@@ -307,6 +312,10 @@ def _append_as_visitor(
         return None
     if chat.visitor_id != identity.visitor_id or chat.status == STATUS_CLOSED:
         return None
+    if chat.consent_wanted:
+        from chalicelib.services import consent_dialogue  # (it builds on this module)
+
+        return consent_dialogue.first_reply(identity, draft, chat, consent_version, clock, sleep)
     if chat.assignee_id == hint:
         return None
     return _append(draft, _visitor_may_write(identity), clock, sleep, chat.assignee_id)
@@ -336,7 +345,7 @@ def _open_new_dialogue(
         current = visitor.current_chat_id
         if current:
             posted = _append_as_visitor(
-                identity, replace(draft, chat_id=current), hint, clock, sleep
+                identity, replace(draft, chat_id=current), hint, clock, sleep, consent_version
             )
             if posted:
                 return posted
@@ -354,18 +363,9 @@ def _open_new_dialogue(
             if prompt is not None:
                 now = now + timedelta(milliseconds=1)
         if agreed is not None:
-            text = agreed.text + (
-                f"\nPrivacy policy: {agreed.privacy_url}" if agreed.privacy_url else ""
-            )
-            opening = Draft(
-                identity.project_id,
-                chat_id,
-                AUTHOR_SYSTEM,
-                "consent",
-                project.name,
-                text,
-                f"consent.{chat_id}",
-            ).at(now)
+            from chalicelib.services.consent_dialogue import consent_line
+
+            opening = consent_line(project, chat_id, agreed, now)
             now = now + timedelta(milliseconds=1)  # the visitor's words come after
         message = draft.at(now, chat_id=chat_id)
         stamp = iso(now)
@@ -408,12 +408,11 @@ def _open_new_dialogue(
                     condition=VisitorModel.chat_count == visitor.chat_count,
                 )
         except TransactWriteError as error:
-            reasons = _reasons(error)
+            reasons = cancellation_reasons(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
-                stored = _stored_duplicate(draft)
-                return Posted(stored, duplicate=True, assignee_id=_assignee_of(stored))
+                return duplicate_of(draft)
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
-                _backoff(attempt, sleep)  # another tab won the race: read again, append
+                backoff(attempt, sleep)  # another tab won the race: read again, append
                 continue
             raise
         if prompt is not None:
@@ -460,7 +459,12 @@ def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
 
 
 def _visitor_may_write(identity: VisitorIdentity):
-    return (ChatModel.visitor_id == identity.visitor_id) & (ChatModel.status != STATUS_CLOSED)
+    # A dialogue waiting for consent fails this too: the read that follows finds out why.
+    return (
+        (ChatModel.visitor_id == identity.visitor_id)
+        & (ChatModel.status != STATUS_CLOSED)
+        & ChatModel.consent_wanted.does_not_exist()
+    )
 
 
 def post_visitor_message(
@@ -495,7 +499,7 @@ def post_visitor_message(
     hint = assignee_hint if isinstance(assignee_hint, str) and assignee_hint else None
     posted = None
     if chat_id:
-        posted = _append_as_visitor(identity, draft, hint, clock, sleep)
+        posted = _append_as_visitor(identity, draft, hint, clock, sleep, consent_version)
     if posted is None:
         posted = _open_new_dialogue(
             identity, draft, clock, sleep, hint, consent_version, auto_message_id
@@ -637,7 +641,13 @@ def list_messages(
     return {"messages": messages, "cursor": cursor, "has_older": has_older, "has_more": has_more}
 
 
-def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) -> dict:
+def visitor_history(
+    identity: VisitorIdentity, after: str | None, limit: int, before: str | None = None
+) -> dict:
+    """The current dialogue's messages: after a cursor (catching up), before one
+    (scrolling back), or the latest ``limit``."""
+    if after and before:
+        raise BadRequest("give 'after' or 'before', not both")
     try:
         # Consistent: right after a first message the dialogue id must already show.
         visitor = VisitorModel.get(identity.project_id, identity.visitor_id, consistent_read=True)
@@ -645,8 +655,16 @@ def visitor_history(identity: VisitorIdentity, after: str | None, limit: int) ->
         raise Forbidden("unknown visitor: start a new session") from None
     current = visitor.current_chat_id
     if not current:
-        return {"chat_id": None, "messages": [], "cursor": after, "closed": False}
-    history = list_messages(identity.project_id, current, after, limit, include_internal=False)
+        return {
+            "chat_id": None,
+            "messages": [],
+            "cursor": after,
+            "closed": False,
+            "has_older": False,
+        }
+    history = list_messages(
+        identity.project_id, current, after, limit, before=before, include_internal=False
+    )
     # Whether the team closed it, from the visitor record already read (no dialogue read).
     closed = current in (visitor.closed_chats or ())
     return {"chat_id": current, **history, "closed": closed}

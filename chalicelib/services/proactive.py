@@ -5,6 +5,8 @@ with the operator's first message: the message and its client-id guard, the dial
 (a conditional put on its deterministic id), the visitor (their current dialogue, the
 count of dialogues as read, and the proactive-invitation facts) and the operator's
 count of open dialogues. A visitor already in an open dialogue is not given a second.
+With privacy consent on, the dialogue waits for the visitor's agreement before their
+first reply is stored (services/consent_dialogue.py).
 
 The visitor's connected tabs get the message at once; a widget without a socket learns
 of it from its next heartbeat (which answers with the visitor's current dialogue).
@@ -27,7 +29,7 @@ from chalicelib.models.message import ClientMessageIdModel
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import messaging, permissions, projects, quotas
+from chalicelib.services import consent_dialogue, messaging, permissions, projects, quotas
 from chalicelib.services.messaging import AUTHOR_OPERATOR, Draft, Posted
 
 _ATTEMPTS = 3
@@ -42,7 +44,10 @@ def start_chat(
     clock=utcnow,
 ) -> Posted:
     permissions.require(member, "chats.answer")
-    quotas.require_team_reply(projects.require_project(member.project_id), clock())
+    project = projects.require_project(member.project_id)
+    quotas.require_team_reply(project, clock())
+    # The operator's words may show at once; the visitor's reply waits for consent.
+    ask_consent = consent_dialogue.wanted(project)
     draft = Draft(
         member.project_id, "", AUTHOR_OPERATOR, member.user_id, member.name, text, client_id
     )
@@ -58,7 +63,7 @@ def start_chat(
                     "this visitor is already in a dialogue: open it",
                     chat_id=visitor.current_chat_id,
                 )
-        posted = _open(member, visitor, draft, clock())
+        posted = _open(member, visitor, draft, clock(), ask_consent)
         if posted is not None:
             messaging.announce_posted(posted, fanout)
             return posted
@@ -66,7 +71,9 @@ def start_chat(
     raise Conflict("the visitor's dialogue just changed; look again")
 
 
-def _open(member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetime):
+def _open(
+    member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetime, ask_consent: bool
+):
     sequence = int(visitor.chat_count or 0) + 1
     chat_id = ids.chat_id_for(visitor.visitor_id, sequence)
     message = draft.at(now, chat_id=chat_id)
@@ -86,6 +93,7 @@ def _open(member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetim
         last_message=messaging.last_message_of(message),
         unread_by_team=0,
         unread_by_visitor=1,
+        consent_wanted=True if ask_consent else None,
     )
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:

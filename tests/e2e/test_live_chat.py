@@ -318,11 +318,17 @@ def test_the_consent_step_holds_the_first_message_until_the_visitor_agrees(stack
     page.goto(f"{stack.info['demo_site']}/?project={project}")
     page.get_by_role("button", name=re.compile("chat", re.I)).click()
 
+    # Asked before the visitor writes (the session brought the text), not after a Send
+    agree = page.get_by_role("button", name="I agree")
+    expect(agree).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(consent["text"])).to_be_visible()
+    box = page.get_by_role("textbox", name="Message", exact=True)
+    expect(box).to_have_accessible_description(re.compile(re.escape(consent["text"])))
+
     _widget_send(page, "Is this in stock?")
 
-    agree = page.get_by_role("button", name="I agree")
-    expect(agree).to_be_visible()
-    expect(page.get_by_text(consent["text"])).to_be_visible()
+    # The message says at once why it waits (not "Sending...")
+    expect(page.locator("#lc-root .lc-msg.lc-visitor")).to_contain_text("Waiting for your consent")
     expect(page.locator("#lc-root .lc-msg[data-id]")).to_have_count(0)
 
     agree.click()

@@ -106,3 +106,116 @@ def test_operators_cannot_change_consent(platform):
         headers=operator.auth,
     )
     assert response.status_code == 403
+
+
+# --- dialogues the team opens (Visitors -> Start chat) --------------------------------
+
+
+def _operator_starts(platform, owner, visitor, client_id="start-0001", text="Can I help?"):
+    started = platform.post(
+        f"/projects/{owner.project_id}/visitors/{visitor.visitor_id}/chats",
+        {"client_id": client_id, "text": text},
+        owner.auth,
+    )
+    assert started.status_code == 201, started.json_body
+    return started.json_body["chat"]["id"]
+
+
+def _history(platform, visitor):
+    return platform.get("/widget/messages", visitor.auth).json_body["messages"]
+
+
+@pytest.mark.parametrize("names_the_dialogue", [True, False])
+def test_a_reply_to_an_operator_started_chat_waits_for_agreement(platform, names_the_dialogue):
+    # Given consent on, and an operator who starts a chat with a new visitor
+    owner = platform.sign_up()
+    _configure(platform, owner, CONSENT)
+    visitor = platform.visitor(owner.project_id)
+    tab, _ = platform.connect(visitor.token)
+    chat_id = _operator_starts(platform, owner, visitor)
+    where = {"chat_id": chat_id} if names_the_dialogue else {}
+
+    # When the visitor replies without agreeing
+    refused = _send(platform, visitor, tab, "reply-0001", "yes please", **where)
+
+    # Then the reply is refused with the text to show, and nothing is stored
+    assert refused["type"] == "error" and refused["code"] == "consent_required"
+    assert refused["client_id"] == "reply-0001"
+    assert refused["consent"] == {
+        "text": CONSENT["text"],
+        "privacy_url": CONSENT["privacy_url"],
+        "version": 1,
+    }
+    assert [m["author_type"] for m in _history(platform, visitor)] == ["operator"]
+    assert ChatModel.get(owner.project_id, chat_id).last_message.text == "Can I help?"
+
+    # When they agree, the reply goes into the operator's dialogue after the consent line
+    accepted = _send(platform, visitor, tab, "reply-0001", "yes please", consent_version=1, **where)
+
+    assert accepted["type"] == "ack" and accepted["message"]["chat_id"] == chat_id
+    history = _history(platform, visitor)
+    assert [m["author_type"] for m in history] == ["operator", "system", "visitor"]
+    assert (
+        history[1]["text"].startswith(CONSENT["text"])
+        and CONSENT["privacy_url"] in (history[1]["text"])
+    )
+    chat = ChatModel.get(owner.project_id, chat_id)
+    assert chat.consent_version == 1 and chat.consent_at is not None
+    assert chat.consent_wanted is None and chat.assignee_id == owner.user_id
+    # and later replies go in as usual, without asking again
+    later = _send(platform, visitor, tab, "reply-0002", "and another thing", chat_id=chat_id)
+    assert later["type"] == "ack"
+    assert [m["author_type"] for m in _history(platform, visitor)][-2:] == ["visitor", "visitor"]
+
+
+def test_a_resent_agreed_reply_is_not_stored_twice(platform):
+    owner = platform.sign_up()
+    _configure(platform, owner, CONSENT)
+    visitor = platform.visitor(owner.project_id)
+    tab, _ = platform.connect(visitor.token)
+    chat_id = _operator_starts(platform, owner, visitor)
+    first = _send(platform, visitor, tab, "reply-0003", "hi", chat_id=chat_id, consent_version=1)
+
+    again = _send(platform, visitor, tab, "reply-0003", "hi", chat_id=chat_id, consent_version=1)
+
+    assert again["type"] == "ack" and again["message"]["id"] == first["message"]["id"]
+    assert [m["author_type"] for m in _history(platform, visitor)] == [
+        "operator",
+        "system",
+        "visitor",
+    ]
+
+
+def test_an_agreement_to_an_older_text_does_not_open_an_operator_started_chat(platform):
+    owner = platform.sign_up()
+    _configure(platform, owner, CONSENT)
+    _configure(platform, owner, {"text": "New wording."})
+    visitor = platform.visitor(owner.project_id)
+    tab, _ = platform.connect(visitor.token)
+    chat_id = _operator_starts(platform, owner, visitor)
+
+    refused = _send(platform, visitor, tab, "reply-0004", "hi", chat_id=chat_id, consent_version=1)
+
+    assert refused["code"] == "consent_required" and refused["consent"]["version"] == 2
+    assert len(_history(platform, visitor)) == 1
+
+
+@pytest.mark.parametrize(
+    "change", [{"excluded_channels": ["widget"]}, {"enabled": False}], ids=["excluded", "off"]
+)
+def test_no_consent_step_when_the_widget_is_excluded_or_consent_is_off(platform, change):
+    owner = platform.sign_up()
+    _configure(platform, owner, CONSENT)
+    visitor = platform.visitor(owner.project_id)
+    tab, _ = platform.connect(visitor.token)
+    if "excluded_channels" in change:  # excluded before the chat: it never asks
+        _configure(platform, owner, change)
+    chat_id = _operator_starts(platform, owner, visitor)
+    if "enabled" in change:  # switched off after the chat began: the reply goes in
+        _configure(platform, owner, change)
+
+    reply = _send(platform, visitor, tab, "reply-0005", "hi", chat_id=chat_id)
+
+    assert reply["type"] == "ack" and reply["message"]["chat_id"] == chat_id
+    assert [m["author_type"] for m in _history(platform, visitor)] == ["operator", "visitor"]
+    assert ChatModel.get(owner.project_id, chat_id).consent_wanted is None
