@@ -49,15 +49,16 @@
   // ------------------------------------------------------------ status and refusals
   function renderStatus() {
     const box = $('install-status');
-    const installed = status && status.installed && status.installed.at;
     const domains = allowedDomains();
+    // With no domain allowed the widget runs nowhere, whatever it did before.
+    const installed = domains.length && status && status.installed && status.installed.at;
     box.dataset.installed = installed ? 'true' : 'false';
     $('install-status-title').textContent = installed ? 'Installed: the widget is live on your site'
-      : domains.length ? 'Waiting for the first page view…' : 'Not installed yet: add your site\'s domain';
+      : domains.length ? 'Waiting for the first page view…' : 'Not installed: add your site\'s domain';
     $('install-status-text').textContent = installed
       ? 'First page view from ' + status.installed.origin + ', ' + ctx.fullTime(status.installed.at) + '.'
       : domains.length ? 'Add the tag below to your site and open one of its pages; this turns green within seconds.'
-        : 'The widget runs only on the domains you allow (step 2).';
+        : 'The widget runs only on the domains you allow (step 2): with none, it shows nowhere.';
   }
 
   function allowedDomains() {
@@ -72,7 +73,7 @@
     const allowed = new Set(allowedDomains());
     for (const day of days) {
       for (const o of day.origins || []) {
-        const known = o.origin && o.origin !== '(no origin)';
+        const known = /^https?:\/\//.test(o.origin || ''); // not '(no origin)' nor '(unreadable) …'
         const action = ctx.isLead() && known
           ? ctx.h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Allow this domain',
             'aria-label': 'Allow this domain: ' + o.origin, onclick: (e) => addDomain(o.origin, e.currentTarget) })
@@ -101,13 +102,15 @@
     try {
       const data = await ctx.api('GET', ctx.projectPath('/install'));
       if (ep !== ctx.epoch()) return;
+      // The first answer of a page load only says how things are; a toast is for the change.
+      const first = status === null || status === undefined;
       const was = status && status.installed && status.installed.at;
       status = data;
       renderStatus();
       renderRefused();
       if (!editing()) renderDomains();
       if (!was && data.installed && data.installed.at) {
-        ctx.toast('The widget is live on ' + data.installed.origin + '.');
+        if (!first) ctx.toast('The widget is live on ' + data.installed.origin + '.');
         const p = ctx.projectInfo();
         if (p) p.installed = true;
       }
@@ -174,6 +177,12 @@
   async function addDomain(entry, button) {
     const value = String(entry || '').trim();
     if (!value) { domainError('Type a domain such as shop.example.com.'); $('domain-input').focus(); return; }
+    const bare = value.toLowerCase().replace(/^[a-z]+:\/\//, '').split('/')[0];
+    if (allowedDomains().includes(bare)) {
+      domainError(bare + ' is allowed already.');
+      $('domain-input').focus();
+      return;
+    }
     const ok = await saveDomains(allowedDomains().concat([value]), button);
     if (ok) { $('domain-input').value = ''; ctx.toast(value + ' is allowed.'); } else { $('domain-input').focus(); }
   }

@@ -38,7 +38,7 @@
     $('signup-error').hidden = true;
   }
 
-  /** A server message ("'email' is not an e-mail address") as a person reads it. */
+  /** A server message ("'email' must be an e-mail address ...") as a person reads it. */
   function humane(text) {
     const t = String(text || '').replace(/^'[a-z_]+'\s*/, '');
     return t.charAt(0).toUpperCase() + t.slice(1);

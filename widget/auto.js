@@ -5,7 +5,7 @@
   var W = w.__lcWidget;
   if (!W || W.auto) return;
   W.auto = 1;
-  var C = W.config, pre = W.prefix, list = ((W.sess || {}).auto_messages || []).slice(), fired = 0, exitAt;
+  var C = W.config, pre = W.prefix, list = (W.am || []).slice(), fired = 0, exitAt;
   var here = d.currentScript ? d.currentScript.src : C.api;
 
   function ls(k, v) {

@@ -112,7 +112,8 @@
       for (k in j.look) c[k] = c[k] || j.look[k]; // the panel's look; the tag's data- attributes win
       W.pn = (j.project || {}).name; // how the team signs (chat.js, auto.js)
       if (f.new_visit) ls('vs', t0);
-      if ((j.auto_messages || []).length) { // proactive messages may fire here: their module
+      // Handed to auto.js apart from W.sess, which chat.js takes (and clears) if it runs first.
+      if ((W.am = j.auto_messages || []).length) { // proactive messages may fire here: their module
         var a = d.createElement('script');
         a.src = new URL('auto.js', src).href;
         a.async = true;

@@ -39,6 +39,15 @@ def _field_error(path: str, message: str, error=BadRequest) -> DomainError:
     return error(message, errors=[{"path": path, "message": message}])
 
 
+def _password(body: dict) -> str:
+    """The pool's policy (infra/template.py PASSWORD_POLICY), checked here too so the form
+    names a weak password together with every other bad field; Cognito checks it again."""
+    password = text_field(body, "password", 256)
+    if len(password) < 10 or not any(c.isdigit() for c in password) or password == password.upper():
+        raise BadRequest(PASSWORD_RULE)
+    return password
+
+
 def signup_form(body: dict) -> dict:
     """The sign-up's fields, checked all at once so a form can show every problem beside
     its field: 400 with ``errors: [{path, message}]``, before anything is created. The
@@ -47,7 +56,7 @@ def signup_form(body: dict) -> dict:
     checks = {
         "name": lambda: text_field(body, "name", 100).strip(),
         "email": lambda: email_field(body),
-        "password": lambda: text_field(body, "password", 256),
+        "password": lambda: _password(body),
         "project_name": lambda: text_field(body, "project_name", 100).strip(),
         # The site's domain: the widget runs there from the first page view.
         "allowed_domains": lambda: origins.signup_domains(body),

@@ -146,6 +146,16 @@ def origin_of(headers) -> str | None:
     return f"{parts.scheme}://{parts.hostname.lower()}{port_text}"[:MAX_ORIGIN_CHARS]
 
 
+def _unreadable(headers) -> str | None:
+    """What the owner is shown for a header no browser would send (a script's forgery):
+    its first characters, marked, rather than nothing."""
+    raw = _header(headers, "origin") or _header(headers, "referer")
+    if not raw or raw == "null":
+        return None
+    printable = "".join(c for c in raw if c.isprintable())[:100]
+    return f"(unreadable) {printable}"
+
+
 def matches(origin: str | None, domains) -> bool:
     if not origin:
         return False
@@ -174,7 +184,7 @@ def require_allowed(project: ProjectModel, headers, now: datetime) -> str:
     origin = origin_of(headers)
     if matches(origin, project.allowed_domains):
         return origin
-    record_refusal(project.project_id, origin, now)
+    record_refusal(project.project_id, origin or _unreadable(headers), now)
     raise _refusal(origin, bool(project.allowed_domains))
 
 
@@ -184,7 +194,7 @@ def require_token_origin(identity: VisitorIdentity, headers, now: datetime) -> N
     if identity.origin is not None:
         if origin == identity.origin:
             return
-        record_refusal(identity.project_id, origin, now)
+        record_refusal(identity.project_id, origin or _unreadable(headers), now)
         raise _refusal(origin, True)
     # A token from before tokens named their origin: check the project's list.
     try:

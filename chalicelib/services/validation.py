@@ -60,7 +60,7 @@ def email(body: dict) -> str:
     value = text_field(body, "email", 254)
     value = value.strip().lower()
     if not _EMAIL.fullmatch(value):
-        raise BadRequest("'email' is not an e-mail address")
+        raise BadRequest("'email' must be an e-mail address such as ada@example.com")
     return value
 
 

@@ -62,3 +62,29 @@ def test_a_new_visitor_is_counted_by_their_pages_first_heartbeat(stack, new_page
     page.reload()
     assert _unique_visitors(account) == 1  # counted once
     assert requests.get(stack.info["api"] + "/me", timeout=10).status_code == 401
+
+
+def test_the_install_page_tells_the_truth_once_every_domain_is_removed(stack, new_page):
+    from tests.e2e.test_panel_workflow import _panel, _section
+
+    account = Account(stack, "Removed shop")
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_be_visible()
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Install")
+    status = panel.locator("#install-status")
+    expect(status).to_have_attribute("data-installed", "true", timeout=15_000)
+    # Installed long ago: the page says so, with no "just went live" toast on each visit.
+    expect(panel.get_by_text(re.compile("The widget is live on"))).to_have_count(0)
+
+    cleared = requests.patch(
+        f"{stack.info['api']}/projects/{account.project_id}",
+        json={"allowed_domains": []},
+        headers=account.auth,
+        timeout=10,
+    )
+    assert cleared.status_code == 200
+    panel.reload()
+    expect(status).to_have_attribute("data-installed", "false", timeout=15_000)
+    expect(panel.locator("#install-status-title")).to_contain_text("Not installed")

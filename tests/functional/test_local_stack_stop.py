@@ -3,6 +3,7 @@ ports are free again, and the exit is clean (code 0), even with a browser's sock
 (which used to keep it up: aiohttp waited for the open WebSocket handler)."""
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import socket
@@ -35,14 +36,24 @@ def _free(port: int) -> bool:
     return True
 
 
+def _run(coroutine):
+    """``asyncio.run`` on a thread of its own: Playwright's sync API (browser tests in
+    the same session) keeps an event loop running on the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _stop_with_a_socket_open(stack: LocalStack, signum: int) -> float:
     token = requests.post(
         stack.info["api"] + "/widget/session",
         json={"project_id": stack.info["project_id"]},
+        headers={"Origin": stack.info["demo_site"]},  # the demo site runs the widget
         timeout=10,
     ).json()["token"]
     async with aiohttp.ClientSession() as session:
-        ws = await session.ws_connect(f"{stack.info['websocket']}/?token={token}")
+        ws = await session.ws_connect(
+            f"{stack.info['websocket']}/?token={token}", origin=stack.info["demo_site"]
+        )
         started = time.monotonic()
         if signum == signal.SIGTERM:
             await asyncio.to_thread(stack.stop)  # tests/stack.py's own way: terminate()
@@ -59,7 +70,7 @@ def test_the_local_stack_stops_cleanly_on_a_signal(signum):
     stack = LocalStack().start()
     ports = _ports(stack.info)
     try:
-        elapsed = asyncio.run(_stop_with_a_socket_open(stack, signum))
+        elapsed = _run(_stop_with_a_socket_open(stack, signum))
 
         assert stack.process.returncode == 0, "".join(stack.log[-30:])
         assert elapsed < 10  # (about 2 s here; stop() would kill it after 10)

@@ -297,3 +297,13 @@ def test_sign_up_with_a_bad_domain_creates_no_account(platform):
         "/auth/login", {"email": "bad-domain@example.com", "password": "Passw0rd!long"}
     )
     assert login.status_code != 200
+
+
+def test_a_header_no_browser_would_send_is_shown_to_the_owner_as_it_came(platform):
+    owner = platform.sign_up()
+    forged = "http://127.0.0.1:9303.evil.example"
+    assert session(platform, owner.project_id, forged).status_code == 403
+    (today,) = platform.get(f"/projects/{owner.project_id}/install", owner.auth).json_body[
+        "refused_by_day"
+    ]
+    assert today["origins"][0]["origin"] == f"(unreadable) {forged}"

@@ -139,3 +139,21 @@ def test_a_resent_code_replaces_the_first_one(codes_by_mail):
 def test_resending_to_no_account_is_a_400(codes_by_mail, body):
     response = codes_by_mail.post("/auth/resend-code", body)
     assert response.status_code == 400
+
+
+def test_a_weak_password_is_named_together_with_the_other_bad_fields(platform):
+    answered = platform.post(
+        "/auth/signup",
+        {
+            "email": "not-an-email",
+            "password": "short1",
+            "name": "Nora",
+            "project_name": "Nora's",
+            "domain": "shop.example",
+        },
+    )
+    assert answered.status_code == 400
+    problems = {e["path"]: e["message"] for e in answered.json_body["error"]["errors"]}
+    assert set(problems) == {"email", "password"}
+    assert "such as ada@example.com" in problems["email"]
+    assert "at least 10 characters" in problems["password"]
