@@ -1,10 +1,12 @@
 # Two commands matter (README): `make dev` runs the platform locally, `make test` tests it.
 # Both set up what they need on a fresh machine: a virtualenv with the pinned
-# dependencies and, for the browser tests, Debian's Chromium.
+# dependencies, the npm dev tools of package-lock.json (terser, the widget's minifier)
+# and, for the browser tests, Debian's Chromium.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+NODE_STAMP := node_modules/.installed
 PORT ?= 8000
 STAGE ?= dev
 BUILD ?= build
@@ -18,7 +20,17 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(BIN)/.installed
+# The stamp lives in node_modules, so removing node_modules reinstalls; npm ci installs
+# exactly package-lock.json (terser for infra/widget_build.py), again when it changes.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs and npm (the widget's minifier runs on node)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed $(NODE_STAMP)
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -1,11 +1,10 @@
 """Targeting rules: time to evaluate 100 auto messages of 10 conditions each against one
 visitor's facts, on the server (Python, timeit) and in the widget (widget/rules.js in
 headless Chromium, performance.now over many iterations), and the gzipped size of
-widget/rules.js. Every condition holds, so none is skipped by short-circuiting."""
+widget/rules.js, both as served (minified by infra/widget_build). Every condition holds, so none is skipped by short-circuiting."""
 
 import gzip
 import os
-import pathlib
 import shutil
 import sys
 import timeit
@@ -13,9 +12,8 @@ import timeit
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from chalicelib.targeting import compile_rules, evaluate_many, server_pass  # noqa: E402
+from infra.widget_build import served  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-RULES_JS = ROOT / "widget" / "rules.js"
 RULES_JS_BUDGET = 1536
 MESSAGES, CONDITIONS = 100, 10
 NOW = 1_700_000_000_000
@@ -108,7 +106,7 @@ def browser_timings(iterations: int = 2000) -> dict:
         page = browser.new_page()
         page.set_content("<!doctype html><title>bench</title>")
         page.evaluate("window.__lcWidget = {}")
-        page.add_script_tag(content=RULES_JS.read_text(encoding="utf-8"))
+        page.add_script_tag(content=served("rules.js").decode())
         page.evaluate(BROWSER_LOOP, [ALL_RULES, FACTS, NOW, 200])  # warm up the JIT
         result = page.evaluate(BROWSER_LOOP, [ALL_RULES, FACTS, NOW, iterations])
         browser.close()
@@ -117,7 +115,7 @@ def browser_timings(iterations: int = 2000) -> dict:
 
 
 def main():
-    size = len(gzip.compress(RULES_JS.read_bytes(), compresslevel=9))
+    size = len(gzip.compress(served("rules.js"), compresslevel=9))
     py = python_timings()
     js = browser_timings()
     print(f"Targeting rules ({MESSAGES} auto messages x {CONDITIONS} conditions, one visitor)")

@@ -122,7 +122,9 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
     import app as traffic
     from infra.local import mailbox
     from infra.local.gateway import WebsocketGateway
-    from infra.local.sites import cdn_routes, demo_site_routes
+    from infra.local.sites import cdn_routes, demo_site_routes, minify_widget
+
+    await minify_widget()
 
     gateway = WebsocketGateway(
         traffic.websocket_connect,
