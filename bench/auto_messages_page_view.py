@@ -233,7 +233,7 @@ def _local_stack():
                 os.environ["MOTO_RECORDER_FILEPATH"] = previous
 
 
-def _lead_project_with_messages(api: str) -> str:
+def _lead_project_with_messages(api: str, confirm) -> str:
     """Sign up a lead, pay Premium in TEST MODE, create the auto messages: REST only."""
     import requests
 
@@ -244,6 +244,7 @@ def _lead_project_with_messages(api: str) -> str:
         timeout=10,
     )
     signed_up.raise_for_status()
+    confirm(email)  # the code the stack's local mailbox received
     project_id = signed_up.json()["project"]["id"]
     login = requests.post(
         f"{api}/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
@@ -312,7 +313,7 @@ def widget_run(tick_seconds: float = TICK_SECONDS, iterations: int = 1000, block
     if executable is None:
         raise SystemExit("Chromium is not installed: `make browser`")
     with _local_stack() as stack, sync_playwright() as playwright:
-        project_id = _lead_project_with_messages(stack.info["api"])
+        project_id = _lead_project_with_messages(stack.info["api"], stack.confirm)
         recorder = _Recorder(stack.info["moto"])
         url = f"{stack.info['demo_site']}/?project={project_id}&{CAMPAIGN}"
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -370,7 +371,7 @@ def _in_process_platform():
     from chalicelib.models import create_all_tables
     from infra.local.aws import PASSWORD_POLICY
 
-    keys = ("USER_POOL_ID", "USER_POOL_CLIENT_ID", "NO_EMAIL_DELIVERY")
+    keys = ("USER_POOL_ID", "USER_POOL_CLIENT_ID", "NO_EMAIL_DELIVERY", "AUTO_CONFIRM_SIGNUPS")
     saved = {key: os.environ.get(key) for key in keys}
     with moto.mock_aws():
         cognito = boto3.client("cognito-idp", region_name="us-east-1")
@@ -389,6 +390,7 @@ def _in_process_platform():
                 "USER_POOL_ID": pool["UserPool"]["Id"],
                 "USER_POOL_CLIENT_ID": client_id,
                 "NO_EMAIL_DELIVERY": "1",
+                "AUTO_CONFIRM_SIGNUPS": "1",
             }
         )
         get_settings.cache_clear()

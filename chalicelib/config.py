@@ -28,9 +28,9 @@ class Settings:
     # What the widget is told to connect to.
     websocket_public_url: str
     visitor_token_secret: str
-    # Local stand-in only, where no e-mail leaves the machine: sign-ups are confirmed
-    # without the e-mailed code, and an invitee's temporary password is returned to the
-    # inviter instead of being e-mailed by Cognito.
+    # Local stand-in only, where no e-mail leaves the machine: an invitee's temporary
+    # password is returned to the inviter instead of being e-mailed by Cognito. (Sign-up
+    # codes go to the local stand-in's mailbox page: infra/local/mailbox.py.)
     no_email_delivery: bool
     # Billing (services/billing.py). The plan catalogue (limits, prices, Stripe price ids)
     # is chalicelib/plans.json unless PLAN_CATALOGUE holds a whole replacement (JSON).
@@ -54,6 +54,9 @@ class Settings:
     attachments_bucket: str = ""
     attachments_url: str = ""
     s3_endpoint: str | None = None
+    # Tests only (those not about the e-mailed code): a sign-up is confirmed at once.
+    # Neither AWS nor the local stack sets it: there the newcomer types the code.
+    auto_confirm_signups: bool = False
     max_message_chars: int = 4000
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
@@ -90,6 +93,7 @@ def get_settings() -> Settings:
         websocket_public_url=env.get("WEBSOCKET_PUBLIC_URL", ""),
         visitor_token_secret=env.get("VISITOR_TOKEN_SECRET", ""),
         no_email_delivery=_flag("NO_EMAIL_DELIVERY"),
+        auto_confirm_signups=_flag("AUTO_CONFIRM_SIGNUPS"),
         plan_catalogue_json=env.get("PLAN_CATALOGUE", ""),
         stripe_secret_key=env.get("STRIPE_SECRET_KEY", ""),
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),

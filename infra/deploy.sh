@@ -171,8 +171,9 @@ aws s3 sync "$BUILD_DIR/widget" "s3://$BUCKET/widget" --delete --exclude '.*' \
 aws s3 sync "$ROOT/panel" "s3://$BUCKET/panel" --delete --exclude '.*' --exclude config.json \
 	--cache-control "public, max-age=300"
 # JSON built by Python, not by string pasting, so any URL is quoted correctly.
-"$PYTHON" -c 'import json, sys; print(json.dumps({"api_url": sys.argv[1], "ws_url": sys.argv[2]}))' \
-	"$API_URL" "$WS_URL" >"$BUILD_DIR/panel-config.json"
+# widget_url: the Install page's <script> tag.
+"$PYTHON" -c 'import json, sys; print(json.dumps({"api_url": sys.argv[1], "ws_url": sys.argv[2], "widget_url": sys.argv[3]}))' \
+	"$API_URL" "$WS_URL" "https://$CDN/widget/loader.js" >"$BUILD_DIR/panel-config.json"
 aws s3 cp "$BUILD_DIR/panel-config.json" "s3://$BUCKET/panel/config.json" \
 	--content-type application/json --cache-control no-cache
 aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION" --paths '/*' \

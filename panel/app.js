@@ -376,6 +376,7 @@
 
   function showLogin(message) {
     showScreen('login');
+    window.LCSignup.show('login');
     document.title = 'Log in · Live Chat';
     const err = $('login-error');
     err.hidden = !message;
@@ -487,7 +488,8 @@
     S.checkoutOutcome = readCheckoutReturn();
     const wanted = readLocation();
     const last = localStorage.getItem(LS_PROJECT);
-    const project = projects.find((p) => p.id === wanted.project) || projects.find((p) => p.id === last) || projects[0];
+    const project = projects.find((p) => p.id === wanted.project) || projects.find((p) => p.id === S.me.last_project_id)
+      || projects.find((p) => p.id === last) || projects[0];
     if (wanted.project === project.id) {
       S.view = wanted.view;
       S.wantChat = wanted.chat;
@@ -575,6 +577,7 @@
     S.team = { messages: new Map(), loaded: false, loading: false };
     S.billing = null;
     S.visitors = null;
+    Install.reset();
     clearInterval(S.visitorsTimer);
     $('visitors-body').replaceChildren();
     $('visitors-count').textContent = '';
@@ -593,6 +596,7 @@
     const ep = ++S.epoch;
     S.project = project;
     try { localStorage.setItem(LS_PROJECT, project.id); } catch (e) { /* ignore */ }
+    rememberProject(project.id);
     renderProjectHeader();
     renderConv();
     loadDisplay();
@@ -620,6 +624,16 @@
     if (ep !== S.epoch) return;
     restorePending();
     document.body.dataset.state = 'ready';
+  }
+
+  /** The server keeps the member's last project, so any device opens it next time: one
+   * PUT when it changes (not on every reload). A failure only costs that convenience. */
+  function rememberProject(projectId) {
+    if (!S.me || S.me.last_project_id === projectId) return;
+    const me = S.me;
+    api('PUT', '/me/last-project', { project_id: projectId })
+      .then(() => { if (S.me === me) me.last_project_id = projectId; })
+      .catch(() => {});
   }
 
   // ---------------------------------------------------------------- chat list
@@ -810,16 +824,23 @@
     document.title = (n > 0 ? '(' + n + ') ' : '') + base;
   }
 
+  function roleLabel(role) {
+    return { administrator: 'Administrator', manager: 'Manager', operator: 'Operator' }[role] || String(role || '');
+  }
+
   function renderProjectHeader() {
     const projects = (S.me && Array.isArray(S.me.projects)) ? S.me.projects : [];
     const name = S.project ? S.project.name || S.project.id : 'No project';
     $('project-name').textContent = name;
+    $('project-name').title = S.project ? name + ' · ' + roleLabel(S.project.role) : '';
     const sw = $('project-switch');
     if (projects.length > 1) {
       const sel = $('project-select');
+      // Each says which is which: the name and the member's role there; ✓ marks the open one.
       sel.replaceChildren(...projects.map((p) => {
-        const o = h('option', { value: p.id, text: p.name || p.id });
-        if (S.project && p.id === S.project.id) o.selected = true;
+        const current = S.project && p.id === S.project.id;
+        const o = h('option', { value: p.id, text: (current ? '✓ ' : '') + (p.name || p.id) + ' — ' + roleLabel(p.role) });
+        if (current) o.selected = true;
         return o;
       }));
       sw.hidden = false;
@@ -1826,7 +1847,7 @@
   // open chat is drawn either as the inbox section or as a pop-up over whichever section is
   // shown: a per-user display setting, kept in this browser (it changes only where chats
   // are drawn, so it needs no server round trip).
-  const VIEWS = ['inbox', 'visitors', 'team-chat', 'team', 'replies', 'auto', 'settings', 'billing'];
+  const VIEWS = ['inbox', 'visitors', 'team-chat', 'team', 'replies', 'auto', 'install', 'settings', 'billing'];
 
   function displayKey() { return LS_DISPLAY + ':' + (myId() || ''); }
 
@@ -1853,6 +1874,7 @@
     else if (view === 'auto') loadAutoList();
     else if (view === 'settings') renderSettings();
     else if (view === 'billing') { renderBilling(); loadBilling(); }
+    Install.onView(view); // its "installed?" check polls only while it is shown
     clearInterval(S.visitorsTimer);
     if (view === 'visitors') {
       loadVisitors();
@@ -1907,6 +1929,7 @@
       renderAutoNav();
       if (S.view === 'auto') loadAutoList(); // it waited for the role
       if (S.view === 'settings') renderSettings();
+      if (S.view === 'install') Install.render(); // it waited for the role
     } catch (e) {
       if (ep === S.epoch) reportError(e, 'Could not load the project');
     }
@@ -1925,6 +1948,8 @@
       b.hidden = false;
       return;
     }
+    const notInstalled = p && p.chats_enabled && Install.bannerParts(p);
+    if (notInstalled) { b.replaceChildren(...notInstalled); b.hidden = false; return; }
     if (!p || p.chats_enabled) { b.hidden = true; b.replaceChildren(); return; }
     const parts = [h('strong', { text: 'Chats are switched off for this project. ' }),
       h('span', { text: 'The chat widget does not show on your website, so visitors cannot start new conversations. ' })];
@@ -3427,7 +3452,24 @@
     setInterval(tickTimes, 30000);
   }
 
+  // The sign-up and Install modules (signup.js, install.js): what they need of the panel.
+  let Install = null;
+  function startModules() {
+    const ctx = {
+      h, api, rawFetch, setTokens, startSession, showLogin, showView, toast, reportError, projectPath,
+      fullTime, relTimeLong, isLead,
+      config: () => S.config,
+      project: () => S.project,
+      projectInfo: () => S.projectInfo,
+      setProjectInfo: (p) => { if (p) S.projectInfo = p; renderBanner(); },
+      epoch: () => S.epoch,
+    };
+    window.LCSignup.init(ctx);
+    Install = window.LCInstall.init(ctx);
+  }
+
   async function boot() {
+    startModules();
     wire();
     setWsState('offline');
     try {
@@ -3435,7 +3477,8 @@
       if (!res.ok) throw new Error('HTTP ' + res.status);
       const cfg = await res.json();
       if (!cfg || !cfg.api_url || !cfg.ws_url) throw new Error('api_url / ws_url missing');
-      S.config = { api_url: String(cfg.api_url).replace(/\/+$/, ''), ws_url: String(cfg.ws_url) };
+      S.config = { api_url: String(cfg.api_url).replace(/\/+$/, ''), ws_url: String(cfg.ws_url),
+        widget_url: cfg.widget_url ? String(cfg.widget_url) : '', local_mailbox: cfg.local_mailbox ? String(cfg.local_mailbox) : '' };
     } catch (e) {
       showSplash('Cannot load config.json (' + e.message + ').', { error: true, retry: () => location.reload() });
       return;
@@ -3447,6 +3490,7 @@
       startSession();
     } else {
       showLogin('');
+      window.LCSignup.resume(); // a sign-up waiting for its e-mailed code
     }
   }
 

@@ -35,6 +35,8 @@ os.environ.update(
         "TABLE_PREFIX": "test-",
         "VISITOR_TOKEN_SECRET": "test-secret-0123456789-0123456789-0123456789",
         "NO_EMAIL_DELIVERY": "1",
+        # Sign-ups confirmed at once, but in the tests of the e-mailed code (test_signup).
+        "AUTO_CONFIRM_SIGNUPS": "1",
         # Quota warnings go through moto's SES; tests read them from its backend.
         "MAIL_FROM": "billing@livechat.example",
         "PLAN_CATALOGUE": catalogue_json(team_members=50, scenarios=200),

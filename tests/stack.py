@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -82,6 +83,33 @@ class LocalStack:
                 return self
         self.stop()
         raise RuntimeError("local stack did not start:\n" + "".join(self.log))
+
+    def confirmation_code(self, email: str, timeout: float = 10) -> str:
+        """The code the local mailbox holds for ``email`` (infra/local/mailbox.py)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with urllib.request.urlopen(self.info["mailbox"] + "mails.json", timeout=10) as r:
+                mails = json.load(r)["mails"]  # newest first
+            found = [m["code"] for m in mails if m["to"] == email.lower()]
+            if found or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        if not found:
+            raise AssertionError(f"no confirmation code was mailed to {email}")
+        return found[0]
+
+    def confirm(self, email: str) -> None:
+        """Confirm a sign-up made through the API with its mailed code, as a newcomer
+        types it (the local stack, like Cognito, waits for it before a login)."""
+        body = json.dumps({"email": email, "code": self.confirmation_code(email)}).encode()
+        request = urllib.request.Request(
+            self.info["api"] + "/auth/confirm",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
 
     def _drain(self) -> None:
         """The stack's output after READY, the last lines kept for a failure's report."""

@@ -109,6 +109,7 @@
       ls('vid', j.visitor_id);
       ls('token', j.token);
       W.sess = j;
+      for (k in j.look) c[k] = c[k] || j.look[k]; // the panel's look; the tag's data- attributes win
       if (f.new_visit) ls('vs', t0);
       if ((j.auto_messages || []).length) { // proactive messages may fire here: their module
         var a = d.createElement('script');

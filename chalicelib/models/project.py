@@ -4,6 +4,7 @@ Access patterns:
 - project by id: GetItem (widget session, settings).             -> ProjectModel
 - is user U a member of project P, with which role: GetItem.      -> MemberModel
 - projects of user U (panel start-up): Query GSI ``by_user``.     -> MemberModel.by_user
+  (the one they opened last: the greatest ``last_opened_at`` among them)
 - team of project P: Query by hash key (teams are small).         -> MemberModel
 - projects whose billing period ended by T (the period job): Query GSI ``period_due``
   per shard with ``period_end_key <= T``. Every project has a period, but the job only
@@ -70,6 +71,10 @@ class ProjectModel(Model):
     # The first page view from an allowed domain: the panel's "installed" check.
     installed_at = UTCDateTimeAttribute(null=True)
     installed_origin = UnicodeAttribute(null=True)
+    # The widget's look, sent with each session (services/widget_look.py); None: default.
+    widget_color = UnicodeAttribute(null=True)  # "#rrggbb"
+    widget_title = UnicodeAttribute(null=True)
+    widget_greeting = UnicodeAttribute(null=True)
     plan = UnicodeAttribute(default="free")
     # Close an assigned dialogue after this many idle minutes (absent: never), with this
     # message to the visitor (absent: none). Unassigned ones close after a month.
@@ -149,5 +154,9 @@ class MemberModel(Model):
     # member online; closing their last panel tab makes them offline.
     status = UnicodeAttribute(default="offline")
     created_at = UTCDateTimeAttribute()
+    # When the member last opened this project in the panel (PUT /me/last-project): the
+    # panel opens the latest one on any device. On the membership, so GET /me reads it
+    # from the query it makes anyway, and setting it is one conditional write.
+    last_opened_at = UTCDateTimeAttribute(null=True)
 
     by_user = MembersByUser()

@@ -7,7 +7,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.models.base import transaction_connection
 from chalicelib.routes.http import bearer_token, body_of, json_errors, operator_of
-from chalicelib.services import accounts, origins, projects
+from chalicelib.services import accounts, projects
 from chalicelib.services.validation import email, text_field
 
 auth_routes = Blueprint(__name__)
@@ -20,21 +20,16 @@ def _request():
 @auth_routes.route("/auth/signup", methods=["POST"])
 @json_errors
 def sign_up():
-    body = body_of(_request())
+    fields = accounts.signup_form(body_of(_request()))
     settings = get_settings()
     result = accounts.sign_up(
         deps.cognito(),
         settings.user_pool_client_id,
         settings.user_pool_id,
-        settings.no_email_delivery,
+        settings.auto_confirm_signups,
         transaction_connection(),
-        email=email(body),
-        password=text_field(body, "password", 256),
-        name=text_field(body, "name", 100).strip(),
-        project_name=text_field(body, "project_name", 100).strip(),
         now=utcnow(),
-        # The site's domain: the widget runs there from the first page view.
-        allowed_domains=origins.signup_domains(body),
+        **fields,
     )
     return Response(status_code=201, body=result)
 
@@ -50,6 +45,14 @@ def confirm():
         text_field(body, "code", 16),
     )
     return {"confirmed": True}
+
+
+@auth_routes.route("/auth/resend-code", methods=["POST"])
+@json_errors
+def resend_code():
+    return accounts.resend_code(
+        deps.cognito(), get_settings().user_pool_client_id, email(body_of(_request()))
+    )
 
 
 @auth_routes.route("/auth/login", methods=["POST"])
@@ -100,3 +103,12 @@ def log_out():
 @json_errors
 def me():
     return projects.describe_operator(operator_of(_request()))
+
+
+# The panel says which project it opened, so the next panel (any device) opens it too.
+@auth_routes.route("/me/last-project", methods=["PUT"])
+@json_errors
+def open_project():
+    request = _request()
+    project_id = body_of(request).get("project_id")
+    return projects.open_project(operator_of(request), project_id, utcnow())

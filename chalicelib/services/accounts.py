@@ -14,15 +14,53 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import ids
 from chalicelib.auth.identities import OperatorIdentity
-from chalicelib.errors import BadRequest, Conflict, Forbidden, RateLimited, Unauthorized
+from chalicelib.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    RateLimited,
+    Unauthorized,
+)
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
 from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import quotas
+from chalicelib.services import origins, quotas
+from chalicelib.services.validation import email as email_field
+from chalicelib.services.validation import text_field
 
 # Cognito's own wording is neither friendly nor spelled right ("does not confirm to the
 # configured password policy"); the pool's policy is infra/template's and local's.
 PASSWORD_RULE = "choose a password of at least 10 characters with a number and a lower-case letter"
+
+
+def _field_error(path: str, message: str, error=BadRequest) -> DomainError:
+    """An error the panel shows beside one field of its form (``errors[].path``)."""
+    return error(message, errors=[{"path": path, "message": message}])
+
+
+def signup_form(body: dict) -> dict:
+    """The sign-up's fields, checked all at once so a form can show every problem beside
+    its field: 400 with ``errors: [{path, message}]``, before anything is created. The
+    password's rules are the pool's (Cognito checks them; see ``PASSWORD_RULE``)."""
+    fields, errors = {}, []
+    checks = {
+        "name": lambda: text_field(body, "name", 100).strip(),
+        "email": lambda: email_field(body),
+        "password": lambda: text_field(body, "password", 256),
+        "project_name": lambda: text_field(body, "project_name", 100).strip(),
+        # The site's domain: the widget runs there from the first page view.
+        "allowed_domains": lambda: origins.signup_domains(body),
+    }
+    for name, check in checks.items():
+        try:
+            fields[name] = check()
+        except DomainError as problem:
+            path = "domain" if name == "allowed_domains" and "domain" in body else name
+            errors.append({"path": path, "message": problem.message})
+    if errors:
+        raise BadRequest(errors[0]["message"], errors=errors)
+    return fields
 
 
 def _cognito_error(error: ClientError) -> str:
@@ -72,9 +110,11 @@ def sign_up(
     except ClientError as error:
         code = _cognito_error(error)
         if code == "UsernameExistsException":
-            raise Conflict("an account with this e-mail already exists") from error
+            raise _field_error(
+                "email", "an account with this e-mail already exists: log in instead", Conflict
+            ) from error
         if code == "InvalidPasswordException":
-            raise BadRequest(PASSWORD_RULE) from error
+            raise _field_error("password", PASSWORD_RULE) from error
         if code == "InvalidParameterException":
             raise BadRequest(error.response["Error"].get("Message", code)) from error
         _raise_common(error)
@@ -129,6 +169,21 @@ def confirm(cognito, client_id: str, email: str, code: str) -> None:
         if _cognito_error(error) == "NotAuthorizedException":
             raise BadRequest("this account is already confirmed") from error
         _raise_common(error)
+
+
+def resend_code(cognito, client_id: str, email: str) -> dict:
+    """Send the sign-up's confirmation code again (Cognito mails a new one)."""
+    try:
+        cognito.resend_confirmation_code(ClientId=client_id, Username=email)
+    except ClientError as error:
+        code = _cognito_error(error)
+        if code == "UserNotFoundException":
+            raise BadRequest("no such account") from error
+        if code == "InvalidParameterException":
+            # Cognito's answer for an account that is confirmed already.
+            raise BadRequest("this account is already confirmed: log in") from error
+        _raise_common(error)
+    return {"sent": True}
 
 
 def _tokens(result: dict) -> dict:

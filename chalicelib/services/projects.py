@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import ids
 from chalicelib.auth.identities import OperatorIdentity
 from chalicelib.errors import BadRequest, Forbidden, NotFound
+from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
-from chalicelib.services import consent, origins, permissions, quotas
+from chalicelib.services import consent, origins, permissions, quotas, widget_look
 
 
 def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
@@ -40,6 +41,8 @@ def require_project(project_id: str) -> ProjectModel:
 def describe_operator(operator: OperatorIdentity) -> dict:
     memberships = list(MemberModel.by_user.query(operator.user_id))
     first = memberships[0] if memberships else None
+    opened = [m for m in memberships if m.last_opened_at is not None]
+    last = max(opened, key=lambda m: m.last_opened_at) if opened else None
     return {
         "user": {
             "id": operator.user_id,
@@ -55,7 +58,26 @@ def describe_operator(operator: OperatorIdentity) -> dict:
             }
             for m in memberships
         ],
+        # The project the panel opens (None: never set; the panel takes the first).
+        "last_project_id": last.project_id if last else None,
     }
+
+
+def open_project(operator: OperatorIdentity, project_id, now: datetime) -> dict:
+    """Remember that the member opened this project (PUT /me/last-project): one write,
+    conditional on the membership, so it is also the membership check."""
+    if not isinstance(project_id, str) or not project_id or len(project_id) > 64:
+        raise BadRequest("'project_id' must be one of your projects' ids")
+    try:
+        MemberModel(project_id, operator.user_id).update(
+            actions=[MemberModel.last_opened_at.set(now)],
+            condition=MemberModel.user_id.exists(),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise Forbidden("not a member of this project") from None
+        raise
+    return {"last_project_id": project_id}
 
 
 def project_view(project: ProjectModel, member: MemberModel | None = None) -> dict:
@@ -71,6 +93,7 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "max_active_chats": int(project.max_active_chats or 0),
         "allowed_domains": list(project.allowed_domains or []),
         "installed": project.installed_at is not None,
+        **widget_look.fields(project),
     }
     if member is not None:
         view["role"] = member.role
@@ -169,6 +192,9 @@ def update_project(member: MemberModel, body: dict) -> dict:
             if domains
             else ProjectModel.allowed_domains.remove()
         )
+    if widget_look.FIELDS.keys() & body.keys():
+        permissions.require(member, "project.settings")
+        actions += widget_look.settings_actions(body)
     if "consent" in body:
         permissions.require(member, "project.settings")
         actions += consent.settings_actions(require_project(member.project_id), body["consent"])

@@ -47,6 +47,7 @@ from chalicelib.services import (
     visitor_facts,
 )
 from chalicelib.services.validation import text_field
+from chalicelib.services.widget_look import view as widget_look_view
 
 _ATTEMPTS = 5
 # An uncounted visitor's record lives this long unless their token comes back.
@@ -177,6 +178,7 @@ def start_session(
         "consent": (needed.view() if (needed := consent.requirement(project)) else None),
         # Every plan but Premium shows a small "powered by" label in the widget.
         "powered_by": quotas.plan_of(project).powered_by,
+        "look": widget_look_view(project),  # colour, title, greeting set in the panel
         # Auto messages that may still fire for this visitor, with what the widget checks.
         "auto_messages": auto_delivery.candidates(project.project_id, visitor),
     }

@@ -120,6 +120,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     import app as traffic
+    from infra.local import mailbox
     from infra.local.gateway import WebsocketGateway
     from infra.local.sites import cdn_routes, demo_site_routes
 
@@ -134,7 +135,17 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
     cdn_url = ports.url(ports.cdn)
     sites = [
         (gateway.routes(), ports.websocket),
-        (cdn_routes(api_url, ws_url, ports.url(ports.moto)), ports.cdn),
+        (
+            cdn_routes(
+                api_url,
+                ws_url,
+                ports.url(ports.moto),
+                widget_url=f"{cdn_url}/widget/loader.js",
+                local_mailbox=f"{cdn_url}/local-mailbox/",
+            )
+            + mailbox.routes(),
+            ports.cdn,
+        ),
         (demo_site_routes(project_id, api_url, cdn_url), ports.demo_site),
     ]
     runners = []
@@ -152,6 +163,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         "stripe_test_mode": ports.url(ports.stripe),
         "demo_site": ports.url(ports.demo_site),
         "panel": f"{cdn_url}/panel/",
+        "mailbox": f"{cdn_url}/local-mailbox/",
         "api": api_url,
         "websocket": ws_url,
         "moto": ports.url(ports.moto),
@@ -163,6 +175,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         f"  Demo website (visitor): {info['demo_site']}\n"
         f"  Operator panel:         {info['panel']}\n"
         f"    log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+        f"  Local mailbox (sign-up codes; nothing is e-mailed): {info['mailbox']}\n"
         f"  REST API:               {api_url}\n"
         f"  WebSocket API:          {ws_url}\n"
         f"  moto (DynamoDB, Cognito, S3): {info['moto']}\n"
@@ -214,6 +227,11 @@ def main(argv=None) -> int:
 
         create_all_tables()
         project_id = _seed_demo(utcnow(), ports)
+        # From now on sign-ups get an e-mailed code, kept in the local mailbox (the demo
+        # account above is confirmed as an administrator would confirm it).
+        from infra.local import mailbox
+
+        mailbox.install()
         rest_server = _serve_rest(traffic.app, ports)
         asyncio.run(_serve_async(ports, project_id))
     except _Stopped:

@@ -88,8 +88,11 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
         "WEBSOCKET_MANAGEMENT_URL": ports.url(ports.websocket),
         "WEBSOCKET_PUBLIC_URL": ports.url(ports.websocket, "ws"),
         "VISITOR_TOKEN_SECRET": secrets.token_urlsafe(48),
-        # No e-mail leaves this machine, so nobody could type a confirmation code.
+        # No e-mail leaves this machine: an invitee's temporary password is shown to the
+        # inviter. Sign-up codes are not skipped: they land in the local mailbox
+        # (infra/local/mailbox.py), and the newcomer types them in as in AWS.
         "NO_EMAIL_DELIVERY": "1",
+        "AUTO_CONFIRM_SIGNUPS": "",  # whatever the caller's environment says (tests set it)
         "LOCAL_GEO_HEADERS": "1",  # X-Local-Viewer-Country/-City stand in for CloudFront
         # Billing in TEST MODE: no Stripe key, the fake Stripe on its own port, webhooks
         # signed locally with a secret made for this run.

@@ -20,8 +20,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def cdn_routes(api_url: str, websocket_url: str, s3_endpoint: str) -> list[web.RouteDef]:
-    panel_config = {"api_url": api_url, "ws_url": websocket_url}
+def cdn_routes(
+    api_url: str,
+    websocket_url: str,
+    s3_endpoint: str,
+    widget_url: str = "",
+    local_mailbox: str = "",
+) -> list[web.RouteDef]:
+    # widget_url: the Install page's <script> tag; local_mailbox: only the local stand-in
+    # has one (the panel's confirmation step points there, as no e-mail is sent).
+    panel_config = {"api_url": api_url, "ws_url": websocket_url, "widget_url": widget_url}
+    if local_mailbox:
+        panel_config["local_mailbox"] = local_mailbox
     attachments = attachment_files(s3_endpoint)
 
     async def config(_request):

@@ -296,6 +296,7 @@ def test_the_consent_step_holds_the_first_message_until_the_visitor_agrees(stack
         },
     )
     assert signed_up.status_code == 201
+    stack.confirm(email)
     project = signed_up.json()["project"]["id"]
     login = {"email": email, "password": "consent-pass-2026"}
     token = requests.post(f"{api}/auth/login", json=login, timeout=10).json()["access_token"]

@@ -38,6 +38,7 @@ class Account:
             timeout=10,
         )
         assert signed_up.status_code == 201, signed_up.text
+        stack.confirm(self.email)
         self.project_id = signed_up.json()["project"]["id"]
         self.project_name = project_name
         login = {"email": self.email, "password": PASSWORD}

@@ -189,6 +189,7 @@ def test_the_widget_says_powered_by_on_free_and_stays_while_a_chosen_plan_is_unp
         timeout=10,
     )
     assert signed_up.status_code == 201
+    stack.confirm(email)
     project = signed_up.json()["project"]["id"]
     login = {"email": email, "password": "plans-pass-2026"}
     token = requests.post(f"{api}/auth/login", json=login, timeout=10).json()["access_token"]

@@ -41,6 +41,7 @@ UNSET_IN_AWS = {
     "COGNITO_ENDPOINT",
     "COGNITO_JWKS_URL",
     "NO_EMAIL_DELIVERY",
+    "AUTO_CONFIRM_SIGNUPS",  # tests only: AWS mails the sign-up code and waits for it
     "STRIPE_API_BASE",  # the local stand-in's fake Stripe (billing test mode)
     "LOCAL_GEO_HEADERS",  # the local stand-in has no CloudFront to say where viewers are
     "S3_ENDPOINT",  # moto's server locally

@@ -1,0 +1,180 @@
+"""The local stand-in's mailbox: the e-mails Cognito would send, kept on this machine.
+
+moto's Cognito accepts any confirmation code (its ``confirm_sign_up`` ignores it) and
+sends nothing, so a sign-up through the panel could never be confirmed honestly. Here
+moto is taught what Cognito does: a sign-up gets a random six-digit code, "mailed" to the
+newcomer (kept below, printed in the ``make dev`` log and shown on the CDN port's
+``/local-mailbox/`` page), ``ConfirmSignUp`` with any other code answers
+``CodeMismatchException``, and ``ResendConfirmationCode`` (which moto lacks) mails a new
+code and voids the old one. This module is infra/local's only: the app's code calls
+Cognito the same way in AWS, where Cognito mails the code itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import html
+import secrets
+import threading
+
+_lock = threading.Lock()
+_codes: dict[tuple[str, str], str] = {}  # (pool id, username) -> the code that confirms
+_mails: list[dict] = []  # newest last
+MAILS_KEPT = 200
+SUBJECT = "Your Live Chat verification code"
+
+
+def mails() -> list[dict]:
+    with _lock:
+        return list(reversed(_mails))
+
+
+def latest_code(address: str) -> str | None:
+    """The code most recently mailed to ``address`` (what a test types in)."""
+    for mail in mails():
+        if mail["to"] == address.lower():
+            return mail["code"]
+    return None
+
+
+def _deliver(pool_id: str, username: str, address: str, announce) -> None:
+    code = f"{secrets.randbelow(10**6):06d}"
+    mail = {
+        "to": address.lower(),
+        "subject": SUBJECT,
+        "code": code,
+        "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    with _lock:
+        _codes[(pool_id, username)] = code
+        _mails.append(mail)
+        del _mails[:-MAILS_KEPT]
+    announce(mail)
+
+
+def _print_mail(mail: dict) -> None:
+    print(f"[local mailbox] to {mail['to']}: confirmation code {mail['code']}", flush=True)
+
+
+def install(announce=_print_mail) -> None:
+    """Patch moto's Cognito in this process (idempotent). ``announce`` is told of each
+    mail (the ``make dev`` log prints it)."""
+    from moto.cognitoidp.exceptions import (
+        CodeMismatchException,
+        InvalidParameterException,
+        NotAuthorizedError,
+        UserNotFoundError,
+    )
+    from moto.cognitoidp.models import CognitoIdpBackend, RegionAgnosticBackend, UserStatus
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    if getattr(CognitoIdpBackend.sign_up, "_mailbox", False):
+        return
+    original_sign_up = CognitoIdpBackend.sign_up
+    original_confirm = CognitoIdpResponse.confirm_sign_up
+
+    @functools.wraps(original_sign_up)
+    def sign_up(self, client_id, username, password, attributes):
+        user, details = original_sign_up(self, client_id, username, password, attributes)
+        if user.status == UserStatus.UNCONFIRMED:
+            address = user.attribute_lookup.get("email", username)
+            _deliver(user.user_pool_id, user.username, address, announce)
+        return user, details
+
+    def _user(response):
+        client_id = response._get_param("ClientId")
+        username = response._get_param("Username")
+        backend = RegionAgnosticBackend(
+            response.current_account, response.region
+        )._find_backend_for_clientid(client_id)
+        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
+        user = pool._get_user(username) if pool else None
+        if user is None:
+            raise UserNotFoundError("Username/client id combination not found.")
+        return user
+
+    @functools.wraps(original_confirm)
+    def confirm_sign_up(self):
+        user = _user(self)
+        if user.status != UserStatus.UNCONFIRMED:
+            # Cognito's answer for a confirmed account.
+            raise NotAuthorizedError(f"User cannot be confirmed. Current status is {user.status}")
+        with _lock:
+            expected = _codes.get((user.user_pool_id, user.username))
+        if expected is None or not secrets.compare_digest(
+            expected, str(self._get_param("ConfirmationCode") or "")
+        ):
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        with _lock:
+            _codes.pop((user.user_pool_id, user.username), None)
+        return original_confirm(self)
+
+    def resend_confirmation_code(self):
+        user = _user(self)
+        if user.status != UserStatus.UNCONFIRMED:
+            raise InvalidParameterException("User is already confirmed.")
+        address = user.attribute_lookup.get("email", user.username)
+        _deliver(user.user_pool_id, user.username, address, announce)
+        return EmptyResult()
+
+    sign_up._mailbox = True
+    CognitoIdpBackend.sign_up = sign_up
+    CognitoIdpResponse.confirm_sign_up = confirm_sign_up
+    CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
+
+
+# --- the page on the local CDN port -------------------------------------------------------
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5">
+<title>Local mailbox (make dev only)</title>
+<style>
+ body {{ font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #111827; }}
+ .local {{ background: #fef3c7; color: #78350f; padding: .8rem 1.2rem; font-weight: 600; }}
+ main {{ max-width: 720px; margin: 1.5rem auto; padding: 0 1rem; }}
+ .mail {{ background: #fff; border: 1px solid #e5e7eb; border-radius: 10px; padding: 1rem;
+          margin: .8rem 0; overflow-wrap: anywhere; }}
+ .code {{ font: 700 1.6rem/1.2 ui-monospace, monospace; letter-spacing: .15em; }}
+ .meta {{ color: #6b7280; font-size: .9rem; }}
+</style></head>
+<body>
+<p class="local" role="note">LOCAL STAND-IN ONLY: no e-mail leaves this machine. This page
+shows what Cognito would have e-mailed (in AWS the newcomer finds the code in their inbox).</p>
+<main><h1>Local mailbox</h1>{body}</main>
+</body></html>
+"""
+
+
+def _page_body() -> str:
+    items = mails()
+    if not items:
+        return "<p>No mail yet. Sign up in the panel and the confirmation code arrives here.</p>"
+    return "".join(
+        '<article class="mail" data-to="{to}"><p class="meta">To {to} · {at}</p>'
+        '<p>{subject}</p><p>Your confirmation code is <span class="code">{code}</span></p>'
+        "</article>".format(**{k: html.escape(str(v)) for k, v in mail.items()})
+        for mail in items
+    )
+
+
+def routes():
+    from aiohttp import web
+
+    headers = {"Cache-Control": "no-store"}
+
+    async def page(_request):
+        return web.Response(
+            text=_PAGE.format(body=_page_body()), content_type="text/html", headers=headers
+        )
+
+    async def listing(_request):
+        return web.json_response({"mails": mails()}, headers=headers)
+
+    return [
+        web.get("/local-mailbox/", page),
+        web.get("/local-mailbox/mails.json", listing),
+    ]
