@@ -36,13 +36,16 @@ def _free(port: int) -> bool:
 
 
 async def _stop_with_a_socket_open(stack: LocalStack, signum: int) -> float:
+    # From the demo site, the demo project's allowed origin (services/origins.py).
+    site = {"Origin": stack.info["demo_site"]}
     token = requests.post(
         stack.info["api"] + "/widget/session",
         json={"project_id": stack.info["project_id"]},
+        headers=site,
         timeout=10,
     ).json()["token"]
     async with aiohttp.ClientSession() as session:
-        ws = await session.ws_connect(f"{stack.info['websocket']}/?token={token}")
+        ws = await session.ws_connect(f"{stack.info['websocket']}/?token={token}", headers=site)
         started = time.monotonic()
         if signum == signal.SIGTERM:
             await asyncio.to_thread(stack.stop)  # tests/stack.py's own way: terminate()
