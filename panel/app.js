@@ -1697,6 +1697,7 @@
       case 'chat': applyChatUpdate(f.chat); if (f.message) onNoteFrame(f.message); break;
       case 'note': if (f.message) onNoteFrame(f.message); break;
       case 'team_message': onTeamMessage(f.message); break;
+      case 'saved_reply': onSavedReplyFrame(f); break;
       case 'error': onErrorFrame(f); break;
       default: break; // pong and unknown frames
     }
@@ -2187,6 +2188,20 @@
       button.disabled = false;
       reportError(e, 'Could not delete the reply');
     }
+  }
+
+  // A teammate (or this user in another tab) changed a saved reply: the list and the "/"
+  // suggestions follow at once, no reload. (The suggestions are filled in per dialogue
+  // by the server, so their cache is dropped and asked again on the next "/".)
+  function onSavedReplyFrame(f) {
+    const r = f.reply;
+    if (!r || !r.id) return;
+    S.chatReplies.clear();
+    const others = S.replies.filter((x) => x.id !== r.id);
+    S.replies = f.change === 'deleted' ? others
+      : others.concat([r]).sort((a, b) => (a.shortcut < b.shortcut ? -1 : a.shortcut > b.shortcut ? 1 : 0));
+    if (S.editingReply === r.id && f.change === 'deleted') editReply(null);
+    if (S.view === 'replies') renderReplyList();
   }
 
   // The "/" shortcut: replies come with their variables filled in for the open dialogue.

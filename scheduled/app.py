@@ -10,7 +10,13 @@ from chalice import Chalice, Rate
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.realtime import connections
-from chalicelib.services import auto_close, billing_periods, email_auto, online_visitors
+from chalicelib.services import (
+    auto_close,
+    billing_periods,
+    distribution,
+    email_auto,
+    online_visitors,
+)
 
 app = Chalice(app_name="livechat-scheduled")
 app.log.setLevel(logging.INFO)
@@ -48,8 +54,15 @@ def send_email_auto_messages(event):
 def close_idle_dialogues(event):
     """Close dialogues idle past their project's limit (a month if unassigned).
     Idempotent and resumable: each close is conditioned on the state it was found in."""
-    result = auto_close.run(utcnow(), deps.fanout())
-    app.log.info("auto-close examined %(examined)d, closed %(closed)d", result)
+    fanout = deps.fanout()
+    result = auto_close.run(utcnow(), fanout)
+    # A closed dialogue gave its member a slot back: the queue moves now, as after a
+    # close by hand (the waiting dialogue is theirs at once, their panel hears it).
+    freed_in = result.pop("freed_slots_in")
+    result["assigned"] = sum(distribution.distribute(project_id, fanout) for project_id in freed_in)
+    app.log.info(
+        "auto-close examined %(examined)d, closed %(closed)d, handed out %(assigned)d", result
+    )
     return result
 
 

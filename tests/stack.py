@@ -90,7 +90,7 @@ class LocalStack:
         while True:
             with urllib.request.urlopen(self.info["mailbox"] + "mails.json", timeout=10) as r:
                 mails = json.load(r)["mails"]  # newest first
-            found = [m["code"] for m in mails if m["to"] == email.lower()]
+            found = [m["code"] for m in mails if m["to"] == email.lower() and "code" in m]
             if found or time.monotonic() > deadline:
                 break
             time.sleep(0.2)

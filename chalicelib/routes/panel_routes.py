@@ -7,7 +7,15 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.errors import BadRequest
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
-from chalicelib.services import assignment, dialogues, messaging, notes, projects, validation
+from chalicelib.services import (
+    assignment,
+    dialogues,
+    distribution,
+    messaging,
+    notes,
+    projects,
+    validation,
+)
 
 panel_routes = Blueprint(__name__)
 
@@ -80,6 +88,13 @@ def mark_read(project_id, chat_id):
     return {"chat": dialogues.mark_read_by_team(member, validation.chat_id(chat_id), deps.fanout())}
 
 
+def _then_distribute(project_id: str, outcome: assignment.Outcome) -> dict:
+    """A workflow that freed a slot lets the queue move (distribution's promise)."""
+    if outcome.freed_slot:
+        distribution.distribute(project_id, deps.fanout())
+    return {"chat": outcome.chat}
+
+
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/assign", methods=["POST"])
 @json_errors
 def assign(project_id, chat_id):
@@ -88,25 +103,27 @@ def assign(project_id, chat_id):
     target = body.get("user_id")
     if target is not None and not isinstance(target, str):
         raise BadRequest("'user_id' must be a member's id")
-    return {"chat": assignment.assign(member, chat_id, target, deps.fanout())}
+    return _then_distribute(project_id, assignment.assign(member, chat_id, target, deps.fanout()))
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/unassign", methods=["POST"])
 @json_errors
 def unassign(project_id, chat_id):
-    return {"chat": assignment.unassign(_member(project_id), chat_id, deps.fanout())}
+    outcome = assignment.unassign(_member(project_id), chat_id, deps.fanout())
+    return _then_distribute(project_id, outcome)
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/close", methods=["POST"])
 @json_errors
 def close(project_id, chat_id):
-    return {"chat": assignment.close(_member(project_id), chat_id, deps.fanout(), utcnow())}
+    outcome = assignment.close(_member(project_id), chat_id, deps.fanout(), utcnow())
+    return _then_distribute(project_id, outcome)
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/reopen", methods=["POST"])
 @json_errors
 def reopen(project_id, chat_id):
-    return {"chat": assignment.reopen(_member(project_id), chat_id, deps.fanout())}
+    return {"chat": assignment.reopen(_member(project_id), chat_id, deps.fanout()).chat}
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/notes", methods=["POST"])

@@ -2,6 +2,7 @@
 
 from chalice import Blueprint, Response
 
+from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
 from chalicelib.services import assignment, projects, saved_replies
@@ -27,7 +28,9 @@ def list_replies(project_id):
 def create_reply(project_id):
     member = _member(project_id)
     body = body_of(reply_routes.current_request)
-    return Response(status_code=201, body={"reply": saved_replies.create(member, body, utcnow())})
+    return Response(
+        status_code=201, body={"reply": saved_replies.create(member, body, utcnow(), deps.fanout())}
+    )
 
 
 @reply_routes.route("/projects/{project_id}/replies/{reply_id}", methods=["PATCH"])
@@ -35,11 +38,11 @@ def create_reply(project_id):
 def update_reply(project_id, reply_id):
     member = _member(project_id)
     body = body_of(reply_routes.current_request)
-    return {"reply": saved_replies.update(member, reply_id, body, utcnow())}
+    return {"reply": saved_replies.update(member, reply_id, body, utcnow(), deps.fanout())}
 
 
 @reply_routes.route("/projects/{project_id}/replies/{reply_id}", methods=["DELETE"])
 @json_errors
 def delete_reply(project_id, reply_id):
-    saved_replies.delete(_member(project_id), reply_id)
+    saved_replies.delete(_member(project_id), reply_id, deps.fanout())
     return Response(status_code=204, body="")

@@ -8,11 +8,16 @@ the same dialogue, exactly one wins; the other gets a conflict.
 Each change also writes a line into the conversation ("Ada took the chat", "Closed by
 Ada"), in the same transaction, so the record of who did what cannot disagree with the
 dialogue. The lines are internal messages: the team's, like notes, never the visitor's.
+
+A workflow that frees a member's slot says so (``Outcome.freed_slot``); its caller
+(route, clock app, socket session) then runs distribution, so the queue moves. This
+module never calls distribution itself: distribution announces through it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -24,11 +29,20 @@ from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure, transaction_connection
 from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel, open_shard
 from chalicelib.models.connection import team_audience, visitor_audience
-from chalicelib.models.message import AUTHOR_SYSTEM, MessageModel
+from chalicelib.models.message import AUTHOR_SYSTEM, ClientMessageIdModel, MessageModel
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import messaging, permissions
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a workflow did: the dialogue's view, and whether a member has a slot again
+    (then the caller runs distribution: a waiting dialogue may be theirs now)."""
+
+    chat: dict
+    freed_slot: bool = False
 
 
 def visible_chat(member: MemberModel, chat_id: str) -> ChatModel:
@@ -75,10 +89,19 @@ def _commit(
     counters: list[tuple[MemberModel, int]],
     visitor_actions: list | None = None,
     line: MessageModel | None = None,
+    condition=None,
+    saves: tuple = (),
 ) -> None:
+    """One transaction: the dialogue (conditioned on ``condition``, by default on being
+    as it was read), the team's line, other items to save as (item, condition), the
+    members' counters and the visitor."""
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(chat, actions=actions, condition=_as_seen(chat))
+            transaction.update(
+                chat, actions=actions, condition=_as_seen(chat) if condition is None else condition
+            )
+            for item, item_condition in saves:
+                transaction.save(item, condition=item_condition)
             if line is not None:
                 transaction.save(line)
             for member, delta in counters:
@@ -88,8 +111,10 @@ def _commit(
                     condition=MemberModel.user_id.exists(),
                 )
             if visitor_actions:
+                # (by the dialogue's id: the auto-close's index copy has no visitor_id)
+                visitor_id = ids.visitor_of_chat(chat.chat_id)
                 transaction.update(
-                    VisitorModel(chat.project_id, chat.visitor_id), actions=visitor_actions
+                    VisitorModel(chat.project_id, visitor_id), actions=visitor_actions
                 )
     except TransactWriteError as error:
         codes = [r.code if r else None for r in (error.cancellation_reasons or [])]
@@ -118,8 +143,9 @@ def _announce(
     if line is not None:
         team_frame["message"] = messaging.message_view(line)
     deliveries = [(team_audience(chat.project_id), team_frame, may_receive)]
-    if visitor_frame:
-        deliveries.append((visitor_audience(chat.project_id, chat.visitor_id), visitor_frame))
+    visitor = visitor_audience(chat.project_id, chat.visitor_id)
+    frames = visitor_frame if isinstance(visitor_frame, list) else [visitor_frame]
+    deliveries += [(visitor, frame) for frame in frames if frame]
     fanout.deliver(deliveries)
 
 
@@ -139,14 +165,7 @@ def announce_assignment(
     )
 
 
-def _freed_a_slot(project_id: str, fanout: Fanout) -> None:
-    """A member has room again: the distribution queue may move."""
-    from chalicelib.services import distribution  # (it calls back into this module)
-
-    distribution.distribute(project_id, fanout)
-
-
-def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fanout) -> dict:
+def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fanout) -> Outcome:
     """Operators take a dialogue for themselves; managers and the administrator give it
     to anyone of the team (reassigning too)."""
     chat = visible_chat(caller, chat_id)
@@ -159,7 +178,7 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
     if chat.assignee_id and chat.assignee_id != caller.user_id and not leads:
         raise Conflict("already assigned to someone else")
     if chat.assignee_id == target_id:
-        return messaging.chat_view(chat)
+        return Outcome(messaging.chat_view(chat))
     target = _member(caller.project_id, target_id)
     if target is None:
         raise NotFound("no such member")
@@ -184,15 +203,13 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
         line=line,
     )
     announce_assignment(chat, previous, fanout, line)
-    if previous:
-        _freed_a_slot(caller.project_id, fanout)
-    return messaging.chat_view(chat)
+    return Outcome(messaging.chat_view(chat), freed_slot=bool(previous))
 
 
-def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
+def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
     chat = visible_chat(caller, chat_id)
     if not chat.assignee_id:
-        return messaging.chat_view(chat)
+        return Outcome(messaging.chat_view(chat))
     if chat.assignee_id != caller.user_id and not permissions.allows(caller, "team.manage"):
         raise Forbidden("only a manager can unassign someone else's dialogue")
     previous = chat.assignee_id
@@ -212,14 +229,15 @@ def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
     line = workflow_line(caller.project_id, chat.chat_id, said, caller.name)
     _commit(chat, actions, counters, line=line)
     announce_assignment(chat, previous, fanout, line)
-    _freed_a_slot(caller.project_id, fanout)
-    return messaging.chat_view(chat)
+    # Back in the queue: distribution may hand it (or another) to someone else at once.
+    return Outcome(messaging.chat_view(chat), freed_slot=True)
 
 
 def release_member_dialogues(project_id: str, member: MemberModel, fanout: Fanout) -> int:
     """A removed member's open dialogues go back to the queue and to the team's lists.
     They are found newest first through the project's activity index, and the search
-    stops as soon as all of them (the member's count of open dialogues) are found."""
+    stops as soon as all of them (the member's count of open dialogues) are found.
+    Returns how many went back (the caller then runs distribution)."""
     expected = int(member.active_chats or 0)
     released = 0
     if expected <= 0:
@@ -244,39 +262,66 @@ def release_member_dialogues(project_id: str, member: MemberModel, fanout: Fanou
         released += 1
         if released >= expected:
             break
-    _freed_a_slot(project_id, fanout)
     return released
 
 
-def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> dict:
+def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> Outcome:
     chat = visible_chat(caller, chat_id)
     if chat.status == STATUS_CLOSED:
-        return messaging.chat_view(chat)
-    counters = []
-    if (owner := _member(caller.project_id, chat.assignee_id)) is not None:
-        counters.append((owner, -1))
-    line = workflow_line(
-        caller.project_id, chat.chat_id, f"Closed by {caller.name}", caller.name, now
-    )
+        return Outcome(messaging.chat_view(chat))
+    freed = close_dialogue(chat, f"Closed by {caller.name}", caller.name, now, fanout)
+    return Outcome(messaging.chat_view(chat), freed_slot=freed)
+
+
+def close_dialogue(
+    chat: ChatModel,
+    why: str,
+    author_name: str,
+    now: datetime,
+    fanout: Fanout,
+    condition=None,
+    closing: MessageModel | None = None,
+) -> bool:
+    """The one way a dialogue closes, by a member or by the clock (services/auto_close):
+    one transaction closes it, gives the assignee's slot back, marks it closed for the
+    widget and writes the team's line ``why``; then the team and the visitor hear it.
+    ``condition``: what the dialogue must still be (default: as it was read);
+    ``closing``: a message to the visitor stored with it (the project's closing
+    message, whose idempotency guard makes a repeat store nothing twice).
+    Raises Conflict if the dialogue moved. Returns whether a member's slot freed (the
+    caller then runs distribution)."""
+    owner = _member(chat.project_id, chat.assignee_id)
+    actions = [
+        ChatModel.status.set(STATUS_CLOSED),
+        ChatModel.closed_at.set(now),
+        ChatModel.open_shard.remove(),  # leaves the open-dialogues index
+        ChatModel.waiting_project_id.remove(),
+    ]
+    saves = ()
+    if closing is not None:
+        actions.append(ChatModel.last_message.set(messaging.last_message_of(closing)))
+        guard = messaging.client_id_guard(closing, now)
+        saves = ((guard, ClientMessageIdModel.client_key.does_not_exist()), (closing, None))
+    # The team's line comes after the visitor's closing message (ids are time-ordered).
+    line_at = now + timedelta(milliseconds=1) if closing is not None else now
+    line = workflow_line(chat.project_id, chat.chat_id, why, author_name, line_at)
     _commit(
         chat,
-        [
-            ChatModel.status.set(STATUS_CLOSED),
-            ChatModel.closed_at.set(now),
-            ChatModel.open_shard.remove(),  # leaves the open-dialogues index
-            ChatModel.waiting_project_id.remove(),
-        ],
-        counters,
+        actions,
+        [(owner, -1)] if owner is not None else [],
         [VisitorModel.closed_chats.add({chat.chat_id})],  # the widget's "closed" (history)
         line,
+        condition=condition,
+        saves=saves,
     )
-    _announce(chat, chat.assignee_id, fanout, {"type": "closed", "chat_id": chat.chat_id}, line)
-    if chat.assignee_id:
-        _freed_a_slot(caller.project_id, fanout)
-    return messaging.chat_view(chat)
+    visitor_frames = [{"type": "closed", "chat_id": chat.chat_id}]
+    if closing is not None:
+        visitor_frames.insert(0, {"type": "message", "message": messaging.message_view(closing)})
+    _announce(chat, chat.assignee_id, fanout, visitor_frames, line)
+    return owner is not None
 
 
-def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
+def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
     chat = visible_chat(caller, chat_id)
     if chat.status != STATUS_CLOSED:
         raise Conflict("the dialogue is not closed")
@@ -297,7 +342,7 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> dict:
         line,
     )
     _announce(chat, chat.assignee_id, fanout, {"type": "reopened", "chat_id": chat.chat_id}, line)
-    return messaging.chat_view(chat)
+    return Outcome(messaging.chat_view(chat))
 
 
 def rate(identity: VisitorIdentity, chat_id, rating, fanout: Fanout) -> None:

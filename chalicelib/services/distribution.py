@@ -19,6 +19,7 @@ from chalicelib.models.base import transaction_connection
 from chalicelib.models.chat import STATUS_OPEN, ChatModel
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.realtime.fanout import Fanout
+from chalicelib.services import assignment
 
 MODES = ("manual", "round_robin", "least_busy")
 STATUSES = ("online", "away", "offline")
@@ -80,8 +81,6 @@ def _hand_out(project: ProjectModel, chat_key: ChatModel, member: MemberModel) -
 def distribute(project_id: str, fanout: Fanout, most: int = 20) -> int:
     """Hand out waiting dialogues, oldest first, while someone has room. Returns how
     many were assigned. Safe to call from any event: it only takes what is still free."""
-    from chalicelib.services import assignment  # (assignment calls back into this module)
-
     try:
         project = ProjectModel.get(project_id, consistent_read=True)
     except DoesNotExist:

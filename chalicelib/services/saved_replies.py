@@ -13,8 +13,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import ids
 from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.models.connection import team_audience
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.saved_reply import SavedReplyModel
+from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import permissions, validation
 
 VARIABLES = ("visitor_name", "operator_name", "project_name")
@@ -61,6 +63,16 @@ def list_replies(member: MemberModel, chat=None) -> list[dict]:
     return [view(r, fill(r.text, values) if values else None) for r in replies]
 
 
+def _tell_panels(reply: SavedReplyModel, change: str, fanout: Fanout) -> None:
+    """Open panels learn of the change at once (no reload): a shared reply's to the
+    whole team, a personal one's only to its owner's other panels (nobody else may see
+    it). Never to visitors: the frame goes to the team's sockets only."""
+    owner = reply.owner_id
+    may_receive = None if owner is None else (lambda record: record.principal_id == owner)
+    frame = {"type": "saved_reply", "change": change, "reply": view(reply)}
+    fanout.deliver([(team_audience(reply.project_id), frame, may_receive)])
+
+
 def _fields(body: dict, partial: bool) -> dict:
     fields = {}
     if "shortcut" in body or not partial:
@@ -86,7 +98,7 @@ def _check_shortcut_free(member: MemberModel, shortcut: str, except_id: str | No
             raise Conflict(f"the shortcut /{shortcut} is taken")
 
 
-def create(member: MemberModel, body: dict, now: datetime) -> dict:
+def create(member: MemberModel, body: dict, now: datetime, fanout: Fanout) -> dict:
     shared = body.get("shared", False)
     if not isinstance(shared, bool):
         raise BadRequest("'shared' must be true or false")
@@ -103,6 +115,7 @@ def create(member: MemberModel, body: dict, now: datetime) -> dict:
         **fields,
     )
     reply.save(condition=SavedReplyModel.reply_id.does_not_exist())
+    _tell_panels(reply, "created", fanout)
     return view(reply)
 
 
@@ -120,7 +133,7 @@ def _editable(member: MemberModel, reply_id: str) -> SavedReplyModel:
     return reply
 
 
-def update(member: MemberModel, reply_id: str, body: dict, now: datetime) -> dict:
+def update(member: MemberModel, reply_id: str, body: dict, now: datetime, fanout: Fanout) -> dict:
     reply = _editable(member, reply_id)
     fields = _fields(body, partial=True)
     if not fields:
@@ -130,9 +143,11 @@ def update(member: MemberModel, reply_id: str, body: dict, now: datetime) -> dic
     actions = [getattr(SavedReplyModel, k).set(v) for k, v in fields.items()]
     actions.append(SavedReplyModel.updated_at.set(now))
     reply.update(actions=actions, condition=SavedReplyModel.reply_id.exists())
+    _tell_panels(reply, "updated", fanout)
     return view(reply)
 
 
-def delete(member: MemberModel, reply_id: str) -> None:
+def delete(member: MemberModel, reply_id: str, fanout: Fanout) -> None:
     reply = _editable(member, reply_id)
     reply.delete()
+    _tell_panels(reply, "deleted", fanout)

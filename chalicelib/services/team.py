@@ -16,7 +16,7 @@ from chalicelib.models.base import retry_on_conflict, transaction_connection
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
 from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import permissions, projects, quotas
+from chalicelib.services import assignment, distribution, permissions, projects, quotas
 
 
 def member_view(member: MemberModel) -> dict:
@@ -197,16 +197,13 @@ def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
     for connection_id in connections.drop_operator(caller.project_id, target.user_id):
         fanout.close(connection_id)
     # Nobody would answer their dialogues any more: back to the queue with them.
-    from chalicelib.services import assignment  # (assignment reaches team through messaging)
-
-    assignment.release_member_dialogues(caller.project_id, target, fanout)
+    if assignment.release_member_dialogues(caller.project_id, target, fanout):
+        distribution.distribute(caller.project_id, fanout)  # the queue may move at once
 
 
 def set_status(caller: MemberModel, status, fanout: Fanout) -> dict:
     """The member's own status: online, away or offline. Going online may hand them
     waiting dialogues at once."""
-    from chalicelib.services import distribution
-
     if status not in distribution.STATUSES:
         raise BadRequest("'status' must be online, away or offline")
     caller.update(actions=[MemberModel.status.set(status)], condition=MemberModel.user_id.exists())

@@ -120,7 +120,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     import app as traffic
-    from infra.local import mailbox
+    from infra.local import clock, mailbox
     from infra.local.gateway import WebsocketGateway
     from infra.local.sites import cdn_routes, demo_site_routes, minify_widget
 
@@ -135,6 +135,8 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
     )
     api_url, ws_url = ports.url(ports.api), ports.url(ports.websocket, "ws")
     cdn_url = ports.url(ports.cdn)
+    # The clock app's schedules, as EventBridge would run them (infra/local/clock.py).
+    timer = clock.Clock(clock.load_clock_app(), aws.REGION)
     sites = [
         (gateway.routes(), ports.websocket),
         (
@@ -145,7 +147,8 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
                 widget_url=f"{cdn_url}/widget/loader.js",
                 local_mailbox=f"{cdn_url}/local-mailbox/",
             )
-            + mailbox.routes(),
+            + mailbox.routes()
+            + clock.routes(timer, f"{cdn_url}/local-mailbox/"),
             ports.cdn,
         ),
         (demo_site_routes(project_id, api_url, cdn_url), ports.demo_site),
@@ -161,11 +164,13 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         runners.append(runner)
 
     stripe_server = _serve_fake_stripe(ports, api_url)
+    timer.start()
     info = {
         "stripe_test_mode": ports.url(ports.stripe),
         "demo_site": ports.url(ports.demo_site),
         "panel": f"{cdn_url}/panel/",
         "mailbox": f"{cdn_url}/local-mailbox/",
+        "clock": f"{cdn_url}/local-clock/",
         "api": api_url,
         "websocket": ws_url,
         "moto": ports.url(ports.moto),
@@ -177,10 +182,11 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         f"  Demo website (visitor): {info['demo_site']}\n"
         f"  Operator panel:         {info['panel']}\n"
         f"    log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
-        f"  Local mailbox (sign-up codes; nothing is e-mailed): {info['mailbox']}\n"
+        f"  Local mailbox (every e-mail; none leaves this machine): {info['mailbox']}\n"
+        f"  Clock (the scheduled jobs; run one now): {info['clock']}\n"
         f"  REST API:               {api_url}\n"
         f"  WebSocket API:          {ws_url}\n"
-        f"  moto (DynamoDB, Cognito, S3): {info['moto']}\n"
+        f"  moto (DynamoDB, Cognito, S3, SES): {info['moto']}\n"
         f"  Billing: TEST MODE, fake Stripe at {info['stripe_test_mode']} (nobody pays)\n"
         "Press Ctrl+C to stop.",
         flush=True,
@@ -198,6 +204,8 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         ]
         if closing:
             await asyncio.wait(closing, timeout=1.0)
+        # No job starts after this; one under way finishes (its frames need the gateway).
+        await asyncio.get_running_loop().run_in_executor(None, timer.stop)
         for runner in runners:
             await runner.cleanup()
         _shut(stripe_server)
@@ -221,6 +229,7 @@ def main(argv=None) -> int:
         pool_id, client_id = aws.create_user_pool(ports.url(ports.moto))
         aws.configure_environment(ports, pool_id, client_id)
         aws.create_attachments_bucket(ports.url(ports.moto))
+        aws.verify_mail_sender(ports.url(ports.moto))
 
         # Only now may the app's modules load: they read the environment set above.
         import app as traffic

@@ -1,4 +1,5 @@
-"""moto's server as DynamoDB and Cognito, and the environment that points the app at it.
+"""moto's server as DynamoDB, Cognito, S3 and SES, and the environment that points the app
+at it.
 
 Nothing here imports ``chalicelib``: the environment must be set before the app's
 modules read their settings.
@@ -19,6 +20,9 @@ from infra.local.ports import Ports
 
 REGION = "us-east-1"
 LOCAL_ATTACHMENTS_BUCKET = "livechat-local-attachments"
+# The app's sender (quota warnings, e-mail auto messages), verified in moto's SES as it
+# must be in SES; what it sends shows in the local mailbox page (infra/local/mailbox.py).
+LOCAL_MAIL_FROM = "live-chat@localhost.localdomain"
 # The same policy as the CloudFormation pool (infra/template), so local mirrors AWS.
 PASSWORD_POLICY = {
     "MinimumLength": 10,
@@ -101,7 +105,10 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": "whsec_local_" + secrets.token_hex(16),
         "PLAN_CATALOGUE": local_plan_catalogue(),
         "BILLING_RETURN_URL": f"{ports.url(ports.cdn)}/panel/",
-        "MAIL_FROM": "",
+        "MAIL_FROM": LOCAL_MAIL_FROM,
+        # botocore's per-service endpoint variable: the app's SES client (deps.mailer)
+        # talks to moto without a line of local-only code in the app.
+        "AWS_ENDPOINT_URL_SES": moto_url,
         # Attachments: uploads go to moto's S3 (its server answers CORS for any origin),
         # and the local CDN serves the published ones, as CloudFront does in AWS.
         "S3_ENDPOINT": moto_url,
@@ -110,6 +117,11 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
     }
     os.environ.update(env)
     return env
+
+
+def verify_mail_sender(endpoint: str) -> None:
+    ses = boto3.client("ses", region_name=REGION, endpoint_url=endpoint)
+    ses.verify_email_identity(EmailAddress=LOCAL_MAIL_FROM)
 
 
 def create_attachments_bucket(endpoint: str) -> None:

@@ -1,4 +1,4 @@
-"""The local stand-in's mailbox: the e-mails Cognito would send, kept on this machine.
+"""The local stand-in's mailbox: the e-mails Cognito and SES would send, kept here.
 
 moto's Cognito accepts any confirmation code (its ``confirm_sign_up`` ignores it) and
 sends nothing, so a sign-up through the panel could never be confirmed honestly. Here
@@ -8,6 +8,11 @@ newcomer (kept below, printed in the ``make dev`` log and shown on the CDN port'
 ``CodeMismatchException``, and ``ResendConfirmationCode`` (which moto lacks) mails a new
 code and voids the old one. This module is infra/local's only: the app's code calls
 Cognito the same way in AWS, where Cognito mails the code itself.
+
+The app's own e-mails (quota warnings, e-mail auto messages) go through SES from the
+local ``MAIL_FROM``, as in AWS: moto's SES accepts them (from a verified sender only, as
+SES does) and keeps them; here each accepted one is also put in this mailbox, so the
+page shows every e-mail the stack "sent", newest first.
 """
 
 from __future__ import annotations
@@ -33,28 +38,35 @@ def mails() -> list[dict]:
 def latest_code(address: str) -> str | None:
     """The code most recently mailed to ``address`` (what a test types in)."""
     for mail in mails():
-        if mail["to"] == address.lower():
+        if mail["to"] == address.lower() and "code" in mail:
             return mail["code"]
     return None
 
 
-def _deliver(pool_id: str, username: str, address: str, announce) -> None:
-    code = f"{secrets.randbelow(10**6):06d}"
-    mail = {
-        "to": address.lower(),
-        "subject": SUBJECT,
-        "code": code,
-        "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-    }
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _keep(mail: dict) -> None:
     with _lock:
-        _codes[(pool_id, username)] = code
         _mails.append(mail)
         del _mails[:-MAILS_KEPT]
+
+
+def _deliver(pool_id: str, username: str, address: str, announce) -> None:
+    code = f"{secrets.randbelow(10**6):06d}"
+    mail = {"to": address.lower(), "subject": SUBJECT, "code": code, "at": _now()}
+    with _lock:
+        _codes[(pool_id, username)] = code
+    _keep(mail)
     announce(mail)
 
 
 def _print_mail(mail: dict) -> None:
-    print(f"[local mailbox] to {mail['to']}: confirmation code {mail['code']}", flush=True)
+    if "code" in mail:
+        print(f"[local mailbox] to {mail['to']}: confirmation code {mail['code']}", flush=True)
+    else:
+        print(f"[local mailbox] to {mail['to']}: {mail['subject']}", flush=True)
 
 
 def install(announce=_print_mail) -> None:
@@ -123,6 +135,31 @@ def install(announce=_print_mail) -> None:
     CognitoIdpBackend.sign_up = sign_up
     CognitoIdpResponse.confirm_sign_up = confirm_sign_up
     CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
+    _install_ses(announce)
+
+
+def _install_ses(announce) -> None:
+    """Every e-mail moto's SES accepts (``SendEmail``) lands here too."""
+    from moto.ses.models import SESBackend
+
+    original_send = SESBackend.send_email
+
+    @functools.wraps(original_send)
+    def send_email(self, source, subject, body, destinations):
+        message = original_send(self, source, subject, body, destinations)
+        for address in [a for addresses in destinations.values() for a in addresses]:
+            mail = {
+                "to": address.lower(),
+                "from": source,
+                "subject": subject,
+                "text": body,
+                "at": _now(),
+            }
+            _keep(mail)
+            announce(mail)
+        return message
+
+    SESBackend.send_email = send_email
 
 
 # --- the page on the local CDN port -------------------------------------------------------
@@ -140,10 +177,12 @@ _PAGE = """<!doctype html>
           margin: .8rem 0; overflow-wrap: anywhere; }}
  .code {{ font: 700 1.6rem/1.2 ui-monospace, monospace; letter-spacing: .15em; }}
  .meta {{ color: #6b7280; font-size: .9rem; }}
+ .subject {{ font-size: 1.1rem; margin: .2rem 0; }}
+ .text {{ font: inherit; white-space: pre-wrap; margin: 0; }}
 </style></head>
 <body>
 <p class="local" role="note">LOCAL STAND-IN ONLY: no e-mail leaves this machine. This page
-shows what Cognito would have e-mailed (in AWS the newcomer finds the code in their inbox).</p>
+shows what Cognito and SES would have e-mailed (in AWS they land in the recipients' inboxes).</p>
 <main><h1>Local mailbox</h1>{body}</main>
 </body></html>
 """
@@ -152,12 +191,25 @@ shows what Cognito would have e-mailed (in AWS the newcomer finds the code in th
 def _page_body() -> str:
     items = mails()
     if not items:
-        return "<p>No mail yet. Sign up in the panel and the confirmation code arrives here.</p>"
-    return "".join(
-        '<article class="mail" data-to="{to}"><p class="meta">To {to} · {at}</p>'
-        '<p>{subject}</p><p>Your confirmation code is <span class="code">{code}</span></p>'
-        "</article>".format(**{k: html.escape(str(v)) for k, v in mail.items()})
-        for mail in items
+        return (
+            "<p>No mail yet. Sign up in the panel and the confirmation code arrives here; "
+            "the app's e-mails (quota warnings, e-mail auto messages) too.</p>"
+        )
+    return "".join(_article(mail) for mail in items)
+
+
+def _article(mail: dict) -> str:
+    fields = {k: html.escape(str(v)) for k, v in mail.items()}
+    if "code" in mail:
+        return (
+            '<article class="mail" data-to="{to}"><p class="meta">To {to} · {at}</p>'
+            '<p>{subject}</p><p>Your confirmation code is <span class="code">{code}</span></p>'
+            "</article>".format(**fields)
+        )
+    return (
+        '<article class="mail" data-to="{to}"><p class="meta">To {to} · from {from} · {at}'
+        '</p><h2 class="subject">{subject}</h2><pre class="text">{text}</pre>'
+        "</article>".format(**fields)
     )
 
 

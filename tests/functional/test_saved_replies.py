@@ -128,3 +128,44 @@ def test_a_shortcut_is_unique_among_the_replies_one_can_use(platform, shop):
 
 def test_fill_leaves_unknown_braces_alone():
     assert fill("{visitor_name} {x}", {"visitor_name": "Ann"}) == "Ann {x}"
+
+
+def test_changes_to_shared_replies_reach_the_teams_open_panels_live(platform, shop, sender):
+    owner, operator, chat_id = shop
+    ivan_panel, _ = platform.connect(operator.token, project=owner.project_id)
+    olga_panel, _ = platform.connect(owner.token, project=owner.project_id)
+    visitor = platform.visitor(owner.project_id)
+    visitor_tab, _ = platform.connect(visitor.token)
+    sender.clear()
+
+    created = _create(platform, owner, shortcut="bye", title="Bye", shared=True, text="Bye!")
+    reply_id = created.json_body["reply"]["id"]
+    edited = platform.client.http.patch(
+        f"/projects/{owner.project_id}/replies/{reply_id}",
+        body='{"text": "Goodbye!"}',
+        headers={**owner.auth, "Content-Type": "application/json"},
+    )
+    assert edited.status_code == 200
+    deleted = platform.client.http.delete(
+        f"/projects/{owner.project_id}/replies/{reply_id}", headers=owner.auth
+    )
+    assert deleted.status_code == 204
+
+    heard = [(f["change"], f["reply"]["text"]) for f in sender.frames_for(ivan_panel)]
+    assert heard == [("created", "Bye!"), ("updated", "Goodbye!"), ("deleted", "Goodbye!")]
+    assert all(f["type"] == "saved_reply" for f in sender.frames_for(ivan_panel))
+    assert sender.frames_for(ivan_panel)[0]["reply"] == {**created.json_body["reply"]}
+    assert len(sender.frames_for(olga_panel)) == 3  # her other tabs too
+    assert sender.frames_for(visitor_tab) == []  # never the visitors
+
+
+def test_a_personal_reply_is_announced_to_its_owner_only(platform, shop, sender):
+    owner, operator, chat_id = shop
+    ivan_panel, _ = platform.connect(operator.token, project=owner.project_id)
+    olga_panel, _ = platform.connect(owner.token, project=owner.project_id)
+    sender.clear()
+
+    assert _create(platform, operator, shortcut="mine", title="Mine", text="x").status_code == 201
+
+    assert [f["change"] for f in sender.frames_for(ivan_panel)] == ["created"]
+    assert sender.frames_for(olga_panel) == []  # the administrator does not see it either

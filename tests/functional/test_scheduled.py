@@ -178,5 +178,74 @@ def test_the_auto_close_schedule_closes_a_month_old_unassigned_dialogue(platform
     event = json.loads((ROOT / "tests" / "events" / "scheduled.json").read_text())
     result = scheduled_app.lambda_.invoke("close_idle_dialogues", event).payload
 
-    assert result == {"examined": 1, "closed": 1}
+    assert result == {"examined": 1, "closed": 1, "assigned": 0}
     assert ChatModel.get(operator.project_id, chat_id).status == "closed"
+
+
+def _age(project_id, chat_id, by):
+    """Move a dialogue's last activity into the past (the clock app reads the real time)."""
+    from chalicelib.clock import iso
+    from chalicelib.models.chat import ChatModel, activity_key
+
+    stamp = iso(utcnow() - by)
+    ChatModel(project_id, chat_id).update(
+        actions=[
+            ChatModel.last_activity_at.set(stamp),
+            ChatModel.activity_key.set(activity_key(stamp, chat_id)),
+        ]
+    )
+
+
+def test_auto_close_hands_the_freed_slot_to_the_oldest_waiting_dialogue(
+    platform, scheduled_app, sender
+):
+    from chalicelib.models.chat import ChatModel
+
+    # Given a member at her limit (1) and a second dialogue waiting in the queue
+    owner = platform.sign_up()
+    settings = {"distribution": "least_busy", "max_active_chats": 1, "auto_close_minutes": 15}
+    patched = platform.client.http.patch(
+        f"/projects/{owner.project_id}", body=json.dumps(settings), headers=owner.auth
+    )
+    assert patched.status_code == 200
+    anna = platform.member(owner, "operator", name="Anna")
+    panel, _ = platform.connect(anna.token, project=owner.project_id)
+    chats = []
+    for n in range(2):
+        visitor = platform.visitor(owner.project_id)
+        tab, _ = platform.connect(visitor.token)
+        body = {
+            "action": "send",
+            "token": visitor.token,
+            "client_id": f"queue-{n:04d}",
+            "text": "hi",
+        }
+        platform.frame(tab, body)
+        chats.append((platform.sender.frames_for(tab)[0]["message"]["chat_id"], tab))
+    (first, _), (waiting, waiting_tab) = chats
+    assert ChatModel.get(owner.project_id, first).assignee_id == anna.user_id
+    assert ChatModel.get(owner.project_id, waiting).assignee_id is None
+    # and her dialogue idle past the project's limit
+    _age(owner.project_id, first, timedelta(minutes=20))
+    sender.clear()
+
+    event = json.loads((ROOT / "tests" / "events" / "scheduled.json").read_text())
+    result = scheduled_app.lambda_.invoke("close_idle_dialogues", event).payload
+
+    assert result == {"examined": 1, "closed": 1, "assigned": 1}
+    assert ChatModel.get(owner.project_id, first).status == "closed"
+    # the waiting dialogue is hers at once, her count is back at the limit
+    moved = ChatModel.get(owner.project_id, waiting)
+    assert moved.assignee_id == anna.user_id and moved.waiting_project_id is None
+    assert MemberModel.get(owner.project_id, anna.user_id).active_chats == 1
+    # her panel hears both: the close (with the team's line) and the new dialogue
+    heard = [(f["chat"]["id"], f["chat"]["state"]) for f in sender.frames_for(panel)]
+    assert (first, "closed") in heard
+    [handed] = [f for f in sender.frames_for(panel) if f["chat"]["id"] == waiting]
+    assert handed["chat"]["assignee"]["id"] == anna.user_id
+    # and the waiting visitor is told someone took it
+    assert {
+        "type": "assigned",
+        "chat_id": waiting,
+        "assignee": {"id": anna.user_id, "name": "Anna"},
+    } in sender.frames_for(waiting_tab)
