@@ -252,7 +252,13 @@ def test_a_history_without_a_dialogue_is_not_closed(platform):
 
     history = platform.get("/widget/messages", visitor.auth).json_body
 
-    assert history == {"chat_id": None, "messages": [], "cursor": None, "closed": False}
+    assert history == {
+        "chat_id": None,
+        "messages": [],
+        "cursor": None,
+        "closed": False,
+        "has_older": False,
+    }
 
 
 @pytest.mark.parametrize("rating", ["excellent", None, 5])
