@@ -1,6 +1,6 @@
 # Two commands matter (README): `make dev` runs the platform locally, `make test` tests it.
 # Both set up what they need on a fresh machine: a virtualenv with the pinned
-# dependencies, the npm dev tools of package-lock.json (terser, the widget's minifier)
+# dependencies, the npm dev tools of package-lock.json (terser, the widget's minifier; ESLint)
 # and, for the browser tests, Debian's Chromium.
 
 PYTHON ?= python3
@@ -43,13 +43,14 @@ browser:
 dev: install
 	$(BIN)/python -m infra.local --port $(PORT)
 
-## Lint, then every test: unit, functional, packaging + cfn-lint, browser (Chromium)
+## Lint (ruff, ESLint), then every test: unit, functional, packaging + cfn-lint, browser (Chromium)
 test: install browser lint
 	$(BIN)/python -m pytest tests
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/eslint --max-warnings=0 .
 
 ## Print the budget figures (widget size, requests per message, import time)
 bench: install

@@ -5,7 +5,7 @@
   if (!W || W.chat || !W.root) return;
   W.chat = 1;
 
-  var C = W.config, API = C.api, PID = C.projectId, box = W.box, btn = W.btn, badgeEl = W.badge;
+  var C = W.config, API = C.api, box = W.box, btn = W.btn, badgeEl = W.badge;
   var MAX = 4000, PING = 27e4, TYPING_EVERY = 3000, TYPING_IDLE = 3000;
 
   // ---------- storage (localStorage may throw: private mode, sandboxed iframes) ----------
@@ -163,7 +163,7 @@
     q('.lc-av b').textContent = asg ? Array.from(name)[0].toUpperCase() : '';
     setState(box.getAttribute('data-lc-state'));
   }
-  try { var a0 = JSON.parse(ls('as')); if (a0 && a0.c === chatId) setAsg(a0.id, a0.name, a0.c); } catch (e) {}
+  try { var a0 = JSON.parse(ls('as')); if (a0 && a0.c === chatId) setAsg(a0.id, a0.name, a0.c); } catch (e) { /* none stored, or unreadable: no name shown */ }
 
   // ---------- REST ----------
   function api(method, path, data) {
@@ -425,7 +425,7 @@
       p.author_type = 'visitor';
       pend.set(p.client_id, p);
     });
-  } catch (e) {}
+  } catch (e) { /* an unreadable outbox: nothing to resend */ }
 
   // The next message needs consent: it opens a dialogue, or is the first reply in one the
   // team opened. Asked as soon as that is known (before the visitor writes); the server checks.
