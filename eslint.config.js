@@ -4,11 +4,51 @@
 // which in code without a build step are the mistakes that reach users.
 const js = require("@eslint/js");
 const globals = require("globals");
+const fs = require("fs");
+const path = require("path");
 
 const strict = {
   ...js.configs.recommended.rules,
   "no-undef": "error",
   "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],
+};
+
+// widget/chat/*.js: each part is linted inside the bundle it belongs to, as
+// infra/widget_build.py assembles it (the guard aside), and only its own lines are reported.
+const BUNDLE_OPEN = "(function (w, d) {\nvar W = w.__lcWidget;\n";
+const parts = new Map(); // a part's file -> {before: lines of the bundle before it, count, last}
+const lineCount = (text) => text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+const chatParts = {
+  meta: { name: "widget-chat-parts" },
+  preprocess(text, filename) {
+    const folder = path.dirname(filename);
+    const names = fs.readdirSync(folder).filter((name) => name.endsWith(".js")).sort();
+    let bundle = BUNDLE_OPEN;
+    for (const name of names) {
+      const file = path.join(folder, name);
+      const part = file === filename ? text : fs.readFileSync(file, "utf8");
+      if (file === filename) {
+        const last = name === names[names.length - 1];
+        parts.set(filename, { before: lineCount(bundle), count: lineCount(part), last });
+      }
+      bundle += part.endsWith("\n") ? part : part + "\n";
+    }
+    return [{ text: bundle + "})(window, document);\n", filename: "bundle.js" }];
+  },
+  postprocess(messages, filename) {
+    const { before, count, last } = parts.get(filename);
+    // A parse error past every part (an unclosed brace shows at the bundle's end) is the
+    // last part's to report, so the lint still fails.
+    const reported = (m) => (m.line > before && m.line <= before + count) || (m.fatal && last && m.line > before);
+    return messages[0].filter(reported).map((m) => {
+      const moved = { ...m, line: Math.min(m.line - before, count) };
+      delete moved.fix; // offsets in the bundle
+      delete moved.suggestions;
+      if (m.endLine) moved.endLine = Math.min(m.endLine - before, count);
+      return moved;
+    });
+  },
+  supportsAutofix: false,
 };
 
 module.exports = [
@@ -22,6 +62,14 @@ module.exports = [
       globals: { ...globals.browser, ...globals.es2015 },
     },
     rules: strict,
+  },
+  {
+    // widget/chat/*.js are the parts of one script, chat.js: infra/widget_build.py puts
+    // them, in name order, inside one function (w = window, d = document, W = the shared
+    // global). So each part is linted as that script, where the names the parts share are
+    // locals, and only the part's own lines are reported.
+    files: ["widget/chat/*.js"],
+    processor: chatParts,
   },
   {
     files: ["panel/**/*.js"],

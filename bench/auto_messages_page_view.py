@@ -129,7 +129,7 @@ def _counted(counts: dict) -> str:
 
 WIDGET_RUNNING = """() => {
   const W = window.__lcWidget;
-  return !!(W && W.sess && W.auto && W.rules && W.box);
+  return !!(W && W.session && W.auto && W.rules && W.box);
 }"""
 
 # Each tick of auto.js reads the page's facts once (rules.values), then tests each
@@ -155,7 +155,7 @@ WRAP_EVALUATE = """() => {
 # The same work as a tick (the facts read once, each candidate's rules tested), unwrapped,
 # many times: the widget's facts as its last tick passed them.
 LOOP = """([iterations, blocks]) => {
-  const B = window.__lcBench, W = window.__lcWidget, list = W.sess.auto_messages;
+  const B = window.__lcBench, W = window.__lcWidget, list = W.session.auto_messages;
   W.rules.values = B.values;
   W.rules.matches = B.matches;
   const values = B.values, matches = B.matches, facts = B.facts, now = B.now;

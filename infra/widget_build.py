@@ -1,8 +1,14 @@
-"""The widget as it is served: every ``widget/*.js`` minified by terser (pinned in
-package.json, run by ``infra/widget_minify.js``): locals renamed, ``/*!`` headers kept,
-globals and properties untouched. The sources can use readable names; the host page
-downloads the small form, and the budgets (loader 3 KB, whole widget 15 KB gzipped) are
-measured on what is served.
+"""The widget as it is served (widget/README.md): every ``widget/*.js``, and ``chat.js``
+assembled from ``widget/chat/*.js``, minified by terser (pinned in package.json, run by
+``infra/widget_minify.js``): locals renamed, ``/*!`` headers kept, globals and properties
+untouched. The sources can use readable names; the host page downloads the small form, and
+the budgets (loader 3 KB, whole widget 15 KB gzipped) are measured on what is served.
+
+A folder ``widget/<name>/`` is served as one script, ``<name>.js``: its parts, in the order
+of their file names, inside one function, as if they were one file. So the parts share
+their top-level names as locals of that function (terser renames them all) and the page
+makes one request, not one per part. The function opens with the script's guard (run once,
+after the loader drew the launcher); the first part's ``/*!`` header comes before it.
 
     python -m infra.widget_build OUT_DIR    # what infra/deploy.sh uploads
 
@@ -15,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -79,20 +86,52 @@ def minified(source: str, name: str = "script.js") -> str:
     return minified_all([(name, source)])[0]
 
 
-def _served_all() -> dict[str, bytes]:
+HEADER = re.compile(r"\s*/\*!.*?\*/\n?", re.S)
+BUNDLE_OPEN = """(function (w, d) {{
+  var W = w.__lcWidget;
+  if (!W || W.{name} || !W.root) return; // no launcher yet, or this script ran already
+  W.{name} = 1;
+"""
+BUNDLE_CLOSE = "})(window, document);\n"
+
+
+def bundle(folder: pathlib.Path) -> str:
+    """The readable source of the script a folder of parts makes (module docstring)."""
+    parts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.js"))]
+    if not parts:
+        raise MinifierError(f"{folder} has no parts (*.js)")
+    header = HEADER.match(parts[0])
+    if header:
+        parts[0] = parts[0][header.end() :]
+    head = header.group(0).strip() + "\n" if header else ""
+    body = "\n".join(part.rstrip("\n") + "\n" for part in parts)
+    return head + BUNDLE_OPEN.format(name=folder.name) + body + BUNDLE_CLOSE
+
+
+def sources() -> dict[str, str]:
+    """Each served script's readable source, by served name: ``widget/<name>.js`` as it
+    is, and the bundle of each folder ``widget/<name>/`` as ``<name>.js``."""
     scripts = {p.name: p.read_text(encoding="utf-8") for p in sorted(WIDGET.glob("*.js"))}
+    for folder in sorted(p for p in WIDGET.iterdir() if p.is_dir()):
+        name = folder.name + ".js"
+        if name in scripts:
+            raise MinifierError(f"widget/{name} and widget/{folder.name}/ would both be {name}")
+        scripts[name] = bundle(folder)
+    return scripts
+
+
+def _served_all() -> dict[str, bytes]:
+    scripts = sources()
     codes = minified_all(list(scripts.items()))
     return {name: code.encode() for name, code in zip(scripts, codes, strict=True)}
 
 
 def served(name: str) -> bytes | None:
-    """The served form of ``widget/<name>`` (None if there is no such script). Cached by
-    content, so the local stack serves an edited file at once (the scripts that changed
-    are minified together, in one node run)."""
-    path = WIDGET / name
-    if path.suffix != ".js" or path.parent != WIDGET or not path.is_file():
-        return None
-    return _served_all().get(path.name)
+    """The served form of the script ``name`` (``loader.js``, ``chat.js``...; None if
+    there is no such script: a part of a bundle is not served alone). Cached by content,
+    so the local stack serves an edited file at once (the scripts that changed are
+    minified together, in one node run)."""
+    return _served_all().get(name)
 
 
 def build(out_dir: pathlib.Path) -> list[pathlib.Path]:

@@ -2,7 +2,7 @@
 // stdin: a JSON list of {name, source}; stdout: the JSON list of minified sources, in
 // the same order. A source terser cannot parse: its message on stderr, exit status 1.
 //
-// The four widget files talk only through window properties (window.__lcWidget and its
+// The widget's scripts talk only through window properties (window.__lcWidget and its
 // members, LiveChat, LiveChatQueue), so locals may be renamed but no top-level name and
 // no property: mangle.toplevel stays false and properties are never mangled. Compression
 // keeps terser's safe defaults (no `unsafe` options), and the output the sources' language

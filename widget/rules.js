@@ -1,8 +1,9 @@
 /*! Live chat targeting rules (docs/API.md "Targeting rules"), as chalicelib/targeting has them. */
+// Sets window.__lcWidget.rules, read by auto.js (widget/README.md lists the shared members).
 (function (w) {
   // catalogue.json in short (a test compares): field -> [type's initial (event: v), default],
   // [s, from, to, never = infinity] or [v, names, names]
-  var F = {
+  var FIELDS = {
     widget_open: ['b', false], chat_history: ['p', false], browser_language: ['l'],
     platform: ['e'], rating: ['e'], page_views: ['c'], visits: ['c'], invitations_sent: ['c', 0],
     time_on_page: ['s', 'page_opened_at', 'now', 0],
@@ -14,75 +15,75 @@
     custom_event: ['v', 'event_names', 'page_events']
   };
   'city country page_url user_agent referrer_url source_url utm_campaign utm_content utm_medium utm_source utm_term'
-    .split(' ').forEach(function (k) { F[k] = ['t']; });
-  var NOT = {is_not: 'equals', not_contains: 'contains', not_happened: 'happened'};
+    .split(' ').forEach(function (field) { FIELDS[field] = ['t']; });
+  var NEGATIONS = {is_not: 'equals', not_contains: 'contains', not_happened: 'happened'};
 
-  function num(x) { return typeof x == 'number'; }
+  function isNumber(value) { return typeof value == 'number'; }
 
   // One value per field: text lower-cased, timers as whole seconds, == null when unknown.
   function values(facts, now) {
-    var v = {}, k, f, x, a, b;
-    for (k in F) {
-      f = F[k];
-      x = facts[k];
-      if (f[0] == 's') {
-        a = facts[f[1]];
-        b = f[2] == 'now' ? now : facts[f[2]];
-        x = num(a) && num(b) ? (b - a) / 1000 : NaN;
+    var vals = {}, field, spec, value, from, to;
+    for (field in FIELDS) {
+      spec = FIELDS[field];
+      value = facts[field];
+      if (spec[0] == 's') {
+        from = facts[spec[1]];
+        to = spec[2] == 'now' ? now : facts[spec[2]];
+        value = isNumber(from) && isNumber(to) ? (to - from) / 1000 : NaN;
         // A clock running backwards counts as no time; a missing timestamp as "never".
-        x = isFinite(x) ? Math.max(0, Math.floor(x)) : f[3] ? Infinity : null;
-      } else if (f[0] == 'b' || f[0] == 'p') {
-        x = typeof x == 'boolean' ? x : f[1];
-      } else if (f[0] == 'c') {
-        x = num(x) ? x : f[1];
-      } else if (f[0] == 'v') {
-        x = [].concat(facts[f[1]], facts[f[2]]);
+        value = isFinite(value) ? Math.max(0, Math.floor(value)) : spec[3] ? Infinity : null;
+      } else if (spec[0] == 'b' || spec[0] == 'p') {
+        value = typeof value == 'boolean' ? value : spec[1];
+      } else if (spec[0] == 'c') {
+        value = isNumber(value) ? value : spec[1];
+      } else if (spec[0] == 'v') {
+        value = [].concat(facts[spec[1]], facts[spec[2]]);
       } else {
-        x = typeof x == 'string' ? x.toLowerCase() : null;
+        value = typeof value == 'string' ? value.toLowerCase() : null;
       }
-      v[k] = x;
+      vals[field] = value;
     }
-    return v;
+    return vals;
   }
 
-  function holds(op, c, v) {
-    var want = c.value, t = F[c.field][0];
-    if (op == 'exists') return v === true;
-    if (op == 'none') return v === false;
-    if (op == 'is') return v === want;
-    if (v == null) return false;
-    if (op == 'greater') return v > want;
-    if (op == 'less') return v < want;
-    if (t == 'c' || t == 's') return v == want;
-    if (t == 'v') return v.indexOf(want) >= 0; // an event name, exactly
+  function holds(op, condition, value) {
+    var want = condition.value, type = FIELDS[condition.field][0];
+    if (op == 'exists') return value === true;
+    if (op == 'none') return value === false;
+    if (op == 'is') return value === want;
+    if (value == null) return false;
+    if (op == 'greater') return value > want;
+    if (op == 'less') return value < want;
+    if (type == 'c' || type == 's') return value == want;
+    if (type == 'v') return value.indexOf(want) >= 0; // an event name, exactly
     want = want.toLowerCase();
-    if (op == 'contains') return v.indexOf(want) >= 0;
+    if (op == 'contains') return value.indexOf(want) >= 0;
     // Language "en" is any English, "en-gb" only British English.
-    return v == want || (t == 'l' && v.indexOf(want + '-') == 0);
+    return value == want || (type == 'l' && value.indexOf(want + '-') == 0);
   }
 
-  function test(c, vals) {
-    var neg = NOT[c.op];
-    return neg ? !holds(neg, c, vals[c.field]) : holds(c.op, c, vals[c.field]);
+  function holdsCondition(condition, vals) {
+    var negated = NEGATIONS[condition.op], value = vals[condition.field];
+    return negated ? !holds(negated, condition, value) : holds(condition.op, condition, value);
   }
 
-  function every(list, vals) {
-    for (var i = 0; i < list.length; i++) if (!test(list[i], vals)) return false;
+  function every(conditions, vals) {
+    for (var i = 0; i < conditions.length; i++) if (!holdsCondition(conditions[i], vals)) return false;
     return true;
   }
 
   // All of rules.all hold, and one of rules.any_groups (each group: all of it), if any.
   function matches(rules, vals) {
-    var g = rules.any_groups || [], i;
+    var groups = rules.any_groups || [], i;
     if (!every(rules.all || [], vals)) return false;
-    for (i = 0; i < g.length; i++) if (every(g[i], vals)) return true;
-    return !g.length;
+    for (i = 0; i < groups.length; i++) if (every(groups[i], vals)) return true;
+    return !groups.length;
   }
 
   // window.__lcWidget.rules; never create __lcWidget: the loader stops if it exists
   var W = w.__lcWidget;
   if (W) W.rules = {
-    fields: F,
+    fields: FIELDS,
     values: values,
     matches: matches,
     evaluate: function (rules, facts, now) { return matches(rules, values(facts, now)); }

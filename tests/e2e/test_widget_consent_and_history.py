@@ -25,8 +25,8 @@ CONSENT = {
 # one after another, each waiting for its ack: a long dialogue in seconds, not by typing.
 SEND_MANY = """async (n) => {
   const W = window.__lcWidget;
-  while (!W.sess) await new Promise((r) => setTimeout(r, 50));
-  const url = W.sess.ws_url, token = W.sess.token;
+  while (!W.session) await new Promise((r) => setTimeout(r, 50));
+  const url = W.session.ws_url, token = W.session.token;
   const ws = new WebSocket(url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token));
   await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
   let answer = null;
