@@ -1,5 +1,5 @@
-// Opening and closing the chat, what chat.js gives the other files through W (the
-// loader's open/close replaced, showAuto, waiting, isOpen), the page's events, and the start.
+// Opening and closing the chat, what chat.js gives the other files through W (widget/README.md:
+// the loader's open and close replaced, waiting, showAuto, isOpen), the page's events, and the start.
 
 // ---------- open / close ----------
 function openChat() {
