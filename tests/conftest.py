@@ -65,6 +65,48 @@ from infra.local.atomic_dynamodb import make_moto_dynamodb_atomic  # noqa: E402
 make_moto_dynamodb_atomic()
 
 
+def _share_what_every_test_loads_again() -> None:
+    """Speed only; no behaviour changes. Each ``mock_aws`` gives boto3 a new default
+    session, and each new botocore session parses the service models again (~12 ms a
+    file, ten files a test); one loader, which caches what it parsed, serves them all.
+    And every moto user pool imports the same bundled RSA key (~0.1 s each): import it
+    once."""
+    import botocore.loaders
+    import botocore.session
+    from joserfc import jwk
+    from moto.cognitoidp import models as cognito_models
+
+    loaders: dict = {}
+
+    def shared_loader(search_path_string=None):
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
+
+    keys: dict = {}
+
+    class _RSAKey:
+        @staticmethod
+        def import_key(data, *args, **kwargs):
+            cache_key = json.dumps([data, args, kwargs], sort_keys=True, default=str)
+            if cache_key not in keys:
+                keys[cache_key] = jwk.RSAKey.import_key(data, *args, **kwargs)
+            return keys[cache_key]
+
+    class _Jwk:
+        RSAKey = _RSAKey
+
+        def __getattr__(self, name):
+            return getattr(jwk, name)
+
+    cognito_models.jwk = _Jwk()
+
+
+_share_what_every_test_loads_again()
+
+
 class RecordingSender:
     """Records each postToConnection; connections listed in ``gone`` answer 410."""
 
