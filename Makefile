@@ -44,8 +44,11 @@ dev: install
 	$(BIN)/python -m infra.local --port $(PORT)
 
 ## Lint (ruff, ESLint), then every test: unit, functional, packaging + cfn-lint, browser (Chromium)
+# Unit and functional tests are in-process (moto per test): one worker per core, four at
+# most. The browser tests share one local stack and one Chromium: one process, after.
 test: install browser lint
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n auto --maxprocesses=4 tests/unit tests/functional
+	$(BIN)/python -m pytest tests/e2e
 
 lint: install
 	$(BIN)/ruff check .
