@@ -10,11 +10,8 @@ import { S } from './state.js';
 import { toast } from './toast.js';
 
 const PING_EVERY_MS = 60 * 1000;         // a half-open socket is noticed within ~1.5 min (API Gateway idles out at 10)
-
 const PONG_TIMEOUT_MS = 20 * 1000;
-
 const BACKOFF_BASE_MS = 1000;
-
 const BACKOFF_MAX_MS = 30000;
 
 // The socket's own state: nobody else reads it.
@@ -213,15 +210,14 @@ function handleFrame(raw) {
   emit('frame:' + f.type, f);
 }
 
-// The socket was opened with (and its frames must carry) the old token: reconnect with the new one.
-on('tokens:refreshed', () => {
-  if (W.wanted && W.ws && W.ws._token !== S.tokens.access_token) {
-    dropSocket();
-    wsConnect();
-  }
-});
-
 export function mount() {
+  // The socket was opened with (and its frames must carry) the old token: reconnect with the new one.
+  on('tokens:refreshed', () => {
+    if (W.wanted && W.ws && W.ws._token !== S.tokens.access_token) {
+      dropSocket();
+      wsConnect();
+    }
+  });
   $('conn').addEventListener('click', reconnectNow);
   window.addEventListener('online', reconnectNow);
   // Timers are throttled in background tabs: make sure the socket is alive.

@@ -1,14 +1,15 @@
-/* The state the views share. Each view keeps what only it uses in its own module. */
-
-export const LS_SOUND = 'lc-panel:sound';
+/* The state the views share (read by more than one module). What only one view uses
+ * lives in that view's module. */
 
 export const S = {
-  config: null,
-  tokens: null,
-  me: null,
-  project: null,
+  config: null,             // config.json: api_url, ws_url, widget_url, local_mailbox
+  tokens: null,             // core/session.js
+  me: null,                 // GET /me: user, projects, last_project_id
+  project: null,            // the open project ({id, name, role} from /me)
   epoch: 0,                 // bumped on login/logout/project switch; stale async work checks it
-  // chat list
+  wantChat: null,           // the chat the address named, opened after the first list page
+  checkoutOutcome: null,    // back from Stripe Checkout: success | cancelled
+  // chat list (views/inbox.js draws it; core/chats.js merges)
   chats: new Map(),         // chat id -> summary
   order: [],                // chat ids, newest activity first
   nextCursor: null,
@@ -16,36 +17,15 @@ export const S = {
   listLoading: false,
   listError: null,
   listRequestedAt: null,
-  // conversation
+  // the open chat (views/conversation.js, views/messages.js)
   openId: null,
-  conv: null,               // {chatId, messages: Map, loaded, error, requestedAt, needsSync, truncated, seenUpTo}
-  pending: new Map(),       // chat id -> Map(client_id -> {client_id, chat_id, text, status, error, created_at})
-  drafts: new Map(),        // chat id -> unsent text
-  // typing
-  typingSentAt: 0,
-  typingActiveChat: null,
-  typingIdleTimer: null,
-  visitorTypingTimer: null,
+  conv: null,               // {chatId, messages: Map, loaded, error, requestedAt, needsSync, truncated, seenUpTo, visitor}
+  pending: new Map(),       // chat id -> Map(client_id -> {client_id, chat_id, text, status, error, created_at}) (views/outbox.js)
+  drafts: new Map(),        // chat id -> unsent text (views/draft.js)
   // sections, project details, team
-  view: 'inbox',            // inbox | team-chat | team | replies | auto | settings
+  view: 'inbox',            // core/nav.js VIEWS
   display: 'section',       // where an open chat is drawn: section | popup (per user)
   projectInfo: null,        // GET /projects/{pid}: settings and the caller's role
-  members: [],
-  replies: [],              // saved replies (management section)
-  chatReplies: new Map(),   // chat id -> Promise of replies filled in for that dialogue
-  editingReply: null,
-  autoMessages: [],         // auto messages (leads' section)
-  editingAuto: null,        // id of the auto message in the editor (null: a new one)
-  catalogue: null,          // GET /targeting/catalogue: rule fields and operators
-  suggest: null,            // {items, index} while the "/" suggestions show
-  composeMode: 'reply',     // reply | note
-  team: { messages: new Map(), loaded: false, loading: false },
-  billing: null,            // GET /projects/{pid}/billing
-  visitors: null,           // GET /projects/{pid}/visitors/online
-  visitorsTimer: null,
-  billingInterval: 'monthly',
-  checkoutOutcome: null,    // back from Stripe Checkout: success | cancelled
-  // misc
-  audio: null,
-  sound: localStorage.getItem(LS_SOUND) !== '0',
+  members: [],              // views/team.js; the "Assign to" list reads them
+  billing: null,            // GET /projects/{pid}/billing (views/billing.js; views/banner.js reads it)
 };
