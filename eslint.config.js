@@ -73,7 +73,7 @@ module.exports = [
   },
   {
     files: ["panel/**/*.js"],
-    languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: globals.browser },
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
     rules: strict,
   },
   {

@@ -98,7 +98,7 @@ def test_a_name_of_100_characters_is_kept_trimmed(platform, site):
 def test_after_identify_the_panel_names_the_visitor_alike_everywhere(platform, site):
     """The visitor list, the dialogue (header, list) and the live frames of later messages
     carry the name the site gave; the panel labels visitor messages with the dialogue's
-    name (panel/app.js authorLabel), so older messages follow too."""
+    name (panel/views/messages.js authorLabel), so older messages follow too."""
     owner, secret, visitor = site
     tab, _ = platform.connect(visitor.token)
     platform.frame(

@@ -1,0 +1,67 @@
+/* DOM helpers. The security rule of the panel: server data reaches the DOM only through
+ * textContent / Text nodes (h() below), never through innerHTML or friends. */
+
+export const $ = (id) => document.getElementById(id);
+
+/** Create an element. Text only ever goes in through textContent / Text nodes. */
+export function h(tag, props, children) {
+  const e = document.createElement(tag);
+  if (props) {
+    for (const k of Object.keys(props)) {
+      const v = props[k];
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = String(v);
+      else if (k.slice(0, 2) === 'on' && typeof v === 'function') e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  if (children !== undefined) {
+    for (const c of [].concat(children)) {
+      if (c === null || c === undefined || c === false) continue;
+      e.append(c); // strings become Text nodes
+    }
+  }
+  return e;
+}
+
+export const enc = encodeURIComponent;
+
+export const cmpId = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function windowFocused() {
+  return document.visibilityState === 'visible' && document.hasFocus();
+}
+
+export function isNearBottom(box) {
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+}
+
+function initials(name) {
+  const parts = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  if (!parts.length) return '?';
+  const chars = parts.slice(0, 2).map((p) => Array.from(p)[0] || '');
+  return chars.join('').toUpperCase();
+}
+
+function hue(seed) {
+  // FNV-1a + a final avalanche so near-identical ids get clearly different colours.
+  let x = 0x811c9dc5;
+  const s = String(seed || '');
+  for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 0x01000193);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x2c1b3c6d);
+  x ^= x >>> 12;
+  return (x >>> 0) % 360;
+}
+
+export function paintAvatar(el, name, seed) {
+  el.textContent = initials(name);
+  el.style.setProperty('--av-h', String(hue(seed || name)));
+}
+
+export function avatar(name, seed, extraClass) {
+  const a = h('span', { class: 'avatar' + (extraClass ? ' ' + extraClass : ''), 'aria-hidden': 'true' });
+  paintAvatar(a, name, seed);
+  return a;
+}

@@ -1,0 +1,86 @@
+/* Sections and where an open chat is drawn; the address bar. showView emits view:show
+ * (each section loads itself); openChat emits chat:open (views/conversation.js opens it),
+ * so any view can open a chat without importing the conversation. */
+import { emit } from './bus.js';
+import { $, enc } from './dom.js';
+import { myId } from './session.js';
+import { S } from './state.js';
+
+const LS_DISPLAY = 'lc-panel:display'; // + ':' + user id: "section" | "popup"
+
+// The work area shows one section (inbox, team chat, team, saved replies, auto messages,
+// settings). An
+// open chat is drawn either as the inbox section or as a pop-up over whichever section is
+// shown: a per-user display setting, kept in this browser (it changes only where chats
+// are drawn, so it needs no server round trip).
+export const VIEWS = ['inbox', 'visitors', 'team-chat', 'team', 'replies', 'auto', 'install', 'settings', 'billing'];
+
+// #/<project id>/<section>[/<chat id>]: a reload (or a shared link) comes back to the
+// same project, section and open dialogue.
+export function readLocation() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').map((x) => { try { return decodeURIComponent(x); } catch (e) { return ''; } });
+  return { project: parts[0] || null, view: VIEWS.includes(parts[1]) ? parts[1] : 'inbox', chat: parts[2] || null };
+}
+
+function writeLocation() {
+  if (!S.project) return;
+  let hash = '#/' + enc(S.project.id) + '/' + S.view;
+  if (S.openId) hash += '/' + enc(S.openId);
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+}
+
+function displayKey() { return LS_DISPLAY + ':' + (myId() || ''); }
+
+export function loadDisplay() {
+  const v = localStorage.getItem(displayKey());
+  S.display = v === 'popup' ? 'popup' : 'section';
+  document.querySelectorAll('#prefs-form input[name="display"]').forEach((r) => { r.checked = r.value === S.display; });
+  renderLayout();
+}
+
+function setDisplay(mode) {
+  S.display = mode === 'popup' ? 'popup' : 'section';
+  try { localStorage.setItem(displayKey(), S.display); } catch (e) { /* ignore */ }
+  renderLayout();
+}
+
+export function showView(view) {
+  if (!VIEWS.includes(view)) view = 'inbox';
+  S.view = view;
+  renderLayout();
+  emit('view:show', view); // each section loads what it shows (and stops what it polled)
+}
+
+export function renderLayout() {
+  writeLocation();
+  const popup = S.display === 'popup';
+  document.body.dataset.display = S.display;
+  document.body.dataset.view = S.view;
+  document.querySelectorAll('#nav .nav-btn').forEach((b) => {
+    if (b.dataset.view === S.view) b.setAttribute('aria-current', 'page');
+    else b.removeAttribute('aria-current');
+  });
+  for (const v of VIEWS) {
+    if (v === 'inbox') continue;
+    $('view-' + v).hidden = S.view !== v;
+  }
+  const conv = $('conversation');
+  const chatOpen = !!(S.openId && S.chats.get(S.openId));
+  conv.classList.toggle('popup', popup && chatOpen);
+  conv.setAttribute('role', popup && chatOpen ? 'dialog' : 'region');
+  // Section mode: the conversation is the inbox section. Pop-up: it floats over any section.
+  conv.hidden = popup ? (!chatOpen && S.view !== 'inbox') : S.view !== 'inbox';
+  $('conv-close').hidden = !(popup && chatOpen);
+}
+
+export function openChat(chatId) {
+  emit('chat:open', chatId);
+}
+
+export function mount() {
+  $('nav').addEventListener('click', (ev) => {
+    const b = ev.target.closest('button[data-view]');
+    if (b) showView(b.dataset.view);
+  });
+  $('prefs-form').addEventListener('change', (ev) => { if (ev.target.name === 'display') setDisplay(ev.target.value); });
+}

@@ -1,0 +1,105 @@
+/* The reply box: sending (views/outbox.js posts), Enter and Shift+Enter, reply or internal
+ * note, the typing indicator the visitor sees (typing frames, throttled), and the "/"
+ * suggestions' keys. A closed chat takes notes only. Frames: none. Events: project:reset. */
+import { on } from '../core/bus.js';
+import { $ } from '../core/dom.js';
+import { sendFrame } from '../core/socket.js';
+import { S } from '../core/state.js';
+import { toast } from '../core/toast.js';
+import { autoGrow, MAX_LEN, saveDraft, updateCharCount } from './draft.js';
+import { send } from './outbox.js';
+import { hideSuggestions, onSuggestKey, updateSuggestions } from './reply-suggest.js';
+
+let composeMode = 'reply';   // reply | note
+let closedForcedNote = false; // note mode because the chat is closed (reopening gives reply back)
+const typing = { sentAt: 0, chat: null, idleTimer: null };
+
+const TYPING_THROTTLE_MS = 3000;         // at most one typing:true per 3 s
+const TYPING_IDLE_MS = 4000;             // typing:false after 4 s without keystrokes
+
+function onComposerSubmit(ev) {
+  if (ev) ev.preventDefault();
+  const ta = $('composer-text');
+  const chatId = S.openId;
+  if (!chatId) return;
+  const text = ta.value.replace(/^\s*\n|\s+$/g, '');
+  if (!text.trim()) return;
+  if (text.length > MAX_LEN) {
+    toast('Messages are limited to ' + MAX_LEN + ' characters.', 'error');
+    return;
+  }
+  ta.value = '';
+  S.drafts.delete(chatId);
+  hideSuggestions();
+  autoGrow();
+  updateCharCount();
+  stopTyping();
+  send(chatId, text, composeMode === 'note');
+}
+
+function onComposerInput() {
+  autoGrow();
+  updateCharCount();
+  const chatId = S.openId;
+  if (!chatId) return;
+  updateSuggestions();
+  // An internal note is not a reply being typed: the visitor sees no indicator for it.
+  if (!$('composer-text').value.trim() || composeMode === 'note') { stopTyping(); return; }
+  const now = Date.now();
+  if (typing.chat !== chatId || now - typing.sentAt > TYPING_THROTTLE_MS) {
+    if (sendFrame({ action: 'typing', chat_id: chatId, typing: true })) {
+      typing.sentAt = now;
+      typing.chat = chatId;
+    }
+  }
+  clearTimeout(typing.idleTimer);
+  typing.idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+}
+
+export function stopTyping() {
+  clearTimeout(typing.idleTimer);
+  if (typing.chat) {
+    sendFrame({ action: 'typing', chat_id: typing.chat, typing: false });
+    typing.chat = null;
+    typing.sentAt = 0;
+  }
+}
+
+function setComposeMode(mode) {
+  composeMode = mode === 'note' ? 'note' : 'reply';
+  const note = composeMode === 'note';
+  $('mode-reply').setAttribute('aria-checked', note ? 'false' : 'true');
+  $('mode-note').setAttribute('aria-checked', note ? 'true' : 'false');
+  $('composer').classList.toggle('note-mode', note);
+  $('composer-text').placeholder = note ? 'Write an internal note (the visitor never sees it)…' : 'Write a reply…';
+  $('send-btn').textContent = note ? 'Add note' : 'Send';
+}
+
+/** A closed dialogue takes no replies (the visitor has left it): notes only. */
+export function renderComposerState(c) {
+  const closed = c.state === 'closed';
+  $('mode-reply').disabled = closed;
+  if (closed && composeMode !== 'note') setComposeMode('note');
+  else if (!closed && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
+  closedForcedNote = closed;
+  $('composer-hint').textContent = closed ? 'Closed: reopen it to reply to the visitor; notes stay with the team.'
+    : 'Enter to send \u00b7 / for saved replies';
+}
+
+export function mount() {
+  $('composer').addEventListener('submit', onComposerSubmit);
+  const ta = $('composer-text');
+  ta.addEventListener('keydown', (ev) => {
+    if (!ev.isComposing && onSuggestKey(ev)) { ev.preventDefault(); return; }
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) {
+      ev.preventDefault();
+      onComposerSubmit();
+    }
+  });
+  ta.addEventListener('input', onComposerInput);
+  ta.addEventListener('blur', () => { saveDraft(); setTimeout(hideSuggestions, 150); });
+  $('mode-reply').addEventListener('click', () => { setComposeMode('reply'); ta.focus(); });
+  $('mode-note').addEventListener('click', () => { setComposeMode('note'); stopTyping(); ta.focus(); });
+  window.addEventListener('beforeunload', () => { stopTyping(); });
+  on('project:reset', stopTyping);
+}

@@ -1,0 +1,215 @@
+/* The open chat: opening it (chat:open from core/nav.js), its header (visitor, facts,
+ * workflow buttons), the pop-up's close button, "Visitor is typing…". Frames: message and
+ * ack (new messages: the list, unread counts, alerts), chat and note (a team-only line
+ * for the open chat), typing. Events: chat:open, conv:render (redraw the header),
+ * socket:closed, project:reset. */
+import { api, chatPath } from '../core/api.js';
+import { on } from '../core/bus.js';
+import { mergeSummary, moveToTop } from '../core/chats.js';
+import { $, cmpId, h, paintAvatar, windowFocused } from '../core/dom.js';
+import { renderLayout, showView } from '../core/nav.js';
+import { isLead } from '../core/session.js';
+import { onFrame, sendFrame } from '../core/socket.js';
+import { S } from '../core/state.js';
+import { relTimeLong } from '../core/time.js';
+import { renderComposerState, stopTyping } from './composer.js';
+import { autoGrow, saveDraft, updateCharCount } from './draft.js';
+import { fetchChatSummary, markRead, renderList } from './inbox.js';
+import { addMessages, clearMessages, loadConversation, renderMessages } from './messages.js';
+import { notify, renderTitle } from './notifications.js';
+import { hideSuggestions } from './reply-suggest.js';
+import { loadMembers } from './team.js';
+import { renderActions } from './workflow.js';
+
+let visitorTypingTimer = null;
+
+const VISITOR_TYPING_TTL_MS = 8000;      // hide "Visitor is typing…" if no update
+
+function openChat(chatId) {
+  if (!S.chats.has(chatId)) return;
+  if (S.openId === chatId && S.conv) {
+    if (S.chats.get(chatId).unread > 0) markRead(chatId, false);
+    $('composer-text').focus();
+    return;
+  }
+  saveDraft();
+  stopTyping();
+  hideVisitorTyping();
+  hideSuggestions();
+  if (S.display === 'section' && S.view !== 'inbox') showView('inbox');
+  S.openId = chatId;
+  S.conv = { chatId, messages: new Map(), loaded: false, error: null, requestedAt: 0, needsSync: false, truncated: false, seenUpTo: null };
+  clearMessages();
+  renderList();
+  renderConv();
+  const ta = $('composer-text');
+  ta.value = S.drafts.get(chatId) || '';
+  autoGrow();
+  updateCharCount();
+  if (!matchMedia('(pointer: coarse)').matches) ta.focus({ preventScroll: true });
+  loadConversation(S.conv);
+  loadVisitorFacts(S.conv);
+  markRead(chatId, false);
+  if (isLead()) loadMembers(); // who is online now, for the "Assign to" list
+}
+
+/** Who the team is talking to: where they are, on what, and who they are if logged in. */
+async function loadVisitorFacts(conv) {
+  try {
+    const data = await api('GET', chatPath(conv.chatId, '/visitor'));
+    if (S.conv !== conv || !data || !data.visitor) return;
+    conv.visitor = data.visitor;
+    renderVisitorFacts();
+  } catch (e) { /* the header simply shows less */ }
+}
+
+function renderVisitorFacts() {
+  const v = S.conv && S.conv.visitor;
+  const box = $('conv-facts');
+  if (!v) { box.replaceChildren(); return; }
+  let page = v.page_url || '';
+  try { const u = new URL(page); page = u.pathname + u.search; } catch (e) { /* as is */ }
+  const parts = [
+    v.user ? (v.user.name || v.user.id) + (v.user.email ? ' <' + v.user.email + '>' : '') + ' (logged in)' : null,
+    v.online ? 'online now' + (page ? ' on ' + page : '') : 'not on the site',
+    [v.city, v.country].filter(Boolean).join(', ') || null,
+    [v.platform, v.os, v.browser].filter(Boolean).join(' · ') || null,
+    v.visits ? 'visit ' + v.visits : null,
+    v.last_event ? 'last event: ' + v.last_event : null,
+  ].filter(Boolean);
+  box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
+}
+
+export function renderConv() {
+  const c = S.openId ? S.chats.get(S.openId) : null;
+  $('conv-empty').hidden = !!c;
+  $('conv-main').hidden = !c;
+  document.body.classList.toggle('has-open-chat', !!c);
+  renderLayout();
+  if (!c) {
+    if (S.project) $('conv-empty-sub').textContent = 'Pick a dialogue from the inbox to read and reply.';
+    return;
+  }
+  const name = c.visitor_name || 'Visitor';
+  $('conv-title').textContent = name;
+  paintAvatar($('conv-avatar'), name, c.visitor_id || c.id);
+  const sub = [];
+  if (c.status) sub.push(c.status.charAt(0).toUpperCase() + c.status.slice(1));
+  if (c.created_at) sub.push('started ' + relTimeLong(c.created_at));
+  if (c.rating) sub.push('rated ' + c.rating);
+  $('conv-sub').textContent = sub.join(' · ');
+  $('conv-sub').title = 'Dialogue ' + c.id;
+  renderActions(c);
+  renderComposerState(c);
+  renderVisitorFacts();
+  renderMessages();
+}
+
+function closePopup() {
+  saveDraft();
+  stopTyping();
+  S.openId = null;
+  S.conv = null;
+  renderList();
+  renderConv();
+}
+
+function onMessageFrame(msg, chat) {
+  if (!S.project) return;
+  const chatId = msg.chat_id || (chat && chat.id);
+  if (!chatId) return;
+  const prev = S.chats.get(chatId);
+  const known = !!prev;
+  const isOpen = S.openId === chatId && S.conv && S.conv.chatId === chatId;
+  const isVisitor = msg.author_type === 'visitor';
+  const focused = windowFocused();
+
+  // Already seen (duplicate frame, or fetched by a refetch)?
+  const dup = (isOpen && S.conv.messages.has(msg.id)) ||
+    (prev && prev.last_message && cmpId(prev.last_message.id, msg.id) >= 0);
+
+  if (isOpen) {
+    const conv = S.conv;
+    addMessages(conv, [msg]);
+    renderMessages();
+    if (isVisitor) hideVisitorTyping();
+  }
+  if (dup) return;
+
+  if (!prev && !(chat && chat.visitor_name)) {
+    // No summary in the frame (or one without the visitor's name, which a visitor's
+    // message does not carry) and we do not know the chat: fetch it.
+    fetchChatSummary(chatId, msg);
+    return;
+  }
+
+  const summary = mergeSummary(prev, chat || {});
+  if (!summary.id) summary.id = chatId;
+  if (!summary.last_message || cmpId(summary.last_message.id, msg.id) < 0) {
+    summary.last_message = { id: msg.id, text: msg.text, author_type: msg.author_type, created_at: msg.created_at };
+    summary.last_activity_at = msg.created_at || summary.last_activity_at;
+  }
+  if (isVisitor) {
+    if (isOpen && focused) {
+      summary.unread = 0;
+      sendFrame({ action: 'read', chat_id: chatId }) || markRead(chatId, false);
+    } else {
+      const fromServer = chat && typeof chat.unread === 'number' ? chat.unread : 0;
+      summary.unread = Math.max(fromServer, ((prev && prev.unread) || 0) + 1);
+    }
+  } else if (isOpen) {
+    summary.unread = (prev && prev.unread) || 0;
+  }
+  S.chats.set(chatId, summary);
+  moveToTop(chatId);
+  renderList();
+  renderTitle();
+  if (isOpen) renderConv();
+  if (isVisitor && (!known || !focused)) notify(summary, msg, !known);
+}
+
+/** A teammate's internal note: shown in the open dialogue; the list is not touched. */
+function onNoteFrame(msg) {
+  if (S.conv && S.conv.chatId === msg.chat_id && addMessages(S.conv, [msg])) renderMessages();
+}
+
+function onTypingFrame(f) {
+  if (f.author_type !== 'visitor' || !S.openId) return;
+  // The widget may omit chat_id (the visitor's current dialogue); the backend then sends
+  // chat_id null plus visitor_id, so match on that too.
+  const open = S.chats.get(S.openId);
+  const match = f.chat_id ? f.chat_id === S.openId
+    : !!(f.visitor_id && open && open.visitor_id === f.visitor_id);
+  if (!match) return;
+  if (f.typing) {
+    const el = $('typing');
+    el.textContent = 'Visitor is typing…';
+    el.classList.add('on');
+    clearTimeout(visitorTypingTimer);
+    visitorTypingTimer = setTimeout(hideVisitorTyping, VISITOR_TYPING_TTL_MS);
+  } else {
+    hideVisitorTyping();
+  }
+}
+
+function hideVisitorTyping() {
+  clearTimeout(visitorTypingTimer);
+  const el = $('typing');
+  el.textContent = '';
+  el.classList.remove('on');
+}
+
+export function mount() {
+  $('conv-close').addEventListener('click', closePopup);
+  onFrame('message', (f) => { if (f.message) onMessageFrame(f.message, f.chat || null); });
+  onFrame('ack', (f) => { if (f.message) onMessageFrame(f.message, null); });
+  onFrame('typing', onTypingFrame);
+  // A workflow change may carry its line for the conversation ("Closed by Ada"):
+  // team-only, shown like a note (views/workflow.js handles the summary).
+  onFrame('chat', (f) => { if (f.message) onNoteFrame(f.message); });
+  onFrame('note', (f) => { if (f.message) onNoteFrame(f.message); });
+  on('chat:open', openChat);
+  on('conv:render', renderConv);
+  on('socket:closed', hideVisitorTyping);
+  on('project:reset', hideVisitorTyping);
+}
