@@ -7,10 +7,15 @@ const globals = require("globals");
 const fs = require("fs");
 const path = require("path");
 
+// Browser globals that share a name with the code's own functions and variables: code
+// that forgot to define or import one would use the browser's, and no-undef cannot tell.
+const lookalikeGlobals = ["reportError", "postMessage", "name", "status", "close", "open", "stop", "event"];
+
 const strict = {
   ...js.configs.recommended.rules,
   "no-undef": "error",
   "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],
+  "no-restricted-globals": ["error", ...lookalikeGlobals],
 };
 
 // widget/chat/*.js: each part is linted inside the bundle it belongs to, as
