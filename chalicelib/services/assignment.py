@@ -26,7 +26,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import utcnow
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.models.base import is_condition_failure, transaction_connection
+from chalicelib.models.base import cancellation_codes, is_condition_failure, transaction_connection
 from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel, open_shard
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import AUTHOR_SYSTEM, ClientMessageIdModel, MessageModel
@@ -117,7 +117,7 @@ def _commit(
                     VisitorModel(chat.project_id, visitor_id), actions=visitor_actions
                 )
     except TransactWriteError as error:
-        codes = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        codes = cancellation_codes(error)
         if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
             raise Conflict("someone just changed this dialogue; look again") from None
         raise

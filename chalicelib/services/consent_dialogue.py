@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.errors import Conflict
-from chalicelib.models.base import transaction_connection
+from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import STATUS_CLOSED, ChatModel
 from chalicelib.models.message import AUTHOR_SYSTEM, ClientMessageIdModel, MessageModel
 from chalicelib.models.project import ProjectModel
@@ -96,7 +96,7 @@ def first_reply(
                     condition=condition,
                 )
         except TransactWriteError as error:
-            reasons = messaging.cancellation_reasons(error)
+            reasons = cancellation_codes(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return messaging.duplicate_of(draft)
             if reasons[-1:] == ["ConditionalCheckFailed"]:

@@ -21,7 +21,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.models.base import transaction_connection
+from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import (
     STATUS_CLOSED,
     STATUS_OPEN,
@@ -195,10 +195,6 @@ def chat_actions(message: MessageModel) -> list:
     ]
 
 
-def cancellation_reasons(error: TransactWriteError) -> list[str | None]:
-    return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-
-
 def backoff(attempt: int, sleep) -> None:
     # Another writer holds one of our items for a few milliseconds: step aside briefly.
     sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter, not secrecy)
@@ -251,7 +247,7 @@ def _append(
                     condition=chat_condition,
                 )
         except TransactWriteError as error:
-            reasons = cancellation_reasons(error)
+            reasons = cancellation_codes(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return duplicate_of(draft)
             if reasons[2:3] == ["ConditionalCheckFailed"]:
@@ -278,7 +274,7 @@ def store_standalone(draft: Draft, clock=utcnow, sleep=time.sleep) -> Posted:
                 )
                 transaction.save(message)
         except TransactWriteError as error:
-            reasons = cancellation_reasons(error)
+            reasons = cancellation_codes(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return Posted(_stored_duplicate(draft), duplicate=True)
             if "TransactionConflict" in reasons:
@@ -408,7 +404,7 @@ def _open_new_dialogue(
                     condition=VisitorModel.chat_count == visitor.chat_count,
                 )
         except TransactWriteError as error:
-            reasons = cancellation_reasons(error)
+            reasons = cancellation_codes(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return duplicate_of(draft)
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:

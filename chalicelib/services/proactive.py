@@ -23,7 +23,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import ids
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.models.base import transaction_connection
+from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import STATUS_OPEN, ChatModel, activity_key, open_shard
 from chalicelib.models.message import ClientMessageIdModel
 from chalicelib.models.project import MemberModel
@@ -120,7 +120,7 @@ def _open(
                 condition=MemberModel.user_id.exists(),
             )
     except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        reasons = cancellation_codes(error)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("this message was already sent (same client_id)") from None
         if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:

@@ -32,7 +32,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.errors import BadRequest, Conflict, Unauthorized, Unavailable
-from chalicelib.models.base import is_condition_failure, transaction_connection
+from chalicelib.models.base import cancellation_codes, is_condition_failure, transaction_connection
 from chalicelib.models.project import ProjectModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
@@ -310,7 +310,7 @@ def _count_visitor(
                 condition=room,
             )
     except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        reasons = cancellation_codes(error)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             return "counted_elsewhere"
         if reasons[1:2] == ["ConditionalCheckFailed"]:
