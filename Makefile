@@ -50,6 +50,7 @@ test: install browser lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## Print the budget figures (widget size, requests per message, import time)
 bench: install
