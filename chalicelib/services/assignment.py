@@ -35,7 +35,7 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import permissions
-from chalicelib.services.dialogue_reads import (
+from chalicelib.services.chat_reads import (
     chat_view,
     last_message_of,
     message_view,

@@ -20,7 +20,7 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import permissions
-from chalicelib.services.dialogue_reads import chat_view, visible_chat
+from chalicelib.services.chat_reads import chat_view, visible_chat
 
 _CURSOR_KEYS = {"project_id", "chat_id", "activity_key"}
 

@@ -26,7 +26,7 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import permissions, projects, validation
-from chalicelib.services.dialogue_reads import chat_view
+from chalicelib.services.chat_reads import chat_view
 from chalicelib.services.validation import text_field
 
 

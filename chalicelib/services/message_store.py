@@ -29,7 +29,7 @@ from chalicelib.models.message import (
     chat_key,
     client_key,
 )
-from chalicelib.services.dialogue_reads import last_message_of
+from chalicelib.services.chat_reads import last_message_of
 
 CLIENT_ID_RETENTION = timedelta(days=2)
 WRITE_ATTEMPTS = 5

@@ -43,7 +43,7 @@ from chalicelib.services import (
     quotas,
     visitors,
 )
-from chalicelib.services.dialogue_reads import (
+from chalicelib.services.chat_reads import (
     last_message_of,
     message_view,
     summary_after,

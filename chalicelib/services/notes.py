@@ -9,7 +9,7 @@ from chalicelib.models.project import MemberModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import message_store, permissions
-from chalicelib.services.dialogue_reads import list_messages, message_view, visible_chat
+from chalicelib.services.chat_reads import list_messages, message_view, visible_chat
 from chalicelib.services.message_store import Posted
 
 

@@ -19,7 +19,7 @@ from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import ONLINE_SHARDS, VisitorModel, online_shard
 from chalicelib.services import permissions, projects, quotas
-from chalicelib.services.dialogue_reads import visible_chat
+from chalicelib.services.chat_reads import visible_chat
 
 WINDOW = timedelta(minutes=4)
 LIST_CAP = 500  # "unlimited" plans: one page of the live list

@@ -30,7 +30,7 @@ from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import consent_dialogue, messaging, permissions, projects, quotas
-from chalicelib.services.dialogue_reads import get_chat, last_message_of
+from chalicelib.services.chat_reads import get_chat, last_message_of
 from chalicelib.services.message_store import Draft, Posted, save_message
 
 _ATTEMPTS = 3

@@ -1,10 +1,10 @@
-"""Reads and views of a dialogue: a leaf every service may import (it imports no other
-service but the permission table and validation).
+"""Reads and views of a chat (the docstrings' "dialogue"): a leaf every service may
+import (it imports no other service but the permission table and validation).
 
 The views are what the REST answers and the socket frames carry (docs/API.md: "Message
 object", "Chat summary object"); ``visible_chat`` is the one check of "may this member
-see this dialogue" (operators their own and unassigned ones; leads and chat
-administrators all).
+see this chat" (operators their own and unassigned ones; leads and chat administrators
+all).
 """
 
 from __future__ import annotations
