@@ -53,6 +53,7 @@ test: install browser lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	node_modules/.bin/eslint --max-warnings=0 .
 
 ## Print the budget figures (widget size, requests per message, import time)

@@ -33,7 +33,7 @@ def run(chats_in_project: int, other_tabs: int = 1, operators: int = 2) -> dict:
     from chalicelib.realtime import connections
     from chalicelib.realtime.fanout import Fanout
     from chalicelib.realtime.sender import ApiGatewaySender
-    from chalicelib.services import messaging
+    from chalicelib.services import distribution, messaging
 
     calls = dynamo_calls.install()
     with moto.mock_aws():
@@ -77,6 +77,7 @@ def run(chats_in_project: int, other_tabs: int = 1, operators: int = 2) -> dict:
         posted = messaging.post_visitor_message(
             identity, None, "bench-first", "hi", fanout, "tab0="
         )
+        distribution.distribute(project, fanout)  # as the socket session does after it
         first = dict(calls)
         calls.clear()
         # steady state: a message in the open dialogue (what the widget sends)

@@ -74,7 +74,7 @@ def _mailer():
 
 @lru_cache(maxsize=1)
 def _s3():
-    from botocore.config import Config
+    from botocore.config import Config  # lazily, for cold start: attachment calls only
 
     settings = get_settings()
     # SigV4 and the regional endpoint: presigned POSTs must be valid in every region.

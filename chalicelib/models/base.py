@@ -14,7 +14,7 @@ import time
 import botocore.session
 import pynamodb.connection.base as pynamodb_connection
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from chalicelib.config import get_settings
 
@@ -52,6 +52,13 @@ def transaction_connection() -> Connection:
 
 def is_condition_failure(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def cancellation_codes(error: TransactWriteError) -> list[str | None]:
+    """The codes of a failed transaction's items, in the order they were written
+    (``"ConditionalCheckFailed"``, ``"TransactionConflict"``, None for an item that was
+    fine): which condition failed, or whether another writer was in the way."""
+    return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
 
 
 def retry_on_conflict(operation, attempts: int = 5, sleep=time.sleep):

@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.models.base import is_condition_failure, retry_on_conflict, transaction_connection
+from chalicelib.models.base import (
+    cancellation_codes,
+    is_condition_failure,
+    retry_on_conflict,
+    transaction_connection,
+)
 from chalicelib.models.connection import (
     EXPIRY_SHARDS,
     KIND_OPERATOR,
@@ -84,7 +89,7 @@ def forget(record: ConnectionModel) -> bool:
             transaction.delete(record, condition=ConnectionModel.audience.exists())
             transaction.delete(pointer)
     except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        reasons = cancellation_codes(error)
         if "ConditionalCheckFailed" in reasons:
             return False
         raise

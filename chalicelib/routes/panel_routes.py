@@ -9,6 +9,7 @@ from chalicelib.errors import BadRequest
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
 from chalicelib.services import (
     assignment,
+    chat_reads,
     dialogues,
     distribution,
     messaging,
@@ -24,7 +25,7 @@ def _stored(posted) -> Response:
     """201 for a new message; 200 with the stored one for a resend of its client_id."""
     return Response(
         status_code=200 if posted.duplicate else 201,
-        body={"message": messaging.message_view(posted.message)},
+        body={"message": chat_reads.message_view(posted.message)},
     )
 
 
@@ -48,7 +49,7 @@ def list_chats(project_id):
 @json_errors
 def get_chat(project_id, chat_id):
     member = _member(project_id)
-    return {"chat": messaging.chat_view(assignment.visible_chat(member, chat_id))}
+    return {"chat": chat_reads.chat_view(chat_reads.visible_chat(member, chat_id))}
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/messages", methods=["GET"])
@@ -56,8 +57,8 @@ def get_chat(project_id, chat_id):
 def list_messages(project_id, chat_id):
     member = _member(project_id)
     request = panel_routes.current_request
-    chat = assignment.visible_chat(member, chat_id)
-    return messaging.list_messages(
+    chat = chat_reads.visible_chat(member, chat_id)
+    return chat_reads.list_messages(
         member.project_id,
         chat.chat_id,
         validation.optional_cursor(query_param(request, "after")),

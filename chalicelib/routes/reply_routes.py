@@ -5,7 +5,7 @@ from chalice import Blueprint, Response
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
-from chalicelib.services import assignment, projects, saved_replies
+from chalicelib.services import chat_reads, projects, saved_replies
 
 reply_routes = Blueprint(__name__)
 
@@ -19,7 +19,7 @@ def _member(project_id):
 def list_replies(project_id):
     member = _member(project_id)
     chat_id = query_param(reply_routes.current_request, "chat_id")
-    chat = assignment.visible_chat(member, chat_id) if chat_id else None
+    chat = chat_reads.visible_chat(member, chat_id) if chat_id else None
     return {"replies": saved_replies.list_replies(member, chat)}
 
 

@@ -6,7 +6,7 @@ from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, operator_of
-from chalicelib.services import messaging, online_visitors, proactive, projects, validation
+from chalicelib.services import chat_reads, online_visitors, proactive, projects, validation
 
 visitor_routes = Blueprint(__name__)
 
@@ -31,10 +31,13 @@ def start_chat(project_id, visitor_id):
         validation.message_text(body, get_settings().max_message_chars),
         deps.fanout(),
     )
-    chat = messaging.get_chat(project_id, posted.message.chat_id, consistent=True)
+    chat = chat_reads.get_chat(project_id, posted.message.chat_id, consistent=True)
     return Response(
         status_code=201,
-        body={"message": messaging.message_view(posted.message), "chat": messaging.chat_view(chat)},
+        body={
+            "message": chat_reads.message_view(posted.message),
+            "chat": chat_reads.chat_view(chat),
+        },
     )
 
 

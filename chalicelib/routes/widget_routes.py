@@ -8,8 +8,8 @@ from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, query_param, visitor_of
 from chalicelib.services import (
     auto_delivery,
+    chat_reads,
     identity,
-    messaging,
     origins,
     validation,
     visitor_events,
@@ -105,7 +105,7 @@ def custom_event():
 @json_errors
 def history():
     request = widget_routes.current_request
-    return messaging.visitor_history(
+    return chat_reads.visitor_history(
         _checked(visitor_of(request), request),
         validation.optional_cursor(query_param(request, "after")),
         validation.limit(query_param(request, "limit"), default=100, maximum=200),

@@ -106,32 +106,9 @@ def sign_up(
     now: datetime,
     allowed_domains: list[str] | None = None,
 ) -> dict:
-    try:
-        result = cognito.sign_up(
-            ClientId=client_id,
-            Username=email,
-            Password=password,
-            UserAttributes=[
-                {"Name": "email", "Value": email},
-                {"Name": "name", "Value": name},
-            ],
-        )
-    except ClientError as error:
-        code = _cognito_error(error)
-        if code == "UsernameExistsException":
-            raise _field_error(
-                "email", "an account with this e-mail already exists: log in instead", Conflict
-            ) from error
-        if code == "InvalidPasswordException":
-            raise _field_error("password", PASSWORD_RULE) from error
-        if code == "InvalidParameterException":
-            raise BadRequest(error.response["Error"].get("Message", code)) from error
-        _raise_common(error)
-    user_id = result["UserSub"]
-    confirmed = bool(result.get("UserConfirmed"))
-    if auto_confirm and not confirmed:
-        cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
-        confirmed = True
+    user_id, confirmed = _cognito_sign_up(
+        cognito, client_id, pool_id, auto_confirm, email, password, name
+    )
 
     project = quotas.start_free(
         ProjectModel(
@@ -165,6 +142,38 @@ def sign_up(
         "project": {"id": project.project_id, "name": project.name},
         "confirmed": confirmed,
     }
+
+
+def _cognito_sign_up(
+    cognito, client_id: str, pool_id: str, auto_confirm: bool, email: str, password: str, name: str
+) -> tuple[str, bool]:
+    """The Cognito account: its user id, and whether it is confirmed already."""
+    try:
+        result = cognito.sign_up(
+            ClientId=client_id,
+            Username=email,
+            Password=password,
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "name", "Value": name},
+            ],
+        )
+    except ClientError as error:
+        code = _cognito_error(error)
+        if code == "UsernameExistsException":
+            raise _field_error(
+                "email", "an account with this e-mail already exists: log in instead", Conflict
+            ) from error
+        if code == "InvalidPasswordException":
+            raise _field_error("password", PASSWORD_RULE) from error
+        if code == "InvalidParameterException":
+            raise BadRequest(error.response["Error"].get("Message", code)) from error
+        _raise_common(error)
+    confirmed = bool(result.get("UserConfirmed"))
+    if auto_confirm and not confirmed:
+        cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
+        confirmed = True
+    return result["UserSub"], confirmed
 
 
 def confirm(cognito, client_id: str, email: str, code: str) -> None:

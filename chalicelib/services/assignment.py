@@ -26,14 +26,22 @@ from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import utcnow
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.models.base import is_condition_failure, transaction_connection
+from chalicelib.models.base import cancellation_codes, is_condition_failure, transaction_connection
 from chalicelib.models.chat import RATINGS, STATUS_CLOSED, STATUS_OPEN, ChatModel, open_shard
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import AUTHOR_SYSTEM, ClientMessageIdModel, MessageModel
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
+from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import messaging, permissions
+from chalicelib.services import permissions
+from chalicelib.services.chat_reads import (
+    chat_view,
+    last_message_of,
+    message_view,
+    visible_chat,
+)
+from chalicelib.services.message_store import Draft, client_id_guard
 
 
 @dataclass(frozen=True)
@@ -43,14 +51,6 @@ class Outcome:
 
     chat: dict
     freed_slot: bool = False
-
-
-def visible_chat(member: MemberModel, chat_id: str) -> ChatModel:
-    """The dialogue, if this member may see it (consistent: it may have just changed)."""
-    chat = messaging.get_chat(member.project_id, chat_id, consistent=True)
-    if not permissions.can_see_chat(member, chat.assignee_id):
-        raise Forbidden("this dialogue is assigned to someone else")
-    return chat
 
 
 def _member(project_id: str, user_id: str | None) -> MemberModel | None:
@@ -77,7 +77,7 @@ def workflow_line(
     It needs no idempotency guard: it is written by the change itself, which a repeat
     does not make again (the dialogue is no longer as it was read)."""
     now = now or utcnow()
-    return messaging.Draft(
+    return Draft(
         project_id, chat_id, AUTHOR_SYSTEM, "workflow", author_name, text,
         f"workflow.{ids.message_id(now)}", internal=True,
     ).at(now)  # fmt: skip
@@ -117,7 +117,7 @@ def _commit(
                     VisitorModel(chat.project_id, visitor_id), actions=visitor_actions
                 )
     except TransactWriteError as error:
-        codes = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        codes = cancellation_codes(error)
         if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
             raise Conflict("someone just changed this dialogue; look again") from None
         raise
@@ -139,13 +139,11 @@ def _announce(
     if previous_assignee and chat.assignee_id:
         keep = {previous_assignee, chat.assignee_id}
         may_receive = lambda record: bool(record.sees_all) or record.principal_id in keep  # noqa: E731
-    team_frame = {"type": "chat", "chat": messaging.chat_view(chat)}
-    if line is not None:
-        team_frame["message"] = messaging.message_view(line)
+    team_frame = frames.chat(chat_view(chat), message_view(line) if line is not None else None)
     deliveries = [(team_audience(chat.project_id), team_frame, may_receive)]
     visitor = visitor_audience(chat.project_id, chat.visitor_id)
-    frames = visitor_frame if isinstance(visitor_frame, list) else [visitor_frame]
-    deliveries += [(visitor, frame) for frame in frames if frame]
+    to_visitor = visitor_frame if isinstance(visitor_frame, list) else [visitor_frame]
+    deliveries += [(visitor, frame) for frame in to_visitor if frame]
     fanout.deliver(deliveries)
 
 
@@ -160,7 +158,7 @@ def announce_assignment(
         chat,
         previous_assignee,
         fanout,
-        {"type": "assigned", "chat_id": chat.chat_id, "assignee": assignee},
+        frames.assigned(chat.chat_id, assignee),
         line,
     )
 
@@ -178,7 +176,7 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
     if chat.assignee_id and chat.assignee_id != caller.user_id and not leads:
         raise Conflict("already assigned to someone else")
     if chat.assignee_id == target_id:
-        return Outcome(messaging.chat_view(chat))
+        return Outcome(chat_view(chat))
     target = _member(caller.project_id, target_id)
     if target is None:
         raise NotFound("no such member")
@@ -203,13 +201,13 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
         line=line,
     )
     announce_assignment(chat, previous, fanout, line)
-    return Outcome(messaging.chat_view(chat), freed_slot=bool(previous))
+    return Outcome(chat_view(chat), freed_slot=bool(previous))
 
 
 def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
     chat = visible_chat(caller, chat_id)
     if not chat.assignee_id:
-        return Outcome(messaging.chat_view(chat))
+        return Outcome(chat_view(chat))
     if chat.assignee_id != caller.user_id and not permissions.allows(caller, "team.manage"):
         raise Forbidden("only a manager can unassign someone else's dialogue")
     previous = chat.assignee_id
@@ -230,7 +228,7 @@ def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
     _commit(chat, actions, counters, line=line)
     announce_assignment(chat, previous, fanout, line)
     # Back in the queue: distribution may hand it (or another) to someone else at once.
-    return Outcome(messaging.chat_view(chat), freed_slot=True)
+    return Outcome(chat_view(chat), freed_slot=True)
 
 
 def release_member_dialogues(project_id: str, member: MemberModel, fanout: Fanout) -> int:
@@ -268,9 +266,9 @@ def release_member_dialogues(project_id: str, member: MemberModel, fanout: Fanou
 def close(caller: MemberModel, chat_id: str, fanout: Fanout, now: datetime) -> Outcome:
     chat = visible_chat(caller, chat_id)
     if chat.status == STATUS_CLOSED:
-        return Outcome(messaging.chat_view(chat))
+        return Outcome(chat_view(chat))
     freed = close_dialogue(chat, f"Closed by {caller.name}", caller.name, now, fanout)
-    return Outcome(messaging.chat_view(chat), freed_slot=freed)
+    return Outcome(chat_view(chat), freed_slot=freed)
 
 
 def close_dialogue(
@@ -299,8 +297,8 @@ def close_dialogue(
     ]
     saves = ()
     if closing is not None:
-        actions.append(ChatModel.last_message.set(messaging.last_message_of(closing)))
-        guard = messaging.client_id_guard(closing, now)
+        actions.append(ChatModel.last_message.set(last_message_of(closing)))
+        guard = client_id_guard(closing, now)
         saves = ((guard, ClientMessageIdModel.client_key.does_not_exist()), (closing, None))
     # The team's line comes after the visitor's closing message (ids are time-ordered).
     line_at = now + timedelta(milliseconds=1) if closing is not None else now
@@ -314,9 +312,9 @@ def close_dialogue(
         condition=condition,
         saves=saves,
     )
-    visitor_frames = [{"type": "closed", "chat_id": chat.chat_id}]
+    visitor_frames = [frames.closed(chat.chat_id)]
     if closing is not None:
-        visitor_frames.insert(0, {"type": "message", "message": messaging.message_view(closing)})
+        visitor_frames.insert(0, frames.closing_message(message_view(closing)))
     _announce(chat, chat.assignee_id, fanout, visitor_frames, line)
     return owner is not None
 
@@ -341,8 +339,8 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
         [VisitorModel.closed_chats.delete({chat.chat_id})],
         line,
     )
-    _announce(chat, chat.assignee_id, fanout, {"type": "reopened", "chat_id": chat.chat_id}, line)
-    return Outcome(messaging.chat_view(chat))
+    _announce(chat, chat.assignee_id, fanout, frames.reopened(chat.chat_id), line)
+    return Outcome(chat_view(chat))
 
 
 def rate(identity: VisitorIdentity, chat_id, rating, fanout: Fanout) -> None:
@@ -366,13 +364,13 @@ def rate(identity: VisitorIdentity, chat_id, rating, fanout: Fanout) -> None:
         [
             (
                 team_audience(identity.project_id),
-                {"type": "chat", "chat": messaging.chat_view(chat)},
+                frames.chat(chat_view(chat)),
                 permissions.team_sockets_for(chat.assignee_id),
             ),
             # Every tab of the visitor's, so none of them keeps asking.
             (
                 visitor_audience(identity.project_id, identity.visitor_id),
-                {"type": "rated", "chat_id": chat_id, "rating": rating},
+                frames.rated(chat_id, rating),
             ),
         ]
     )

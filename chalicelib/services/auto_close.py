@@ -25,7 +25,8 @@ from chalicelib.models.chat import OPEN_SHARDS, STATUS_OPEN, ChatModel
 from chalicelib.models.message import AUTHOR_SYSTEM
 from chalicelib.models.project import ProjectModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import assignment, messaging
+from chalicelib.services import assignment
+from chalicelib.services.message_store import Draft
 
 UNASSIGNED_KEPT_FOR = timedelta(days=30)
 MIN_IDLE = timedelta(minutes=1)
@@ -84,7 +85,7 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
     )
     closing = None
     if project.auto_close_message and candidate.assignee_id:
-        closing = messaging.Draft(
+        closing = Draft(
             project.project_id,
             candidate.chat_id,
             AUTHOR_SYSTEM,

@@ -54,7 +54,7 @@ RETRYING = {
 
 
 def _stripe_errors():
-    import stripe
+    import stripe  # lazily, for cold start: only billing calls pay for Stripe's SDK
 
     return stripe.StripeError
 
@@ -195,7 +195,7 @@ def _expire_checkout(project: ProjectModel, client) -> None:
     try:
         client.v1.checkout.sessions.expire(project.stripe_checkout_id)
     except _stripe_errors() as error:
-        import stripe
+        import stripe  # lazily, for cold start (above)
 
         if not isinstance(error, stripe.InvalidRequestError):
             raise

@@ -110,30 +110,8 @@ def apply_subscription(subscription, now: datetime) -> ProjectModel | None:
         return None
     status = subscription.get("status")
     current = project.stripe_subscription_id
-    if current != subscription["id"] and not _from_current_checkout(project, metadata):
-        # From a Checkout the project has moved on from (superseded by a newer one,
-        # cancelled, or long applied and ended): never switch the project to it.
-        if status in _PAID:
-            log.error(
-                "project %s: subscription %s is paid but comes from a superseded "
-                "checkout; not applied (support refunds it)",
-                project_id,
-                subscription["id"],
-            )
+    if not _may_apply(project, subscription, metadata):
         return None
-    if current and current != subscription["id"]:
-        if status not in _PAID:
-            return None  # an old subscription's news: the project has moved on to another
-        if project.billing_state == BILLING_OK:
-            # Two live subscriptions for one project (paid twice): keep the one the
-            # project is on, and say so loudly; support refunds the other.
-            log.error(
-                "project %s: subscription %s is paid but the project is on %s; not switching",
-                project_id,
-                subscription["id"],
-                current,
-            )
-            return None
     if status in _ENDED:
         # Only the project's own subscription ending moves it to Free (a late event of an
         # old one must not wipe a Checkout begun since).
@@ -155,6 +133,12 @@ def apply_subscription(subscription, now: datetime) -> ProjectModel | None:
             condition=ProjectModel.project_id.exists(),
         )
         return project
+    _apply_paid(project, subscription, item, plan, price)
+    return project
+
+
+def _apply_paid(project: ProjectModel, subscription: dict, item: dict, plan, price) -> None:
+    """The project takes the subscription's plan, state and period."""
     state = state_of(subscription, project)
     start = _timestamp(item.get("current_period_start") or subscription.get("current_period_start"))
     end = _timestamp(item.get("current_period_end") or subscription.get("current_period_end"))
@@ -180,7 +164,39 @@ def apply_subscription(subscription, now: datetime) -> ProjectModel | None:
     if start and end:
         actions += period_actions(project.project_id, periods.Period(start, end))
     project.update(actions=actions, condition=ProjectModel.project_id.exists())
-    return project
+
+
+def _may_apply(project: ProjectModel, subscription: dict, metadata: dict) -> bool:
+    """Whether this subscription's news may change the project: not one from a Checkout
+    the project has moved on from, nor an old or second subscription's."""
+    status = subscription.get("status")
+    project_id = project.project_id
+    current = project.stripe_subscription_id
+    if current != subscription["id"] and not _from_current_checkout(project, metadata):
+        # From a Checkout the project has moved on from (superseded by a newer one,
+        # cancelled, or long applied and ended): never switch the project to it.
+        if status in _PAID:
+            log.error(
+                "project %s: subscription %s is paid but comes from a superseded "
+                "checkout; not applied (support refunds it)",
+                project_id,
+                subscription["id"],
+            )
+        return False
+    if current and current != subscription["id"]:
+        if status not in _PAID:
+            return False  # an old subscription's news: the project has moved on to another
+        if project.billing_state == BILLING_OK:
+            # Two live subscriptions for one project (paid twice): keep the one the
+            # project is on, and say so loudly; support refunds the other.
+            log.error(
+                "project %s: subscription %s is paid but the project is on %s; not switching",
+                project_id,
+                subscription["id"],
+                current,
+            )
+            return False
+    return True
 
 
 def _from_current_checkout(project: ProjectModel, metadata: dict) -> bool:

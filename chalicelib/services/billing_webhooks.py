@@ -61,7 +61,7 @@ def verify(raw_body: bytes, signature: str | None, secret: str) -> dict:
     if not secret:
         # Misconfiguration, not the sender's fault: 503 makes Stripe retry for days.
         raise TemporarilyUnavailable("webhooks are refused: no signing secret is configured")
-    import stripe
+    import stripe  # lazily, for cold start: only the webhook pays for Stripe's SDK
 
     try:
         stripe.WebhookSignature.verify_header(

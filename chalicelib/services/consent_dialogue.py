@@ -15,19 +15,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.auth.identities import VisitorIdentity
-from chalicelib.errors import Conflict
-from chalicelib.models.base import transaction_connection
 from chalicelib.models.chat import STATUS_CLOSED, ChatModel
-from chalicelib.models.message import AUTHOR_SYSTEM, ClientMessageIdModel, MessageModel
+from chalicelib.models.message import AUTHOR_SYSTEM, MessageModel
 from chalicelib.models.project import ProjectModel
-from chalicelib.services import consent, messaging, projects
-from chalicelib.services.messaging import Draft, Posted
-
-_ATTEMPTS = 5
+from chalicelib.services import consent, message_store, projects
+from chalicelib.services.message_store import Draft, Posted
 
 
 def wanted(project: ProjectModel) -> bool:
@@ -69,41 +62,29 @@ def first_reply(
         (ChatModel.visitor_id == identity.visitor_id)
         & (ChatModel.status != STATUS_CLOSED)
         & ChatModel.consent_wanted.exists()
-        & messaging.assignee_is(chat.assignee_id)
+        & message_store.assignee_is(chat.assignee_id)
     )
-    for attempt in range(_ATTEMPTS):
-        now = clock()
-        line = consent_line(project, chat.chat_id, agreed, now) if agreed else None
-        message = draft.at(now + timedelta(milliseconds=1) if line else now)
-        actions = [*messaging.chat_actions(message), ChatModel.consent_wanted.remove()]
-        if agreed:
+
+    def agreement(transaction, message: MessageModel, now: datetime) -> None:
+        # The consent line at ``now``, the visitor's words a millisecond later.
+        if agreed is not None:
+            transaction.save(consent_line(project, chat.chat_id, agreed, now))
+        actions = [*message_store.chat_actions(message), ChatModel.consent_wanted.remove()]
+        if agreed is not None:
             actions += [
                 ChatModel.consent_version.set(agreed.version),
                 ChatModel.consent_at.set(now),
             ]
-        try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.save(
-                    messaging.client_id_guard(message, now),
-                    condition=ClientMessageIdModel.client_key.does_not_exist(),
-                )
-                transaction.save(message)
-                if line is not None:
-                    transaction.save(line)
-                transaction.update(
-                    ChatModel(identity.project_id, chat.chat_id),
-                    actions=actions,
-                    condition=condition,
-                )
-        except TransactWriteError as error:
-            reasons = messaging.cancellation_reasons(error)
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return messaging.duplicate_of(draft)
-            if reasons[-1:] == ["ConditionalCheckFailed"]:
-                return None  # another tab agreed first, or the dialogue was closed or moved
-            if "TransactionConflict" in reasons:
-                messaging.backoff(attempt, sleep)
-                continue
-            raise
-        return Posted(message, duplicate=False, assignee_id=chat.assignee_id)
-    raise Conflict("the dialogue is busy; send again")
+        transaction.update(
+            ChatModel(identity.project_id, chat.chat_id), actions=actions, condition=condition
+        )
+
+    # None: another tab agreed first, or the dialogue was closed or moved.
+    return message_store.store(
+        draft,
+        clock,
+        sleep,
+        also=agreement,
+        assignee_id=chat.assignee_id,
+        at=(lambda now: now + timedelta(milliseconds=1)) if agreed else None,
+    )

@@ -17,9 +17,10 @@ from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import AUTHOR_OPERATOR, AUTHOR_VISITOR
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
+from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import permissions
-from chalicelib.services.messaging import chat_view, get_chat
+from chalicelib.services.chat_reads import chat_view, visible_chat
 
 _CURSOR_KEYS = {"project_id", "chat_id", "activity_key"}
 
@@ -86,7 +87,7 @@ def mark_read_by_team(member: MemberModel, chat_id: str, fanout: Fanout) -> dict
         if is_condition_failure(error):
             raise NotFound("no such dialogue") from None
         raise
-    frame = {"type": "read", "chat_id": chat_id, "reader": AUTHOR_OPERATOR}
+    frame = frames.read(chat_id, AUTHOR_OPERATOR)
     fanout.deliver(
         [
             (visitor_audience(member.project_id, visitor_id), frame),
@@ -128,7 +129,7 @@ def mark_read_by_visitor(identity: VisitorIdentity, chat_id: str | None, fanout:
         if is_condition_failure(error):
             raise NotFound("no such dialogue") from None
         raise
-    frame = {"type": "read", "chat_id": chat_id, "reader": AUTHOR_VISITOR}
+    frame = frames.read(chat_id, AUTHOR_VISITOR)
     fanout.deliver(
         [
             (
@@ -154,13 +155,7 @@ def visitor_typing(
         raise Forbidden("not your dialogue")
     if assignee_hint is not None and not isinstance(assignee_hint, str):
         raise BadRequest("'assignee_id' must be a member id")
-    frame = {
-        "type": "typing",
-        "chat_id": chat_id,
-        "visitor_id": identity.visitor_id,
-        "author_type": AUTHOR_VISITOR,
-        "typing": bool(typing),
-    }
+    frame = frames.visitor_typing(chat_id, identity.visitor_id, typing)
     fanout.deliver(
         [(team_audience(identity.project_id), frame, permissions.team_sockets_for(assignee_hint))]
     )
@@ -170,15 +165,7 @@ def operator_typing(member: MemberModel, chat_id: str, typing: bool, fanout: Fan
     visitor_id = ids.visitor_of_chat(chat_id)
     if visitor_id is None:
         raise NotFound("no such dialogue")
-    if not permissions.allows(member, "chats.see_all"):
-        chat = get_chat(member.project_id, chat_id)
-        if not permissions.can_see_chat(member, chat.assignee_id):
-            raise Forbidden("this dialogue is assigned to someone else")
-    frame = {
-        "type": "typing",
-        "chat_id": chat_id,
-        "author_type": AUTHOR_OPERATOR,
-        "author_name": member.name,
-        "typing": bool(typing),
-    }
+    if not permissions.allows(member, "chats.see_all"):  # (those who see all: no read)
+        visible_chat(member, chat_id, consistent=False)
+    frame = frames.operator_typing(chat_id, member.name, typing)
     fanout.deliver([(visitor_audience(member.project_id, visitor_id), frame)])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.models.base import transaction_connection
+from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import STATUS_OPEN, ChatModel
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.realtime.fanout import Fanout
@@ -70,7 +70,7 @@ def _hand_out(project: ProjectModel, chat_key: ChatModel, member: MemberModel) -
                 actions=[ProjectModel.round_robin_last.set(member.user_id)],
             )
     except TransactWriteError as error:
-        codes = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        codes = cancellation_codes(error)
         if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
             return False  # taken meanwhile, or that member just filled up
         raise

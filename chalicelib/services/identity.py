@@ -23,8 +23,10 @@ from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import team_audience
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.visitor import VisitorModel
+from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import messaging, permissions, projects, validation
+from chalicelib.services import permissions, projects, validation
+from chalicelib.services.chat_reads import chat_view
 from chalicelib.services.validation import text_field
 
 
@@ -111,7 +113,7 @@ def _rename_dialogue(identity: VisitorIdentity, chat_id: str, name: str, fanout)
             [
                 (
                     team_audience(identity.project_id),
-                    {"type": "chat", "chat": messaging.chat_view(chat)},
+                    frames.chat(chat_view(chat)),
                     permissions.team_sockets_for(chat.assignee_id),
                 )
             ]

@@ -6,8 +6,11 @@ from __future__ import annotations
 from chalicelib.models.connection import team_audience
 from chalicelib.models.message import AUTHOR_OPERATOR, TEAM_CHAT_ID
 from chalicelib.models.project import MemberModel
+from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import assignment, messaging, permissions
+from chalicelib.services import message_store, permissions
+from chalicelib.services.chat_reads import list_messages, message_view, visible_chat
+from chalicelib.services.message_store import Posted
 
 
 def _post_internal(
@@ -16,36 +19,34 @@ def _post_internal(
     client_id: str,
     text: str,
     fanout: Fanout,
-    frame_type: str,
+    frame,
     may_receive=None,
-) -> messaging.Posted:
+) -> Posted:
     """Store the team's own words (never the visitor's to see) and tell the team."""
-    draft = messaging.Draft(
+    draft = message_store.Draft(
         member.project_id, chat_id, AUTHOR_OPERATOR, member.user_id, member.name, text,
         client_id, internal=True,
     )  # fmt: skip
-    posted = messaging.store_standalone(draft)
-    frame = {"type": frame_type, "message": messaging.message_view(posted.message)}
-    fanout.deliver([(team_audience(member.project_id), frame, may_receive)])
+    posted = message_store.store_standalone(draft)
+    delivery = (team_audience(member.project_id), frame(message_view(posted.message)), may_receive)
+    fanout.deliver([delivery])
     return posted
 
 
 def post_note(
     member: MemberModel, chat_id: str, client_id: str, text: str, fanout: Fanout
-) -> messaging.Posted:
-    chat = assignment.visible_chat(member, chat_id)
+) -> Posted:
+    chat = visible_chat(member, chat_id)
     return _post_internal(
-        member, chat.chat_id, client_id, text, fanout, "note",
+        member, chat.chat_id, client_id, text, fanout, frames.note,
         permissions.team_sockets_for(chat.assignee_id),
     )  # fmt: skip
 
 
-def post_team_message(
-    member: MemberModel, client_id: str, text: str, fanout: Fanout
-) -> messaging.Posted:
-    return _post_internal(member, TEAM_CHAT_ID, client_id, text, fanout, "team_message")
+def post_team_message(member: MemberModel, client_id: str, text: str, fanout: Fanout) -> Posted:
+    return _post_internal(member, TEAM_CHAT_ID, client_id, text, fanout, frames.team_message)
 
 
 def team_history(member: MemberModel, after: str | None, before: str | None, limit: int):
     permissions.require(member, "team.view")
-    return messaging.list_messages(member.project_id, TEAM_CHAT_ID, after, limit, before)
+    return list_messages(member.project_id, TEAM_CHAT_ID, after, limit, before)

@@ -19,6 +19,7 @@ from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import ONLINE_SHARDS, VisitorModel, online_shard
 from chalicelib.services import permissions, projects, quotas
+from chalicelib.services.chat_reads import visible_chat
 
 WINDOW = timedelta(minutes=4)
 LIST_CAP = 500  # "unlimited" plans: one page of the live list
@@ -80,9 +81,7 @@ def visitor_view(visitor: VisitorModel, now: datetime) -> dict:
 def visitor_of_chat(member: MemberModel, chat_id: str, now: datetime) -> dict:
     """Who the team is talking to in a dialogue they may see: the visitor's facts, and
     the site's logged-in user if identified."""
-    from chalicelib.services import assignment  # (it reaches this module through messaging)
-
-    chat = assignment.visible_chat(member, chat_id)
+    chat = visible_chat(member, chat_id)
     try:
         visitor = VisitorModel.get(member.project_id, chat.visitor_id)
     except DoesNotExist:

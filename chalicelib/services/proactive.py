@@ -23,14 +23,15 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import ids
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.models.base import transaction_connection
+from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import STATUS_OPEN, ChatModel, activity_key, open_shard
-from chalicelib.models.message import ClientMessageIdModel
+from chalicelib.models.message import AUTHOR_OPERATOR, MessageModel
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import consent_dialogue, messaging, permissions, projects, quotas
-from chalicelib.services.messaging import AUTHOR_OPERATOR, Draft, Posted
+from chalicelib.services.chat_reads import get_chat, last_message_of
+from chalicelib.services.message_store import Draft, Posted, save_message
 
 _ATTEMPTS = 3
 
@@ -57,7 +58,7 @@ def start_chat(
         except DoesNotExist:
             raise NotFound("no such visitor") from None
         if visitor.current_chat_id:
-            current = messaging.get_chat(member.project_id, visitor.current_chat_id, True)
+            current = get_chat(member.project_id, visitor.current_chat_id, True)
             if current.status != "closed":
                 raise Conflict(
                     "this visitor is already in a dialogue: open it",
@@ -74,34 +75,15 @@ def start_chat(
 def _open(
     member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetime, ask_consent: bool
 ):
+    """One transaction opens the visitor's next dialogue with the operator's message.
+    None when the visitor or another operator moved first (the caller reads again)."""
     sequence = int(visitor.chat_count or 0) + 1
     chat_id = ids.chat_id_for(visitor.visitor_id, sequence)
     message = draft.at(now, chat_id=chat_id)
-    stamp = iso(now)
-    chat = ChatModel(
-        member.project_id,
-        chat_id,
-        visitor_id=visitor.visitor_id,
-        visitor_name=visitor.name or "Visitor",
-        status=STATUS_OPEN,
-        assignee_id=member.user_id,
-        assignee_name=member.name,
-        created_at=now,
-        last_activity_at=stamp,
-        activity_key=activity_key(stamp, chat_id),
-        open_shard=open_shard(chat_id),
-        last_message=messaging.last_message_of(message),
-        unread_by_team=0,
-        unread_by_visitor=1,
-        consent_wanted=True if ask_consent else None,
-    )
+    chat = _new_chat(member, visitor, message, ask_consent)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.save(
-                messaging.client_id_guard(message, now),
-                condition=ClientMessageIdModel.client_key.does_not_exist(),
-            )
-            transaction.save(message)
+            save_message(transaction, message, now)
             transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
             transaction.update(
                 visitor,
@@ -120,7 +102,7 @@ def _open(
                 condition=MemberModel.user_id.exists(),
             )
     except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        reasons = cancellation_codes(error)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("this message was already sent (same client_id)") from None
         if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
@@ -132,4 +114,29 @@ def _open(
         opened=True,
         assignee_id=member.user_id,
         visitor_name=chat.visitor_name,
+    )
+
+
+def _new_chat(
+    member: MemberModel, visitor: VisitorModel, message: MessageModel, ask_consent: bool
+) -> ChatModel:
+    """The dialogue the operator opens: theirs already, waiting for consent if asked."""
+    now = message.created_at
+    stamp = iso(now)
+    return ChatModel(
+        member.project_id,
+        message.chat_id,
+        visitor_id=visitor.visitor_id,
+        visitor_name=visitor.name or "Visitor",
+        status=STATUS_OPEN,
+        assignee_id=member.user_id,
+        assignee_name=member.name,
+        created_at=now,
+        last_activity_at=stamp,
+        activity_key=activity_key(stamp, message.chat_id),
+        open_shard=open_shard(message.chat_id),
+        last_message=last_message_of(message),
+        unread_by_team=0,
+        unread_by_visitor=1,
+        consent_wanted=True if ask_consent else None,
     )

@@ -151,6 +151,22 @@ def update_project(member: MemberModel, body: dict) -> dict:
         if not isinstance(body["chats_enabled"], bool):
             raise BadRequest("'chats_enabled' must be true or false")
         actions.append(ProjectModel.chats_enabled.set(body["chats_enabled"]))
+    actions += _settings_actions(member, body)
+    if not actions:
+        raise BadRequest("nothing to change: give 'name', 'chats_enabled' or settings")
+    project = ProjectModel(member.project_id)
+    project.update(actions=actions, condition=ProjectModel.project_id.exists())
+    if "name" in body:
+        # Memberships carry the name for the project switcher: a team is small.
+        for teammate in MemberModel.query(member.project_id):
+            teammate.update(actions=[MemberModel.project_name.set(name)])
+    return project_view(project, member)
+
+
+def _settings_actions(member: MemberModel, body: dict) -> list:
+    """The settings the body changes (managers and the administrator): auto-close,
+    distribution, allowed domains, the widget's look, privacy consent."""
+    actions = []
     if "auto_close_minutes" in body:
         permissions.require(member, "project.settings")
         minutes = body["auto_close_minutes"]
@@ -198,12 +214,4 @@ def update_project(member: MemberModel, body: dict) -> dict:
     if "consent" in body:
         permissions.require(member, "project.settings")
         actions += consent.settings_actions(require_project(member.project_id), body["consent"])
-    if not actions:
-        raise BadRequest("nothing to change: give 'name', 'chats_enabled' or settings")
-    project = ProjectModel(member.project_id)
-    project.update(actions=actions, condition=ProjectModel.project_id.exists())
-    if "name" in body:
-        # Memberships carry the name for the project switcher: a team is small.
-        for teammate in MemberModel.query(member.project_id):
-            teammate.update(actions=[MemberModel.project_name.set(name)])
-    return project_view(project, member)
+    return actions

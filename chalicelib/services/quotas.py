@@ -26,7 +26,8 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib import periods, plans
+from chalicelib import deps, periods, plans
+from chalicelib.clock import iso
 from chalicelib.errors import PaymentRequired
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import (
@@ -106,8 +107,6 @@ def period_of(project: ProjectModel, now: datetime) -> periods.Period:
 
 def period_attributes(period: periods.Period, project_id: str) -> dict:
     """The project's attributes for ``period`` (and the period-job index)."""
-    from chalicelib.clock import iso
-
     return {
         "period_start": period.start,
         "period_end": period.end,
@@ -344,8 +343,6 @@ _RESOURCE_NAMES = {
 
 
 def _send_warning(project, resource: str, percent: int, count: int, limit: int) -> bool:
-    from chalicelib import deps
-
     try:
         owner = MemberModel.get(project.project_id, project.owner_id)
         what = _RESOURCE_NAMES[resource]

@@ -16,6 +16,7 @@ from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.models.connection import team_audience
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.saved_reply import SavedReplyModel
+from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import permissions, validation
 
@@ -69,7 +70,7 @@ def _tell_panels(reply: SavedReplyModel, change: str, fanout: Fanout) -> None:
     it). Never to visitors: the frame goes to the team's sockets only."""
     owner = reply.owner_id
     may_receive = None if owner is None else (lambda record: record.principal_id == owner)
-    frame = {"type": "saved_reply", "change": change, "reply": view(reply)}
+    frame = frames.saved_reply(change, view(reply))
     fanout.deliver([(team_audience(reply.project_id), frame, may_receive)])
 
 

@@ -29,7 +29,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
 from chalicelib.models.project import MemberModel
-from chalicelib.realtime import connections
+from chalicelib.realtime import connections, frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     assignment,
@@ -131,7 +131,7 @@ def handle_frame(
         client_id = body.get("client_id") if isinstance(body.get("client_id"), str) else None
         action = body.get("action")
         if action == "ping":
-            fanout.reply(connection_id, {"type": "pong"})
+            fanout.reply(connection_id, frames.pong())
             return
         handler = _ACTIONS.get(action) if isinstance(action, str) else None
         if handler is None:
@@ -139,16 +139,11 @@ def handle_frame(
         caller = _caller(body.get("token"), body.get("project"), tokens, verifier)
         handler(caller, body, connection_id, fanout, settings, now)
     except DomainError as error:
-        frame = {"type": "error", **public(error)}
-        if client_id:
-            frame["client_id"] = client_id[:64]
-        fanout.reply(connection_id, frame)
+        fanout.reply(connection_id, frames.error(public(error), client_id))
     except Exception:
         log.exception("frame failed on connection %s", connection_id)
-        frame = {"type": "error", "code": "internal", "message": "Please retry"}
-        if client_id:
-            frame["client_id"] = client_id[:64]
-        fanout.reply(connection_id, frame)
+        internal = {"code": "internal", "message": "Please retry"}
+        fanout.reply(connection_id, frames.error(internal, client_id))
 
 
 def _chat_id(body: dict, required: bool) -> str | None:
@@ -162,7 +157,7 @@ def _send(caller, body, connection_id, fanout, settings, now) -> None:
     text = validation.message_text(body, settings.max_message_chars)
     client_id = validation.client_message_id(body)
     if isinstance(caller, VisitorIdentity):
-        messaging.post_visitor_message(
+        posted = messaging.post_visitor_message(
             caller,
             _chat_id(body, required=False),
             client_id,
@@ -173,6 +168,8 @@ def _send(caller, body, connection_id, fanout, settings, now) -> None:
             consent_version=body.get("consent_version"),
             auto_message_id=body.get("auto_message_id"),
         )
+        if posted.opened:  # a new dialogue: distribution may hand it to someone at once
+            distribution.distribute(caller.project_id, fanout)
     else:
         messaging.post_operator_message(
             caller, _chat_id(body, required=True), client_id, text, fanout, connection_id
@@ -202,7 +199,7 @@ def _rate(caller, body, connection_id, fanout, settings, now) -> None:
     if not isinstance(caller, VisitorIdentity):
         raise Forbidden("only the visitor rates a dialogue")
     assignment.rate(caller, _chat_id(body, required=True), body.get("rating"), fanout)
-    fanout.reply(connection_id, {"type": "rated", "chat_id": body["chat_id"]})
+    fanout.reply(connection_id, frames.rated_ack(body["chat_id"]))
 
 
 _ACTIONS = {"send": _send, "typing": _typing, "read": _read, "rate": _rate}

@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.models.base import retry_on_conflict, transaction_connection
+from chalicelib.models.base import cancellation_codes, retry_on_conflict, transaction_connection
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
 from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
@@ -131,7 +131,7 @@ def _join(project: ProjectModel, member: MemberModel) -> None:
     try:
         retry_on_conflict(write)
     except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        reasons = cancellation_codes(error)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("already a member of this project") from None
         if reasons[1:2] == ["ConditionalCheckFailed"]:
@@ -188,7 +188,7 @@ def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
     try:
         retry_on_conflict(leave)
     except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        reasons = cancellation_codes(error)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             raise NotFound("no such member") from None
         if reasons[1:2] != ["ConditionalCheckFailed"]:

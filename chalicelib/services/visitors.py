@@ -32,7 +32,7 @@ from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.errors import BadRequest, Conflict, Unauthorized, Unavailable
-from chalicelib.models.base import is_condition_failure, transaction_connection
+from chalicelib.models.base import cancellation_codes, is_condition_failure, transaction_connection
 from chalicelib.models.project import ProjectModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
@@ -135,15 +135,7 @@ def start_session(
         raise Unavailable("chats are switched off for this project")
     quotas.require_widget(project, now)
 
-    visitor_id = None
-    prior = body.get("token")
-    if prior:
-        try:
-            identity = tokens.verify_for_renewal(prior)
-            if identity.project_id == project.project_id and identity.origin in (None, origin):
-                visitor_id = identity.visitor_id
-        except Unauthorized:
-            pass  # a stale or forged token just means a new visitor
+    visitor_id = _returning_visitor(tokens, body.get("token"), project, origin)
     is_new = visitor_id is None
     if is_new:
         visitor_id = ids.new_visitor_id()
@@ -164,6 +156,33 @@ def start_session(
     else:
         visitor = record_visit(project, visitor_id, False, actions, now)
     origins.mark_installed(project, origin, now)
+    return _session(tokens, websocket_url, project, visitor, origin, now)
+
+
+def _returning_visitor(tokens: VisitorTokens, prior, project: ProjectModel, origin) -> str | None:
+    """The visitor the widget's earlier token names, if it is this project's and this
+    site's; None: a new visitor."""
+    if not prior:
+        return None
+    try:
+        identity = tokens.verify_for_renewal(prior)
+    except Unauthorized:
+        return None  # a stale or forged token just means a new visitor
+    if identity.project_id == project.project_id and identity.origin in (None, origin):
+        return identity.visitor_id
+    return None
+
+
+def _session(
+    tokens: VisitorTokens,
+    websocket_url: str,
+    project: ProjectModel,
+    visitor: VisitorModel,
+    origin,
+    now: datetime,
+) -> dict:
+    """The session's answer: the visitor's token and what the widget shows."""
+    visitor_id = visitor.visitor_id
     period = quotas.period_of(project, now)
     counted = visitor.counted_period == period.key
     counted_until = period.end.timestamp() if counted else NOT_COUNTED
@@ -310,7 +329,7 @@ def _count_visitor(
                 condition=room,
             )
     except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        reasons = cancellation_codes(error)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             return "counted_elsewhere"
         if reasons[1:2] == ["ConditionalCheckFailed"]:

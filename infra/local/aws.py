@@ -23,7 +23,7 @@ LOCAL_ATTACHMENTS_BUCKET = "livechat-local-attachments"
 # The app's sender (quota warnings, e-mail auto messages), verified in moto's SES as it
 # must be in SES; what it sends shows in the local mailbox page (infra/local/mailbox.py).
 LOCAL_MAIL_FROM = "live-chat@localhost.localdomain"
-# The same policy as the CloudFormation pool (infra/template), so local mirrors AWS.
+# The same policy as the CloudFormation pool (infra/cognito.py), so local mirrors AWS.
 PASSWORD_POLICY = {
     "MinimumLength": 10,
     "RequireLowercase": True,

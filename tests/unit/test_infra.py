@@ -22,9 +22,10 @@ from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 
 from chalicelib.config import get_settings
 from chalicelib.models import ALL_MODELS
-from infra import template
+from infra import app_graph, cdn, cfn, cognito, template
+from infra import tables as table_templates
 
-ROOT = Path(template.REPO_ROOT)
+ROOT = Path(app_graph.REPO_ROOT)
 BIN = Path(sys.executable).parent
 TRAFFIC_ROLES = {
     "ApiHandlerRole",
@@ -224,7 +225,7 @@ def test_a_new_model_shape_is_templated_too():
         by_score = ByScore()
         by_rank = ByRank()
 
-    resource = template.table_resource(ThingModel, prefix)
+    resource = table_templates.table_resource(ThingModel, prefix)
     assert resource["Properties"]["TableName"] == {"Fn::Sub": "${TablePrefix}things"}
     assert actual_table(resource) == expected_table(ThingModel)
     assert resource["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
@@ -236,7 +237,7 @@ def test_a_table_outside_the_prefix_is_refused():
             table_name = "elsewhere-things"
 
     with pytest.raises(ValueError, match="does not start with"):
-        template.table_base_name(Stray, "livechat-dev-")
+        table_templates.table_base_name(Stray, "livechat-dev-")
 
 
 # --- the rest of the traffic template ---------------------------------------------------
@@ -248,7 +249,7 @@ def test_the_user_pool_matches_the_local_stand_in_and_signs_in_by_email(traffic)
     pool = traffic["Resources"]["UserPool"]["Properties"]
     policy = dict(pool["Policies"]["PasswordPolicy"])
     policy.pop("TemporaryPasswordValidityDays")
-    assert policy == PASSWORD_POLICY == template.PASSWORD_POLICY
+    assert policy == PASSWORD_POLICY == cognito.PASSWORD_POLICY
     assert pool["UsernameAttributes"] == ["email"]
     assert pool["AutoVerifiedAttributes"] == ["email"]
 
@@ -299,7 +300,7 @@ def test_attachments_are_private_served_only_once_published_and_drafts_expire(tr
     assert behavior["PathPattern"] == "attachments/*"
     assert behavior["TargetOriginId"] == "attachments"
     assert behavior["AllowedMethods"] == ["GET", "HEAD"]
-    assert behavior["ResponseHeadersPolicyId"] == template.SECURITY_HEADERS_POLICY_ID  # nosniff
+    assert behavior["ResponseHeadersPolicyId"] == cdn.SECURITY_HEADERS_POLICY_ID  # nosniff
     statements = resources["AttachmentsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     [read] = [s for s in statements if s["Effect"] == "Allow"]
     assert read["Resource"] == {"Fn::Sub": "${AttachmentsBucket.Arn}/attachments/*"}
@@ -312,7 +313,7 @@ def test_the_function_policy_covers_every_table_and_its_indexes_and_never_scans(
     policy = traffic["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]
     statement = next(s for s in policy["Statement"] if s["Sid"] == "Tables")
     assert "dynamodb:Scan" not in statement["Action"]
-    assert set(template.DYNAMODB_ACTIONS) <= set(statement["Action"])
+    assert set(cfn.DYNAMODB_ACTIONS) <= set(statement["Action"])
     logical_ids = resources_of_type(traffic, "AWS::DynamoDB::Table")
     for logical_id in logical_ids:
         assert {"Fn::GetAtt": [logical_id, "Arn"]} in statement["Resource"]
@@ -324,7 +325,7 @@ def test_generating_leaves_an_imported_app_its_blueprints():
     import app
     from chalicelib.routes.auth_routes import auth_routes
 
-    template.describe_app.cache_clear()
+    app_graph.describe_app.cache_clear()
     template.build_template("traffic")
     assert auth_routes.current_app is app.app
 
@@ -361,7 +362,7 @@ def packaged_paths(tmp_path_factory) -> dict[str, Path]:
         timeout=900,
     )
     assert result.returncode == 0, f"make package failed:\n{result.stdout}\n{result.stderr}"
-    return {app: out / app / "sam.json" for app in template.APP_DIRS}
+    return {app: out / app / "sam.json" for app in app_graph.APP_DIRS}
 
 
 @pytest.fixture(scope="module")
@@ -369,7 +370,7 @@ def packaged(packaged_paths) -> dict[str, dict]:
     return {app: json.loads(path.read_text()) for app, path in packaged_paths.items()}
 
 
-@pytest.mark.parametrize("app", sorted(template.APP_DIRS))
+@pytest.mark.parametrize("app", sorted(app_graph.APP_DIRS))
 def test_cfn_lint_passes_on_the_packaged_app(packaged_paths, app):
     # No checks ignored: both templates lint clean (errors and warnings).
     result = subprocess.run(
@@ -378,7 +379,7 @@ def test_cfn_lint_passes_on_the_packaged_app(packaged_paths, app):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("app", sorted(template.APP_DIRS))
+@pytest.mark.parametrize("app", sorted(app_graph.APP_DIRS))
 def test_the_merge_keeps_chalices_resources_and_outputs(packaged, app):
     merged = packaged[app]
     merge = template.build_template(app)
@@ -501,7 +502,9 @@ def test_every_scheduled_function_role_gets_the_table_policy(packaged):
 
 @pytest.mark.parametrize("app", ["traffic", "scheduled"])
 def test_every_function_logs_into_a_group_that_expires(app):
-    from infra.template import LOG_RETENTION_DAYS, build_template, describe_app
+    from infra.app_graph import describe_app
+    from infra.cfn import LOG_RETENTION_DAYS
+    from infra.template import build_template
 
     resources = build_template(app)["Resources"]
     functions = describe_app(app).functions
