@@ -66,7 +66,7 @@ async function loadVisitorFacts(conv) {
 function renderVisitorFacts() {
   const v = S.conv && S.conv.visitor;
   const box = $('conv-facts');
-  if (!v) { box.replaceChildren(); return; }
+  if (!v) { box.replaceChildren(); box.removeAttribute('title'); return; }
   let page = v.page_url || '';
   try { const u = new URL(page); page = u.pathname + u.search; } catch (e) { /* as is */ }
   const parts = [
@@ -78,6 +78,7 @@ function renderVisitorFacts() {
     v.last_event ? 'last event: ' + v.last_event : null,
   ].filter(Boolean);
   box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
+  box.title = parts.join(' · '); // the pop-up cuts them to one line
 }
 
 export function renderConv() {
