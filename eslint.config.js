@@ -77,9 +77,20 @@ module.exports = [
     processor: chatParts,
   },
   {
+    // The panel's security rule (panel/README.md): text-only rendering, so no property or
+    // method that parses an HTML string, even for static markup.
     files: ["panel/**/*.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
-    rules: strict,
+    rules: {
+      ...strict,
+      "no-restricted-properties": [
+        "error",
+        { property: "innerHTML", message: "Text-only rendering: build with h()." },
+        { property: "outerHTML", message: "Text-only rendering: build with h()." },
+        { property: "insertAdjacentHTML", message: "Text-only rendering: build with h()." },
+        { property: "createContextualFragment", message: "Text-only rendering: build with h()." },
+      ],
+    },
   },
   {
     files: ["infra/**/*.js", "eslint.config.js"],

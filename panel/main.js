@@ -1,7 +1,7 @@
 /* Operator panel: plain JS, no framework, no build step; native ES modules. The module
  * map is in panel/README.md. Contract: docs/API.md. Security rule: every piece of server
  * data reaches the DOM through textContent / Text nodes (core/dom.js h()), never through
- * innerHTML or friends.
+ * HTML strings (the lint refuses the properties that parse them).
  *
  * This entry only starts the panel: each module's mount() binds its own DOM events and
  * subscribes to the frames and panel events it cares about (core/bus.js). The order
@@ -35,11 +35,12 @@ import * as settings from './views/settings.js';
 import * as signup from './views/signup.js';
 import * as team from './views/team.js';
 import * as teamchat from './views/teamchat.js';
+import * as topbar from './views/topbar.js';
 import * as visitors from './views/visitors.js';
 import * as workflow from './views/workflow.js';
 
 const MODULES = [
-  socket, nav, login, signup, project, banner, team, inbox, workflow, conversation, messages,
+  topbar, socket, nav, login, signup, project, banner, team, inbox, workflow, conversation, messages,
   outbox, composer, replySuggest, replies, teamchat, visitors, autoList, autoEditor, autoRules,
   autoAttachments, settings, install, billing, notifications,
 ];

@@ -38,7 +38,8 @@ export function loadDisplay() {
   renderLayout();
 }
 
-function setDisplay(mode) {
+/** The member's display setting (views/settings.js's "Your display"). */
+export function setDisplay(mode) {
   S.display = mode === 'popup' ? 'popup' : 'section';
   try { localStorage.setItem(displayKey(), S.display); } catch (e) { /* ignore */ }
   renderLayout();
@@ -82,5 +83,4 @@ export function mount() {
     const b = ev.target.closest('button[data-view]');
     if (b) showView(b.dataset.view);
   });
-  $('prefs-form').addEventListener('change', (ev) => { if (ev.target.name === 'display') setDisplay(ev.target.value); });
 }

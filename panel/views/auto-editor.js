@@ -178,7 +178,111 @@ async function onAutoSubmit(ev) {
   }
 }
 
+// The editor form and the preview's box (static markup: no server data).
+function build() {
+  $('auto-editor').append(
+    h('form', { class: 'card form-grid auto-form', id: 'auto-form', novalidate: true, 'aria-labelledby': 'auto-form-title' }, [
+      h('h3', { id: 'auto-form-title', text: 'New auto message' }),
+      h('div', { class: 'field field-wide', 'data-path': 'name' }, [
+        h('label', { for: 'auto-name', text: 'Name' }),
+        h('input', { id: 'auto-name', type: 'text', maxlength: '100', placeholder: 'Help on the pricing page' }),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('div', { class: 'field', 'data-path': 'type' }, [
+        h('label', { for: 'auto-type', text: 'Type' }), ' ',
+        h('select', { id: 'auto-type' }, [
+          h('option', { value: 'proactive', text: 'Proactive chat' }),
+          h('option', { value: 'targeted', text: 'Targeted chat' }), h('option', { value: 'email', text: 'Email' }),
+        ]),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('div', { class: 'field', id: 'auto-team-status-field', 'data-path': 'team_status' }, [
+        h('label', { for: 'auto-team-status', text: 'Send when the team is' }), ' ',
+        h('select', { id: 'auto-team-status' }, [
+          h('option', { value: 'any', text: 'Online or offline' }), h('option', { value: 'online', text: 'Online' }),
+          h('option', { value: 'offline', text: 'Offline' }),
+        ]),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('div', { class: 'field', 'data-path': 'audience' }, [
+        h('label', { for: 'auto-audience', text: 'Send to' }), ' ',
+        h('select', { id: 'auto-audience' }, [
+          h('option', { value: 'both', text: 'Visitors and users' }),
+          h('option', { value: 'visitors', text: 'Visitors' }),
+          h('option', { value: 'users', text: 'Users (logged in)' }),
+        ]),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('fieldset', { class: 'field-wide radio-row', id: 'auto-channels', 'data-path': 'channels' }, [
+        h('legend', { text: 'Show in' }),
+        h('label', { class: 'check' }, [
+          h('input', { id: 'auto-channel-widget', type: 'checkbox', value: 'widget', checked: true }),
+          ' Website widget',
+        ]),
+      ]),
+      h('label', { class: 'check', id: 'auto-once-field', 'data-path': 'once_per_user' }, [
+        h('input', { id: 'auto-once', type: 'checkbox', checked: true }), ' Once per visitor or user',
+      ]),
+      ' ',
+      h('label', { class: 'check', 'data-path': 'enabled' }, [
+        h('input', { id: 'auto-enabled', type: 'checkbox', checked: true }), ' Enabled',
+      ]),
+      h('h3', { text: 'Content' }),
+      h('div', { class: 'field field-wide', id: 'auto-subject-field', 'data-path': 'content.subject', hidden: true }, [
+        h('label', { for: 'auto-subject', text: 'Subject' }),
+        h('input', { id: 'auto-subject', type: 'text', maxlength: '200' }),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('div', { class: 'field field-wide', 'data-path': 'content.text' }, [
+        h('label', { for: 'auto-text', text: 'Message text' }),
+        h('textarea', { id: 'auto-text', rows: '3', maxlength: '4000', placeholder: 'Questions about our plans? We are here to help.' }),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('div', { class: 'field field-wide', 'data-path': 'content.image_url' }, [
+        h('label', { for: 'auto-image', text: 'Image or GIF URL (https, optional)' }),
+        h('input', { id: 'auto-image', type: 'url', maxlength: '2048', spellcheck: 'false', placeholder: 'https://' }),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('fieldset', { class: 'field-wide auto-fieldset', 'data-path': 'content.buttons' }, [
+        h('legend', { text: 'Buttons' }), h('div', { class: 'auto-rows', id: 'auto-buttons' }),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', id: 'auto-add-button', text: 'Add button' }),
+      ]),
+      h('fieldset', { class: 'field-wide auto-fieldset', 'data-path': 'content.attachments' }, [
+        h('legend', { text: 'Attachments' }), h('div', { class: 'auto-rows', id: 'auto-attachments' }),
+        h('input', { type: 'file', id: 'auto-attach-input', multiple: true, hidden: true }), ' ',
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', id: 'auto-attach', text: 'Attach files' }),
+        h('p', { class: 'form-note', text: 'Images, PDF, text, CSV, office documents, zip, mp3 or mp4; up to 10 MB each, 5 per message. Visitors download them from your CDN.' }),
+        h('p', { class: 'row-error', hidden: true }),
+      ]),
+      h('h3', { text: 'Rules' }),
+      h('fieldset', { class: 'field-wide auto-fieldset', 'data-path': 'rules.all' }, [
+        h('legend', { text: 'All of these' }), h('div', { class: 'auto-rows', id: 'auto-rules-all' }),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', id: 'auto-add-rule', text: 'Add condition' }),
+      ]),
+      h('fieldset', { class: 'field-wide auto-fieldset', 'data-path': 'rules.any_groups' }, [
+        h('legend', { text: 'And any of these groups' }), h('div', { class: 'auto-groups', id: 'auto-rules-groups' }),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', id: 'auto-add-group', text: 'Add group' }),
+      ]),
+      h('p', { class: 'form-note field-wide' }, [
+        'No rules: every visitor. Values are matched literally (no ', h('code', { text: '*' }), ' patterns).',
+      ]),
+      h('div', { class: 'form-errors field-wide', id: 'auto-errors', role: 'alert', hidden: true }, [
+        h('p', { id: 'auto-errors-title' }), h('ul', { id: 'auto-errors-list' }),
+      ]),
+      h('div', { class: 'form-actions' }, [
+        h('button', { type: 'submit', class: 'btn btn-primary btn-sm', id: 'auto-save', text: 'Save auto message' }),
+        ' ', h('button', { type: 'button', class: 'btn btn-ghost btn-sm', id: 'auto-cancel', text: 'Cancel' }),
+      ]),
+    ]),
+    h('aside', { class: 'card auto-preview', 'aria-labelledby': 'auto-preview-title' }, [
+      h('h3', { id: 'auto-preview-title', text: 'Preview' }),
+      h('div', { class: 'preview-widget', id: 'auto-preview', 'aria-label': 'How it looks in the widget' }),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('auto-form').addEventListener('submit', onAutoSubmit);
   $('auto-cancel').addEventListener('click', closeAutoEditor);
   $('auto-type').addEventListener('change', () => onAutoTypeChange(true));

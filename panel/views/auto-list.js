@@ -115,7 +115,38 @@ async function newAutoMessage() {
   editAuto(null);
 }
 
+// The section's markup: head, list and the editor's box (views/auto-editor.js fills it); static, no server data.
+function build() {
+  $('view-auto').append(
+    h('header', { class: 'view-head' }, [
+      h('h2', { id: 'auto-title', text: 'Auto messages' }),
+      h('p', { class: 'view-sub', text: 'Messages that reach visitors and users by themselves when they match the rules you set.' }),
+    ]),
+    h('div', { class: 'view-body' }, [
+      h('div', { class: 'auto-toolbar' }, [
+        h('button', { type: 'button', class: 'btn btn-primary btn-sm', id: 'auto-new', text: 'New auto message' }),
+      ]),
+      h('p', { class: 'form-errors', id: 'auto-plan-limit', role: 'status', hidden: true }),
+      h('div', { class: 'table-wrap' }, [
+        h('table', { class: 'table', id: 'auto-table' }, [
+          h('thead', null, [
+            h('tr', null, [
+              h('th', { scope: 'col', text: 'Name' }), h('th', { scope: 'col', text: 'Type' }),
+              h('th', { scope: 'col', text: 'Enabled' }), h('th', { scope: 'col', text: 'Sent' }),
+              h('th', { scope: 'col', text: 'Opened' }), h('th', { scope: 'col', text: 'Replied' }),
+              h('th', { scope: 'col' }, [h('span', { class: 'sr-only', text: 'Actions' })]),
+            ]),
+          ]),
+          h('tbody', { id: 'auto-body' }),
+        ]),
+      ]),
+      h('div', { class: 'auto-editor', id: 'auto-editor', hidden: true }),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('auto-new').addEventListener('click', newAutoMessage);
   on('project:loaded', () => {
     renderAutoNav();

@@ -218,7 +218,44 @@ export function readCheckoutReturn() {
   return outcome;
 }
 
+// The section's markup (static: no server data).
+function build() {
+  $('view-billing').append(
+    h('header', { class: 'view-head' }, [
+      h('h2', { id: 'billing-title' }, [
+        'Billing ',
+        h('span', { class: 'tag tag-test', id: 'billing-test-mode', hidden: true, text: 'TEST MODE: nobody is charged' }),
+      ]),
+      h('p', { class: 'view-sub', id: 'billing-sub' }),
+    ]),
+    h('div', { class: 'view-body' }, [
+      h('div', { class: 'card', id: 'billing-current', 'aria-label': 'Current plan' }),
+      h('div', { class: 'card', id: 'billing-usage' }, [
+        h('h3', { text: 'Usage this period' }), h('div', { class: 'usage-list', id: 'usage-list' }),
+      ]),
+      h('div', { class: 'card', id: 'billing-plans' }, [
+        h('div', { class: 'plans-head' }, [
+          h('h3', { text: 'Plans' }),
+          h('div', { class: 'interval-switch', role: 'radiogroup', 'aria-label': 'Billing period', id: 'interval-switch' }, [
+            h('button', { type: 'button', role: 'radio', 'data-interval': 'monthly', 'aria-checked': 'true', text: 'Monthly' }),
+            ' ',
+            h('button', { type: 'button', role: 'radio', 'data-interval': 'six_months', 'aria-checked': 'false' }, [
+              '6 months ', h('span', { class: 'save', text: '−10%' }),
+            ]),
+            ' ',
+            h('button', { type: 'button', role: 'radio', 'data-interval': 'annual', 'aria-checked': 'false' }, [
+              'Annual ', h('span', { class: 'save', text: '−20%' }),
+            ]),
+          ]),
+        ]),
+        h('div', { class: 'plan-grid', id: 'plan-grid' }), h('p', { class: 'form-note', id: 'billing-refunds' }),
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('interval-switch').addEventListener('click', (ev) => {
     const btn = ev.target.closest('button[data-interval]');
     if (!btn || !S.billing) return;

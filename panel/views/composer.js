@@ -2,7 +2,7 @@
  * note, the typing indicator the visitor sees (typing frames, throttled), and the "/"
  * suggestions' keys. A closed chat takes notes only. Frames: none. Events: project:reset. */
 import { on } from '../core/bus.js';
-import { $ } from '../core/dom.js';
+import { $, h } from '../core/dom.js';
 import { sendFrame } from '../core/socket.js';
 import { S } from '../core/state.js';
 import { toast } from '../core/toast.js';
@@ -86,7 +86,31 @@ export function renderComposerState(c) {
     : 'Enter to send \u00b7 / for saved replies';
 }
 
+// The reply box, under the open chat's messages (static markup: no server data).
+function build() {
+  $('conv-main').append(
+    h('form', { class: 'composer', id: 'composer', novalidate: true }, [
+      h('div', { class: 'composer-modes', role: 'radiogroup', 'aria-label': 'Write' }, [
+        h('button', { type: 'button', class: 'mode-btn', id: 'mode-reply', role: 'radio', 'aria-checked': 'true', text: 'Reply' }),
+        ' ',
+        h('button', { type: 'button', class: 'mode-btn', id: 'mode-note', role: 'radio', 'aria-checked': 'false', text: 'Internal note' }),
+      ]),
+      h('ul', { class: 'suggest', id: 'reply-suggest', role: 'listbox', 'aria-label': 'Saved replies', hidden: true }),
+      h('label', { for: 'composer-text', class: 'sr-only', text: 'Message' }), ' ',
+      h('textarea', { id: 'composer-text', rows: '1', maxlength: '4000', placeholder: 'Write a reply…', autocomplete: 'off' }),
+      h('div', { class: 'composer-bar' }, [
+        h('span', { class: 'composer-hint', id: 'composer-hint' }, [
+          h('kbd', { text: 'Enter' }), ' to send · ', h('kbd', { text: '/' }), ' for saved replies',
+        ]),
+        ' ', h('span', { class: 'char-count', id: 'char-count', 'aria-live': 'polite' }), ' ',
+        h('button', { type: 'submit', class: 'btn btn-primary btn-sm', id: 'send-btn', text: 'Send' }),
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('composer').addEventListener('submit', onComposerSubmit);
   const ta = $('composer-text');
   ta.addEventListener('keydown', (ev) => {

@@ -66,7 +66,7 @@ async function loadVisitorFacts(conv) {
 function renderVisitorFacts() {
   const v = S.conv && S.conv.visitor;
   const box = $('conv-facts');
-  if (!v) { box.replaceChildren(); return; }
+  if (!v) { box.replaceChildren(); box.removeAttribute('title'); return; }
   let page = v.page_url || '';
   try { const u = new URL(page); page = u.pathname + u.search; } catch (e) { /* as is */ }
   const parts = [
@@ -78,6 +78,7 @@ function renderVisitorFacts() {
     v.last_event ? 'last event: ' + v.last_event : null,
   ].filter(Boolean);
   box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
+  box.title = parts.join(' · '); // the pop-up cuts them to one line
 }
 
 export function renderConv() {
@@ -199,7 +200,32 @@ function hideVisitorTyping() {
   el.classList.remove('on');
 }
 
+// The conversation: nothing open, or the open chat's header, messages and typing line (static markup; views/composer.js adds the reply box).
+function build() {
+  $('conversation').append(
+    h('div', { class: 'conv-empty', id: 'conv-empty' }, [
+      h('div', { class: 'conv-empty-art', 'aria-hidden': 'true' }),
+      h('p', { class: 'conv-empty-title', text: 'No conversation selected' }),
+      h('p', { class: 'conv-empty-sub', id: 'conv-empty-sub', text: 'Pick a dialogue from the inbox to read and reply.' }),
+    ]),
+    h('div', { class: 'conv-main', id: 'conv-main', hidden: true }, [
+      h('header', { class: 'conv-head' }, [
+        h('span', { class: 'avatar', id: 'conv-avatar', 'aria-hidden': 'true' }),
+        h('div', { class: 'conv-head-text' }, [
+          h('h2', { class: 'conv-title', id: 'conv-title' }), h('div', { class: 'conv-sub', id: 'conv-sub' }),
+          h('div', { class: 'conv-facts', id: 'conv-facts', 'aria-label': 'About the visitor' }),
+        ]),
+        h('div', { class: 'conv-actions', id: 'conv-actions', role: 'group', 'aria-label': 'Dialogue actions' }),
+        h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-icon conv-close', id: 'conv-close', 'aria-label': 'Close pop-up', title: 'Close pop-up', hidden: true, text: '×' }),
+      ]),
+      h('div', { class: 'messages', id: 'messages', role: 'log', 'aria-label': 'Chat history', tabindex: '0' }),
+      h('div', { class: 'typing', id: 'typing', 'aria-live': 'polite' }),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('conv-close').addEventListener('click', closePopup);
   onFrame('message', (f) => { if (f.message) onMessageFrame(f.message, f.chat || null); });
   onFrame('ack', (f) => { if (f.message) onMessageFrame(f.message, null); });

@@ -225,7 +225,24 @@ function onReadFrame(f) {
   }
 }
 
+// The chat list's column (static markup: no server data).
+function build() {
+  document.querySelector('#app .sidebar').append(
+    h('div', { class: 'sidebar-head' }, [
+      h('h2', { id: 'inbox-title', text: 'Inbox' }), h('span', { class: 'sidebar-count', id: 'inbox-count' }),
+    ]),
+    h('div', { class: 'chat-scroll', id: 'chat-scroll' }, [
+      h('ul', { class: 'chat-list', id: 'chat-list' }),
+      h('div', { class: 'list-state', id: 'list-state', hidden: true }),
+      h('div', { class: 'load-more-wrap' }, [
+        h('button', { type: 'button', id: 'load-more', class: 'btn btn-secondary btn-sm', hidden: true, text: 'Load more' }),
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('load-more').addEventListener('click', () => { if (!S.listLoading) loadChats(true); });
   $('chat-list').addEventListener('click', (ev) => {
     const btn = ev.target.closest('button[data-chat-id]');

@@ -9,6 +9,7 @@
 import { api, projectPath, reportError } from '../core/api.js';
 import { on } from '../core/bus.js';
 import { $, h } from '../core/dom.js';
+import { buildInstall } from './install-markup.js';
 import { showView } from '../core/nav.js';
 import { isLead, setProjectInfo } from '../core/session.js';
 import { S } from '../core/state.js';
@@ -321,6 +322,7 @@ export function installBannerParts(p) {
 }
 
 export function mount() {
+  buildInstall();
   $('install-copy').addEventListener('click', () => copy(tagText(), $('install-tag'), $('install-copied')));
   $('domain-form').addEventListener('submit', (ev) => { ev.preventDefault(); addDomain($('domain-input').value, $('domain-add')); });
   $('domain-input').addEventListener('input', () => domainError(''));

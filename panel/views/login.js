@@ -5,7 +5,7 @@
  * project:lost (core/socket.js: no longer a member). */
 import { api, ApiError, rawFetch } from '../core/api.js';
 import { emit, on } from '../core/bus.js';
-import { $, paintAvatar } from '../core/dom.js';
+import { $, h, paintAvatar } from '../core/dom.js';
 import { readLocation } from '../core/nav.js';
 import { adoptTokens, forgetTokens, loadStoredTokens, LS_PROJECT, LS_TOKENS, setTokens } from '../core/session.js';
 import { setWsState } from '../core/socket.js';
@@ -185,7 +185,41 @@ export function endSession(message, callServer) {
   showLogin(message);
 }
 
+// The login form (static markup: no server data).
+function build() {
+  $('login').append(
+    h('form', { id: 'login-form', class: 'login-card', novalidate: true }, [
+      h('div', { class: 'brand brand-lg' }, [
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), ' ',
+        h('span', { class: 'brand-name', text: 'Live Chat' }),
+      ]),
+      h('h1', { class: 'login-title', text: 'Sign in to your inbox' }),
+      h('p', { class: 'login-sub', text: 'Answer your website visitors in real time.' }),
+      h('div', { class: 'field' }, [
+        h('label', { for: 'login-email', text: 'Email' }), ' ',
+        h('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true, spellcheck: 'false' }),
+      ]),
+      h('div', { class: 'field' }, [
+        h('label', { for: 'login-password', text: 'Password' }), ' ',
+        h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+      ]),
+      h('div', { class: 'field', id: 'new-password-field', hidden: true }, [
+        h('label', { for: 'login-new-password', text: 'New password' }), ' ',
+        h('input', { id: 'login-new-password', name: 'new-password', type: 'password', autocomplete: 'new-password', minlength: '10' }),
+        ' ',
+        h('span', { class: 'field-hint', text: 'You were invited with a temporary password: choose your own (at least 10 characters, with a number).' }),
+      ]),
+      h('p', { id: 'login-error', class: 'form-error', role: 'alert', hidden: true }),
+      h('button', { type: 'submit', id: 'login-submit', class: 'btn btn-primary btn-block', text: 'Log in' }),
+      h('p', { class: 'login-alt' }, [
+        'New here? ', h('button', { type: 'button', class: 'link-btn', id: 'show-signup', text: 'Create an account' }),
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('login-form').addEventListener('submit', onLoginSubmit);
   $('logout-btn').addEventListener('click', () => endSession('You have been logged out.', true));
   $('splash-logout').addEventListener('click', () => endSession('', true));

@@ -109,7 +109,47 @@ function onSavedReplyFrame(f) {
   if (S.view === 'replies') renderReplyList();
 }
 
+// The section's markup (static: no server data).
+function build() {
+  $('view-replies').append(
+    h('header', { class: 'view-head' }, [
+      h('h2', { id: 'replies-title', text: 'Saved replies' }),
+      h('p', { class: 'view-sub' }, [
+        'Type ', h('kbd', { text: '/' }), ' and a few letters in the reply box to insert one. Variables: ',
+        h('code', { text: '{visitor_name}' }), ', ', h('code', { text: '{operator_name}' }), ', ',
+        h('code', { text: '{project_name}' }), '.',
+      ]),
+    ]),
+    h('div', { class: 'view-body' }, [
+      h('form', { class: 'card form-grid', id: 'reply-form', novalidate: true }, [
+        h('h3', { id: 'reply-form-title', text: 'New saved reply' }),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'reply-shortcut', text: 'Shortcut' }),
+          h('input', { id: 'reply-shortcut', type: 'text', maxlength: '32', placeholder: 'hello', spellcheck: 'false' }),
+        ]),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'reply-title', text: 'Title' }),
+          h('input', { id: 'reply-title', type: 'text', maxlength: '100', placeholder: 'Greeting' }),
+        ]),
+        h('div', { class: 'field field-wide' }, [
+          h('label', { for: 'reply-text', text: 'Text' }),
+          h('textarea', { id: 'reply-text', rows: '3', maxlength: '4000', placeholder: 'Hi {visitor_name}, I\'m {operator_name} from {project_name}. How can I help?' }),
+        ]),
+        h('label', { class: 'check', id: 'reply-shared-wrap' }, [
+          h('input', { id: 'reply-shared', type: 'checkbox' }), ' Shared with the whole team',
+        ]),
+        h('div', { class: 'form-actions' }, [
+          h('button', { type: 'submit', class: 'btn btn-primary btn-sm', id: 'reply-save', text: 'Save reply' }), ' ',
+          h('button', { type: 'button', class: 'btn btn-ghost btn-sm', id: 'reply-cancel', hidden: true, text: 'Cancel' }),
+        ]),
+      ]),
+      h('ul', { class: 'reply-list', id: 'reply-list' }),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('reply-form').addEventListener('submit', onReplySubmit);
   $('reply-cancel').addEventListener('click', () => editReply(null));
   onFrame('saved_reply', onSavedReplyFrame);

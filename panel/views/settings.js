@@ -2,7 +2,8 @@
  * form. Only what changed is sent. Frames: none. Events: view:show, project:info. */
 import { api, projectPath, reportError } from '../core/api.js';
 import { on } from '../core/bus.js';
-import { $ } from '../core/dom.js';
+import { $, h } from '../core/dom.js';
+import { setDisplay } from '../core/nav.js';
 import { isLead, isOwner, setProjectInfo } from '../core/session.js';
 import { S } from '../core/state.js';
 import { toast } from '../core/toast.js';
@@ -87,7 +88,81 @@ async function onSettingsSubmit(ev) {
   } catch (e) { /* reported */ }
 }
 
+// The section's markup (static: no server data).
+function build() {
+  $('view-settings').append(
+    h('header', { class: 'view-head' }, [
+      h('h2', { id: 'settings-title', text: 'Settings' }), h('p', { class: 'view-sub', id: 'settings-sub' }),
+    ]),
+    h('div', { class: 'view-body' }, [
+      h('form', { class: 'card form-grid', id: 'settings-form', novalidate: true }, [
+        h('h3', { text: 'Chats' }),
+        h('label', { class: 'check field-wide' }, [
+          h('input', { id: 'set-chats-enabled', type: 'checkbox' }), ' Chats are on: the widget shows on your website',
+        ]),
+        h('p', { class: 'form-note field-wide', id: 'set-chats-note' }), h('h3', { text: 'Automatic closing' }),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'set-auto-close', text: 'Close assigned dialogues after (minutes without activity; empty: never)' }),
+          h('input', { id: 'set-auto-close', type: 'number', min: '1', max: '43200', step: '1' }),
+        ]),
+        h('div', { class: 'field field-wide' }, [
+          h('label', { for: 'set-auto-close-message', text: 'Closing message to the visitor (optional)' }),
+          h('textarea', { id: 'set-auto-close-message', rows: '2', maxlength: '1000' }),
+        ]),
+        h('h3', { text: 'Distribution' }),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'set-distribution', text: 'New dialogues go to' }), ' ',
+          h('select', { id: 'set-distribution' }, [
+            h('option', { value: 'manual', text: 'Nobody: members take them (manual)' }),
+            h('option', { value: 'round_robin', text: 'Online members in turn (round-robin)' }),
+            h('option', { value: 'least_busy', text: 'The least busy online member' }),
+          ]),
+        ]),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'set-max-active', text: 'Most open dialogues per member' }),
+          h('input', { id: 'set-max-active', type: 'number', min: '1', max: '100', step: '1' }),
+        ]),
+        h('h3', { text: 'Privacy-policy consent' }),
+        h('label', { class: 'check field-wide' }, [
+          h('input', { id: 'set-consent-enabled', type: 'checkbox' }),
+          ' Ask visitors to agree before their first message',
+        ]),
+        h('div', { class: 'field field-wide' }, [
+          h('label', { for: 'set-consent-text', text: 'Consent text' }),
+          h('textarea', { id: 'set-consent-text', rows: '2', maxlength: '2000' }),
+        ]),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'set-consent-url', text: 'Privacy policy URL' }),
+          h('input', { id: 'set-consent-url', type: 'url', maxlength: '2048', spellcheck: 'false' }),
+        ]),
+        h('label', { class: 'check' }, [
+          h('input', { id: 'set-consent-skip-widget', type: 'checkbox' }), ' Skip the step in the website widget',
+        ]),
+        h('div', { class: 'form-actions' }, [
+          h('button', { type: 'submit', class: 'btn btn-primary btn-sm', id: 'settings-save', text: 'Save settings' }),
+        ]),
+        h('p', { class: 'form-note', id: 'settings-result', role: 'status', hidden: true }),
+      ]),
+      h('form', { class: 'card form-grid', id: 'prefs-form', novalidate: true }, [
+        h('h3', { text: 'Your display' }),
+        h('fieldset', { class: 'field-wide radio-row' }, [
+          h('legend', { text: 'Show an open chat' }),
+          h('label', { class: 'check' }, [
+            h('input', { type: 'radio', name: 'display', value: 'section', checked: true }), ' In the inbox section',
+          ]),
+          ' ',
+          h('label', { class: 'check' }, [
+            h('input', { type: 'radio', name: 'display', value: 'popup' }), ' As a pop-up over the work area',
+          ]),
+        ]),
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
+  $('prefs-form').addEventListener('change', (ev) => { if (ev.target.name === 'display') setDisplay(ev.target.value); });
   $('settings-form').addEventListener('submit', onSettingsSubmit);
   on('view:show', (view) => { if (view === 'settings') renderSettings(); });
   on('project:info', () => { if (S.view === 'settings') renderSettings(); });

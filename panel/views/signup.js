@@ -6,7 +6,7 @@
  * never stored; after a reload during the code step the newcomer logs in by hand.
  */
 import { rawFetch } from '../core/api.js';
-import { $ } from '../core/dom.js';
+import { $, h } from '../core/dom.js';
 import { setTokens } from '../core/session.js';
 import { S } from '../core/state.js';
 import { showAuthForm, showLogin, startSession } from './login.js';
@@ -180,7 +180,73 @@ async function onResend() {
   }
 }
 
+// The sign-up and code forms (static markup: no server data).
+function build() {
+  $('login').append(
+    h('form', { id: 'signup-form', class: 'login-card', novalidate: true, hidden: true, 'aria-labelledby': 'signup-title' }, [
+      h('div', { class: 'brand brand-lg' }, [
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), ' ',
+        h('span', { class: 'brand-name', text: 'Live Chat' }),
+      ]),
+      h('h1', { class: 'login-title', id: 'signup-title', text: 'Create an account' }),
+      h('p', { class: 'login-sub', text: 'Chat with your website\'s visitors. Free to start.' }),
+      h('div', { class: 'field', 'data-path': 'name' }, [
+        h('label', { for: 'su-name', text: 'Your name' }), ' ',
+        h('input', { id: 'su-name', type: 'text', autocomplete: 'name', maxlength: '100', required: true, 'aria-describedby': 'su-name-error' }),
+        h('p', { class: 'row-error', id: 'su-name-error', hidden: true }),
+      ]),
+      h('div', { class: 'field', 'data-path': 'email' }, [
+        h('label', { for: 'su-email', text: 'Your email' }), ' ',
+        h('input', { id: 'su-email', type: 'email', autocomplete: 'email', maxlength: '254', required: true, spellcheck: 'false', 'aria-describedby': 'su-email-error' }),
+        h('p', { class: 'row-error', id: 'su-email-error', hidden: true }),
+      ]),
+      h('div', { class: 'field', 'data-path': 'password' }, [
+        h('label', { for: 'su-password', text: 'Choose a password' }), ' ',
+        h('input', { id: 'su-password', type: 'password', autocomplete: 'new-password', maxlength: '256', required: true, 'aria-describedby': 'su-password-hint su-password-error' }),
+        ' ',
+        h('span', { class: 'field-hint', id: 'su-password-hint', text: 'At least 10 characters, with a number and a lower-case letter.' }),
+        h('p', { class: 'row-error', id: 'su-password-error', hidden: true }),
+      ]),
+      h('div', { class: 'field', 'data-path': 'project_name' }, [
+        h('label', { for: 'su-site', text: 'Site name' }), ' ',
+        h('input', { id: 'su-site', type: 'text', maxlength: '100', required: true, placeholder: 'Acme Outdoor', 'aria-describedby': 'su-site-error' }),
+        h('p', { class: 'row-error', id: 'su-site-error', hidden: true }),
+      ]),
+      h('div', { class: 'field', 'data-path': 'domain' }, [
+        h('label', { for: 'su-domain', text: 'Site domain' }), ' ',
+        h('input', { id: 'su-domain', type: 'text', maxlength: '253', spellcheck: 'false', autocapitalize: 'off', placeholder: 'shop.example.com', 'aria-describedby': 'su-domain-hint su-domain-error' }),
+        ' ',
+        h('span', { class: 'field-hint', id: 'su-domain-hint', text: 'Where the chat widget will run. You can add more domains later.' }),
+        h('p', { class: 'row-error', id: 'su-domain-error', hidden: true }),
+      ]),
+      h('p', { id: 'signup-error', class: 'form-error', role: 'alert', hidden: true }),
+      h('button', { type: 'submit', id: 'signup-submit', class: 'btn btn-primary btn-block', text: 'Create account' }),
+      h('p', { class: 'login-alt' }, [
+        'Already have an account? ',
+        h('button', { type: 'button', class: 'link-btn', id: 'show-login', text: 'Log in' }),
+      ]),
+    ]),
+    h('form', { id: 'confirm-form', class: 'login-card', novalidate: true, hidden: true, 'aria-labelledby': 'confirm-title' }, [
+      h('h1', { class: 'login-title', id: 'confirm-title', text: 'Check your e-mail' }),
+      h('p', { class: 'login-sub', id: 'confirm-sub' }),
+      h('p', { class: 'local-note', id: 'confirm-local', hidden: true }),
+      h('div', { class: 'field', 'data-path': 'code' }, [
+        h('label', { for: 'confirm-code', text: 'Confirmation code' }), ' ',
+        h('input', { id: 'confirm-code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '16', required: true, 'aria-describedby': 'confirm-code-error' }),
+        h('p', { class: 'row-error', id: 'confirm-code-error', hidden: true }),
+      ]),
+      h('p', { id: 'confirm-info', class: 'form-error form-info', role: 'status', hidden: true }),
+      h('button', { type: 'submit', id: 'confirm-submit', class: 'btn btn-primary btn-block', text: 'Confirm and open my site' }),
+      h('p', { class: 'login-alt' }, [
+        h('button', { type: 'button', class: 'link-btn', id: 'confirm-resend', text: 'Send a new code' }), ' · ',
+        h('button', { type: 'button', class: 'link-btn link-btn-muted', id: 'confirm-back', text: 'Use another e-mail' }),
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('show-signup').addEventListener('click', () => { clearErrors(); showAuthForm('signup'); });
   $('show-login').addEventListener('click', () => showAuthForm('login'));
   $('signup-form').addEventListener('submit', onSignup);

@@ -125,7 +125,61 @@ async function onInviteSubmit(ev) {
   }
 }
 
+// The section's markup (static: no server data).
+function build() {
+  $('view-team').append(
+    h('header', { class: 'view-head' }, [
+      h('h2', { id: 'team-title', text: 'Team' }),
+      h('p', { class: 'view-sub', text: 'Who answers this website\'s visitors, and what each of them may do.' }),
+    ]),
+    h('div', { class: 'view-body' }, [
+      h('form', { class: 'card form-grid', id: 'invite-form', novalidate: true }, [
+        h('h3', { text: 'Invite a member' }),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'invite-email', text: 'Their email' }),
+          h('input', { id: 'invite-email', type: 'email', required: true, spellcheck: 'false' }),
+        ]),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'invite-name', text: 'Their name' }),
+          h('input', { id: 'invite-name', type: 'text', maxlength: '100' }),
+        ]),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'invite-role', text: 'Role' }), ' ',
+          h('select', { id: 'invite-role' }, [
+            h('option', { value: 'operator', text: 'Operator' }), h('option', { value: 'manager', text: 'Manager' }),
+          ]),
+        ]),
+        h('div', { class: 'form-actions' }, [
+          h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Send invitation' }),
+        ]),
+        h('p', { class: 'form-note', id: 'invite-result', role: 'status', hidden: true }),
+      ]),
+      h('p', { class: 'form-note', id: 'team-readonly', hidden: true, text: 'Only managers and the administrator can invite or change members.' }),
+      h('div', { class: 'table-wrap' }, [
+        h('table', { class: 'table', id: 'members-table' }, [
+          h('thead', null, [
+            h('tr', null, [
+              h('th', { scope: 'col', text: 'Member' }), h('th', { scope: 'col', text: 'Role' }),
+              h('th', { scope: 'col', text: 'All dialogues' }), h('th', { scope: 'col', text: 'Status' }),
+              h('th', { scope: 'col', text: 'Open dialogues' }),
+              h('th', { scope: 'col' }, [h('span', { class: 'sr-only', text: 'Actions' })]),
+            ]),
+          ]),
+          h('tbody', { id: 'members-body' }),
+        ]),
+      ]),
+      h('p', { class: 'form-note' }, [
+        'Roles: ', h('strong', { text: 'Administrator' }), ' — the account owner: billing and everything. ',
+        h('strong', { text: 'Manager' }), ' — team, settings, saved replies and all dialogues. ',
+        h('strong', { text: 'Operator' }),
+        ' — their own and unassigned dialogues. "All dialogues" gives any member every dialogue.',
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('status-select').addEventListener('change', (ev) => setStatus(ev.target.value));
   $('invite-form').addEventListener('submit', onInviteSubmit);
   on('view:show', (view) => { if (view === 'team') loadMembers(); });

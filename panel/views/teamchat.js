@@ -84,7 +84,27 @@ async function onTeamSubmit(ev) {
   toast('Could not send to the team chat: no connection.', 'error');
 }
 
+// The section's markup (static: no server data).
+function build() {
+  $('view-team-chat').append(
+    h('header', { class: 'view-head' }, [
+      h('h2', { id: 'team-chat-title', text: 'Team chat' }),
+      h('p', { class: 'view-sub', text: 'Only members of this project see these messages.' }),
+    ]),
+    h('div', { class: 'messages', id: 'team-messages', role: 'log', 'aria-label': 'Team chat history', tabindex: '0' }),
+    h('form', { class: 'composer', id: 'team-composer', novalidate: true }, [
+      h('label', { for: 'team-text', class: 'sr-only', text: 'Message to the team' }), ' ',
+      h('textarea', { id: 'team-text', rows: '1', maxlength: '4000', placeholder: 'Write to your team…', autocomplete: 'off' }),
+      h('div', { class: 'composer-bar' }, [
+        h('span', { class: 'composer-hint' }, [h('kbd', { text: 'Enter' }), ' to send']), ' ',
+        h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Send' }),
+      ]),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   $('team-composer').addEventListener('submit', onTeamSubmit);
   $('team-text').addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); onTeamSubmit(); }

@@ -111,7 +111,34 @@ function renderVisitors(focusId) {
     ? '' : 'Your plan tracks up to ' + data.limit + ' online visitors' + (data.more ? ': more are on the site now. Upgrade to see them all.' : '.');
 }
 
+// The section's markup (static: no server data).
+function build() {
+  $('view-visitors').append(
+    h('header', { class: 'view-head' }, [
+      h('h2', { id: 'visitors-title', text: 'Visitors online' }),
+      h('p', { class: 'view-sub', id: 'visitors-sub', text: 'Who is on your website now. The list updates by itself.' }),
+    ]),
+    h('div', { class: 'view-body' }, [
+      h('div', { class: 'table-wrap' }, [
+        h('table', { class: 'table', id: 'visitors-table' }, [
+          h('thead', null, [
+            h('tr', null, [
+              h('th', { scope: 'col', text: 'Visitor' }), h('th', { scope: 'col', text: 'Current page' }),
+              h('th', { scope: 'col', text: 'On site' }), h('th', { scope: 'col', text: 'Location' }),
+              h('th', { scope: 'col', text: 'Device' }), h('th', { scope: 'col', text: 'Visits' }),
+              h('th', { scope: 'col', text: 'Chat' }),
+            ]),
+          ]),
+          h('tbody', { id: 'visitors-body' }),
+        ]),
+      ]),
+      h('p', { class: 'form-note', id: 'visitors-note' }),
+    ]),
+  );
+}
+
 export function mount() {
+  build();
   on('view:show', (view) => {
     clearInterval(pollTimer);
     if (view === 'visitors') {

@@ -5,6 +5,7 @@ errors shown with their paths, and the section hidden from operators.
 Each test signs up an account of its own, so tests share nothing but the stack.
 """
 
+import re
 import uuid
 
 import pytest
@@ -279,3 +280,49 @@ def test_a_full_plan_is_said_before_the_form_is_filled(stack, new_page):
     expect(panel.locator("#auto-form")).to_be_hidden()
     note.get_by_role("button", name="choose a larger plan").click()
     expect(panel.locator("#view-billing")).to_be_visible()
+
+
+def test_the_auto_message_a_visitor_answers_shows_its_picture_in_the_panel(stack, new_page):
+    """Issue 15 reported the auto message's picture missing from the panel's copy of the
+    dialogue: the stored first message, the REST answer and the panel's drawing (live and
+    after a reload) are checked here. No internet: the <img> and its src are what count."""
+    account = Account(stack, "Picture shop")
+    picture = "https://shop.example/wave.gif"
+    created = account.post(
+        f"/projects/{account.project_id}/auto-messages",
+        {
+            "name": "Wave",
+            "type": "proactive",
+            "once_per_user": False,
+            "content": {"text": "Hello there!", "image_url": picture},
+        },
+    )
+    assert created.status_code == 201, created.text
+    panel = _panel(new_page, stack, account.email)  # open before the dialogue exists: live
+
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    expect(site.get_by_role("dialog", name=re.compile("Message from"))).to_be_visible(
+        timeout=15_000
+    )
+    site.get_by_role("button", name="Open chat").click()
+    site.get_by_role("textbox", name="Message", exact=True).fill("Nice picture, a question")
+    site.get_by_role("button", name="Send", exact=True).click()
+    expect(site.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(1)
+
+    chats = account.get(f"/projects/{account.project_id}/chats")["chats"]
+    stored = account.get(f"/projects/{account.project_id}/chats/{chats[0]['id']}/messages")
+    first = stored["messages"][0]
+    assert (first["text"], first.get("image_url")) == ("Hello there!", picture), stored
+
+    def shows_the_picture():
+        panel.get_by_role("button", name=re.compile("Nice picture")).click()
+        auto = panel.locator("#messages .msg[data-id]").first
+        expect(auto).to_contain_text("Hello there!")
+        expect(auto).to_contain_text("auto message")
+        expect(auto.locator("img.msg-image")).to_have_attribute("src", picture)
+
+    shows_the_picture()  # live: the dialogue arrived while the panel was open
+    panel.reload()
+    expect(panel.locator("body")).to_have_attribute("data-ws", "connected")
+    shows_the_picture()  # a fresh load

@@ -548,3 +548,49 @@ def test_a_reply_button_on_an_auto_message_answers_with_its_words(stack, new_pag
         "Shall we help you pick a size?",
         "Yes please",
     ]
+
+
+@pytest.mark.parametrize("width", [1400, 1000])
+def test_the_pop_up_keeps_a_short_header_and_leaves_the_team_chat_box_usable(
+    stack, new_page, width
+):
+    """Issue 15: the pop-up's header kept the visitor's details in a tall column (165 px
+    at 1400 px wide), and the pop-up covered Team chat's message box and its Send."""
+    account = Account(stack)
+    visitor = _visitor_writes(new_page, stack, account.project_id, "pop-up layout question")
+    panel = _panel(new_page, stack, account.email)
+    panel.set_viewport_size({"width": width, "height": 900})
+    _section(panel, "Settings")
+    panel.get_by_label("As a pop-up over the work area").check()
+    _section(panel, "Team chat")
+    _open_chat(panel, "pop-up layout question")
+    popup = panel.get_by_role("dialog", name="Conversation")
+    expect(popup).to_be_visible()
+    facts = popup.get_by_label("About the visitor")
+    expect(facts).to_contain_text("online now")  # the details are in
+
+    # The header: one or two short lines of details, not a column of them.
+    head = popup.locator(".conv-head").bounding_box()
+    line = facts.locator(".fact").first.bounding_box()["height"]
+    assert head["height"] <= 130, head
+    assert facts.bounding_box()["height"] <= 2 * line + 8
+    title = popup.locator(".conv-title").bounding_box()
+    assert title["width"] >= 150, title  # the visitor's name is readable
+
+    # Team chat's message box is not under the pop-up, and takes a message.
+    box = panel.get_by_label("Message to the team")
+    send = panel.locator("#team-composer").get_by_role("button", name="Send")
+    p = popup.bounding_box()
+    for b in (box.bounding_box(), send.bounding_box()):
+        overlap = not (
+            b["x"] + b["width"] <= p["x"]
+            or p["x"] + p["width"] <= b["x"]
+            or b["y"] + b["height"] <= p["y"]
+            or p["y"] + p["height"] <= b["y"]
+        )
+        assert not overlap, (b, p)
+    box.click(timeout=3000)  # Playwright's click fails when another element would get it
+    box.fill("seen beside the pop-up")
+    send.click(timeout=3000)
+    expect(panel.locator("#team-messages")).to_contain_text("seen beside the pop-up")
+    visitor.close()
