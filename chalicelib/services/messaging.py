@@ -57,6 +57,7 @@ from chalicelib.services.message_store import (
     backoff,
     duplicate_of,
     save_message,
+    store_standalone,
 )
 from chalicelib.services.visitors import display_name
 
@@ -95,6 +96,8 @@ def post_visitor_message(
     posted = None
     if chat_id:
         posted = _append_as_visitor(identity, draft, hint, clock, sleep, consent_version)
+        if posted is not None and not posted.duplicate and auto_message_id is not None:
+            _put_answered_prompt(identity, posted, auto_message_id, fanout, origin_connection)
     if posted is None:
         posted = _open_new_dialogue(
             identity, draft, clock, sleep, hint, consent_version, auto_message_id
@@ -293,6 +296,24 @@ def _store_opening(
         )
 
 
+def _put_answered_prompt(
+    identity: VisitorIdentity, posted: Posted, auto_message_id, fanout: Fanout, origin
+) -> None:
+    """The visitor answered an auto message inside the chat they already have: the chat
+    gets that message a millisecond before the answer, so the team sees what was
+    answered (a new chat begins with it the same way). It moves no summary: the answer
+    is the chat's last message. Once per auto message and chat (its client id)."""
+    reply = posted.message
+    project = projects.require_project(identity.project_id)
+    prompt = _auto_message_draft(project, reply.chat_id, auto_message_id)
+    if prompt is None:
+        return
+    stored = store_standalone(prompt, clock=lambda: reply.created_at - timedelta(milliseconds=1))
+    if not stored.duplicate:
+        _count_reply(identity.project_id, auto_message_id)
+    _announce(Posted(stored.message, stored.duplicate, posted.assignee_id), fanout, origin)
+
+
 def _count_reply(project_id: str, auto_message_id: str) -> None:
     """The auto message's "replied" figure: once, when the dialogue it began is stored."""
     with contextlib.suppress(NotFound):  # deleted meanwhile: the dialogue stands
@@ -302,6 +323,13 @@ def _count_reply(project_id: str, auto_message_id: str) -> None:
 def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
     """The auto message a visitor answers, as the first message of their new dialogue
     (None for an unknown one: the visitor's words still go in)."""
+    draft = _auto_message_draft(project, chat_id, auto_message_id)
+    return draft.at(now) if draft is not None else None
+
+
+def _auto_message_draft(project, chat_id: str, auto_message_id) -> Draft | None:
+    """The auto message as the team's message in the chat (its picture and files as
+    shown); one per auto message and chat (the client id)."""
     if not isinstance(auto_message_id, str) or not 0 < len(auto_message_id) <= 64:
         return None
     try:
@@ -322,7 +350,7 @@ def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
         f"auto.{chat_id}",
         image_url=content["image_url"],
         files=tuple({"name": a["name"], "url": a["url"]} for a in content["attachments"]),
-    ).at(now)
+    )
 
 
 def announce_posted(posted: Posted, fanout: Fanout) -> None:

@@ -203,6 +203,55 @@ def test_a_reply_to_an_auto_message_opens_a_dialogue_that_begins_with_it(platfor
     assert figures.json_body["auto_message"]["stats"]["replied"] == 1
 
 
+def test_a_reply_to_an_auto_message_inside_an_open_chat_shows_the_team_what_it_answers(
+    platform, shop, sender
+):
+    """A visitor who already chats sees an auto message and answers it: the chat gets
+    the auto message (its picture too) just before the answer, live and in its history,
+    once however often the answer is sent again."""
+    message_id = _auto(
+        platform,
+        shop,
+        content={"text": "Neu: Winterschlussverkauf", "image_url": "https://shop.example/sale.gif"},
+    )
+    session = _page_view(platform, shop, DE)
+    tab, _ = platform.connect(session["token"])
+    platform.frame(
+        tab,
+        {"action": "send", "token": session["token"], "client_id": "open-0001", "text": "Hallo"},
+    )
+    [chat] = platform.get(f"/projects/{shop.project_id}/chats", shop.auth).json_body["chats"]
+    panel, _ = platform.connect(shop.token, project=shop.project_id)
+    sender.clear()
+
+    answer = {
+        "action": "send",
+        "token": session["token"],
+        "chat_id": chat["id"],
+        "client_id": "answer-0003",
+        "text": "Wie lange noch?",
+        "auto_message_id": message_id,
+    }
+    platform.frame(tab, answer)
+    platform.frame(tab, answer)  # sent again: nothing stored twice
+
+    history = platform.get(
+        f"/projects/{shop.project_id}/chats/{chat['id']}/messages", shop.auth
+    ).json_body["messages"]
+    assert [(m["author_type"], m["text"]) for m in history] == [
+        ("visitor", "Hallo"),
+        ("operator", "Neu: Winterschlussverkauf"),
+        ("visitor", "Wie lange noch?"),
+    ]
+    assert history[1]["author_id"] == f"auto.{message_id}"
+    assert history[1]["image_url"] == "https://shop.example/sale.gif"
+    live = [f["message"] for f in sender.frames_for(panel) if f.get("type") == "message"]
+    assert live[0]["id"] == history[1]["id"] and live[0]["image_url"] == history[1]["image_url"]
+    assert {m["id"] for m in live} == {history[1]["id"], history[2]["id"]}
+    figures = platform.get(f"/projects/{shop.project_id}/auto-messages/{message_id}", shop.auth)
+    assert figures.json_body["auto_message"]["stats"]["replied"] == 1
+
+
 def test_an_unknown_auto_message_id_does_not_stop_the_visitors_message(platform, shop):
     session = _page_view(platform, shop, DE)
     tab, _ = platform.connect(session["token"])
