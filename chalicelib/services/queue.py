@@ -55,6 +55,29 @@ def tell(project_id: str, places: list[tuple[str, int]], fanout: Fanout) -> None
     )
 
 
+def moved(project_id: str, left_key: str, fanout: Fanout, most: int = 20) -> None:
+    """A waiting chat (queue key ``left_key``) was taken out of the queue by hand: the
+    visitors behind it among the first ``most`` learn their new place (the project read,
+    one Query of the head, one Query of each one's tabs). Manual projects: nothing more."""
+    try:
+        project = ProjectModel.get(project_id)
+    except DoesNotExist:
+        return
+    if project.distribution not in AUTOMATIC:
+        return
+    # (the index may still list the taken chat for a moment: it holds no place)
+    head = [
+        w for w in ChatModel.waiting.query(project_id, limit=most) if w.activity_key != left_key
+    ]
+    behind = [
+        (waiting.chat_id, rank)
+        for rank, waiting in enumerate(head, 1)
+        if waiting.activity_key > left_key
+    ]
+    if behind:
+        tell(project_id, behind, fanout)
+
+
 def visitor_history(
     identity: VisitorIdentity,
     after: str | None,

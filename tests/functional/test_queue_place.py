@@ -186,3 +186,25 @@ def test_telling_the_queue_it_moved_costs_one_query_per_visitor_behind(platform,
     assert ChatModel.get(owner.project_id, second.chat_id).assignee_id == anna.user_id
     assert [f["position"] for f in _queue_frames(platform, third.tab)] == [2, 1]
     assert one_behind == {**nobody_behind, "Query": nobody_behind["Query"] + 1}
+
+
+def test_an_operator_taking_a_waiting_chat_moves_those_behind_it(platform, full_desk):
+    owner, anna, _ = full_desk
+    second, third = Chat(platform, owner, 1), Chat(platform, owner, 2)
+    platform.sender.clear()
+
+    taken = platform.post(
+        f"/projects/{owner.project_id}/chats/{second.chat_id}/assign", {}, anna.auth
+    )
+
+    assert taken.status_code == 200, taken.json_body
+    assert platform.sender.frames_for(second.tab) == [
+        {
+            "type": "assigned",
+            "chat_id": second.chat_id,
+            "assignee": {"id": anna.user_id, "name": "Anna"},
+        }
+    ]
+    assert _queue_frames(platform, third.tab) == [
+        {"type": "queue", "chat_id": third.chat_id, "position": 1}
+    ]
