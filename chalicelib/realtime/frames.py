@@ -81,6 +81,13 @@ def assigned(chat_id: str, assignee: dict | None) -> dict:
     return {"type": "assigned", "chat_id": chat_id, "assignee": assignee}
 
 
+def queue(chat_id: str, position: int) -> dict:
+    """To the visitor: their chat waits for a free member of the team, ``position`` in line
+    (1: next). Sent after their opening message and as the queue moves; an ``assigned``
+    frame ends it."""
+    return {"type": "queue", "chat_id": chat_id, "position": position}
+
+
 def closed(chat_id: str) -> dict:
     return {"type": "closed", "chat_id": chat_id}
 

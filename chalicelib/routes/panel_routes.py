@@ -15,6 +15,7 @@ from chalicelib.services import (
     messaging,
     notes,
     projects,
+    queue,
     validation,
 )
 
@@ -90,9 +91,12 @@ def mark_read(project_id, chat_id):
 
 
 def _then_distribute(project_id: str, outcome: assignment.Outcome) -> dict:
-    """A workflow that freed a slot lets the queue move (distribution's promise)."""
+    """A workflow that freed a slot lets the queue move (distribution's promise); one that
+    took a waiting chat tells those behind it their new place."""
     if outcome.freed_slot:
         distribution.distribute(project_id, deps.fanout())
+    elif outcome.left_queue:
+        queue.moved(project_id, outcome.left_queue, deps.fanout())
     return {"chat": outcome.chat}
 
 

@@ -8,9 +8,9 @@ from chalicelib.config import get_settings
 from chalicelib.routes.http import body_of, json_errors, query_param, visitor_of
 from chalicelib.services import (
     auto_delivery,
-    chat_reads,
     identity,
     origins,
+    queue,
     validation,
     visitor_events,
     visitors,
@@ -105,9 +105,10 @@ def custom_event():
 @json_errors
 def history():
     request = widget_routes.current_request
-    return chat_reads.visitor_history(
+    return queue.visitor_history(
         _checked(visitor_of(request), request),
         validation.optional_cursor(query_param(request, "after")),
         validation.limit(query_param(request, "limit"), default=100, maximum=200),
         before=validation.optional_cursor(query_param(request, "before"), "before"),
+        asked=query_param(request, "queue") == "1",
     )

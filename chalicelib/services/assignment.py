@@ -51,6 +51,9 @@ class Outcome:
 
     chat: dict
     freed_slot: bool = False
+    # The queue key of a waiting chat the workflow took out of the queue (then the caller
+    # tells those behind it their new place: services/queue.py ``moved``).
+    left_queue: str | None = None
 
 
 def _member(project_id: str, user_id: str | None) -> MemberModel | None:
@@ -181,6 +184,8 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
     if target is None:
         raise NotFound("no such member")
     previous = chat.assignee_id
+    # It waited in the queue: those behind it move up (the caller tells them).
+    waited = chat.activity_key if chat.waiting_project_id and not previous else None
     counters = [(target, +1)]
     if (old := _member(caller.project_id, previous)) is not None:
         counters.append((old, -1))
@@ -201,7 +206,7 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
         line=line,
     )
     announce_assignment(chat, previous, fanout, line)
-    return Outcome(chat_view(chat), freed_slot=bool(previous))
+    return Outcome(chat_view(chat), freed_slot=bool(previous), left_queue=waited)
 
 
 def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:

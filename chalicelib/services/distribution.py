@@ -8,6 +8,11 @@ index, oldest first) and is handed out as soon as someone comes online or frees 
 Each hand-out is one transaction conditioned on the dialogue still being open and
 unassigned and on the member still having room: two events racing for the same dialogue
 or the same last slot cannot both win.
+
+The visitors waiting are told their place in line (services/queue.py): the one whose
+message just opened a chat that waits (when someone of the team is online), and, as chats
+are handed out, those still waiting among the head of the queue read here (no more reads
+for their places; one Query of each one's tabs).
 """
 
 from __future__ import annotations
@@ -19,21 +24,27 @@ from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import STATUS_OPEN, ChatModel
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import assignment
+from chalicelib.services import assignment, queue
 
-MODES = ("manual", "round_robin", "least_busy")
+MODES = ("manual", *queue.AUTOMATIC)
 STATUSES = ("online", "away", "offline")
 
 
-def _available(project: ProjectModel) -> list[MemberModel]:
-    limit = int(project.max_active_chats or 0)
+def _online(project: ProjectModel) -> list[MemberModel]:
     return [
         member
         for member in MemberModel.query(project.project_id, consistent_read=True)
-        if member.status == "online"
-        and int(member.live_connections or 0) > 0
-        and int(member.active_chats or 0) < limit
+        if member.status == "online" and int(member.live_connections or 0) > 0
     ]
+
+
+def _with_room(project: ProjectModel, online: list[MemberModel]) -> list[MemberModel]:
+    limit = int(project.max_active_chats or 0)
+    return [member for member in online if int(member.active_chats or 0) < limit]
+
+
+def _available(project: ProjectModel) -> list[MemberModel]:
+    return _with_room(project, _online(project))
 
 
 def _pick(project: ProjectModel, free: list[MemberModel]) -> MemberModel:
@@ -78,20 +89,33 @@ def _hand_out(project: ProjectModel, chat_key: ChatModel, member: MemberModel) -
     return True
 
 
-def distribute(project_id: str, fanout: Fanout, most: int = 20) -> int:
+def distribute(
+    project_id: str,
+    fanout: Fanout,
+    most: int = 20,
+    opened: tuple[str, str] | None = None,
+) -> int:
     """Hand out waiting dialogues, oldest first, while someone has room. Returns how
-    many were assigned. Safe to call from any event: it only takes what is still free."""
+    many were assigned. Safe to call from any event: it only takes what is still free.
+    ``opened``: ``(chat id, queue key)`` of the chat a visitor's message just opened
+    (``queue.key_of_opened``): if it waits while someone is online, its visitor is told
+    their place."""
     try:
         project = ProjectModel.get(project_id, consistent_read=True)
     except DoesNotExist:
         return 0
-    if project.distribution not in ("round_robin", "least_busy"):
+    if project.distribution not in queue.AUTOMATIC:
+        return 0
+    online = _online(project)
+    free = _with_room(project, online)
+    if not free:
+        if opened and online:  # the team is there, and busy: the visitor waits in line
+            queue.tell(project_id, [(opened[0], queue.place(project_id, opened[1]))], fanout)
         return 0
     assigned = 0
-    free = _available(project)
-    if not free:
-        return 0
-    for waiting in ChatModel.waiting.query(project_id, limit=most):
+    head = list(ChatModel.waiting.query(project_id, limit=most))
+    taken: set[str] = set()
+    for waiting in head:
         if not free:
             break
         takers = [m for m in free if m.user_id != waiting.declined_by]
@@ -100,7 +124,33 @@ def distribute(project_id: str, fanout: Fanout, most: int = 20) -> int:
         member = _pick(project, takers)
         if _hand_out(project, waiting, member):
             assigned += 1
+            taken.add(waiting.chat_id)
             chat = ChatModel.get(project_id, waiting.chat_id, consistent_read=True)
             assignment.announce_assignment(chat, None, fanout)
         free = _available(project)  # counts moved (ours or someone else's)
+    _tell_places(project_id, head, taken, opened, fanout)
     return assigned
+
+
+def _tell_places(
+    project_id: str,
+    head: list[ChatModel],
+    taken: set[str],
+    opened: tuple[str, str] | None,
+    fanout: Fanout,
+) -> None:
+    """The visitors still waiting in the head of the queue whose place moved (someone
+    ahead of them was handed out), and the chat just opened if it waits: their place."""
+    told: list[tuple[str, int]] = []
+    rank, moved = 0, False
+    for waiting in head:
+        if waiting.chat_id in taken:
+            moved = True
+            continue
+        rank += 1
+        if moved or (opened and waiting.chat_id == opened[0]):
+            told.append((waiting.chat_id, rank))
+    if opened and all(waiting.chat_id != opened[0] for waiting in head):
+        told.append((opened[0], queue.place(project_id, opened[1])))  # behind the head
+    if told:
+        queue.tell(project_id, told, fanout)

@@ -39,6 +39,7 @@ from chalicelib.services import (
     origins,
     permissions,
     projects,
+    queue,
     validation,
 )
 
@@ -169,7 +170,8 @@ def _send(caller, body, connection_id, fanout, settings, now) -> None:
             auto_message_id=body.get("auto_message_id"),
         )
         if posted.opened:  # a new dialogue: distribution may hand it to someone at once
-            distribution.distribute(caller.project_id, fanout)
+            opened = queue.key_of_opened(posted.message)  # or tell its place in line
+            distribution.distribute(caller.project_id, fanout, opened=opened)
     else:
         messaging.post_operator_message(
             caller, _chat_id(body, required=True), client_id, text, fanout, connection_id

@@ -29,7 +29,8 @@ var token = local('token'), socketUrl = null, chatId = local('chat'), needSessio
 // message so the server can route it without reading the dialogue (it checks it).
 // answering: {c: dialogue, id, name} once a frame named them (kept as 'as').
 // closedChatId: the dialogue the team closed; closedNote: the line that says so.
-var assigneeId = null, answering = null, closedChatId = null, closedNote = null;
+// queuePlace: {c: dialogue, n: place in line} while it waits for a free member (kept as 'q').
+var assigneeId = null, answering = null, closedChatId = null, closedNote = null, queuePlace = null;
 // The privacy-consent version the visitor agreed to (a project may ask before a dialogue);
 // consentAsked: what the session says the project asks. historyIn: the history is in.
 // hasOlder: the server has older messages of this dialogue (loaded as the visitor scrolls up).

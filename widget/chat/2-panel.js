@@ -110,15 +110,19 @@ function el(tag, className, text) {
 
 // ---------- connection state (test hook: data-lc-state on the container) ----------
 var STATUS = {connected: 'Online \u00b7 we reply as soon as we can', connecting: 'Connecting\u2026', offline: 'Offline \u00b7 reconnecting\u2026'};
+// Connected, the status line says who answers, else the visitor's place while the chat waits.
 function setState(state, text) {
+  var place = queuePlace && queuePlace.c === chatId && queuePlace.c !== closedChatId && queuePlace.n;
   box.setAttribute('data-lc-state', state);
-  statusEl.textContent = text || (state === 'connected' && answering ? answering.name + ' is answering' : STATUS[state]);
+  statusEl.textContent = text || (state !== 'connected' ? STATUS[state] : answering ? answering.name + ' is answering' :
+    place ? 'All our team is busy \u2013 you are ' + (place > 1 ? 'number ' + place + ' in line' : 'next') : STATUS[state]);
 }
 setState('connecting');
 
 // Who answers: assigned frames name them, ack/message frames give the id only.
 function setAssignee(id, name, dialogueId) {
   assigneeId = id || null;
+  if (id) setPlace(0); // someone took it: out of the line
   if (!name && answering && answering.id === id) name = answering.name;
   name = name && String(name).trim();
   answering = id && name ? {c: dialogueId || chatId, id: id, name: name} : null;
@@ -126,7 +130,15 @@ function setAssignee(id, name, dialogueId) {
   inPanel('.lc-av b').textContent = answering ? Array.from(name)[0].toUpperCase() : '';
   setState(box.getAttribute('data-lc-state'));
 }
+
+// The place in line (queue frames, the history's queue; 0: not waiting).
+function setPlace(place, dialogueId) {
+  queuePlace = place ? {c: dialogueId || chatId, n: place} : null;
+  local('q', queuePlace && JSON.stringify(queuePlace));
+  setState(box.getAttribute('data-lc-state'));
+}
 try {
+  queuePlace = JSON.parse(local('q'));
   var stored = JSON.parse(local('as'));
   if (stored && stored.c === chatId) setAssignee(stored.id, stored.name, stored.c);
 } catch (e) { /* none stored, or unreadable: no name shown */ }

@@ -72,10 +72,11 @@ function merge(message) {
 
 // History / catch-up: GET /widget/messages?after=<last id held>, merged by id.
 function fetchMessages(round) {
-  var last = lastServerId();
-  return api('GET', '/widget/messages' + (last ? '?after=' + encodeURIComponent(last) : '')).then(function (answer) {
+  var last = lastServerId(), asked = queuePlace && queuePlace.c === chatId; // told a place: is it still waiting?
+  return api('GET', ('/widget/messages' + (last ? '&after=' + encodeURIComponent(last) : '') + (asked ? '&queue=1' : '')).replace('&', '?')).then(function (answer) {
     var added = 0, page = answer.messages || [];
     if (answer.chat_id) setChat(answer.chat_id);
+    if (asked || answer.queue) setPlace(answer.queue, answer.chat_id);
     if (answer.closed) closedChatId = answer.chat_id; // closed by the team, maybe while no tab was open
     if (!last) hasOlder = answer.has_older;
     historyIn = 1;
@@ -175,6 +176,7 @@ function onFrame(raw) {
   var current = frame.chat_id === chatId || !/-\d+$/.test(chatId || '');
   if ('assignee_id' in frame) setAssignee(frame.assignee_id, 0, message && message.chat_id);
   if (type === 'assigned' && current) setAssignee(assignee && assignee.id, assignee && assignee.name, frame.chat_id);
+  if (type === 'queue' && current) setPlace(frame.position, frame.chat_id);
   if (type === 'closed' && current) showClosed(frame.chat_id);
   if (type === 'reopened' && frame.chat_id === closedChatId) { closedChatId = null; removeClosedNote(); }
   if (type === 'rated' && closedNote && frame.chat_id === closedChatId) closedNote.lastChild.textContent = 'Thanks for your feedback';
