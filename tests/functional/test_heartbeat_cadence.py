@@ -70,9 +70,7 @@ def test_the_beat_is_long_while_nobody_watches_the_visitors_list(platform, shop)
     assert _page_view(platform, shop, token)["beat"] == LONG
 
 
-def test_a_look_at_the_visitors_list_shortens_the_beat_and_then_it_lengthens_again(
-    platform, shop
-):
+def test_a_look_at_the_visitors_list_shortens_the_beat_and_then_it_lengthens_again(platform, shop):
     _, token, _ = _counted_visitor(platform, shop)
 
     _look_at_visitors(platform, shop)
@@ -137,9 +135,7 @@ def test_a_cold_container_reads_the_projects_mark_once(platform, shop):
     assert dict(CALLS) == {"UpdateItem": 1}
 
 
-def test_the_operator_is_told_how_soon_the_chat_reaches_a_widget_without_a_socket(
-    platform, shop
-):
+def test_the_operator_is_told_how_soon_the_chat_reaches_a_widget_without_a_socket(platform, shop):
     # A visitor whose widget beat before the team looked: their next beat is 90 s away.
     visitor_id, token, _ = _counted_visitor(platform, shop)
     path = f"/projects/{shop.project_id}/visitors/{visitor_id}/chats"
