@@ -9,6 +9,7 @@ from bench import (  # noqa: E402
     auto_close_cost,
     auto_messages_page_view,
     cold_start,
+    heartbeat_cadence,
     message_cost,
     page_view_cost,
     rules_eval,
@@ -23,6 +24,8 @@ if __name__ == "__main__":
     auto_close_cost.main()
     print()
     page_view_cost.main()
+    print()
+    heartbeat_cadence.main()
     print()
     cold_start.main()
     print()

@@ -60,6 +60,13 @@ class Settings:
     max_message_chars: int = 4000
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
+    # The widget's heartbeat (services/heartbeat_cadence.py): every ``heartbeat_seconds``,
+    # or every ``heartbeat_watched_seconds`` while someone on the team has the Visitors
+    # list open (read in the last ``visitors_watch_seconds``), so a proactive chat reaches
+    # a widget without a socket that much sooner. Tests and the local stack shorten them.
+    heartbeat_seconds: int = 90
+    heartbeat_watched_seconds: int = 15
+    visitors_watch_seconds: int = 30
 
     @property
     def billing_test_mode(self) -> bool:
@@ -104,4 +111,7 @@ def get_settings() -> Settings:
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
         attachments_url=env.get("ATTACHMENTS_URL", ""),
         s3_endpoint=env.get("S3_ENDPOINT") or None,
+        heartbeat_seconds=int(env.get("HEARTBEAT_SECONDS") or 90),
+        heartbeat_watched_seconds=int(env.get("HEARTBEAT_WATCHED_SECONDS") or 15),
+        visitors_watch_seconds=int(env.get("VISITORS_WATCH_SECONDS") or 30),
     )

@@ -35,10 +35,12 @@ def _free_base_port() -> int:
 
 
 class LocalStack:
-    def __init__(self, rate_limit_scale: float = 50):
+    def __init__(self, rate_limit_scale: float = 50, settings: dict | None = None):
         # Every browser test comes from 127.0.0.1, so the shared stack raises the
         # per-address limits (infra/rate_limits.py); a test of the limits passes 1.
         self.rate_limit_scale = rate_limit_scale
+        # Settings of the app's (chalicelib/config.py) to set in its environment.
+        self.settings = dict(settings or {})
         self.process: subprocess.Popen | None = None
         self.info: dict = {}
         self.log: list[str] | collections.deque[str] = []
@@ -61,6 +63,7 @@ class LocalStack:
         for name in ("DYNAMODB_ENDPOINT", "COGNITO_ENDPOINT", "TABLE_PREFIX", "USER_POOL_ID"):
             env.pop(name, None)
         env["RATE_LIMIT_SCALE"] = str(self.rate_limit_scale)
+        env.update(self.settings)
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "infra.local", "--port", str(port)],
             cwd=ROOT,

@@ -15,6 +15,7 @@
   var prefix = 'lc:' + config.projectId + ':';
   var W = w.__lcWidget = {config: config, prefix: prefix, wantOpen: 0, pageEvents: []};
   var loading = 0; // chat.js is on its way (or running)
+  var every; // seconds between heartbeats, as the server last said
 
   // This project's entries in localStorage (which may throw: private mode, sandboxed iframes).
   function local(name, value) {
@@ -123,20 +124,23 @@
         autoScript.async = true;
         (d.head || d.body).appendChild(autoScript);
       }
-      // Still here: a beat every 90 s while the page is visible keeps the visitor listed.
-      // A new visitor's first comes after 10 s: it counts them (the server renews the token).
+      // Still here: a beat while the page is visible keeps the visitor listed. Each answer
+      // says when the next is due ('beat', seconds): 90, 15 while the team looks at its
+      // Visitors list (a chat it starts reaches us then), a new visitor's first after 10
+      // (it counts them; the server renews the token). One timer at a time.
+      function next(seconds) { setTimeout(beat, (every = Math.min(Math.max(seconds, 2), 90) || 90) * 1e3); }
       function beat() {
-        if (d.hidden) return;
+        if (d.hidden) return next(every);
         local('la', Date.now());
         fetch(config.api + '/widget/heartbeat', Object.assign({body: JSON.stringify({token: local('token')})}, POST))
           .then(function (response) { return response.json(); }).then(function (answer) {
             if (answer.token) local('token', answer.token);
             // An operator started a chat with this visitor: pop the widget open.
             if (answer.chat_id && answer.chat_id !== local('chat')) { local('chat', answer.chat_id); W.open(); }
-          }).catch(function () {});
+            return answer.beat;
+          }).catch(function () {}).then(next);
       }
-      if (!session.counted) setTimeout(beat, 1e4);
-      setInterval(beat, 9e4);
+      next(session.beat);
     }, function (status) { if (status === 423 || status === 404 || status === 402 || status === 403) throw status; }); // else show it; chat.js retries
   function start() { ready.then(init, function () {}); }
 

@@ -121,6 +121,10 @@ class ProjectModel(Model):
     # The period (key) in which a new visitor was turned away: from then until the
     # period ends or the plan changes, the widget is hidden and the team cannot reply.
     visitors_exhausted_period = UnicodeAttribute(null=True)
+    # Someone on the team has the Visitors list open: set by its reads (at most one write
+    # per ~15-20 s), read by heartbeats through a per-container memory
+    # (services/heartbeat_cadence.py). Widgets beat often until then.
+    visitors_watched_until = UTCDateTimeAttribute(null=True)
 
     period_due = ProjectsByPeriodEnd()
 

@@ -76,6 +76,9 @@ class VisitorModel(Model):
     name = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute()
+    # When the widget's next heartbeat is due, as the last answer told it: how soon a
+    # proactive chat reaches a widget without a socket (services/heartbeat_cadence.py).
+    next_beat_at = UTCDateTimeAttribute(null=True)
     page_url = UnicodeAttribute(null=True)
     referrer = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)

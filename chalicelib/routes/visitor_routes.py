@@ -24,19 +24,22 @@ def start_chat(project_id, visitor_id):
     request = visitor_routes.current_request
     member = projects.require_member(operator_of(request), project_id)
     body = body_of(request)
-    posted = proactive.start_chat(
+    started = proactive.start_chat(
         member,
         visitor_id,
         validation.client_message_id(body),
         validation.message_text(body, get_settings().max_message_chars),
         deps.fanout(),
     )
-    chat = chat_reads.get_chat(project_id, posted.message.chat_id, consistent=True)
+    message = started.posted.message
+    chat = chat_reads.get_chat(project_id, message.chat_id, consistent=True)
     return Response(
         status_code=201,
         body={
-            "message": chat_reads.message_view(posted.message),
+            "message": chat_reads.message_view(message),
             "chat": chat_reads.chat_view(chat),
+            # How soon a widget without a socket learns of it (None: when back in view).
+            "reaches_in": started.reaches_in,
         },
     )
 

@@ -58,7 +58,8 @@ def start_session():
     )
 
 
-# Every 90 s while the page is visible: the visitor is still on the site. The token
+# Every 90 s (15 s while the team reads the Visitors list) while the page is visible:
+# the visitor is still on the site (services/heartbeat_cadence.py). The token
 # travels in the (text/plain) body, not a header, so this is a CORS simple request too.
 @widget_routes.route(
     "/widget/heartbeat", methods=["POST"], content_types=["application/json", "text/plain"]

@@ -2,8 +2,10 @@
 ones (as many as the plan tracks), and the clock app lets quiet ones drop off.
 
 A visitor is online while their last page view or heartbeat is less than ``WINDOW`` old.
-The widget beats every 90 seconds while its page is visible, so a reader who stays on
-one page for ten minutes stays in the list; each beat is one UpdateItem and no read.
+The widget beats while its page is visible (every 90 s; every 15 s while someone on the
+team reads this list: services/heartbeat_cadence.py), so a reader who stays on one page
+for ten minutes stays in the list; each beat is one UpdateItem and, in steady state, no
+read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from chalicelib.errors import NotFound
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import ONLINE_SHARDS, VisitorModel, online_shard
-from chalicelib.services import permissions, projects, quotas
+from chalicelib.services import heartbeat_cadence, permissions, projects, quotas
 from chalicelib.services.chat_reads import visible_chat
 
 WINDOW = timedelta(minutes=4)
@@ -35,12 +37,15 @@ def online_actions(project_id: str, visitor_id: str, now: datetime) -> list:
 
 
 def heartbeat(identity: VisitorIdentity, now: datetime) -> dict:
-    """Still here: one conditional UpdateItem (the visitor must exist)."""
+    """Still here: one conditional UpdateItem (the visitor must exist). The answer says
+    when to beat next (``beat``, seconds), which the record keeps too."""
+    beat = heartbeat_cadence.beat_of(identity.project_id, now)
     visitor = VisitorModel(identity.project_id, identity.visitor_id)
     try:
         visitor.update(
             actions=[
                 VisitorModel.last_seen_at.set(now),
+                VisitorModel.next_beat_at.set(heartbeat_cadence.next_beat_at(beat, now)),
                 *online_actions(identity.project_id, identity.visitor_id, now),
             ],
             condition=VisitorModel.visitor_id.exists(),
@@ -51,7 +56,7 @@ def heartbeat(identity: VisitorIdentity, now: datetime) -> dict:
         raise
     # The visitor's dialogue, as the write returned it: a widget with no socket learns
     # here that an operator started a chat with them.
-    return {"ok": True, "chat_id": visitor.current_chat_id}
+    return {"ok": True, "chat_id": visitor.current_chat_id, "beat": beat}
 
 
 def visitor_view(visitor: VisitorModel, now: datetime) -> dict:
@@ -99,9 +104,11 @@ def visitor_of_chat(member: MemberModel, chat_id: str, now: datetime) -> dict:
 
 def list_online(member: MemberModel, now: datetime) -> dict:
     """The visitors on the site now, latest activity first: one Query, bounded by the
-    number the project's plan tracks."""
+    number the project's plan tracks. Someone is looking: the widgets beat often for a
+    while (at most one write per ~15-20 s: services/heartbeat_cadence.py)."""
     permissions.require(member, "visitors.view")
     project = projects.require_project(member.project_id)
+    heartbeat_cadence.mark_watched(project, now)
     limit = quotas.online_visitors_shown(project)
     cap = LIST_CAP if limit is None else limit
     found = VisitorModel.online_index.query(

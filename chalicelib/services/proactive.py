@@ -9,12 +9,15 @@ With privacy consent on, the dialogue waits for the visitor's agreement before t
 first reply is stored (services/consent_dialogue.py).
 
 The visitor's connected tabs get the message at once; a widget without a socket learns
-of it from its next heartbeat (which answers with the visitor's current dialogue).
+of it from its next heartbeat (which answers with the visitor's current dialogue); the
+visitor's record says when that is due, so the operator is told how soon
+(services/heartbeat_cadence.py).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -29,11 +32,26 @@ from chalicelib.models.message import AUTHOR_OPERATOR, MessageModel
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import consent_dialogue, messaging, permissions, projects, quotas
+from chalicelib.services import (
+    consent_dialogue,
+    heartbeat_cadence,
+    messaging,
+    permissions,
+    projects,
+    quotas,
+)
 from chalicelib.services.chat_reads import get_chat, last_message_of
 from chalicelib.services.message_store import Draft, Posted, save_message
 
 _ATTEMPTS = 3
+
+
+@dataclass
+class StartedChat:
+    posted: Posted
+    # Seconds until a widget of the visitor's without a socket learns of the chat (its
+    # next heartbeat); None: unknown or overdue (their page is hidden or gone).
+    reaches_in: int | None
 
 
 def start_chat(
@@ -43,7 +61,7 @@ def start_chat(
     text: str,
     fanout: Fanout,
     clock=utcnow,
-) -> Posted:
+) -> StartedChat:
     permissions.require(member, "chats.answer")
     project = projects.require_project(member.project_id)
     quotas.require_team_reply(project, clock())
@@ -67,7 +85,9 @@ def start_chat(
         posted = _open(member, visitor, draft, clock(), ask_consent)
         if posted is not None:
             messaging.announce_posted(posted, fanout)
-            return posted
+            return StartedChat(
+                posted, heartbeat_cadence.chat_reaches_in(visitor.next_beat_at, clock())
+            )
         time.sleep(0.02)  # the visitor wrote first, or another operator: read again
     raise Conflict("the visitor's dialogue just changed; look again")
 

@@ -40,6 +40,7 @@ from chalicelib.periods import Period
 from chalicelib.services import (
     auto_delivery,
     consent,
+    heartbeat_cadence,
     online_visitors,
     origins,
     projects,
@@ -140,9 +141,14 @@ def start_session(
     if is_new:
         visitor_id = ids.new_visitor_id()
 
+    # When the widget beats first: a new visitor's first beat counts them.
+    beat = (
+        heartbeat_cadence.FIRST_BEAT_SECONDS if is_new else heartbeat_cadence.beat_for(project, now)
+    )
     facts = _facts(body)
     actions = [
         VisitorModel.last_seen_at.set(now),
+        VisitorModel.next_beat_at.set(heartbeat_cadence.next_beat_at(beat, now)),
         VisitorModel.created_at.set(VisitorModel.created_at | now),
         VisitorModel.chat_count.set(VisitorModel.chat_count | 0),
         VisitorModel.name.set(VisitorModel.name | display_name(visitor_id)),
@@ -156,7 +162,7 @@ def start_session(
     else:
         visitor = record_visit(project, visitor_id, False, actions, now)
     origins.mark_installed(project, origin, now)
-    return _session(tokens, websocket_url, project, visitor, origin, now)
+    return _session(tokens, websocket_url, project, visitor, origin, now, beat)
 
 
 def _returning_visitor(tokens: VisitorTokens, prior, project: ProjectModel, origin) -> str | None:
@@ -180,8 +186,10 @@ def _session(
     visitor: VisitorModel,
     origin,
     now: datetime,
+    beat: int,
 ) -> dict:
-    """The session's answer: the visitor's token and what the widget shows."""
+    """The session's answer: the visitor's token, what the widget shows, and when its
+    first heartbeat is due (``beat``, seconds)."""
     visitor_id = visitor.visitor_id
     period = quotas.period_of(project, now)
     counted = visitor.counted_period == period.key
@@ -191,6 +199,7 @@ def _session(
         "visitor_id": visitor_id,
         "counted": counted,
         "chat_id": visitor.current_chat_id,
+        "beat": beat,
         "ws_url": websocket_url,
         "project": {"id": project.project_id, "name": project.name},
         # What a new dialogue asks first (None: nothing); existing dialogues go on.
@@ -232,11 +241,14 @@ def heartbeat(tokens: VisitorTokens, identity: VisitorIdentity, now: datetime) -
     if not needs_counting(identity, now):
         return online_visitors.heartbeat(identity, now)
     project = projects.require_project(identity.project_id)
-    visitor = _count_returning(project, identity, now)
+    beat = heartbeat_cadence.beat_for(project, now)
+    next_beat = VisitorModel.next_beat_at.set(heartbeat_cadence.next_beat_at(beat, now))
+    visitor = _count_returning(project, identity, now, [next_beat])
     end = quotas.period_of(project, now).end.timestamp()
     return {
         "ok": True,
         "chat_id": visitor.current_chat_id,
+        "beat": beat,
         "token": tokens.issue(identity.project_id, identity.visitor_id, end, identity.origin),
     }
 
@@ -249,9 +261,12 @@ def count_activity(identity: VisitorIdentity, now) -> None:
         _count_returning(projects.require_project(identity.project_id), identity, now)
 
 
-def _count_returning(project: ProjectModel, identity: VisitorIdentity, now) -> VisitorModel:
+def _count_returning(
+    project: ProjectModel, identity: VisitorIdentity, now, more_actions=()
+) -> VisitorModel:
     visitor_id = identity.visitor_id
     actions = [
+        *more_actions,
         VisitorModel.last_seen_at.set(now),
         # In case DynamoDB's TTL removed an uncounted record before its token came back.
         VisitorModel.created_at.set(VisitorModel.created_at | now),

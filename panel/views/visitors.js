@@ -51,7 +51,10 @@ function startChatForm(v, button) {
         S.chats.set(data.chat.id, mergeSummary(S.chats.get(data.chat.id), data.chat));
         moveToTop(data.chat.id);
         renderList();
-        toast('Chat started: it pops up in ' + (v.name || 'the visitor') + '\u2019s widget at once if their chat is open, otherwise within 90 seconds.');
+        // reaches_in: when their widget's next heartbeat is due (about 15 s while this list
+        // is open, up to 90 s just after it opened); null: their page is not in view now.
+        toast('Chat started: it pops up in ' + (v.name || 'the visitor') + '\u2019s widget at once if their chat is open, otherwise ' +
+          (data.reaches_in ? 'within about ' + data.reaches_in + ' seconds.' : 'when their page is next in view.'));
         openChat(data.chat.id);
       }
     } catch (e) {

@@ -21,9 +21,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+# While the team looks at the Visitors list, widgets beat every 3 s here (15 s in AWS),
+# so a browser test of a proactive chat waits seconds (tests/e2e/test_panel_workflow.py).
+WATCHED_BEAT_SECONDS = 3
+
+
 @pytest.fixture(scope="session")
 def stack():
-    running = LocalStack().start()
+    running = LocalStack(settings={"HEARTBEAT_WATCHED_SECONDS": str(WATCHED_BEAT_SECONDS)})
+    running.start()
     yield running
     running.stop()
 

@@ -428,6 +428,37 @@ def test_an_operator_starts_a_chat_that_pops_up_in_the_visitors_widget(stack, ne
     expect(site.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
 
 
+def test_a_chat_started_while_the_visitors_list_is_open_pops_up_within_the_short_beat(
+    stack, new_page
+):
+    """The list open in the panel: widgets beat every few seconds (here 3, 15 in AWS), so
+    a widget that never opened (no chat.js, no socket) pops open within one such beat,
+    not at its 90 s one."""
+    short = int(stack.settings["HEARTBEAT_WATCHED_SECONDS"])
+    account = Account(stack, "Watched shop")
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Visitors")  # the team is looking
+    site = new_page()
+    site.goto(f"{stack.info['demo_site']}/?project={account.project_id}")
+    expect(site.get_by_role("button", name=re.compile("chat", re.I))).to_be_visible()
+    row = panel.locator("#visitors-body tr[data-visitor-id]").first
+    expect(row).to_be_visible(timeout=25_000)  # after the first beat (10 s) and a poll
+    assert site.evaluate("!window.__lcWidget.chat && !window.__lcWidget.isOpen")  # no socket
+
+    row.get_by_role("button", name=re.compile("Start a chat")).click()
+    row.get_by_role("textbox").fill("Hi! Spotted you on the pricing page.")
+    row.get_by_role("button", name="Send").click()
+
+    told = panel.locator(".toast-text", has_text="Chat started")
+    expect(told).to_contain_text(re.compile(r"otherwise within about \d+ seconds"))
+    assert int(re.search(r"about (\d+) seconds", told.first.inner_text())[1]) <= short
+    # Within the short beat (and some slack for a shared machine); the long one is 90 s.
+    expect(site.locator("#lc-root .lc-msg.lc-operator")).to_contain_text(
+        "Hi! Spotted you on the pricing page.", timeout=(short + 7) * 1000
+    )
+    expect(site.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
+
+
 def test_a_proactive_auto_message_fires_on_its_rules_and_counts(stack, new_page):
     account = Account(stack, "Auto shop")
     created = account.post(

@@ -201,7 +201,8 @@ def test_a_heartbeat_over_http_answers_ok(platform, shop):
         headers={"Content-Type": "text/plain"},
     )
 
-    assert response.status_code == 200 and response.json_body == {"ok": True, "chat_id": None}
+    assert response.status_code == 200
+    assert response.json_body == {"ok": True, "chat_id": None, "beat": 90}
 
 
 def test_an_operator_starts_a_chat_with_a_visitor_on_the_site(platform, shop, sender):

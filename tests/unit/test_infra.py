@@ -46,6 +46,11 @@ UNSET_IN_AWS = {
     "STRIPE_API_BASE",  # the local stand-in's fake Stripe (billing test mode)
     "LOCAL_GEO_HEADERS",  # the local stand-in has no CloudFront to say where viewers are
     "S3_ENDPOINT",  # moto's server locally
+    # The heartbeat's cadences: AWS runs the defaults (90 s, 15 s while watched, 30 s);
+    # tests and the browser tests' stack shorten them.
+    "HEARTBEAT_SECONDS",
+    "HEARTBEAT_WATCHED_SECONDS",
+    "VISITORS_WATCH_SECONDS",
 }
 
 
