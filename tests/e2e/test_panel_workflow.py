@@ -600,13 +600,22 @@ def test_the_pop_up_keeps_a_short_header_and_leaves_the_team_chat_box_usable(
     facts = popup.get_by_label("About the visitor")
     expect(facts).to_contain_text("online now")  # the details are in
 
-    # The header: one or two short lines of details, not a column of them.
-    head = popup.locator(".conv-head").bounding_box()
-    line = facts.locator(".fact").first.bounding_box()["height"]
-    assert head["height"] <= 130, head
-    assert facts.bounding_box()["height"] <= 2 * line + 8
-    title = popup.locator(".conv-title").bounding_box()
-    assert title["width"] >= 150, title  # the visitor's name is readable
+    # The header: one or two short lines of details, not a column of them. Measured in
+    # one go: the details are drawn again as the visitor's facts arrive.
+    expect(facts.locator(".fact").first).to_be_visible()
+    sizes = popup.evaluate(
+        """(popup) => {
+          const size = (el) => el.getBoundingClientRect();
+          const facts = popup.querySelector('#conv-facts');
+          return {head: size(popup.querySelector('.conv-head')).height,
+                  line: size(facts.querySelector('.fact')).height,
+                  facts: size(facts).height,
+                  title: size(popup.querySelector('.conv-title')).width};
+        }"""
+    )
+    assert sizes["head"] <= 130, sizes
+    assert sizes["facts"] <= 2 * sizes["line"] + 8, sizes
+    assert sizes["title"] >= 150, sizes  # the visitor's name is readable
 
     # Team chat's message box is not under the pop-up, and takes a message.
     box = panel.get_by_label("Message to the team")
