@@ -16,6 +16,7 @@ export function isPhone() { return PHONE.matches; }
 export function displayMode() { return isPhone() ? 'section' : S.display; }
 
 let popping = false; // while the address bar follows Back / Forward: nothing is pushed
+let shownView = null; // the section renderLayout last drew
 
 // The work area shows one section (inbox, team chat, team, saved replies, auto messages,
 // settings). An
@@ -93,9 +94,11 @@ export function renderLayout() {
   document.querySelectorAll('#nav .nav-btn').forEach((b) => {
     if (b.dataset.view === S.view) {
       b.setAttribute('aria-current', 'page');
-      if (isPhone()) b.scrollIntoView({ block: 'nearest', inline: 'nearest' }); // the row scrolls sideways
+      // The row scrolls sideways on a phone: a section just shown is scrolled into it.
+      if (isPhone() && shownView !== S.view) b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     } else b.removeAttribute('aria-current');
   });
+  shownView = S.view;
   for (const v of VIEWS) {
     if (v === 'inbox') continue;
     $('view-' + v).hidden = S.view !== v;

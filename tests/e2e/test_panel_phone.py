@@ -64,11 +64,11 @@ def _phone_panel(new_page, stack, email):
     return page
 
 
-def _inside_screen(page, locator):
+def _inside_screen(page, locator, height=HEIGHT):
     box = locator.bounding_box()
     assert box is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
-    assert box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT, box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
     return box
 
 
@@ -143,8 +143,18 @@ def test_on_a_phone_the_list_and_the_conversation_are_two_screens(stack, new_pag
     expect(panel.locator("#messages")).to_contain_text("hello from a phone?")
     _fits_and_tappable(panel, "the conversation")
 
+    # The on-screen keyboard takes the lower part of the screen: the page is resized to
+    # what is left (interactive-widget=resizes-content), and the reply box stays on it.
+    box = panel.get_by_role("textbox", name="Message", exact=True)
+    box.tap()
+    panel.set_viewport_size({"width": WIDTH, "height": 460})
+    for control in (send, box, panel.locator("#conv-title")):
+        expect(control).to_be_visible()
+        _inside_screen(panel, control, height=460)
+    panel.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
     # A reply reaches the visitor.
-    panel.get_by_role("textbox", name="Message", exact=True).fill("Yes, from my phone!")
+    box.fill("Yes, from my phone!")
     send.tap()
     expect(visitor.locator("#lc-root .lc-msg.lc-operator")).to_contain_text("Yes, from my phone!")
     expect(panel.locator("#messages .msg-operator[data-id]")).to_have_count(1)
