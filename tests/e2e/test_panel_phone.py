@@ -178,6 +178,18 @@ def test_on_a_phone_the_list_and_the_conversation_are_two_screens(stack, new_pag
 def test_on_a_phone_every_section_fits_and_its_controls_are_tappable(stack, new_page):
     account = Account(stack, "Phone sections")
     visitor = _visitor_writes(new_page, stack, account.project_id, "are you open today?")
+    # Rows of their own controls in the lists: an auto message, a saved reply, a team line.
+    project = f"/projects/{account.project_id}"
+    auto = {"name": "Welcome on the pricing page", "type": "proactive", "content": {"text": "Hi!"}}
+    assert account.post(f"{project}/auto-messages", auto).status_code == 201
+    reply = {"shortcut": "hours", "title": "Opening hours", "text": "We are open 9 to 5."}
+    assert account.post(f"{project}/replies", reply).status_code == 201
+    assert (
+        account.post(
+            f"{project}/team/messages", {"client_id": "c-phone-1", "text": "On my phone today"}
+        ).status_code
+        < 300
+    )
     panel = _phone_panel(new_page, stack, account.email)
 
     for name, view in SECTIONS:
@@ -189,6 +201,12 @@ def test_on_a_phone_every_section_fits_and_its_controls_are_tappable(stack, new_
             )
         if view == "team":
             expect(panel.locator("#members-body")).to_contain_text(account.email)
+        if view == "auto":
+            expect(panel.locator("#auto-body tr[data-auto-id]")).to_have_count(1)
+        if view == "replies":
+            expect(panel.locator("#reply-list")).to_contain_text("/hours")
+        if view == "team-chat":
+            expect(panel.locator("#team-messages")).to_contain_text("On my phone today")
         if view == "billing":
             expect(panel.locator("[data-plan]").first).to_be_visible()
         if view == "install":
