@@ -8,6 +8,16 @@ import { S } from './state.js';
 
 const LS_DISPLAY = 'lc-panel:display'; // + ':' + user id: "section" | "popup"
 
+// A phone (phone.css's breakpoint): the chat list and the open conversation are two
+// screens, and the pop-up display falls back to the full-screen conversation.
+const PHONE = matchMedia('(max-width: 640px)');
+export function isPhone() { return PHONE.matches; }
+/** Where an open chat is drawn now: the member's setting, except on a phone. */
+export function displayMode() { return isPhone() ? 'section' : S.display; }
+
+let popping = false; // while the address bar follows Back / Forward: nothing is pushed
+let shownView = null; // the section renderLayout last drew
+
 // The work area shows one section (inbox, team chat, team, saved replies, auto messages,
 // settings). An
 // open chat is drawn either as the inbox section or as a pop-up over whichever section is
@@ -26,7 +36,31 @@ function writeLocation() {
   if (!S.project) return;
   let hash = '#/' + enc(S.project.id) + '/' + S.view;
   if (S.openId) hash += '/' + enc(S.openId);
-  if (location.hash !== hash) history.replaceState(null, '', hash);
+  if (location.hash === hash) return;
+  // On a phone, opening a chat from the list is a step of its own: the browser's Back
+  // returns to the list (popstate below), as the conversation's back button does.
+  if (isPhone() && S.openId && !readLocation().chat && !popping) history.pushState({ lcChat: S.openId }, '', hash);
+  else history.replaceState(history.state, '', hash);
+}
+
+/** The conversation's back button (phones): back to the chat list. */
+export function backToList() {
+  if (history.state && history.state.lcChat === S.openId && readLocation().chat === S.openId) history.back();
+  else emit('chat:close');
+}
+
+function onPopState() {
+  if (!S.project) return;
+  const wanted = readLocation();
+  if (wanted.project !== S.project.id) return;
+  popping = true;
+  try {
+    if (wanted.view !== S.view) showView(wanted.view);
+    if (!wanted.chat && S.openId && displayMode() === 'section') emit('chat:close');
+    else if (wanted.chat && wanted.chat !== S.openId && S.chats.has(wanted.chat)) openChat(wanted.chat);
+  } finally {
+    popping = false;
+  }
 }
 
 function displayKey() { return LS_DISPLAY + ':' + (myId() || ''); }
@@ -54,13 +88,17 @@ export function showView(view) {
 
 export function renderLayout() {
   writeLocation();
-  const popup = S.display === 'popup';
+  const popup = displayMode() === 'popup';
   document.body.dataset.display = S.display;
   document.body.dataset.view = S.view;
   document.querySelectorAll('#nav .nav-btn').forEach((b) => {
-    if (b.dataset.view === S.view) b.setAttribute('aria-current', 'page');
-    else b.removeAttribute('aria-current');
+    if (b.dataset.view === S.view) {
+      b.setAttribute('aria-current', 'page');
+      // The row scrolls sideways on a phone: a section just shown is scrolled into it.
+      if (isPhone() && shownView !== S.view) b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    } else b.removeAttribute('aria-current');
   });
+  shownView = S.view;
   for (const v of VIEWS) {
     if (v === 'inbox') continue;
     $('view-' + v).hidden = S.view !== v;
@@ -78,9 +116,27 @@ export function openChat(chatId) {
   emit('chat:open', chatId);
 }
 
+// The app's height on a phone: the visual viewport's (what the on-screen keyboard leaves),
+// where the browser does not resize the page for the keyboard itself (index.html asks for
+// interactive-widget=resizes-content; phone.css falls back to 100dvh).
+function fitVisualViewport() {
+  const vv = window.visualViewport;
+  const root = document.documentElement;
+  if (!vv || !isPhone()) { root.style.removeProperty('--app-h'); return; }
+  root.style.setProperty('--app-h', Math.round(vv.height) + 'px');
+  if (vv.offsetTop || window.scrollY) window.scrollTo(0, 0); // keep the top bar on the screen
+}
+
 export function mount() {
   $('nav').addEventListener('click', (ev) => {
     const b = ev.target.closest('button[data-view]');
     if (b) showView(b.dataset.view);
   });
+  window.addEventListener('popstate', onPopState);
+  PHONE.addEventListener('change', () => { fitVisualViewport(); renderLayout(); });
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener('resize', fitVisualViewport);
+    window.visualViewport.addEventListener('scroll', fitVisualViewport);
+  }
+  fitVisualViewport();
 }

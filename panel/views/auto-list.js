@@ -51,10 +51,10 @@ function renderAutoList() {
     return h('tr', { 'data-auto-id': m.id }, [
       h('td', {}, h('strong', { class: 'auto-name', text: m.name })),
       h('td', {}, h('span', { class: 'tag auto-type', text: AUTO_TYPE_LABELS[m.type] || m.type })),
-      h('td', {}, h('input', {
+      h('td', {}, h('label', { class: 'auto-enabled-box' }, h('input', { // the label: a phone's 44 px target
         type: 'checkbox', class: 'auto-enabled', checked: !!m.enabled, 'aria-label': 'Enabled: ' + m.name,
         onchange: (e) => toggleAuto(m, e.currentTarget),
-      })),
+      }))),
       h('td', { class: 'auto-sent', text: String(st.sent) }),
       h('td', {}, [h('span', { class: 'auto-opened', text: String(st.opened) }), ' ',
         h('span', { class: 'muted auto-open-rate', text: '(' + rate(st.opened, st.sent) + ')' })]),

@@ -1,13 +1,13 @@
 /* The open chat: opening it (chat:open from core/nav.js), its header (visitor, facts,
- * workflow buttons), the pop-up's close button, "Visitor is typing…". Frames: message and
- * ack (new messages: the list, unread counts, alerts), chat and note (a team-only line
- * for the open chat), typing. Events: chat:open, conv:render (redraw the header),
- * socket:closed, project:reset. */
+ * workflow buttons), the pop-up's close button and the phone's back button, "Visitor is
+ * typing…". Frames: message and ack (new messages: the list, unread counts, alerts), chat
+ * and note (a team-only line for the open chat), typing. Events: chat:open, chat:close
+ * (back to the list), conv:render (redraw the header), socket:closed, project:reset. */
 import { api, chatPath } from '../core/api.js';
 import { on } from '../core/bus.js';
 import { mergeSummary, moveToTop } from '../core/chats.js';
 import { $, cmpId, h, paintAvatar, windowFocused } from '../core/dom.js';
-import { renderLayout, showView } from '../core/nav.js';
+import { backToList, displayMode, renderLayout, showView } from '../core/nav.js';
 import { isLead } from '../core/session.js';
 import { onFrame, sendFrame } from '../core/socket.js';
 import { S } from '../core/state.js';
@@ -36,7 +36,7 @@ function openChat(chatId) {
   stopTyping();
   hideVisitorTyping();
   hideSuggestions();
-  if (S.display === 'section' && S.view !== 'inbox') showView('inbox');
+  if (displayMode() === 'section' && S.view !== 'inbox') showView('inbox');
   S.openId = chatId;
   S.conv = { chatId, messages: new Map(), loaded: false, error: null, requestedAt: 0, needsSync: false, truncated: false, seenUpTo: null };
   clearMessages();
@@ -106,9 +106,12 @@ export function renderConv() {
   renderMessages();
 }
 
-function closePopup() {
+/** The pop-up's close, and on a phone back to the chat list (chat:close from core/nav.js). */
+function closeChat() {
   saveDraft();
   stopTyping();
+  hideVisitorTyping();
+  hideSuggestions();
   S.openId = null;
   S.conv = null;
   renderList();
@@ -210,6 +213,7 @@ function build() {
     ]),
     h('div', { class: 'conv-main', id: 'conv-main', hidden: true }, [
       h('header', { class: 'conv-head' }, [
+        h('button', { type: 'button', class: 'btn btn-ghost btn-icon conv-back', id: 'conv-back', 'aria-label': 'Back to the inbox', title: 'Back to the inbox', text: '←' }),
         h('span', { class: 'avatar', id: 'conv-avatar', 'aria-hidden': 'true' }),
         h('div', { class: 'conv-head-text' }, [
           h('h2', { class: 'conv-title', id: 'conv-title' }), h('div', { class: 'conv-sub', id: 'conv-sub' }),
@@ -226,7 +230,8 @@ function build() {
 
 export function mount() {
   build();
-  $('conv-close').addEventListener('click', closePopup);
+  $('conv-close').addEventListener('click', closeChat);
+  $('conv-back').addEventListener('click', backToList);
   onFrame('message', (f) => { if (f.message) onMessageFrame(f.message, f.chat || null); });
   onFrame('ack', (f) => { if (f.message) onMessageFrame(f.message, null); });
   onFrame('typing', onTypingFrame);
@@ -236,6 +241,7 @@ export function mount() {
   onFrame('note', (f) => { if (f.message) onNoteFrame(f.message); });
   on('chat:open', openChat);
   on('conv:render', renderConv);
+  on('chat:close', () => { if (S.openId) closeChat(); });
   on('socket:closed', hideVisitorTyping);
   on('project:reset', hideVisitorTyping);
 }
