@@ -44,8 +44,7 @@ class Settings:
     # Where Stripe Checkout and the customer portal send the administrator back.
     billing_return_url: str = ""
     # The operator panel's address, for links in e-mails (a chat's link is
-    # ``<panel_url>#/<project id>/inbox/<chat id>``). PANEL_URL, else BILLING_RETURN_URL
-    # (which the deploy and the local stack set to the panel).
+    # ``<panel_url>#/<project id>/inbox/<chat id>``): the traffic stack's PanelURL.
     panel_url: str = ""
     # The sender of quota warnings (an SES-verified address); empty: warnings are logged.
     mail_from: str = ""
@@ -110,7 +109,7 @@ def get_settings() -> Settings:
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
         stripe_api_base=env.get("STRIPE_API_BASE", ""),
         billing_return_url=env.get("BILLING_RETURN_URL", ""),
-        panel_url=env.get("PANEL_URL") or env.get("BILLING_RETURN_URL", ""),
+        panel_url=env.get("PANEL_URL", ""),
         mail_from=env.get("MAIL_FROM", ""),
         local_geo_headers=_flag("LOCAL_GEO_HEADERS"),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),

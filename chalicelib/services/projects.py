@@ -99,6 +99,8 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
     if member is not None:
         view["role"] = member.role
         view["chat_admin"] = bool(member.chat_admin)
+        # The member's own choice (PUT /projects/{pid}/escalation-emails).
+        view["escalation_emails"] = member.escalation_emails is not False
     return view
 
 

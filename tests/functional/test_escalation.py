@@ -264,3 +264,27 @@ def test_the_opt_out_refuses_bad_values(platform, shop, body):
 def test_an_operator_cannot_change_the_setting(platform, shop):
     anna = platform.member(shop, "operator", name="Anna")
     assert _patch(platform, anna, {"escalation_minutes": 5}).status_code == 403
+
+
+def test_a_run_costs_what_the_docs_say(platform, shop, monkeypatch):
+    from collections import Counter
+
+    from pynamodb.connection.base import Connection
+
+    _visitor_writes(platform, shop, ["hello?"])
+    _visitor_writes(platform, shop, ["hi there"])
+    calls = Counter()
+    original = Connection._make_api_call
+
+    def counting(self, operation_name, operation_kwargs):
+        calls[operation_name] += 1
+        return original(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    assert run_at(1) == {"examined": 2, "sent": 0}  # not due: the index and the project
+    assert calls == {"Query": 4, "GetItem": 1}
+    calls.clear()
+    assert run_at(4)["sent"] == 2
+    # 4 index Queries, the project; per chat: the members online (a Query of the team),
+    # the administrator, the claim, the last messages.
+    assert calls == {"Query": 4 + 2 * 2, "GetItem": 1 + 2, "UpdateItem": 2}
