@@ -165,8 +165,8 @@ def email(
             "",
             f"Open the chat: {chat_link(project.project_id, chat.chat_id)}",
             "",
-            "You get this e-mail because nobody on the team has answered yet. You can turn"
-            " these e-mails off for yourself in the panel's Settings.",
+            "You get this e-mail because nobody on the team has answered since the visitor"
+            " wrote. You can turn these e-mails off for yourself in the panel's Settings.",
         ]
     )
     return subject, text
