@@ -43,6 +43,9 @@ class Settings:
     stripe_api_base: str = ""
     # Where Stripe Checkout and the customer portal send the administrator back.
     billing_return_url: str = ""
+    # The operator panel's address, for links in e-mails (a chat's link is
+    # ``<panel_url>#/<project id>/inbox/<chat id>``): the traffic stack's PanelURL.
+    panel_url: str = ""
     # The sender of quota warnings (an SES-verified address); empty: warnings are logged.
     mail_from: str = ""
     # Local stand-in only: X-Local-Viewer-Country/-City headers say where a test browser
@@ -106,6 +109,7 @@ def get_settings() -> Settings:
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
         stripe_api_base=env.get("STRIPE_API_BASE", ""),
         billing_return_url=env.get("BILLING_RETURN_URL", ""),
+        panel_url=env.get("PANEL_URL", ""),
         mail_from=env.get("MAIL_FROM", ""),
         local_geo_headers=_flag("LOCAL_GEO_HEADERS"),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),

@@ -146,12 +146,13 @@ stack_parameter() {
 
 # The clock app posts to sockets too (auto-close tells the visitor): it needs the API id.
 # It also mails e-mail auto messages: the traffic stack's sender, and where attachments
-# are served for the links in those mails.
+# are served for the links in those mails, and the panel for the escalation mails' links.
 MAIL_FROM_NOW="$(stack_parameter MailFrom)"
 [[ "$MAIL_FROM_NOW" != "None" ]] || MAIL_FROM_NOW=""
 deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
 	"WebsocketApiId=$(stack_output WebsocketAPIId)" \
-	"AttachmentsUrl=$(stack_output AttachmentsUrl)" "MailFrom=$MAIL_FROM_NOW"
+	"AttachmentsUrl=$(stack_output AttachmentsUrl)" "MailFrom=$MAIL_FROM_NOW" \
+	"PanelUrl=$(stack_output PanelURL)"
 
 API_URL="$(stack_output EndpointURL)"
 API_URL="${API_URL%/}"

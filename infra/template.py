@@ -149,6 +149,7 @@ def _traffic_environment(info: AppInfo) -> dict:
         ),
         "ATTACHMENTS_BUCKET": ref("AttachmentsBucket"),
         "ATTACHMENTS_URL": sub("https://${StaticDistribution.DomainName}"),
+        "PANEL_URL": sub("https://${StaticDistribution.DomainName}/panel/index.html"),
         **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
     }
 
@@ -212,6 +213,8 @@ def scheduled_template(stage: str = "dev") -> dict:
                         # E-mail auto messages go out from the clock app.
                         "MAIL_FROM": ref("MailFrom"),
                         "ATTACHMENTS_URL": ref("AttachmentsUrl"),
+                        # Links to the chat in escalation e-mails.
+                        "PANEL_URL": ref("PanelUrl"),
                         "WEBSOCKET_MANAGEMENT_URL": sub(
                             "https://${WebsocketApiId}.execute-api.${AWS::Region}."
                             "${AWS::URLSuffix}/" + traffic_stage
@@ -240,6 +243,11 @@ def _scheduled_parameters() -> dict:
             "Type": "String",
             "Default": "",
             "Description": "The traffic stack's AttachmentsUrl output (links in mails)",
+        },
+        "PanelUrl": {
+            "Type": "String",
+            "Default": "",
+            "Description": "The traffic stack's PanelURL output (links in escalation mails)",
         },
         "WebsocketApiId": {
             "Type": "String",

@@ -15,6 +15,7 @@ from chalicelib.services import (
     billing_periods,
     distribution,
     email_auto,
+    escalation,
     online_visitors,
 )
 
@@ -63,6 +64,15 @@ def close_idle_dialogues(event):
     app.log.info(
         "auto-close examined %(examined)d, closed %(closed)d, handed out %(assigned)d", result
     )
+    return result
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def escalate_waiting_chats(event):
+    """E-mail someone about chats whose visitor has waited past the project's limit for
+    a reply. Once per waiting period: each chat is claimed before the mail goes."""
+    result = escalation.run(utcnow(), deps.mailer())
+    app.log.info("escalation examined %(examined)d chats, sent %(sent)d e-mails", result)
     return result
 
 

@@ -13,6 +13,13 @@ Access patterns:
   only while a chat is open, so the index holds only open chats and the job's cost
   follows them, not every chat ever; sharded so no partition takes every write.
                                                             -> ChatModel.open_idle
+- open chats whose visitor has waited for a reply since before T, not yet e-mailed about
+  (the escalation job): Query the sparse GSI ``unanswered`` per shard with
+  ``unanswered_key <= T``. ``unanswered_key`` is the time of the visitor's first message
+  the team has not answered (set in the message's own UpdateItem, removed by the team's
+  reply and by the close); once e-mailed it becomes ``"sent <time>"``, which sorts after
+  every time, so the key condition skips it without reading it.
+                                                            -> ChatModel.unanswered
 """
 
 import zlib
@@ -77,6 +84,18 @@ class OpenChatsByIdleness(GlobalSecondaryIndex):
     last_activity_at = UnicodeAttribute(range_key=True)
 
 
+class UnansweredChats(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "unanswered"
+        projection = IncludeProjection(["assignee_id", "visitor_name"])
+
+    open_shard = UnicodeAttribute(hash_key=True)
+    unanswered_key = UnicodeAttribute(range_key=True)
+
+
+ESCALATED = "sent "  # unanswered_key's prefix once the waiting period was e-mailed about
+
+
 class WaitingChats(GlobalSecondaryIndex):
     class Meta:
         index_name = "waiting"
@@ -102,6 +121,9 @@ class ChatModel(Model):
     open_shard = UnicodeAttribute(null=True)  # present only while open (sparse index)
     waiting_project_id = UnicodeAttribute(null=True)  # only while open and unassigned
     declined_by = UnicodeAttribute(null=True)  # the member who last gave it back
+    # The visitor's oldest unanswered message's time (ISO), "sent <time>" once the team
+    # was e-mailed about it; absent when the team answered (services/escalation.py).
+    unanswered_key = UnicodeAttribute(null=True)
     last_message = LastMessage(null=True)
     unread_by_team = NumberAttribute(default=0)
     unread_by_visitor = NumberAttribute(default=0)
@@ -121,6 +143,7 @@ class ChatModel(Model):
     by_activity = ChatsByActivity()
     open_idle = OpenChatsByIdleness()
     waiting = WaitingChats()
+    unanswered = UnansweredChats()
 
 
 def activity_key(last_activity_iso: str, chat_id: str) -> str:

@@ -80,6 +80,9 @@ class ProjectModel(Model):
     # message to the visitor (absent: none). Unassigned ones close after a month.
     auto_close_minutes = NumberAttribute(null=True)
     auto_close_message = UnicodeAttribute(null=True)
+    # E-mail someone when a visitor has waited this many minutes for a reply
+    # (services/escalation.py); absent: the default, 0: off.
+    escalation_minutes = NumberAttribute(null=True)
     # The site signs its logged-in users' ids with this (HMAC-SHA256) so the widget's
     # identify() cannot be forged (services/identity.py). Made on first use.
     identity_secret = UnicodeAttribute(null=True)
@@ -157,6 +160,8 @@ class MemberModel(Model):
     # What the member says: online, away or offline. Opening the panel makes an offline
     # member online; closing their last panel tab makes them offline.
     status = UnicodeAttribute(default="offline")
+    # False: the member turned the "a visitor is waiting" e-mails off for themselves.
+    escalation_emails = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     # When the member last opened this project in the panel (PUT /me/last-project): the
     # panel opens the latest one on any device. On the membership, so GET /me reads it

@@ -103,3 +103,11 @@ def set_status(project_id):
     member = _member(project_id)
     body = body_of(team_routes.current_request)
     return {"member": team.set_status(member, body.get("status"), deps.fanout())}
+
+
+@team_routes.route("/projects/{project_id}/escalation-emails", methods=["PUT"])
+@json_errors
+def set_escalation_emails(project_id):
+    member = _member(project_id)
+    body = body_of(team_routes.current_request)
+    return {"member": team.set_escalation_emails(member, body.get("escalation_emails"))}

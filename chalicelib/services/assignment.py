@@ -299,6 +299,7 @@ def close_dialogue(
         ChatModel.closed_at.set(now),
         ChatModel.open_shard.remove(),  # leaves the open-dialogues index
         ChatModel.waiting_project_id.remove(),
+        ChatModel.unanswered_key.remove(),  # nobody is waiting on a closed chat
     ]
     saves = ()
     if closing is not None:

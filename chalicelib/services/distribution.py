@@ -47,6 +47,11 @@ def _available(project: ProjectModel) -> list[MemberModel]:
     return _with_room(project, _online(project))
 
 
+def available_members(project: ProjectModel) -> list[MemberModel]:
+    """The members online with room for another chat (who may take one now)."""
+    return _available(project)
+
+
 def _pick(project: ProjectModel, free: list[MemberModel]) -> MemberModel:
     if project.distribution == "least_busy":
         return min(free, key=lambda m: (int(m.active_chats or 0), m.user_id))

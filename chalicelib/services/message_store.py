@@ -22,6 +22,7 @@ from chalicelib.errors import Conflict
 from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import ChatModel, activity_key
 from chalicelib.models.message import (
+    AUTHOR_OPERATOR,
     AUTHOR_VISITOR,
     ClientMessageIdModel,
     FileLinkMap,
@@ -112,12 +113,19 @@ def chat_actions(message: MessageModel) -> list:
         if message.author_type == AUTHOR_VISITOR
         else ChatModel.unread_by_visitor
     )
-    return [
+    actions = [
         ChatModel.last_activity_at.set(stamp),
         ChatModel.activity_key.set(activity_key(stamp, message.chat_id)),
         ChatModel.last_message.set(last_message_of(message)),
         unread.add(1),
     ]
+    # The waiting period (services/escalation.py): the visitor's first unanswered
+    # message starts it, the team's reply ends it; in this same UpdateItem, so free.
+    if message.author_type == AUTHOR_VISITOR:
+        actions.append(ChatModel.unanswered_key.set(ChatModel.unanswered_key | stamp))
+    elif message.author_type == AUTHOR_OPERATOR:
+        actions.append(ChatModel.unanswered_key.remove())
+    return actions
 
 
 def backoff(attempt: int, sleep) -> None:

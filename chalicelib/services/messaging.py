@@ -261,6 +261,7 @@ def _new_chat(
         activity_key=activity_key(stamp, message.chat_id),
         open_shard=open_shard(message.chat_id),
         waiting_project_id=identity.project_id,
+        unanswered_key=stamp,
         last_message=last_message_of(message),
         unread_by_team=1,
         unread_by_visitor=0,

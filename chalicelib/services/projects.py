@@ -88,6 +88,7 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "plan": project.plan,
         "auto_close_minutes": project.auto_close_minutes,
         "auto_close_message": project.auto_close_message,
+        "escalation_minutes": escalation_minutes(project),
         "consent": consent.view(project),
         "distribution": project.distribution,
         "max_active_chats": int(project.max_active_chats or 0),
@@ -98,6 +99,8 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
     if member is not None:
         view["role"] = member.role
         view["chat_admin"] = bool(member.chat_admin)
+        # The member's own choice (PUT /projects/{pid}/escalation-emails).
+        view["escalation_emails"] = member.escalation_emails is not False
     return view
 
 
@@ -163,6 +166,16 @@ def update_project(member: MemberModel, body: dict) -> dict:
     return project_view(project, member)
 
 
+DEFAULT_ESCALATION_MINUTES = 3
+MAX_ESCALATION_MINUTES = 1440
+
+
+def escalation_minutes(project: ProjectModel) -> int:
+    """After how many minutes of a visitor waiting someone is e-mailed (0: never)."""
+    minutes = project.escalation_minutes
+    return DEFAULT_ESCALATION_MINUTES if minutes is None else int(minutes)
+
+
 def _settings_actions(member: MemberModel, body: dict) -> list:
     """The settings the body changes (managers and the administrator): auto-close,
     distribution, allowed domains, the widget's look, privacy consent."""
@@ -179,6 +192,19 @@ def _settings_actions(member: MemberModel, body: dict) -> list:
             if minutes is not None
             else ProjectModel.auto_close_minutes.remove()
         )
+    if "escalation_minutes" in body:
+        permissions.require(member, "project.settings")
+        minutes = body["escalation_minutes"]
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int)
+            or not 0 <= minutes <= MAX_ESCALATION_MINUTES
+        ):
+            raise BadRequest(
+                f"'escalation_minutes' must be a whole number 0-{MAX_ESCALATION_MINUTES}"
+                " (0: no e-mail)"
+            )
+        actions.append(ProjectModel.escalation_minutes.set(minutes))
     if "auto_close_message" in body:
         permissions.require(member, "project.settings")
         text = body["auto_close_message"]

@@ -29,6 +29,7 @@ def member_view(member: MemberModel) -> dict:
         "presence": member.presence,
         "status": member.status,
         "active_chats": int(member.active_chats or 0),
+        "escalation_emails": member.escalation_emails is not False,
     }
 
 
@@ -209,4 +210,15 @@ def set_status(caller: MemberModel, status, fanout: Fanout) -> dict:
     caller.update(actions=[MemberModel.status.set(status)], condition=MemberModel.user_id.exists())
     if status == "online":
         distribution.distribute(caller.project_id, fanout)
+    return member_view(caller)
+
+
+def set_escalation_emails(caller: MemberModel, enabled) -> dict:
+    """The member's own choice: e-mail me when a visitor waits for a reply (or not)."""
+    if not isinstance(enabled, bool):
+        raise BadRequest("'escalation_emails' must be true or false")
+    caller.update(
+        actions=[MemberModel.escalation_emails.set(enabled)],
+        condition=MemberModel.user_id.exists(),
+    )
     return member_view(caller)

@@ -105,6 +105,7 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": "whsec_local_" + secrets.token_hex(16),
         "PLAN_CATALOGUE": local_plan_catalogue(),
         "BILLING_RETURN_URL": f"{ports.url(ports.cdn)}/panel/",
+        "PANEL_URL": f"{ports.url(ports.cdn)}/panel/",  # links in escalation e-mails
         "MAIL_FROM": LOCAL_MAIL_FROM,
         # botocore's per-service endpoint variable: the app's SES client (deps.mailer)
         # talks to moto without a line of local-only code in the app.

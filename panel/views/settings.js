@@ -1,5 +1,6 @@
-/* Settings: chats on or off (the administrator), auto-close, distribution, the consent
- * form. Only what changed is sent. Frames: none. Events: view:show, project:info. */
+/* Settings: chats on or off (the administrator), auto-close, e-mail escalation,
+ * distribution, the consent form; the member's own display and escalation e-mails.
+ * Only what changed is sent. Frames: none. Events: view:show, project:info. */
 import { api, projectPath, reportError } from '../core/api.js';
 import { on } from '../core/bus.js';
 import { $, h } from '../core/dom.js';
@@ -39,6 +40,8 @@ function renderSettings() {
     : 'Only the account administrator can switch chats on or off.';
   $('set-auto-close').value = p.auto_close_minutes || '';
   $('set-auto-close-message').value = p.auto_close_message || '';
+  $('set-escalation').value = p.escalation_minutes ?? 3;
+  $('pref-escalation-emails').checked = p.escalation_emails !== false;
   $('set-distribution').value = p.distribution || 'manual';
   $('set-max-active').value = p.max_active_chats || '';
   const consent = p.consent || {};
@@ -62,6 +65,9 @@ async function onSettingsSubmit(ev) {
   if (minutes !== (p.auto_close_minutes || null)) changes.auto_close_minutes = minutes;
   const closing = $('set-auto-close-message').value.trim() || null;
   if (closing !== (p.auto_close_message || null)) changes.auto_close_message = closing;
+  const escalationText = $('set-escalation').value.trim();
+  const escalation = escalationText === '' ? 0 : Number(escalationText);
+  if (escalation !== (p.escalation_minutes ?? 3)) changes.escalation_minutes = escalation;
   const distribution = $('set-distribution').value;
   if (distribution !== (p.distribution || 'manual')) changes.distribution = distribution;
   const maxText = $('set-max-active').value.trim();
@@ -88,6 +94,23 @@ async function onSettingsSubmit(ev) {
   } catch (e) { /* reported */ }
 }
 
+// The member's own choice, saved at once (it is theirs, whatever their role).
+async function saveEscalationEmails(box) {
+  const ep = S.epoch;
+  const wanted = box.checked;
+  box.disabled = true;
+  try {
+    await api('PUT', projectPath('/escalation-emails'), { escalation_emails: wanted });
+    if (ep !== S.epoch) return;
+    if (S.projectInfo) S.projectInfo.escalation_emails = wanted;
+    toast(wanted ? 'You will be e-mailed when a visitor waits.' : 'No more waiting-visitor e-mails for you.');
+  } catch (e) {
+    if (ep === S.epoch) { box.checked = !wanted; reportError(e, 'Could not save'); }
+  } finally {
+    box.disabled = false;
+  }
+}
+
 // The section's markup (static: no server data).
 function build() {
   $('view-settings').append(
@@ -109,6 +132,12 @@ function build() {
           h('label', { for: 'set-auto-close-message', text: 'Closing message to the visitor (optional)' }),
           h('textarea', { id: 'set-auto-close-message', rows: '2', maxlength: '1000' }),
         ]),
+        h('h3', { text: 'E-mail escalation' }),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'set-escalation', text: 'E-mail someone when a chat waits (minutes for a reply; 0 = off)' }),
+          h('input', { id: 'set-escalation', type: 'number', min: '0', max: '1440', step: '1' }),
+        ]),
+        h('p', { class: 'form-note field-wide', text: 'The assignee, else the online members who may take it, else the administrator; once until someone answers.' }),
         h('h3', { text: 'Distribution' }),
         h('div', { class: 'field' }, [
           h('label', { for: 'set-distribution', text: 'New dialogues go to' }), ' ',
@@ -155,6 +184,10 @@ function build() {
             h('input', { type: 'radio', name: 'display', value: 'popup' }), ' As a pop-up over the work area',
           ]),
         ]),
+        h('label', { class: 'check field-wide' }, [
+          h('input', { id: 'pref-escalation-emails', type: 'checkbox' }),
+          ' E-mail me when a visitor waits for a reply',
+        ]),
       ]),
     ]),
   );
@@ -162,7 +195,10 @@ function build() {
 
 export function mount() {
   build();
-  $('prefs-form').addEventListener('change', (ev) => { if (ev.target.name === 'display') setDisplay(ev.target.value); });
+  $('prefs-form').addEventListener('change', (ev) => {
+    if (ev.target.name === 'display') setDisplay(ev.target.value);
+    if (ev.target.id === 'pref-escalation-emails') saveEscalationEmails(ev.target);
+  });
   $('settings-form').addEventListener('submit', onSettingsSubmit);
   on('view:show', (view) => { if (view === 'settings') renderSettings(); });
   on('project:info', () => { if (S.view === 'settings') renderSettings(); });

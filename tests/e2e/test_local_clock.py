@@ -15,7 +15,7 @@ import requests
 from playwright.sync_api import expect
 
 from chalicelib.services.identity import signature
-from tests.e2e.test_panel_workflow import Account, _panel, _visitor_writes
+from tests.e2e.test_panel_workflow import Account, _panel, _section, _visitor_writes
 
 pytestmark = pytest.mark.browser
 
@@ -93,7 +93,7 @@ def test_the_clock_page_runs_auto_close_the_queue_moves_and_mail_arrives(new_pag
     for job, rate in [("close_idle_dialogues", "rate(1 minute)"),
                       ("send_email_auto_messages", "rate(15 minutes)")]:  # fmt: skip
         expect(clock.locator(f'tr[data-job="{job}"]')).to_contain_text(rate)
-    expect(clock.locator("tr[data-job]")).to_have_count(5)
+    expect(clock.locator("tr[data-job]")).to_have_count(6)
 
     row = _run_now(clock, "close_idle_dialogues")
 
@@ -131,3 +131,52 @@ def test_the_clock_page_runs_auto_close_the_queue_moves_and_mail_arrives(new_pag
     mail = mailbox.locator(f'article.mail[data-to="{address}"]')
     expect(mail).to_contain_text("We saved your cart")
     expect(mail).to_contain_text("Come back for 10% off.")
+
+
+def _age_wait(stack, project_id, chat_id, minutes):
+    """The visitor's wait started ``minutes`` ago (chalicelib.models.chat's
+    ``unanswered_key``, the escalation index's range key)."""
+    stamp = (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    boto3.resource(
+        "dynamodb",
+        endpoint_url=stack.info["moto"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ).Table("livechat-local-chats").update_item(
+        Key={"project_id": project_id, "chat_id": chat_id},
+        UpdateExpression="SET unanswered_key = :t",
+        ExpressionAttributeValues={":t": stamp},
+    )
+
+
+def test_escalation_set_in_settings_run_on_the_clock_lands_in_the_mailbox(new_page, stack):
+    account = Account(stack, project_name="Escalation Shop")
+    panel = _panel(new_page, stack, account.email)
+    _section(panel, "Settings")
+    field = panel.get_by_label(re.compile("E-mail someone when a chat waits"))
+    expect(field).to_have_value("3")  # the default
+    field.fill("2")
+    panel.get_by_role("button", name="Save settings").click()
+    expect(panel.locator("#settings-result")).to_have_text("Settings saved.")
+    assert account.get(f"/projects/{account.project_id}")["project"]["escalation_minutes"] == 2
+    expect(panel.get_by_label("E-mail me when a visitor waits for a reply")).to_be_checked()
+
+    _visitor_writes(new_page, stack, account.project_id, "Is the <blue> one in stock?")
+    [chat] = account.get(f"/projects/{account.project_id}/chats")["chats"]
+    _age_wait(stack, account.project_id, chat["id"], minutes=3)
+
+    clock = new_page()
+    clock.goto(stack.info["clock"])
+    expect(clock.locator('tr[data-job="escalate_waiting_chats"]')).to_contain_text("rate(1 minute)")
+    row = _run_now(clock, "escalate_waiting_chats")
+    expect(row.locator(".result")).to_contain_text(re.compile(r"sent: [1-9]"))
+
+    mailbox = new_page()
+    mailbox.goto(stack.info["mailbox"])
+    mail = mailbox.locator(f'article.mail[data-to="{account.email}"]').filter(
+        has_text="is waiting for a reply"
+    )
+    expect(mail).to_contain_text("[Escalation Shop]")
+    expect(mail).to_contain_text("Is the <blue> one in stock?")  # quoted as text
+    expect(mail).to_contain_text(f"#/{account.project_id}/inbox/{chat['id']}")

@@ -73,6 +73,8 @@ ROUTES = {
     ("GET", "/projects/{project_id}/team/messages"): team_only(200),
     ("GET", "/projects/{project_id}/replies"): team_only(200),
     ("PUT", "/projects/{project_id}/status"): team_only(200),
+    # Each member's own choice, for themselves only.
+    ("PUT", "/projects/{project_id}/escalation-emails"): team_only(200),
     ("POST", "/projects/{project_id}/replies"): team_only(201),  # personal replies
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): leads_only(200),  # a shared one
     ("DELETE", "/projects/{project_id}/replies/{reply_id}"): leads_only(204),
@@ -140,6 +142,7 @@ BODIES = {
     ("POST", "/projects/{project_id}/replies"): {"shortcut": "mine", "title": "t", "text": "x"},
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): {"title": "Greeting"},
     ("PUT", "/projects/{project_id}/status"): {"status": "away"},
+    ("PUT", "/projects/{project_id}/escalation-emails"): {"escalation_emails": False},
     ("POST", "/projects/{project_id}/billing/plan"): {"plan": "free"},
     ("POST", "/projects/{project_id}/auto-messages"): {
         "name": "Matrix",

@@ -496,6 +496,7 @@ def test_every_scheduled_function_role_gets_the_table_policy(packaged):
         # the e-mail auto messages go out from here
         assert env["MAIL_FROM"] == {"Ref": "MailFrom"}, name
         assert env["ATTACHMENTS_URL"] == {"Ref": "AttachmentsUrl"}, name
+        assert env["PANEL_URL"] == {"Ref": "PanelUrl"}, name  # escalation mails' links
     sids = [
         s.get("Sid")
         for s in merged["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"][
