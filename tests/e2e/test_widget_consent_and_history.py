@@ -23,7 +23,7 @@ CONSENT = {
 
 # Sends n visitor messages on a socket of the page's own (the loader's session token),
 # one after another, each waiting for its ack: a long dialogue in seconds, not by typing.
-SEND_MANY = """async (n) => {
+SEND_MANY = """async ([first, last]) => {
   const W = window.__lcWidget;
   while (!W.session) await new Promise((r) => setTimeout(r, 50));
   const url = W.session.ws_url, token = W.session.token;
@@ -31,7 +31,7 @@ SEND_MANY = """async (n) => {
   await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
   let answer = null;
   ws.onmessage = (e) => { const f = JSON.parse(e.data); if (f.type === 'ack' || f.type === 'error') answer(f); };
-  for (let i = 1; i <= n; i++) {
+  for (let i = first; i <= last; i++) {
     const f = await new Promise((r) => {
       answer = r;
       ws.send(JSON.stringify({action: 'send', token, client_id: 'bulk-' + String(i).padStart(5, '0'), text: 'Message ' + i}));
@@ -114,22 +114,31 @@ def test_the_visitor_scrolls_back_through_220_messages(stack, new_page):
     account = Account(stack, "Long talk shop")
     site = new_page(viewport={"width": 1280, "height": 800})
     _visit(site, stack, account)
-    site.evaluate(SEND_MANY, 220)
+    # (in two halves 2.5 s apart, so a reconnect's 2 s overlap reaches the second only)
+    site.evaluate(SEND_MANY, [1, 110])
+    site.wait_for_timeout(2_500)
+    site.evaluate(SEND_MANY, [111, 220])
 
-    # When the page is reloaded, the widget shows the latest 100
+    # When the page is reloaded, the widget shows the latest 100 (and any a reconnect's
+    # 2 s overlap brings in: on a fast machine all of the second half), in order
     site.reload()
     site.get_by_role("button", name=re.compile("Open chat")).click()
     shown = site.locator("#lc-root .lc-msg[data-id]")
-    expect(shown).to_have_count(100)
-    expect(shown.first).to_contain_text("Message 121")
+    bubbles = site.locator("#lc-root .lc-msg[data-id] .lc-bubble")
+    expect(bubbles.last).to_have_text("Message 220")
+    site.wait_for_timeout(1_000)  # the socket's resync
+    held = shown.count()
+    assert 100 <= held < 200, held  # the first half waits for scrolling back
+    assert bubbles.all_inner_texts() == [f"Message {n}" for n in range(221 - held, 221)]
     body = site.locator("#lc-root .lc-body")
 
-    # When the visitor scrolls to the top, older pages come in, the view staying put
-    for count in (200, 220):
+    # When the visitor scrolls to the top, older pages of 100 come in, the view staying put
+    while held < 220:
         oldest = shown.first.get_attribute("data-id")
         body.evaluate("b => { b.scrollTop = 0; }")
         top = site.locator(f'#lc-root .lc-msg[data-id="{oldest}"]').bounding_box()["y"]
-        expect(shown).to_have_count(count)
+        expect(shown).to_have_count(min(held + 100, 220))
+        held = shown.count()
         site.wait_for_timeout(100)  # the scroll position is restored right after the render
         after = site.locator(f'#lc-root .lc-msg[data-id="{oldest}"]').bounding_box()["y"]
         # (a few px: the message that was first is drawn again in its new group)
