@@ -23,7 +23,7 @@ CONSENT = {
 
 # Sends n visitor messages on a socket of the page's own (the loader's session token),
 # one after another, each waiting for its ack: a long dialogue in seconds, not by typing.
-SEND_MANY = """async ([first, last]) => {
+SEND_MANY = """async ([n, pauseAfter, pauseMs]) => {
   const W = window.__lcWidget;
   while (!W.session) await new Promise((r) => setTimeout(r, 50));
   const url = W.session.ws_url, token = W.session.token;
@@ -31,7 +31,8 @@ SEND_MANY = """async ([first, last]) => {
   await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
   let answer = null;
   ws.onmessage = (e) => { const f = JSON.parse(e.data); if (f.type === 'ack' || f.type === 'error') answer(f); };
-  for (let i = first; i <= last; i++) {
+  for (let i = 1; i <= n; i++) {
+    if (i === pauseAfter + 1) await new Promise((r) => setTimeout(r, pauseMs));
     const f = await new Promise((r) => {
       answer = r;
       ws.send(JSON.stringify({action: 'send', token, client_id: 'bulk-' + String(i).padStart(5, '0'), text: 'Message ' + i}));
@@ -115,9 +116,7 @@ def test_the_visitor_scrolls_back_through_220_messages(stack, new_page):
     site = new_page(viewport={"width": 1280, "height": 800})
     _visit(site, stack, account)
     # (in two halves 2.5 s apart, so a reconnect's 2 s overlap reaches the second only)
-    site.evaluate(SEND_MANY, [1, 110])
-    site.wait_for_timeout(2_500)
-    site.evaluate(SEND_MANY, [111, 220])
+    site.evaluate(SEND_MANY, [220, 110, 2_500])
 
     # When the page is reloaded, the widget shows the latest 100 (and any a reconnect's
     # 2 s overlap brings in: on a fast machine all of the second half), in order
