@@ -14,24 +14,25 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+PORTS_USED = 8  # the base port and the next seven: infra/local/ports.py
 
 
 def _free_base_port() -> int:
-    """A base port whose next five ports are free too."""
+    """A base port whose next seven ports are free too (infra/local/ports.py)."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             base = probe.getsockname()[1]
-        if base + 6 > 65535:
+        if base + PORTS_USED > 65535:
             continue
         try:
-            for offset in range(6):
+            for offset in range(PORTS_USED):
                 with socket.socket() as probe:
                     probe.bind(("127.0.0.1", base + offset))
             return base
         except OSError:
             continue
-    raise RuntimeError("no six free ports in a row")
+    raise RuntimeError(f"no {PORTS_USED} free ports in a row")
 
 
 class LocalStack:

@@ -33,7 +33,7 @@ def _parse_args(argv):
         "--port",
         type=int,
         default=int(os.environ.get("PORT", 8000)),
-        help="base port; the stack uses this one and the next five (default 8000, or $PORT)",
+        help="base port; the stack uses this one and the next seven (default 8000, or $PORT)",
     )
     return parser.parse_args(argv)
 

@@ -33,5 +33,15 @@ class Ports:
         """The fake Stripe (billing's TEST MODE): API, checkout and portal pages."""
         return self.base + 5
 
+    @property
+    def push(self) -> int:
+        """The fake Web Push service (what FCM / Mozilla's autopush do for browsers)."""
+        return self.base + 6
+
+    @property
+    def messengers(self) -> int:
+        """The fake messenger platforms: Telegram's Bot API and Facebook's Graph API."""
+        return self.base + 7
+
     def url(self, port: int, scheme: str = "http") -> str:
         return f"{scheme}://{self.host}:{port}"
