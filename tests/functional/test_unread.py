@@ -167,3 +167,27 @@ def test_a_chat_the_team_opened_counts_once_the_visitor_answers(platform):
 
 def test_no_token_is_a_401(platform):
     assert platform.get("/me/unread").status_code == 401
+
+
+def test_chats_unread_before_the_index_existed_are_backfilled_once(platform, capsys):
+    import boto3
+
+    from chalicelib.config import get_settings
+    from infra import backfill_unread
+
+    owner = platform.sign_up()
+    _, _, old = _visitor_writes(platform, owner.project_id)
+    _, _, read = _visitor_writes(platform, owner.project_id)
+    _read(platform, owner, read)
+    # As a chat stored before the index: unread, without the attribute.
+    ChatModel(owner.project_id, old).update(actions=[ChatModel.unread_project_id.remove()])
+    assert _unread(platform, owner) == {owner.project_id: 0}
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    prefix = get_settings().table_prefix
+    assert backfill_unread.main(["--prefix", prefix], client=client) == 0
+    assert capsys.readouterr().out.startswith("1 unread chats")
+
+    assert _unread(platform, owner) == {owner.project_id: 1}  # the read one stays out
+    backfill_unread.main(["--prefix", prefix], client=client)
+    assert capsys.readouterr().out.startswith("0 unread chats")
