@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -73,17 +74,36 @@ def _attribute_definitions(model, definitions: list[dict]) -> list[dict]:
     return [{"AttributeName": name, "AttributeType": kind} for name, kind in types.items()]
 
 
-def table_resource(model, prefix: str) -> dict:
-    """One ``AWS::DynamoDB::Table`` from a PynamoDB model's own schema."""
+HOLD_BACK_ENV = "HOLD_BACK_INDEXES"
+
+
+def held_back_indexes() -> frozenset[tuple[str, str]]:
+    """``HOLD_BACK_INDEXES="chats:unread,..."`` (table base name : index name): global
+    indexes this template leaves out. DynamoDB creates one GSI per table per update, so
+    infra/deploy.sh deploys a table that gains two in steps (infra/index_steps.py)."""
+    held = set()
+    for item in os.environ.get(HOLD_BACK_ENV, "").split(","):
+        if item.strip():
+            table, _, index = item.strip().partition(":")
+            if not table or not index:
+                raise ValueError(f"{HOLD_BACK_ENV}: {item!r} is not <table>:<index>")
+            held.add((table, index))
+    return frozenset(held)
+
+
+def table_resource(model, prefix: str, hold_back: frozenset = frozenset()) -> dict:
+    """One ``AWS::DynamoDB::Table`` from a PynamoDB model's own schema, without the
+    global indexes ``hold_back`` names ((base name, index name) pairs)."""
     if getattr(model.Meta, "billing_mode", None) != "PAY_PER_REQUEST":
         raise ValueError(f"{model.__name__}: only PAY_PER_REQUEST tables are templated")
     schema = model._get_schema()
+    base = table_base_name(model, prefix)
     properties: dict = {
-        "TableName": sub("${TablePrefix}" + table_base_name(model, prefix)),
+        "TableName": sub("${TablePrefix}" + base),
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": _attribute_definitions(model, schema["attribute_definitions"]),
         "KeySchema": _key_schema(schema["key_schema"]),
     }
+    keyed = {element["AttributeName"] for element in schema["key_schema"]}
     for schema_key, cfn_key in (
         ("global_secondary_indexes", "GlobalSecondaryIndexes"),
         ("local_secondary_indexes", "LocalSecondaryIndexes"),
@@ -95,9 +115,15 @@ def table_resource(model, prefix: str) -> dict:
                 "Projection": _projection(index["projection"]),
             }
             for index in schema.get(schema_key) or []
+            if (base, index["index_name"]) not in hold_back
         ]
+        for index in indexes:
+            keyed.update(element["AttributeName"] for element in index["KeySchema"])
         if indexes:
             properties[cfn_key] = indexes
+    # Only attributes some key uses: CloudFormation refuses a definition nothing keys on.
+    definitions = [d for d in schema["attribute_definitions"] if d["AttributeName"] in keyed]
+    properties["AttributeDefinitions"] = _attribute_definitions(model, definitions)
     ttl = ttl_attribute_name(model)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
@@ -117,10 +143,11 @@ def table_resource(model, prefix: str) -> dict:
 
 def table_resources() -> dict[str, dict]:
     models, prefix = _models()
+    hold_back = held_back_indexes()
     resources: dict[str, dict] = {}
     for model in models:
         logical_id = table_logical_id(table_base_name(model, prefix))
         if logical_id in resources:
             raise ValueError(f"two models map to the resource {logical_id}")
-        resources[logical_id] = table_resource(model, prefix)
+        resources[logical_id] = table_resource(model, prefix, hold_back)
     return resources

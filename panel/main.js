@@ -36,13 +36,14 @@ import * as signup from './views/signup.js';
 import * as team from './views/team.js';
 import * as teamchat from './views/teamchat.js';
 import * as topbar from './views/topbar.js';
+import * as unread from './views/unread.js';
 import * as visitors from './views/visitors.js';
 import * as workflow from './views/workflow.js';
 
 const MODULES = [
   topbar, socket, nav, login, signup, project, banner, team, inbox, workflow, conversation, messages,
   outbox, composer, replySuggest, replies, teamchat, visitors, autoList, autoEditor, autoRules,
-  autoAttachments, settings, install, billing, notifications,
+  autoAttachments, settings, install, billing, notifications, unread,
 ];
 
 async function boot() {

@@ -20,6 +20,13 @@ Access patterns:
   reply and by the close); once e-mailed it becomes ``"sent <time>"``, which sorts after
   every time, so the key condition skips it without reading it.
                                                             -> ChatModel.unanswered
+- how many of project P's chats the team has not read (GET /me/unread, one per project
+  of the member): Query the sparse GSI ``unread`` with Select COUNT. ``unread_project_id``
+  is set in the same UpdateItem (or Put) that raises ``unread_by_team`` and removed in
+  the one that marks the chat read, so the index holds exactly the chats whose list
+  badge shows a number, closed ones included, as the list does; ``assignee_id`` is
+  projected so an operator's count filters to the chats their list shows.
+                                                            -> ChatModel.unread
 """
 
 import zlib
@@ -96,6 +103,17 @@ class UnansweredChats(GlobalSecondaryIndex):
 ESCALATED = "sent "  # unanswered_key's prefix once the waiting period was e-mailed about
 
 
+class UnreadChats(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "unread"
+        # Who has it: an operator without the right to see every chat counts only theirs
+        # and the unassigned ones (a filter on the count, no read of the chats).
+        projection = IncludeProjection(["assignee_id"])
+
+    unread_project_id = UnicodeAttribute(hash_key=True)
+    chat_id = UnicodeAttribute(range_key=True)
+
+
 class WaitingChats(GlobalSecondaryIndex):
     class Meta:
         index_name = "waiting"
@@ -126,6 +144,8 @@ class ChatModel(Model):
     unanswered_key = UnicodeAttribute(null=True)
     last_message = LastMessage(null=True)
     unread_by_team = NumberAttribute(default=0)
+    # The project id while ``unread_by_team`` > 0 (sparse index ``unread``), else absent.
+    unread_project_id = UnicodeAttribute(null=True)
     unread_by_visitor = NumberAttribute(default=0)
     # Assigned to this member (absent: unassigned). Kept when the dialogue closes, so a
     # rating or a reopening knows whose it was.
@@ -144,6 +164,7 @@ class ChatModel(Model):
     open_idle = OpenChatsByIdleness()
     waiting = WaitingChats()
     unanswered = UnansweredChats()
+    unread = UnreadChats()
 
 
 def activity_key(last_activity_iso: str, chat_id: str) -> str:

@@ -7,7 +7,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.models.base import transaction_connection
 from chalicelib.routes.http import bearer_token, body_of, json_errors, operator_of
-from chalicelib.services import accounts, projects
+from chalicelib.services import accounts, projects, unread
 from chalicelib.services.validation import email, text_field
 
 auth_routes = Blueprint(__name__)
@@ -103,6 +103,13 @@ def log_out():
 @json_errors
 def me():
     return projects.describe_operator(operator_of(_request()))
+
+
+# Unread chats in each of the caller's projects: the switcher's counts, the title's total.
+@auth_routes.route("/me/unread", methods=["GET"])
+@json_errors
+def unread_chats():
+    return unread.unread_by_project(operator_of(_request()))
 
 
 # The panel says which project it opened, so the next panel (any device) opens it too.

@@ -82,7 +82,11 @@ def mark_read_by_team(member: MemberModel, chat_id: str, fanout: Fanout) -> dict
         raise NotFound("no such dialogue")
     chat = ChatModel(member.project_id, chat_id)
     try:
-        chat.update(actions=[ChatModel.unread_by_team.set(0)], condition=ChatModel.chat_id.exists())
+        # Leaves the ``unread`` index in the same write (GET /me/unread counts it no more).
+        chat.update(
+            actions=[ChatModel.unread_by_team.set(0), ChatModel.unread_project_id.remove()],
+            condition=ChatModel.chat_id.exists(),
+        )
     except UpdateError as error:
         if is_condition_failure(error):
             raise NotFound("no such dialogue") from None

@@ -123,6 +123,9 @@ def chat_actions(message: MessageModel) -> list:
     # message starts it, the team's reply ends it; in this same UpdateItem, so free.
     if message.author_type == AUTHOR_VISITOR:
         actions.append(ChatModel.unanswered_key.set(ChatModel.unanswered_key | stamp))
+        # The chat is unread by the team from now on: it enters the ``unread`` index
+        # (GET /me/unread) in this same UpdateItem, so counting costs the message nothing.
+        actions.append(ChatModel.unread_project_id.set(message.project_id))
     elif message.author_type == AUTHOR_OPERATOR:
         actions.append(ChatModel.unanswered_key.remove())
     return actions

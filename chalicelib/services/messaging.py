@@ -264,6 +264,7 @@ def _new_chat(
         unanswered_key=stamp,
         last_message=last_message_of(message),
         unread_by_team=1,
+        unread_project_id=identity.project_id,  # in the ``unread`` index (GET /me/unread)
         unread_by_visitor=0,
         consent_version=agreed.version if agreed else None,
         consent_at=now if agreed else None,

@@ -22,9 +22,30 @@ export function moveToTop(chatId) {
   S.order = [chatId].concat(S.order.filter((id) => id !== chatId));
 }
 
-export function unreadTotal() {
+/** The open project's unread chats (not messages): those whose list badge shows a
+ * number, closed ones included, as GET /me/unread counts them for the other projects. */
+export function unreadChats() {
   let n = 0;
-  for (const c of S.chats.values()) n += c.unread > 0 ? c.unread : 0;
+  for (const c of S.chats.values()) if (c.unread > 0) n += 1;
+  return n;
+}
+
+// Unread chats per project id, as GET /me/unread said last (views/unread.js polls it).
+export const projectUnread = new Map();
+
+/** A project's unread chats: the open one's live from its list once a page of it has
+ * loaded (the server's figure until then), the others' from the last poll. */
+export function unreadOf(projectId) {
+  if (S.project && projectId === S.project.id && S.pagesLoaded > 0) return unreadChats();
+  return projectUnread.get(projectId) || 0;
+}
+
+/** The tab title's and the app badge's figure: unread chats across the member's projects. */
+export function unreadTotal() {
+  const projects = (S.me && Array.isArray(S.me.projects)) ? S.me.projects : [];
+  let n = 0;
+  for (const p of projects) n += unreadOf(p.id);
+  if (S.project && !projects.some((p) => p.id === S.project.id)) n += unreadOf(S.project.id);
   return n;
 }
 

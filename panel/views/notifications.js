@@ -1,6 +1,12 @@
-/* Notifications: the window title's unread count, the sound alert, desktop notifications
- * (clicking one opens its chat). Subscribes to no frame: views/conversation.js and
- * views/inbox.js call notify() for a visitor's message. */
+/* Notifications: the window title's and the app badge's unread chats (across the
+ * member's projects), the sound alert, desktop notifications (clicking one opens its
+ * chat). Subscribes to no frame: views/conversation.js and views/inbox.js call notify()
+ * for a visitor's message, views/unread.js notifyElsewhere() for a new chat in another
+ * project. Emits unread:changed when the total may have moved (views/project.js redraws
+ * the switcher's counts), project:open {id, chatId} when a notification of another
+ * project is clicked. Tags are "chat-<chat id>", as the service worker's pushes
+ * (panel/sw.js), so an in-page notification and a push for one chat replace each other. */
+import { emit } from '../core/bus.js';
 import { unreadTotal } from '../core/chats.js';
 import { $ } from '../core/dom.js';
 import { openChat } from '../core/nav.js';
@@ -62,24 +68,52 @@ function beep() {
 
 let lastBeep = 0;
 
-export function notify(chat, msg, isNewChat) {
+function alertSound() {
   const now = Date.now();
   if (now - lastBeep > 1500) { lastBeep = now; beep(); }
-  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+}
+
+/** A desktop notification from the page, if allowed; onclick runs after focusing it. */
+function desktop(title, body, tag, onclick) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return false;
   try {
-    const name = (chat && chat.visitor_name) || 'Visitor';
-    const n = new Notification(isNewChat ? 'New conversation · ' + name : name, {
-      body: String(msg.text || '').slice(0, 200),
-      tag: 'lc-chat-' + msg.chat_id,
+    const n = new Notification(title, {
+      body: String(body || '').slice(0, 200),
+      tag,
       silent: true, // we play our own sound
     });
-    const chatId = msg.chat_id || (chat && chat.id);
     n.onclick = () => {
       window.focus();
-      if (chatId) openChat(chatId);
+      onclick();
       n.close();
     };
-  } catch (e) { /* some browsers only allow notifications from a service worker */ }
+    return true;
+  } catch (e) {
+    return false; // some browsers only allow notifications from a service worker
+  }
+}
+
+export function notify(chat, msg, isNewChat) {
+  alertSound();
+  const name = (chat && chat.visitor_name) || 'Visitor';
+  const chatId = msg.chat_id || (chat && chat.id);
+  desktop(isNewChat ? 'New conversation · ' + name : name, msg.text, 'chat-' + chatId, () => {
+    if (chatId) openChat(chatId);
+  });
+}
+
+/** A new chat in another of the member's projects (its unread count rose): the sound,
+ * and a desktop notification (a toast where those are not allowed) that opens it. The
+ * tag names the chat when known, else the project: a later rise replaces it. */
+export function notifyElsewhere(project, count, chatId) {
+  alertSound();
+  const name = project.name || project.id;
+  const what = count === 1 ? '1 unread chat' : count + ' unread chats';
+  const tag = chatId ? 'chat-' + chatId : 'project-' + project.id;
+  const open = () => emit('project:open', { id: project.id, chatId: chatId || null });
+  if (!desktop('New conversation · ' + name, what + ' in ' + name, tag, open)) {
+    toast('New conversation in ' + name + ' (' + what + ')');
+  }
 }
 
 export function renderSound() {
@@ -89,10 +123,29 @@ export function renderSound() {
   b.classList.toggle('is-off', !sound);
 }
 
+let badged = null; // what the app badge shows now (null: not set by this page yet)
+
+/** The installed app's badge (navigator.setAppBadge, where the browser has it). */
+function renderAppBadge(n) {
+  if (n === badged || !('setAppBadge' in navigator)) return;
+  badged = n;
+  const done = n > 0 ? navigator.setAppBadge(n) : navigator.clearAppBadge();
+  if (done && done.catch) done.catch(() => {}); // not installed, or not allowed: no badge
+}
+
+/** At logout: the badge is the member's, not the next one's. */
+export function clearAppBadge() {
+  renderAppBadge(0);
+  badged = null;
+}
+
+/** The title and the app badge: unread chats across the member's projects. */
 export function renderTitle() {
-  const n = unreadTotal();
+  const n = S.me ? unreadTotal() : 0;
   const base = (S.project ? S.project.name + ' · ' : '') + 'Inbox';
   document.title = (n > 0 ? '(' + n + ') ' : '') + base;
+  renderAppBadge(n);
+  emit('unread:changed', n);
 }
 
 export function mount() {

@@ -1,10 +1,12 @@
 /* The open project: loading it (its details and role, members, billing, the socket, the
  * first page of chats, the chat the address names, unsent replies), switching projects
- * (the header's select), and forgetting one (emits project:reset). Emits project:info
- * and project:loaded once its details arrive. Frames: none. */
+ * (the header's select, with each project's unread chats; project:open from a
+ * notification), and forgetting one (emits project:reset). Emits project:info and
+ * project:loaded once its details arrive; redraws the switcher's counts on
+ * unread:changed. Frames: none. */
 import { api, chatPath, projectPath, reportError } from '../core/api.js';
-import { emit } from '../core/bus.js';
-import { mergeSummary } from '../core/chats.js';
+import { emit, on } from '../core/bus.js';
+import { mergeSummary, projectUnread, unreadChats, unreadOf } from '../core/chats.js';
 import { $, h } from '../core/dom.js';
 import { loadDisplay, openChat, showView } from '../core/nav.js';
 import { LS_PROJECT, setProjectInfo } from '../core/session.js';
@@ -58,6 +60,8 @@ export function resetProjectState() {
 }
 
 export async function loadProject(project) {
+  // The project we leave keeps its live count until the next poll of /me/unread.
+  if (S.project && S.pagesLoaded > 0) projectUnread.set(S.project.id, unreadChats());
   resetProjectState();
   const ep = ++S.epoch;
   S.project = project;
@@ -105,21 +109,55 @@ function roleLabel(role) {
   return { administrator: 'Administrator', manager: 'Manager', operator: 'Operator' }[role] || String(role || '');
 }
 
+function myProjects() {
+  return (S.me && Array.isArray(S.me.projects)) ? S.me.projects : [];
+}
+
+/** An option's words: the name, the member's role there, its unread chats; ✓ marks the
+ * open one. They are also what a screen reader says. */
+function optionText(p) {
+  const current = S.project && p.id === S.project.id;
+  const n = unreadOf(p.id);
+  return (current ? '✓ ' : '') + (p.name || p.id) + ' — ' + roleLabel(p.role) + (n > 0 ? ' · ' + n + ' unread' : '');
+}
+
+/** The switcher's counts, in place (redrawing the options would close an open select),
+ * and the badge beside it: unread chats in the other projects. */
+function renderProjectCounts() {
+  const sel = $('project-select');
+  const projects = myProjects();
+  for (const o of sel.options) {
+    const p = projects.find((x) => x.id === o.value);
+    if (p) {
+      const text = optionText(p);
+      if (o.textContent !== text) o.textContent = text;
+    }
+  }
+  let others = 0;
+  for (const p of projects) if (!S.project || p.id !== S.project.id) others += unreadOf(p.id);
+  const badge = $('project-unread');
+  badge.hidden = others === 0;
+  badge.replaceChildren(
+    h('span', { 'aria-hidden': 'true', text: others > 99 ? '99+' : String(others) }),
+    h('span', { class: 'sr-only', text: others + ' unread in your other projects' }),
+  );
+  badge.title = others + ' unread ' + (others === 1 ? 'chat' : 'chats') + ' in your other projects';
+}
+
 export function renderProjectHeader() {
-  const projects = (S.me && Array.isArray(S.me.projects)) ? S.me.projects : [];
+  const projects = myProjects();
   const name = S.project ? S.project.name || S.project.id : 'No project';
   $('project-name').textContent = name;
   $('project-name').title = S.project ? name + ' · ' + roleLabel(S.project.role) : '';
   const sw = $('project-switch');
   if (projects.length > 1) {
     const sel = $('project-select');
-    // Each says which is which: the name and the member's role there; ✓ marks the open one.
     sel.replaceChildren(...projects.map((p) => {
-      const current = S.project && p.id === S.project.id;
-      const o = h('option', { value: p.id, text: (current ? '✓ ' : '') + (p.name || p.id) + ' — ' + roleLabel(p.role) });
-      if (current) o.selected = true;
+      const o = h('option', { value: p.id, text: optionText(p) });
+      if (S.project && p.id === S.project.id) o.selected = true;
       return o;
     }));
+    renderProjectCounts();
     sw.hidden = false;
     $('project-name').hidden = true;
   } else {
@@ -140,13 +178,22 @@ async function loadProjectInfo() {
   }
 }
 
+function switchTo(projectId, chatId) {
+  const p = myProjects().find((x) => x.id === projectId);
+  if (!p) return;
+  if (S.project && p.id === S.project.id) {
+    if (chatId) openChat(chatId);
+    return;
+  }
+  saveDraft();
+  S.wantChat = chatId || null;
+  loadProject(p);
+}
+
 export function mount() {
-  $('project-select').addEventListener('change', (ev) => {
-    const projects = (S.me && S.me.projects) || [];
-    const p = projects.find((x) => x.id === ev.target.value);
-    if (p && (!S.project || p.id !== S.project.id)) {
-      saveDraft();
-      loadProject(p);
-    }
-  });
+  // The switcher's badge: static markup beside the select (its figures via textContent).
+  $('project-switch').append(h('span', { class: 'project-unread', id: 'project-unread', hidden: true }));
+  $('project-select').addEventListener('change', (ev) => switchTo(ev.target.value, null));
+  on('project:open', (where) => switchTo(where.id, where.chatId));
+  on('unread:changed', () => { if (!$('project-switch').hidden) renderProjectCounts(); });
 }

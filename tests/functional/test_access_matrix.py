@@ -50,6 +50,8 @@ ROUTES = {
     ("POST", "/billing/webhook"): PUBLIC,
     ("POST", "/auth/logout"): team_only(204, outsider=204),
     ("GET", "/me"): team_only(200, outsider=200),
+    # The caller's own projects only (an outsider gets theirs, never the target's).
+    ("GET", "/me/unread"): team_only(200, outsider=200),
     # The outsider names a project that is not theirs (the target's): refused.
     ("PUT", "/me/last-project"): team_only(200),
     ("POST", "/projects"): team_only(201, outsider=201),
