@@ -8,7 +8,7 @@ from chalicelib.routes.auth_routes import auth_routes
 from chalicelib.routes.auto_message_routes import auto_message_routes
 from chalicelib.routes.billing_routes import billing_routes
 from chalicelib.routes.panel_routes import panel_routes
-from chalicelib.routes.push_routes import PUSH_QUEUE_NAME, notify_from_queue, push_routes
+from chalicelib.routes.push_routes import PUSH_QUEUE_ARN, notify_from_queue, push_routes
 from chalicelib.routes.reply_routes import reply_routes
 from chalicelib.routes.team_routes import team_routes
 from chalicelib.routes.visitor_routes import visitor_routes
@@ -38,4 +38,6 @@ websocket_message = app.on_ws_message()(socket_routes.websocket_message)
 websocket_disconnect = app.on_ws_disconnect()(socket_routes.websocket_disconnect)
 
 # Web Push: the message path queues one event after fan-out; this sends the pushes.
-push_notifier = app.on_sqs_message(queue=PUSH_QUEUE_NAME, name="push_notifier")(notify_from_queue)
+push_notifier = app.on_sqs_message(queue_arn=PUSH_QUEUE_ARN, name="push_notifier")(
+    notify_from_queue
+)

@@ -11,8 +11,11 @@ from chalicelib.routes.http import body_of, json_errors, operator_of
 from chalicelib.services import notify, push_subscriptions
 
 log = logging.getLogger(__name__)
-# The queue's name in the app's event source; the template points it at its own queue.
+# The event source's queue as Chalice is told it: a placeholder. The stack's template
+# (infra/push.py) replaces it with its own queue's ARN (a string, so the merge replaces
+# it whole); locally infra/local/push_queue.py delivers from the queue of this name.
 PUSH_QUEUE_NAME = "livechat-push"
+PUSH_QUEUE_ARN = f"arn:aws:sqs:us-east-1:000000000000:{PUSH_QUEUE_NAME}"
 
 push_routes = Blueprint(__name__)
 
