@@ -129,3 +129,33 @@ def consumer(info: AppInfo) -> dict[str, dict]:
             ],
         ),
     }
+
+
+def outputs() -> dict:
+    """For the clock app's stack: its distribution assigns chats too (then a push)."""
+    return {
+        "PushQueueUrl": {"Value": ref("PushQueue")},
+        "PushQueueArn": {"Value": get_att("PushQueue", "Arn")},
+    }
+
+
+def scheduled_parameters() -> dict:
+    return {
+        "PushQueueUrl": {
+            "Type": "String",
+            "Description": "The traffic stack's PushQueueUrl output (push events)",
+        },
+        "PushQueueArn": {
+            "Type": "String",
+            "Description": "The traffic stack's PushQueueArn output",
+        },
+    }
+
+
+def scheduled_statement() -> dict:
+    return {
+        "Sid": "PushQueueSend",
+        "Effect": "Allow",
+        "Action": ["sqs:SendMessage"],
+        "Resource": ref("PushQueueArn"),
+    }

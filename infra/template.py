@@ -179,6 +179,7 @@ def _traffic_outputs(info: AppInfo) -> dict:
         },
         "UserPoolId": {"Value": ref("UserPool")},
         "UserPoolClientId": {"Value": ref("UserPoolClient")},
+        **push.outputs(),
     }
 
 
@@ -225,6 +226,8 @@ def scheduled_template(stage: str = "dev") -> dict:
                             "https://${WebsocketApiId}.execute-api.${AWS::Region}."
                             "${AWS::URLSuffix}/" + traffic_stage
                         ),
+                        # Its distribution assigns chats: the assignee gets a push.
+                        "PUSH_QUEUE_URL": ref("PushQueueUrl"),
                     }
                 }
             }
@@ -259,6 +262,7 @@ def _scheduled_parameters() -> dict:
             "Type": "String",
             "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
         },
+        **push.scheduled_parameters(),
     }
 
 
@@ -284,6 +288,7 @@ def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
                 "Action": ["execute-api:ManageConnections"],
                 "Resource": [sub(sockets)],
             },
+            push.scheduled_statement(),
             {
                 "Sid": "AutoMessageMail",
                 "Effect": "Allow",
