@@ -10,6 +10,7 @@ subscription is refused at once (400) rather than failing at every push later.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -39,6 +40,7 @@ SILENCE = timedelta(days=60)
 MAX_LABEL = 80
 MAX_ENDPOINT = 2048
 MAX_DEVICES = 20  # per member: a loop re-subscribing with new endpoints stops here
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def device_id(endpoint: str) -> str:
@@ -120,7 +122,8 @@ def _label(body: dict) -> str | None:
         return None
     if not isinstance(label, str) or len(label) > MAX_LABEL:
         raise BadRequest(f"'label' must be text up to {MAX_LABEL} characters")
-    return " ".join(label.split()) or None
+    # One line of printable text: it is shown in the panel's list of devices.
+    return " ".join(_CONTROL.sub(" ", label).split()) or None
 
 
 def _prefs(body: dict, current: dict | None = None) -> dict | None:

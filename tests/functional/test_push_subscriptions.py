@@ -37,7 +37,7 @@ def test_the_public_key_is_an_uncompressed_p256_point(platform):
 
 def test_subscribe_is_an_upsert_by_endpoint_that_keeps_prefs(platform):
     owner = platform.sign_up()
-    first = put(platform, owner, subscription_body(ENDPOINT, label="Chrome on Android"))
+    first = put(platform, owner, subscription_body(ENDPOINT, label=" Chrome\x00on\nAndroid"))
     assert first.status_code == 200
     subscription = first.json_body["subscription"]
     assert len(subscription["id"]) == 32 and subscription["label"] == "Chrome on Android"
