@@ -91,6 +91,14 @@ class PyWebPushSender:
         self._key = key
         self._subject = subject
         self._timeout = timeout
+        self._http = None  # one requests.Session per container: connections are reused
+
+    def _session(self):
+        if self._http is None:
+            import requests  # lazily, with pywebpush
+
+            self._http = requests.Session()
+        return self._http
 
     def send(self, subscription: dict, payload: dict, ttl: int, urgency: str, topic: str):
         from pywebpush import WebPushException, webpush  # lazily: the notifier only
@@ -105,6 +113,7 @@ class PyWebPushSender:
                 ttl=ttl,
                 headers={"Urgency": urgency, "Topic": topic},
                 timeout=self._timeout,
+                requests_session=self._session(),
             )
         except WebPushException as error:
             response = error.response
