@@ -8,6 +8,7 @@ from chalicelib.routes.auth_routes import auth_routes
 from chalicelib.routes.auto_message_routes import auto_message_routes
 from chalicelib.routes.billing_routes import billing_routes
 from chalicelib.routes.panel_routes import panel_routes
+from chalicelib.routes.push_routes import PUSH_QUEUE_ARN, notify_from_queue, push_routes
 from chalicelib.routes.reply_routes import reply_routes
 from chalicelib.routes.team_routes import team_routes
 from chalicelib.routes.visitor_routes import visitor_routes
@@ -29,8 +30,14 @@ app.register_blueprint(widget_routes)  # /widget/*: visitor sessions and history
 app.register_blueprint(visitor_routes)  # /projects/{id}/visitors/*: who is on the site
 app.register_blueprint(billing_routes)  # /projects/{id}/billing*, /billing/webhook: plans
 app.register_blueprint(auto_message_routes)  # /projects/{id}/auto-messages, /targeting/*
+app.register_blueprint(push_routes)  # /push/key, /me/push-subscriptions: Web Push devices
 
 # The WebSocket API: authenticate on $connect, one frame per $default, clean up.
 websocket_connect = app.on_ws_connect()(socket_routes.websocket_connect)
 websocket_message = app.on_ws_message()(socket_routes.websocket_message)
 websocket_disconnect = app.on_ws_disconnect()(socket_routes.websocket_disconnect)
+
+# Web Push: the message path queues one event after fan-out; this sends the pushes.
+push_notifier = app.on_sqs_message(queue_arn=PUSH_QUEUE_ARN, name="push_notifier")(
+    notify_from_queue
+)

@@ -12,6 +12,8 @@ from bench import (  # noqa: E402
     heartbeat_cadence,
     message_cost,
     page_view_cost,
+    push_cost,
+    push_latency,
     rules_eval,
     widget_size,
 )
@@ -32,3 +34,7 @@ if __name__ == "__main__":
     rules_eval.main()
     print()
     auto_messages_page_view.main()
+    print()
+    push_cost.main()
+    print()
+    push_latency.main()

@@ -70,6 +70,19 @@ class Settings:
     heartbeat_seconds: int = 90
     heartbeat_watched_seconds: int = 15
     visitors_watch_seconds: int = 30
+    # Web Push (services/push_subscriptions.py, services/notify.py). The queue the
+    # message path puts one event on after fan-out (empty: no pushes, nothing queued).
+    push_queue_url: str = ""
+    # The VAPID key: in AWS ``VAPID_SECRET_ID`` names a Secrets Manager secret, read on
+    # first use by the push routes and the notifier only (chalicelib/vapid.py); locally
+    # ``VAPID_PRIVATE_KEY`` holds the key itself (base64url, 32 bytes), made per run.
+    vapid_secret_id: str = ""
+    vapid_private_key: str = ""
+    # The VAPID ``sub`` claim: how a push service reaches the operator of this server.
+    vapid_subject: str = "mailto:push@example.invalid"
+    # Local stand-in only: the fake push service's http origin, the one endpoint origin
+    # allowed without https (every real push service is https).
+    push_http_origin: str = ""
 
     @property
     def billing_test_mode(self) -> bool:
@@ -118,4 +131,9 @@ def get_settings() -> Settings:
         heartbeat_seconds=int(env.get("HEARTBEAT_SECONDS") or 90),
         heartbeat_watched_seconds=int(env.get("HEARTBEAT_WATCHED_SECONDS") or 15),
         visitors_watch_seconds=int(env.get("VISITORS_WATCH_SECONDS") or 30),
+        push_queue_url=env.get("PUSH_QUEUE_URL", ""),
+        vapid_secret_id=env.get("VAPID_SECRET_ID", ""),
+        vapid_private_key=env.get("VAPID_PRIVATE_KEY", ""),
+        vapid_subject=env.get("VAPID_SUBJECT") or "mailto:push@example.invalid",
+        push_http_origin=env.get("PUSH_HTTP_ORIGIN", ""),
     )

@@ -16,6 +16,7 @@ from chalicelib.config import get_settings
 from chalicelib.mail import LogMailer, SesMailer
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.sender import ApiGatewaySender
+from chalicelib.webpush import PyWebPushSender, SqsPushQueue, VapidKey, vapid_key_from
 
 _overrides: dict = {}
 
@@ -26,7 +27,10 @@ def override(**replacements) -> None:
 
 def reset() -> None:
     _overrides.clear()
-    factories = (_cognito, _visitor_tokens, _operator_verifier, _fanout_for, _mailer, _stripe, _s3)
+    factories = (
+        _cognito, _visitor_tokens, _operator_verifier, _fanout_for, _mailer, _stripe, _s3,
+        _vapid_key, _web_push, _push_queue,
+    )  # fmt: skip
     for factory in factories:
         factory.cache_clear()
 
@@ -112,6 +116,55 @@ def _stripe():
         http_client=stripe.RequestsClient(timeout=8),
         max_network_retries=1,
     )
+
+
+@lru_cache(maxsize=1)
+def _vapid_key() -> VapidKey | None:
+    """The VAPID key: from the environment (local stand-in), else from Secrets Manager,
+    read once per container and only by the push routes and the notifier."""
+    settings = get_settings()
+    if settings.vapid_private_key:
+        return vapid_key_from(settings.vapid_private_key)
+    if not settings.vapid_secret_id:
+        return None
+    client = boto3.client("secretsmanager", region_name=settings.region)
+    secret = client.get_secret_value(SecretId=settings.vapid_secret_id)["SecretString"]
+    return vapid_key_from(secret)
+
+
+@lru_cache(maxsize=1)
+def _web_push():
+    key = vapid_key()
+    return PyWebPushSender(key, get_settings().vapid_subject) if key is not None else None
+
+
+@lru_cache(maxsize=1)
+def _push_queue():
+    settings = get_settings()
+    if not settings.push_queue_url:
+        return None
+    return SqsPushQueue(boto3.client("sqs", region_name=settings.region), settings.push_queue_url)
+
+
+def vapid_key() -> VapidKey | None:
+    """None: Web Push is not configured (GET /push/key says so)."""
+    if "vapid_key" in _overrides:
+        return _overrides["vapid_key"]
+    return _vapid_key()
+
+
+def web_push():
+    """The push sender (``send(subscription, payload, ttl, urgency, topic)``), or None."""
+    if "web_push" in _overrides:
+        return _overrides["web_push"]
+    return _web_push()
+
+
+def push_queue():
+    """The notifier's queue (``send(event, delay_seconds)``), or None: nothing queued."""
+    if "push_queue" in _overrides:
+        return _overrides["push_queue"]
+    return _push_queue()
 
 
 def mailer():

@@ -121,7 +121,8 @@ deploy_stack() {
 # the repository); unset ones keep the stack's current values.
 BILLING_OVERRIDES=()
 for pair in STRIPE_SECRET_KEY:StripeSecretKey STRIPE_WEBHOOK_SECRET:StripeWebhookSecret \
-	PLAN_CATALOGUE:PlanCatalogue BILLING_RETURN_URL:BillingReturnUrl MAIL_FROM:MailFrom; do
+	PLAN_CATALOGUE:PlanCatalogue BILLING_RETURN_URL:BillingReturnUrl MAIL_FROM:MailFrom \
+	VAPID_SUBJECT:VapidSubject; do
 	setting="${pair%%:*}"
 	if [[ -n "${!setting:-}" ]]; then
 		BILLING_OVERRIDES+=("${pair##*:}=${!setting}")
@@ -165,7 +166,8 @@ MAIL_FROM_NOW="$(stack_parameter MailFrom)"
 deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
 	"WebsocketApiId=$(stack_output WebsocketAPIId)" \
 	"AttachmentsUrl=$(stack_output AttachmentsUrl)" "MailFrom=$MAIL_FROM_NOW" \
-	"PanelUrl=$(stack_output PanelURL)"
+	"PanelUrl=$(stack_output PanelURL)" \
+	"PushQueueUrl=$(stack_output PushQueueUrl)" "PushQueueArn=$(stack_output PushQueueArn)"
 
 API_URL="$(stack_output EndpointURL)"
 API_URL="${API_URL%/}"

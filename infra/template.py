@@ -19,7 +19,8 @@ scheduled  the same ``TablePrefix`` parameter, the environment, and a managed po
 The function roles are found by asking Chalice's own application graph
 (infra/app_graph.py), so a new route, socket handler or schedule is covered without
 editing this file. The parts: infra/cfn.py (intrinsics, parameters, log groups,
-policies), infra/tables.py, infra/cognito.py, infra/cdn.py, infra/rate_limits.py (WAF).
+policies), infra/tables.py, infra/cognito.py, infra/cdn.py, infra/rate_limits.py (WAF),
+infra/push.py (Web Push: the notifier's queue, the VAPID key).
 Nothing here talks to AWS.
 """
 
@@ -31,7 +32,7 @@ import os
 import sys
 from pathlib import Path
 
-from infra import rate_limits
+from infra import push, rate_limits
 from infra.app_graph import APP_DIRS, AppInfo, describe_app
 from infra.cdn import cdn_resources
 from infra.cfn import (
@@ -72,11 +73,14 @@ def traffic_template(stage: str = "dev") -> dict:
     }
     resources["FunctionAccessPolicy"] = _traffic_access_policy(info, tables)
     resources.update(cdn_resources())
+    resources.update(push.resources())  # Web Push: the notifier's queue, the VAPID key
+    resources.update(push.consumer(info))
     return {
         "Parameters": {
             "TablePrefix": table_prefix_parameter(),
             **billing_parameters(),
             **rate_limits.parameters(),
+            **push.parameters(),
         },
         "Globals": {"Function": {"Environment": {"Variables": _traffic_environment(info)}}},
         "Resources": resources,
@@ -123,6 +127,7 @@ def _traffic_access_policy(info: AppInfo, tables: dict[str, dict]) -> dict:
                 "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                 "Resource": sub("${AttachmentsBucket.Arn}/*"),
             },
+            *push.statements(),
             {
                 "Sid": "PostToConnections",
                 "Effect": "Allow",
@@ -151,6 +156,7 @@ def _traffic_environment(info: AppInfo) -> dict:
         "ATTACHMENTS_URL": sub("https://${StaticDistribution.DomainName}"),
         "PANEL_URL": sub("https://${StaticDistribution.DomainName}/panel/index.html"),
         **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
+        **push.environment(),
     }
 
 
@@ -173,6 +179,7 @@ def _traffic_outputs(info: AppInfo) -> dict:
         },
         "UserPoolId": {"Value": ref("UserPool")},
         "UserPoolClientId": {"Value": ref("UserPoolClient")},
+        **push.outputs(),
     }
 
 
@@ -219,6 +226,8 @@ def scheduled_template(stage: str = "dev") -> dict:
                             "https://${WebsocketApiId}.execute-api.${AWS::Region}."
                             "${AWS::URLSuffix}/" + traffic_stage
                         ),
+                        # Its distribution assigns chats: the assignee gets a push.
+                        "PUSH_QUEUE_URL": ref("PushQueueUrl"),
                     }
                 }
             }
@@ -253,6 +262,7 @@ def _scheduled_parameters() -> dict:
             "Type": "String",
             "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
         },
+        **push.scheduled_parameters(),
     }
 
 
@@ -278,6 +288,7 @@ def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
                 "Action": ["execute-api:ManageConnections"],
                 "Resource": [sub(sockets)],
             },
+            push.scheduled_statement(),
             {
                 "Sid": "AutoMessageMail",
                 "Effect": "Allow",

@@ -44,6 +44,9 @@ os.environ.update(
         "WEBSOCKET_MANAGEMENT_URL": "https://ws.example.test/api",
         "ATTACHMENTS_BUCKET": "test-attachments",
         "ATTACHMENTS_URL": "https://cdn.example.test",
+        # Web Push's key (a test key; AWS reads its own from Secrets Manager). No
+        # PUSH_QUEUE_URL: nothing is queued but in the tests that ask for it.
+        "VAPID_PRIVATE_KEY": "OkXCZFh3zLfEtlV_NqBqSQo8E9TVF-UQqaUfEVOWeGs",
     }
 )
 os.environ.pop("DYNAMODB_ENDPOINT", None)

@@ -7,6 +7,7 @@ from chalicelib.models.connection import ConnectionModel
 from chalicelib.models.message import ClientMessageIdModel, MessageModel
 from chalicelib.models.origin_refusal import OriginRefusalModel
 from chalicelib.models.project import MemberModel, ProjectModel
+from chalicelib.models.push_subscription import PushSubscriptionModel
 from chalicelib.models.saved_reply import SavedReplyModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.models.visitor import VisitorModel
@@ -24,6 +25,7 @@ ALL_MODELS = (
     StripeEventModel,
     AutoMessageModel,
     OriginRefusalModel,
+    PushSubscriptionModel,
 )
 
 

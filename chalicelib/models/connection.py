@@ -69,6 +69,9 @@ class ConnectionModel(Model):
     # Team records: may this member see every dialogue (role or chat-administrator right)?
     # Fan-out of a dialogue assigned to someone else skips records without it.
     sees_all = BooleanAttribute(null=True)
+    # Team records: the chat this panel tab shows while visible and focused (the
+    # ``viewing`` frame); the notifier pushes nothing about it to its member meanwhile.
+    viewing_chat_id = UnicodeAttribute(null=True)
     connected_at = NumberAttribute(null=True)
     expiry_shard = UnicodeAttribute(null=True)
     # When the record stops being valid: API Gateway's 2 h limit, or an operator token's

@@ -83,6 +83,9 @@ class ProjectModel(Model):
     # E-mail someone when a visitor has waited this many minutes for a reply
     # (services/escalation.py); absent: the default, 0: off.
     escalation_minutes = NumberAttribute(null=True)
+    # Web Push (services/push_payload.py): false keeps message text out of pushes, so
+    # lock screens show "New message"; absent: previews shown.
+    push_previews = BooleanAttribute(null=True)
     # The site signs its logged-in users' ids with this (HMAC-SHA256) so the widget's
     # identify() cannot be forged (services/identity.py). Made on first use.
     identity_secret = UnicodeAttribute(null=True)

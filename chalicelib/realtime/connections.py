@@ -134,6 +134,23 @@ def set_sees_all(project_id: str, user_id: str, sees_all: bool) -> None:
                     raise
 
 
+def set_viewing(project_id: str, user_id: str, connection_id: str, chat_id: str | None) -> bool:
+    """Note on the member's record which chat the tab shows (None: none). A record that
+    is gone or not theirs (a stale tab, another project's socket) is left alone."""
+    record = ConnectionModel(team_audience(project_id), connection_id)
+    field = ConnectionModel.viewing_chat_id
+    try:
+        record.update(
+            actions=[field.set(chat_id) if chat_id else field.remove()],
+            condition=ConnectionModel.audience.exists() & (ConnectionModel.principal_id == user_id),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
 def sweep_expired(now: datetime) -> int:
     """Remove records past their validity: API Gateway's 2 h passed (it closed the socket
     without a ``$disconnect``) or the operator's token expired."""

@@ -34,7 +34,7 @@ from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import permissions
+from chalicelib.services import permissions, push_events
 from chalicelib.services.chat_reads import (
     chat_view,
     last_message_of,
@@ -155,7 +155,10 @@ def announce_assignment(
     previous_assignee: str | None,
     fanout: Fanout,
     line: MessageModel | None = None,
+    actor_id: str | None = None,
 ) -> None:
+    """Tell the team and the visitor; a new assignee also gets a push (after the
+    fan-out; not when they took it themselves: ``actor_id``)."""
     assignee = {"id": chat.assignee_id, "name": chat.assignee_name} if chat.assignee_id else None
     _announce(
         chat,
@@ -164,6 +167,10 @@ def announce_assignment(
         frames.assigned(chat.chat_id, assignee),
         line,
     )
+    if chat.assignee_id and chat.assignee_id not in (previous_assignee, actor_id):
+        push_events.chat_assigned(
+            chat.project_id, chat.chat_id, chat.assignee_id, actor_id, utcnow()
+        )
 
 
 def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fanout) -> Outcome:
@@ -205,7 +212,7 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
         counters,
         line=line,
     )
-    announce_assignment(chat, previous, fanout, line)
+    announce_assignment(chat, previous, fanout, line, actor_id=caller.user_id)
     return Outcome(chat_view(chat), freed_slot=bool(previous), left_queue=waited)
 
 

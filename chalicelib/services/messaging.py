@@ -40,6 +40,7 @@ from chalicelib.services import (
     consent_dialogue,
     permissions,
     projects,
+    push_events,
     quotas,
     visitors,
 )
@@ -103,6 +104,8 @@ def post_visitor_message(
             identity, draft, clock, sleep, hint, consent_version, auto_message_id
         )
     _announce(posted, fanout, origin_connection)
+    if not posted.duplicate:  # after the fan-out: pushes never slow the message
+        push_events.message_posted(posted.message, posted.opened, posted.visitor_name)
     return posted  # opened: the caller runs distribution
 
 
@@ -139,6 +142,8 @@ def post_operator_message(
         if posted is not None:
             posted.visitor_name = chat.visitor_name
             _announce(posted, fanout, origin_connection)
+            if not posted.duplicate:  # the assignee's push, if a teammate wrote
+                push_events.message_posted(posted.message, False, chat.visitor_name)
             return posted
         if chat.status == STATUS_CLOSED:
             raise Conflict("this dialogue is closed: reopen it to reply")

@@ -8,7 +8,7 @@ from chalicelib.models.message import AUTHOR_OPERATOR, TEAM_CHAT_ID
 from chalicelib.models.project import MemberModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import message_store, permissions
+from chalicelib.services import message_store, permissions, push_events
 from chalicelib.services.chat_reads import list_messages, message_view, visible_chat
 from chalicelib.services.message_store import Posted
 
@@ -44,7 +44,10 @@ def post_note(
 
 
 def post_team_message(member: MemberModel, client_id: str, text: str, fanout: Fanout) -> Posted:
-    return _post_internal(member, TEAM_CHAT_ID, client_id, text, fanout, frames.team_message)
+    posted = _post_internal(member, TEAM_CHAT_ID, client_id, text, fanout, frames.team_message)
+    if not posted.duplicate:  # after the fan-out: the members it names get a push
+        push_events.team_message(posted.message)
+    return posted
 
 
 def team_history(member: MemberModel, after: str | None, before: str | None, limit: int):

@@ -89,6 +89,7 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "auto_close_minutes": project.auto_close_minutes,
         "auto_close_message": project.auto_close_message,
         "escalation_minutes": escalation_minutes(project),
+        "push_previews": project.push_previews is not False,
         "consent": consent.view(project),
         "distribution": project.distribution,
         "max_active_chats": int(project.max_active_chats or 0),
@@ -205,6 +206,11 @@ def _settings_actions(member: MemberModel, body: dict) -> list:
                 " (0: no e-mail)"
             )
         actions.append(ProjectModel.escalation_minutes.set(minutes))
+    if "push_previews" in body:
+        permissions.require(member, "project.settings")
+        if not isinstance(body["push_previews"], bool):
+            raise BadRequest("'push_previews' must be true or false")
+        actions.append(ProjectModel.push_previews.set(body["push_previews"]))
     if "auto_close_message" in body:
         permissions.require(member, "project.settings")
         text = body["auto_close_message"]

@@ -28,6 +28,7 @@ from chalicelib.errors import (
     public,
 )
 from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR
+from chalicelib.models.message import TEAM_CHAT_ID
 from chalicelib.models.project import MemberModel
 from chalicelib.realtime import connections, frames
 from chalicelib.realtime.fanout import Fanout
@@ -204,7 +205,18 @@ def _rate(caller, body, connection_id, fanout, settings, now) -> None:
     fanout.reply(connection_id, frames.rated_ack(body["chat_id"]))
 
 
-_ACTIONS = {"send": _send, "typing": _typing, "read": _read, "rate": _rate}
+def _viewing(caller, body, connection_id, fanout, settings, now) -> None:
+    """The chat this panel tab shows while visible and focused (null: none), so the
+    notifier pushes nothing about it to its member meanwhile. One UpdateItem; no answer."""
+    if isinstance(caller, VisitorIdentity):
+        raise Forbidden("only the team's panel says what it is viewing")
+    chat_id = body.get("chat_id")
+    if chat_id != TEAM_CHAT_ID:
+        chat_id = _chat_id(body, required=False)
+    connections.set_viewing(caller.project_id, caller.user_id, connection_id, chat_id)
+
+
+_ACTIONS = {"send": _send, "typing": _typing, "read": _read, "rate": _rate, "viewing": _viewing}
 
 
 def disconnect(connection_id: str) -> None:

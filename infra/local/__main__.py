@@ -112,6 +112,16 @@ def _shut(server) -> None:
         logging.getLogger(__name__).exception("could not stop %r", server)
 
 
+def _serve_fake_push(ports: Ports, api_url: str):
+    """The fake push service and its page (infra/local/fake_push_server.py)."""
+    from infra.local.fake_push import FakePushService
+    from infra.local.fake_push_server import serve
+
+    service = FakePushService(ports.url(ports.push))
+    login = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    return serve(service, ports.host, ports.push, api_url, login)
+
+
 async def _serve_async(ports: Ports, project_id: str) -> None:
     # From here the loop handles SIGINT and SIGTERM alike: a clean stop.
     stop = asyncio.Event()
@@ -164,8 +174,10 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         runners.append(runner)
 
     stripe_server = _serve_fake_stripe(ports, api_url)
+    push_server = _serve_fake_push(ports, api_url)
     timer.start()
     info = {
+        "push": ports.url(ports.push),
         "stripe_test_mode": ports.url(ports.stripe),
         "demo_site": ports.url(ports.demo_site),
         "panel": f"{cdn_url}/panel/",
@@ -184,6 +196,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         f"    log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
         f"  Local mailbox (every e-mail; none leaves this machine): {info['mailbox']}\n"
         f"  Clock (the scheduled jobs; run one now): {info['clock']}\n"
+        f"  Fake push service (test devices, every push decrypted): {info['push']}\n"
         f"  REST API:               {api_url}\n"
         f"  WebSocket API:          {ws_url}\n"
         f"  moto (DynamoDB, Cognito, S3, SES): {info['moto']}\n"
@@ -209,6 +222,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         for runner in runners:
             await runner.cleanup()
         _shut(stripe_server)
+        _shut(push_server)
 
 
 def main(argv=None) -> int:
@@ -223,13 +237,16 @@ def main(argv=None) -> int:
         signal.signal(signum, _stop_while_starting)
 
     aws.use_local_credentials()
-    moto_server = rest_server = None
+    moto_server = rest_server = poller = None
     try:
         moto_server = aws.start_moto(ports)
         pool_id, client_id = aws.create_user_pool(ports.url(ports.moto))
         aws.configure_environment(ports, pool_id, client_id)
         aws.create_attachments_bucket(ports.url(ports.moto))
         aws.verify_mail_sender(ports.url(ports.moto))
+        from infra.local import push_queue
+
+        queue_url, queue_arn = push_queue.configure(ports, aws.REGION, aws.LOCAL_MAIL_FROM)
 
         # Only now may the app's modules load: they read the environment set above.
         import app as traffic
@@ -244,6 +261,10 @@ def main(argv=None) -> int:
 
         mailbox.install()
         rest_server = _serve_rest(traffic.app, ports)
+        # What Lambda's SQS event source does: the queued push events to the notifier.
+        poller = push_queue.Poller(
+            traffic.push_notifier, ports.url(ports.moto), aws.REGION, queue_url, queue_arn
+        ).start()
         asyncio.run(_serve_async(ports, project_id))
     except _Stopped:
         pass
@@ -251,6 +272,8 @@ def main(argv=None) -> int:
         # Ignore further signals while stopping: a second Ctrl+C must not leave moto up.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)
+        if poller is not None:
+            poller.stop()
         if rest_server is not None:
             _shut(rest_server)
         if moto_server is not None:

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from chalicelib.services.socket_session import _ACTIONS
+from tests.functional import push_helpers
 from tests.functional.conftest import SITE_ORIGIN
 
 CALLERS = ("administrator", "manager", "operator", "outsider", "visitor", "anonymous")
@@ -108,6 +109,19 @@ ROUTES = {
     ("POST", "/projects/{project_id}/attachments"): leads_only(201),
     # The same for every operator (it is not project data); tokens are still checked.
     ("GET", "/targeting/catalogue"): team_only(200, outsider=200),
+    # Web Push: the caller's own devices. The subscription is the administrator's: the
+    # others name an id that is not theirs and get the same 404 as for none.
+    ("GET", "/push/key"): team_only(200, outsider=200),
+    ("GET", "/me/push-subscriptions"): team_only(200, outsider=200),
+    ("PUT", "/me/push-subscriptions"): team_only(200, outsider=200),
+    ("PATCH", "/me/push-subscriptions/{subscription_id}"): {
+        **team_only(404, outsider=404),
+        "administrator": 200,
+    },
+    ("DELETE", "/me/push-subscriptions/{subscription_id}"): {
+        **team_only(404, outsider=404),
+        "administrator": 204,
+    },
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,
@@ -118,7 +132,12 @@ ROUTES = {
     },
 }
 
+# A device's subscription as a browser makes it (tests/functional/push_helpers.py).
+PUSH_SUBSCRIPTION = push_helpers.subscription_body("https://push.example.test/matrix")
+
 BODIES = {
+    ("PUT", "/me/push-subscriptions"): PUSH_SUBSCRIPTION,
+    ("PATCH", "/me/push-subscriptions/{subscription_id}"): {"prefs": {"mentions": False}},
     ("POST", "/projects/{project_id}/visitors/{visitor_id}/chats"): {
         "client_id": "proactive-0001",
         "text": "Can I help?",
@@ -185,6 +204,15 @@ SOCKET_ACTIONS = {
         "visitor": "ok",
         "anonymous": "unauthorized",
     },
+    # What a panel tab shows (for the notifier): the team's sockets only.
+    "viewing": {
+        "administrator": "ok",
+        "manager": "ok",
+        "operator": "ok",
+        "outsider": "forbidden",
+        "visitor": "forbidden",
+        "anonymous": "unauthorized",
+    },
     # Only the visitor rates; this dialogue is still open, so the visitor meets a conflict.
     "rate": {
         "administrator": "forbidden",
@@ -219,6 +247,11 @@ def world(platform):
         {"name": "Welcome", "type": "proactive", "content": {"text": "Hello!"}},
         owner.auth,
     ).json_body["auto_message"]["id"]
+    subscription = platform.client.http.put(
+        "/me/push-subscriptions",
+        headers=owner.auth,
+        body=json.dumps(push_helpers.subscription_body("https://push.example.test/owner")),
+    ).json_body["subscription"]["id"]
     platform.sender.clear()
     tokens = {
         "administrator": owner.token,
@@ -237,6 +270,7 @@ def world(platform):
         "tab": tab,
         "reply_id": shared_reply,
         "auto_message_id": auto_message,
+        "subscription_id": subscription,
     }
 
 
@@ -271,6 +305,7 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         reply_id=world["reply_id"],
         visitor_id=world["visitor_id"],
         message_id=world["auto_message_id"],
+        subscription_id=world["subscription_id"],
     )
     token = world["tokens"][caller]
     # Widget calls come from the customer's page (allowed domains: test_origins.py).

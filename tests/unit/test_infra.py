@@ -32,6 +32,7 @@ TRAFFIC_ROLES = {
     "WebsocketConnectRole",
     "WebsocketMessageRole",
     "WebsocketDisconnectRole",
+    "PushNotifierRole",
 }
 # Settings read by chalicelib/config.py that AWS must NOT get: local stand-in only, or
 # provided by Lambda itself, or derived (the JWKS URL defaults to the pool's own).
@@ -51,6 +52,10 @@ UNSET_IN_AWS = {
     "HEARTBEAT_SECONDS",
     "HEARTBEAT_WATCHED_SECONDS",
     "VISITORS_WATCH_SECONDS",
+    # Web Push: AWS reads the key from Secrets Manager (VAPID_SECRET_ID); the local
+    # stand-in sets the key itself and the fake push service's http origin.
+    "VAPID_PRIVATE_KEY",
+    "PUSH_HTTP_ORIGIN",
 }
 
 
@@ -445,6 +450,7 @@ def test_every_traffic_function_gets_the_websocket_management_url(packaged):
         "WebsocketConnect",
         "WebsocketMessage",
         "WebsocketDisconnect",
+        "PushNotifier",
     }
     for name, function in functions.items():
         env = effective_environment(merged, function)
@@ -651,3 +657,28 @@ def test_index_steps_reads_the_live_tables(monkeypatch, capsys):
 
     # Every other table is new (created whole); chats gains "unanswered" first.
     assert capsys.readouterr().out.strip() == "chats:unread"
+
+
+def test_the_notifier_reads_this_stacks_queue_with_a_dead_letter_queue(packaged):
+    merged = packaged["traffic"]
+    resources = merged["Resources"]
+    events = resources["PushNotifier"]["Properties"]["Events"]
+    [(name, source)] = events.items()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["PushQueue", "Arn"]}, name
+    queue = resources["PushQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["PushDeadLetterQueue", "Arn"]
+    }
+    assert queue["VisibilityTimeout"] >= 6 * 30 and queue["MessageRetentionPeriod"] == 3600
+    consumer = resources["PushConsumerPolicy"]["Properties"]
+    assert consumer["Roles"] == [{"Ref": "PushNotifierRole"}]
+    statements = resources["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    by_sid = {s.get("Sid"): s for s in statements}
+    assert by_sid["PushQueueSend"]["Action"] == ["sqs:SendMessage"]
+    assert by_sid["VapidKey"]["Resource"] == {"Ref": "VapidKeySecret"}
+    assert resources["VapidKeySecret"]["DeletionPolicy"] == "Retain"
+    for function in resources_of_type(merged, "AWS::Serverless::Function").values():
+        env = effective_environment(merged, function)
+        assert env["PUSH_QUEUE_URL"] == {"Ref": "PushQueue"}
+        assert env["VAPID_SECRET_ID"] == {"Ref": "VapidKeySecret"}
