@@ -129,6 +129,17 @@ class ProjectModel(Model):
     # (services/heartbeat_cadence.py). Widgets beat often until then.
     visitors_watched_until = UTCDateTimeAttribute(null=True)
 
+    # --- availability (services/availability.py) ---
+    # Business hours as compact JSON (services/business_hours.py); absent: always open.
+    # On the project so the widget's session, which reads it anyway, pays nothing more.
+    business_hours = UnicodeAttribute(null=True)
+    # Sent once in a chat that starts while away or outside hours; absent: nothing sent.
+    away_message = UnicodeAttribute(null=True)
+    # The members who may take a chat now (status online, a panel socket open), kept by
+    # realtime/connections.py and services/team.py with idempotent ADD/DELETE, mended by
+    # distribution's consistent read: the widget's "online" costs no request.
+    available_members = UnicodeSetAttribute(null=True)
+
     period_due = ProjectsByPeriodEnd()
 
 
