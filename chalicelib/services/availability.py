@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from chalicelib.clock import iso
 from chalicelib.errors import BadRequest
 from chalicelib.models.message import AUTHOR_OPERATOR, MessageModel
-from chalicelib.models.project import MemberModel, ProjectModel
+from chalicelib.models.project import MemberModel, ProjectModel, period_shard
 from chalicelib.services import business_hours, permissions, projects
 from chalicelib.services.message_store import Draft
 
@@ -84,6 +84,21 @@ def away_reply(project: ProjectModel, message: MessageModel) -> MessageModel | N
     draft = Draft(project.project_id, chat_id, AUTHOR_OPERATOR, AWAY_AUTHOR, project.name, text,
                   f"away.{chat_id}")  # fmt: skip
     return draft.at(message.created_at + timedelta(milliseconds=1))
+
+
+def opening_actions(project_id: str, stored: str | None, now: datetime) -> list:
+    """Where the opening job finds the project: the next opening after ``now`` in the
+    sparse ``opening_due`` index (removed when there are no hours, or none ahead)."""
+    schedule = business_hours.parse(stored)
+    change = business_hours.next_change(schedule, now) if schedule else None
+    if change is not None and business_hours.is_open(schedule, now):
+        change = business_hours.next_change(schedule, change)  # after this closing
+    if change is None:
+        return [ProjectModel.opens_next_key.remove(), ProjectModel.hours_shard.remove()]
+    return [
+        ProjectModel.opens_next_key.set(iso(change)),
+        ProjectModel.hours_shard.set(period_shard(project_id)),
+    ]
 
 
 # ---------- the settings: GET / PUT /projects/{pid}/business-hours ----------
@@ -151,11 +166,13 @@ def update(member: MemberModel, body: dict, now: datetime) -> dict:
     actions = []
     if "business_hours" in body:
         hours = body["business_hours"]
+        stored = business_hours.dumps(business_hours.validate(hours)) if hours is not None else None
         actions.append(
-            ProjectModel.business_hours.set(business_hours.dumps(business_hours.validate(hours)))
-            if hours is not None
+            ProjectModel.business_hours.set(stored)
+            if stored
             else ProjectModel.business_hours.remove()
         )
+        actions += opening_actions(member.project_id, stored, now)
     if "away_message" in body:
         text = body["away_message"]
         if text is not None and (not isinstance(text, str) or len(text.strip()) > MAX_AWAY_MESSAGE):

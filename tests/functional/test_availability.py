@@ -3,6 +3,7 @@ widget's three states in its session answer, distribution outside hours, and the
 message sent once per chat, never after an auto message's opening."""
 
 import json
+import pathlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -271,3 +272,56 @@ def test_nobody_is_handed_a_chat_outside_hours_and_the_visitor_hears_their_place
     _first_message(platform, owner, client_id="avail-0005")
     assert list(ChatModel.waiting.query(owner.project_id)) == []
     assert any(f["type"] == "assigned" for f in platform.sender.frames_for(first))
+
+
+def test_when_the_hours_open_the_clock_hands_out_the_chats_that_waited(platform, owner):
+    from chalicelib import deps
+    from chalicelib.services import hours_opening
+
+    platform.client.http.patch(
+        f"/projects/{owner.project_id}", body=json.dumps({"distribution": "least_busy"}),
+        headers=owner.auth)  # fmt: skip
+    platform.connect(owner.token, project=owner.project_id)  # online all night
+    _put(platform, owner, {"business_hours": CLOSED_NOW})
+    project = ProjectModel.get(owner.project_id)
+    assert project.opens_next_key == OPENS_AT.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    _, tab, _ = _first_message(platform, owner)
+    assert len(list(ChatModel.waiting.query(owner.project_id))) == 1
+
+    # Before the opening the run finds nothing; at it, the chat is handed out, once
+    before = hours_opening.run(OPENS_AT - timedelta(minutes=1), deps.fanout())
+    assert before == {"examined": 0, "opened": 0, "assigned": 0}
+    at = OPENS_AT + timedelta(seconds=30)
+    assert hours_opening.run(at, deps.fanout()) == {"examined": 1, "opened": 1, "assigned": 1}
+    assert list(ChatModel.waiting.query(owner.project_id)) == []
+    assert any(f["type"] == "assigned" for f in platform.sender.frames_for(tab))
+    # The key moved on to the next day's opening: a rerun finds nothing due
+    assert ProjectModel.get(owner.project_id).opens_next_key == (
+        OPENS_AT + timedelta(days=1)
+    ).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert hours_opening.run(at, deps.fanout())["examined"] == 0
+    # No hours: out of the index
+    _put(platform, owner, {"business_hours": None})
+    assert ProjectModel.get(owner.project_id).opens_next_key is None
+
+
+@pytest.fixture
+def clock_app(aws):
+    """The clock app, as tests/functional/test_scheduled.py loads it."""
+    import importlib.util
+
+    from chalice.test import Client
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("scheduled_app", root / "scheduled" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with Client(module.app, project_dir=str(root / "scheduled")) as client:
+        yield client, root
+
+
+def test_the_clock_app_runs_the_opening_job(clock_app):
+    client, root = clock_app
+    event = json.loads((root / "tests" / "events" / "scheduled.json").read_text())
+    result = client.lambda_.invoke("open_business_hours", event).payload
+    assert result == {"examined": 0, "opened": 0, "assigned": 0}
