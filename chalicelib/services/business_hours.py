@@ -281,34 +281,24 @@ def _candidates(schedule: Schedule, day: date) -> list[datetime]:
 def next_change(schedule: Schedule | None, instant: datetime) -> datetime | None:
     """The first instant after ``instant`` at which ``is_open`` turns the other way (when
     an open project closes, when a closed one opens); None: never (always open, or no
-    range left within a week past the last exception)."""
+    range left within ten days past the last exception)."""
     if schedule is None:
         return None
     now_open = is_open(schedule, instant)
-    day = _wall(schedule, instant).date() - timedelta(days=1)
-    last = max(schedule.exceptions, default=day)
-    horizon = min(max(day + timedelta(days=9), last + timedelta(days=9)),
-                  day + timedelta(days=_HORIZON_DAYS))  # fmt: skip
+    first = _wall(schedule, instant).date() - timedelta(days=1)
+    last = max(schedule.exceptions, default=first)
+    horizon = min(max(first, last) + timedelta(days=10), first + timedelta(days=_HORIZON_DAYS))
+    pending: list[datetime] = []
+    day = first - timedelta(days=1)
     while day <= horizon:
-        batch_end = day + timedelta(days=7)
-        found = sorted(
-            {
-                moment
-                for d in _dates(day - timedelta(1), batch_end)
-                for moment in _candidates(schedule, d)
-            }
-        )
-        # Before the local midnight that starts batch_end's eve, every instant's wall date
-        # is before batch_end, so every change point up to there is in ``found``.
-        cutoff = datetime.combine(batch_end - timedelta(1), time(), schedule.zone).astimezone(UTC)
-        for moment in found:
-            if instant < moment < cutoff and is_open(schedule, moment) != now_open:
+        pending = sorted({*pending, *(m for m in _candidates(schedule, day) if m > instant)})
+        day += timedelta(days=1)
+        # Every change point before the local midnight that starts the last day read comes
+        # from a day already read: a day's points lie within its own and the next day's
+        # wall clock, and the offset's shifts are far less than a day.
+        cutoff = datetime.combine(day - timedelta(days=1), time(), schedule.zone).astimezone(UTC)
+        while pending and pending[0] < cutoff:
+            moment = pending.pop(0)
+            if is_open(schedule, moment) != now_open:
                 return moment
-        day = batch_end - timedelta(days=1)
     return None
-
-
-def _dates(start: date, end: date):
-    while start < end:
-        yield start
-        start += timedelta(days=1)
