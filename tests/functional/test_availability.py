@@ -325,3 +325,17 @@ def test_the_clock_app_runs_the_opening_job(clock_app):
     event = json.loads((root / "tests" / "events" / "scheduled.json").read_text())
     result = client.lambda_.invoke("open_business_hours", event).payload
     assert result == {"examined": 0, "opened": 0, "assigned": 0}
+
+
+def test_two_panel_tabs_the_member_stays_online_until_the_last_closes(platform, owner):
+    hours, _ = _hours_from_now(-1, 2)
+    _put(platform, owner, {"business_hours": hours})
+    first, _ = platform.connect(owner.token, project=owner.project_id)
+    second, _ = platform.connect(owner.token, project=owner.project_id)
+    shown = _session(platform, owner)
+    assert shown["state"] == "online" and shown["closes_at"] is not None
+    assert shown["opens_at"] > shown["closes_at"]  # the next day's opening, for later
+    platform.disconnect(first)
+    assert _session(platform, owner)["state"] == "online"
+    platform.disconnect(second)
+    assert _session(platform, owner)["state"] == "away"
