@@ -30,7 +30,7 @@ def run() -> dict:
     from chalicelib.auth.visitor_tokens import VisitorTokens
     from chalicelib.clock import utcnow
     from chalicelib.models import ProjectModel, create_all_tables
-    from chalicelib.services import quotas, visitors
+    from chalicelib.services import business_hours, quotas, visitors
 
     calls = dynamo_calls.install()
     tokens = VisitorTokens(os.environ["VISITOR_TOKEN_SECRET"])
@@ -70,6 +70,13 @@ def run() -> dict:
         counted = heartbeat("its first heartbeat (counts it)", first["token"], now)
         heartbeat("a heartbeat", counted["token"], now + timedelta(seconds=90))
         page_view("known visitor", counted["token"], now + timedelta(minutes=1))
+        # Business hours and the team's presence ride on the project read (issue 13).
+        hours = business_hours.validate(
+            {"time_zone": "Europe/Berlin", "weekly": {"mon": [{"start": "09:00", "end": "17:00"}]}}
+        )
+        project.update(actions=[ProjectModel.business_hours.set(business_hours.dumps(hours))])
+        shown = page_view("known visitor, business hours set", counted["token"], now)
+        results["known visitor, business hours set"]["availability"] = shown["availability"]
         later = project.period_end + timedelta(days=1)
         page_view("known visitor, first view in a new period", counted["token"], later)
     return results
@@ -79,10 +86,12 @@ def main():
     print("Widget page view cost (botocore before-call hooks; moto)")
     results = run()
     for label, counts in results.items():
+        shown = counts.pop("availability", None)
         writes = {k: v for k, v in counts.items() if k in WRITES}
         print(
             f"  {label:<42} {sum(counts.values())} DynamoDB requests {counts}; "
             f"writes: {sum(writes.values())} {writes}"
+            + (f"; availability {shown}" if shown else "")
         )
     return results
 

@@ -22,6 +22,7 @@ import * as banner from './views/banner.js';
 import * as billing from './views/billing.js';
 import * as composer from './views/composer.js';
 import * as conversation from './views/conversation.js';
+import * as hours from './views/hours.js';
 import * as inbox from './views/inbox.js';
 import * as install from './views/install.js';
 import * as login from './views/login.js';
@@ -43,7 +44,7 @@ import * as workflow from './views/workflow.js';
 const MODULES = [
   topbar, socket, nav, login, signup, project, banner, team, inbox, workflow, conversation, messages,
   outbox, composer, replySuggest, replies, teamchat, visitors, autoList, autoEditor, autoRules,
-  autoAttachments, settings, install, billing, notifications, unread,
+  autoAttachments, settings, hours, install, billing, notifications, unread,
 ];
 
 async function boot() {

@@ -16,6 +16,7 @@ from chalicelib.services import (
     distribution,
     email_auto,
     escalation,
+    hours_opening,
     online_visitors,
 )
 
@@ -63,6 +64,17 @@ def close_idle_dialogues(event):
     result["assigned"] = sum(distribution.distribute(project_id, fanout) for project_id in freed_in)
     app.log.info(
         "auto-close examined %(examined)d, closed %(closed)d, handed out %(assigned)d", result
+    )
+    return result
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def open_business_hours(event):
+    """Hand out the chats that waited outside hours, in projects whose hours just opened.
+    Idempotent: each opening is claimed (its key moved on) before distribution runs."""
+    result = hours_opening.run(utcnow(), deps.fanout())
+    app.log.info(
+        "business hours: %(opened)d projects opened, %(assigned)d chats handed out", result
     )
     return result
 

@@ -12,6 +12,9 @@ Access patterns:
                                                                -> ProjectModel.period_due
 - project of a Stripe subscription: the subscription's ``metadata.project_id`` (set at
   Checkout), then GetItem; no index needed.
+- projects whose business hours opened by T (the opening job hands out the chats that
+  waited): Query the sparse GSI ``opening_due`` per shard with ``opens_next_key <= T``;
+  only projects with business hours have the key.        -> ProjectModel.opening_due
 """
 
 import zlib
@@ -54,6 +57,15 @@ class ProjectsByPeriodEnd(GlobalSecondaryIndex):
 
     period_shard = UnicodeAttribute(hash_key=True)
     period_end_key = UnicodeAttribute(range_key=True)
+
+
+class ProjectsByOpening(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "opening_due"
+        projection = KeysOnlyProjection()
+
+    hours_shard = UnicodeAttribute(hash_key=True)
+    opens_next_key = UnicodeAttribute(range_key=True)
 
 
 class ProjectModel(Model):
@@ -132,7 +144,23 @@ class ProjectModel(Model):
     # (services/heartbeat_cadence.py). Widgets beat often until then.
     visitors_watched_until = UTCDateTimeAttribute(null=True)
 
+    # --- availability (services/availability.py) ---
+    # Business hours as compact JSON (services/business_hours.py); absent: always open.
+    # On the project so the widget's session, which reads it anyway, pays nothing more.
+    business_hours = UnicodeAttribute(null=True)
+    # Sent once in a chat that starts while away or outside hours; absent: nothing sent.
+    away_message = UnicodeAttribute(null=True)
+    # The members who may take a chat now (status online, a panel socket open), kept by
+    # realtime/connections.py and services/team.py with idempotent ADD/DELETE, mended by
+    # distribution's consistent read: the widget's "online" costs no request.
+    available_members = UnicodeSetAttribute(null=True)
+    # When the hours open next (ISO; the index's range key) and the index's shard:
+    # present only while the project has business hours (services/hours_opening.py).
+    hours_shard = UnicodeAttribute(null=True)
+    opens_next_key = UnicodeAttribute(null=True)
+
     period_due = ProjectsByPeriodEnd()
+    opening_due = ProjectsByOpening()
 
 
 class MembersByUser(GlobalSecondaryIndex):

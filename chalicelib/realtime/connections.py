@@ -26,7 +26,7 @@ from chalicelib.models.connection import (
     team_audience,
     visitor_audience,
 )
-from chalicelib.models.project import MemberModel
+from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.visitor import VisitorModel
 
 
@@ -192,11 +192,31 @@ def _count(kind: str, project_id: str, principal_id: str, delta: int) -> None:
                     condition=exists & (MemberModel.status == "offline"),
                 )
             )
+        if delta > 0 and kind == KIND_OPERATOR and item.status == "online":
+            set_available(project_id, principal_id, True)
         if delta < 0 and (item.live_connections or 0) <= 0:
             # Conditional: a socket that connected in between keeps them online.
             retry_on_conflict(
                 lambda: item.update(actions=offline, condition=exists & (counter <= 0))
             )
+            if kind == KIND_OPERATOR:
+                set_available(project_id, principal_id, False)
     except UpdateError as error:
         if not is_condition_failure(error):  # a removed member: nothing to count
+            raise
+
+
+def set_available(project_id: str, user_id: str, available: bool) -> None:
+    """The member may take chats now, or no longer: one id added to or taken from the
+    project's ``available_members``. ADD and DELETE are idempotent, so a repeat costs
+    nothing wrong; a race the order of two writes got wrong is mended by distribution's
+    consistent read of the team (services/distribution.py)."""
+    members = ProjectModel.available_members
+    action = members.add({user_id}) if available else members.delete({user_id})
+    try:
+        ProjectModel(project_id).update(
+            actions=[action], condition=ProjectModel.project_id.exists()
+        )
+    except UpdateError as error:
+        if not is_condition_failure(error):  # a deleted project: nothing to keep
             raise

@@ -7,7 +7,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.models.base import transaction_connection
 from chalicelib.routes.http import body_of, json_errors, operator_of
-from chalicelib.services import identity, origins, projects, team
+from chalicelib.services import availability, identity, origins, projects, team
 from chalicelib.services.validation import email, text_field
 
 team_routes = Blueprint(__name__)
@@ -111,3 +111,18 @@ def set_escalation_emails(project_id):
     member = _member(project_id)
     body = body_of(team_routes.current_request)
     return {"member": team.set_escalation_emails(member, body.get("escalation_emails"))}
+
+
+# Business hours and the away message (Settings): the preview is computed here, so the
+# panel and the widget agree on "open now".
+@team_routes.route("/projects/{project_id}/business-hours", methods=["GET"])
+@json_errors
+def business_hours(project_id):
+    return availability.view(_member(project_id), utcnow())
+
+
+@team_routes.route("/projects/{project_id}/business-hours", methods=["PUT"])
+@json_errors
+def set_business_hours(project_id):
+    member = _member(project_id)
+    return availability.update(member, body_of(team_routes.current_request), utcnow())

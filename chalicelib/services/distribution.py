@@ -9,8 +9,12 @@ Each hand-out is one transaction conditioned on the dialogue still being open an
 unassigned and on the member still having room: two events racing for the same dialogue
 or the same last slot cannot both win.
 
+Distribution follows the business hours (services/availability.py): outside them nobody
+is handed a chat; the chats wait in the queue, their visitors told their place.
+
 The visitors waiting are told their place in line (services/queue.py): the one whose
-message just opened a chat that waits (when someone of the team is online), and, as chats
+message just opened a chat that waits (when someone of the team is online, or outside
+hours), and, as chats
 are handed out, those still waiting among the head of the queue read here (no more reads
 for their places; one Query of each one's tabs).
 """
@@ -20,11 +24,13 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.clock import utcnow
 from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import STATUS_OPEN, ChatModel
 from chalicelib.models.project import MemberModel, ProjectModel
+from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import assignment, queue
+from chalicelib.services import assignment, availability, queue
 
 MODES = ("manual", *queue.AUTOMATIC)
 STATUSES = ("online", "away", "offline")
@@ -94,11 +100,22 @@ def _hand_out(project: ProjectModel, chat_key: ChatModel, member: MemberModel) -
     return True
 
 
+def _mend_available(project: ProjectModel, online: list[MemberModel]) -> None:
+    """Keep the project's ``available_members`` (the widget's "online") true to this
+    consistent read of the team: a write only when a race left it wrong."""
+    found = {member.user_id for member in online}
+    held = set(project.available_members or ())
+    for user_id in found ^ held:
+        connections.set_available(project.project_id, user_id, user_id in found)
+    project.available_members = found or None
+
+
 def distribute(
     project_id: str,
     fanout: Fanout,
     most: int = 20,
     opened: tuple[str, str] | None = None,
+    clock=utcnow,
 ) -> int:
     """Hand out waiting dialogues, oldest first, while someone has room. Returns how
     many were assigned. Safe to call from any event: it only takes what is still free.
@@ -112,6 +129,11 @@ def distribute(
     if project.distribution not in queue.AUTOMATIC:
         return 0
     online = _online(project)
+    _mend_available(project, online)
+    if not availability.within_hours(project, clock()):
+        if opened:  # outside hours nobody is handed a chat: it waits, and says so
+            queue.tell(project_id, [(opened[0], queue.place(project_id, opened[1]))], fanout)
+        return 0
     free = _with_room(project, online)
     if not free:
         if opened and online:  # the team is there, and busy: the visitor waits in line

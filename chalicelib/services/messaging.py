@@ -36,6 +36,7 @@ from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     auto_messages,
+    availability,
     consent,
     consent_dialogue,
     permissions,
@@ -94,16 +95,19 @@ def post_visitor_message(
         client_id,
     )
     hint = assignee_hint if isinstance(assignee_hint, str) and assignee_hint else None
-    posted = None
+    posted = away = None
     if chat_id:
         posted = _append_as_visitor(identity, draft, hint, clock, sleep, consent_version)
         if posted is not None and not posted.duplicate and auto_message_id is not None:
             _put_answered_prompt(identity, posted, auto_message_id, fanout, origin_connection)
     if posted is None:
-        posted = _open_new_dialogue(
+        posted, away = _open_new_dialogue(
             identity, draft, clock, sleep, hint, consent_version, auto_message_id
         )
     _announce(posted, fanout, origin_connection)
+    if away is not None:  # to every tab, the sender's too; the team's list keeps the question
+        _announce(Posted(away, False, None, visitor_name=posted.visitor_name), fanout, None,
+                  listed=posted.message)  # fmt: skip
     if not posted.duplicate:  # after the fan-out: pushes never slow the message
         push_events.message_posted(posted.message, posted.opened, posted.visitor_name)
     return posted  # opened: the caller runs distribution
@@ -194,7 +198,8 @@ def _open_new_dialogue(
     """Start the visitor's next dialogue with the draft. Two tabs racing here collide on
     the dialogue's deterministic id; the loser reads again and appends instead. If the
     project asks for privacy consent, the visitor must have agreed to its current
-    version; the dialogue then begins with the consent text and records the agreement."""
+    version; the dialogue then begins with the consent text and records the agreement.
+    Returns the visitor's message and the away message stored after it (or None)."""
     project = None
     for attempt in range(WRITE_ATTEMPTS):
         try:
@@ -209,7 +214,7 @@ def _open_new_dialogue(
                 identity, replace(draft, chat_id=current), hint, clock, sleep, consent_version
             )
             if posted:
-                return posted
+                return posted, None
         if project is None:
             project = projects.require_project(identity.project_id)
         agreed = consent.check(project, consent_version)
@@ -220,19 +225,21 @@ def _open_new_dialogue(
         openers = [opener for opener in (line, prompt) if opener is not None]
         message = draft.at(now + timedelta(milliseconds=len(openers)), chat_id=chat_id)
         chat = _new_chat(identity, visitor, message, agreed)
+        # Not on top of an auto message's opening: that chat began with the team's words.
+        away = None if auto_message_id is not None else availability.away_reply(project, message)
         try:
-            _store_opening(message, openers, chat, visitor, sequence, now)
+            _store_opening(message, openers, chat, visitor, sequence, now, away)
         except TransactWriteError as error:
             reasons = cancellation_codes(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
-                return duplicate_of(draft)
+                return duplicate_of(draft), None
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 backoff(attempt, sleep)  # another tab won the race: read again, append
                 continue
             raise
         if prompt is not None:
             _count_reply(identity.project_id, auto_message_id)
-        return Posted(message, duplicate=False, opened=True, visitor_name=chat.visitor_name)
+        return Posted(message, duplicate=False, opened=True, visitor_name=chat.visitor_name), away
     raise Conflict("the dialogue is busy; send again")
 
 
@@ -283,6 +290,7 @@ def _store_opening(
     visitor: VisitorModel,
     sequence: int,
     now: datetime,
+    away: MessageModel | None = None,
 ) -> None:
     """One transaction: the message (item 0: its guard), its openers, the dialogue (a
     conditional put on its deterministic id) and the visitor's current dialogue, on the
@@ -291,6 +299,8 @@ def _store_opening(
         save_message(transaction, message, now)
         for opener in openers:
             transaction.save(opener)
+        if away is not None:
+            save_message(transaction, away, now)
         transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
         transaction.update(
             visitor,
@@ -365,7 +375,7 @@ def announce_posted(posted: Posted, fanout: Fanout) -> None:
     _announce(posted, fanout, None)
 
 
-def _announce(posted: Posted, fanout: Fanout, origin: str | None):
+def _announce(posted: Posted, fanout: Fanout, origin: str | None, listed=None):
     """Fan a stored message out: to the visitor's tabs, and to the team sockets allowed
     to see the dialogue. A duplicate is announced again too: the first attempt may have
     died between storing and announcing, and clients de-duplicate by id."""
@@ -373,7 +383,7 @@ def _announce(posted: Posted, fanout: Fanout, origin: str | None):
     visitor_id = ids.visitor_of_chat(message.chat_id)
     view = message_view(message)
     summary = summary_after(
-        message, message.chat_id, visitor_id, posted.assignee_id, posted.visitor_name
+        listed or message, message.chat_id, visitor_id, posted.assignee_id, posted.visitor_name
     )
     fanout.deliver(
         [

@@ -197,6 +197,7 @@ def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
         target.delete()  # a project from before member counts: nothing to count down
     for connection_id in connections.drop_operator(caller.project_id, target.user_id):
         fanout.close(connection_id)
+    connections.set_available(caller.project_id, target.user_id, False)
     # Nobody would answer their dialogues any more: back to the queue with them.
     if assignment.release_member_dialogues(caller.project_id, target, fanout):
         distribution.distribute(caller.project_id, fanout)  # the queue may move at once
@@ -208,6 +209,9 @@ def set_status(caller: MemberModel, status, fanout: Fanout) -> dict:
     if status not in distribution.STATUSES:
         raise BadRequest("'status' must be online, away or offline")
     caller.update(actions=[MemberModel.status.set(status)], condition=MemberModel.user_id.exists())
+    # The widget's "online" (services/availability.py): online with a panel open.
+    available = status == "online" and int(caller.live_connections or 0) > 0
+    connections.set_available(caller.project_id, caller.user_id, available)
     if status == "online":
         distribution.distribute(caller.project_id, fanout)
     return member_view(caller)

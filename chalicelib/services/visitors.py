@@ -39,6 +39,7 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.periods import Period
 from chalicelib.services import (
     auto_delivery,
+    availability,
     consent,
     heartbeat_cadence,
     online_visitors,
@@ -207,6 +208,8 @@ def _session(
         # Every plan but Premium shows a small "powered by" label in the widget.
         "powered_by": quotas.plan_of(project).powered_by,
         "look": widget_look_view(project),  # colour, title, greeting set in the panel
+        # online, away or offline, and when that changes: from the project read above.
+        "availability": availability.widget_view(project, now),
         # Auto messages that may still fire for this visitor, with what the widget checks.
         "auto_messages": auto_delivery.candidates(project.project_id, visitor),
     }

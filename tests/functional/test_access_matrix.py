@@ -78,6 +78,9 @@ ROUTES = {
     ("PUT", "/projects/{project_id}/status"): team_only(200),
     # Each member's own choice, for themselves only.
     ("PUT", "/projects/{project_id}/escalation-emails"): team_only(200),
+    # Business hours: every member sees them (and the preview), leads change them.
+    ("GET", "/projects/{project_id}/business-hours"): team_only(200),
+    ("PUT", "/projects/{project_id}/business-hours"): leads_only(200),
     ("POST", "/projects/{project_id}/replies"): team_only(201),  # personal replies
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): leads_only(200),  # a shared one
     ("DELETE", "/projects/{project_id}/replies/{reply_id}"): leads_only(204),
@@ -164,6 +167,7 @@ BODIES = {
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): {"title": "Greeting"},
     ("PUT", "/projects/{project_id}/status"): {"status": "away"},
     ("PUT", "/projects/{project_id}/escalation-emails"): {"escalation_emails": False},
+    ("PUT", "/projects/{project_id}/business-hours"): {"away_message": "Back soon"},
     ("POST", "/projects/{project_id}/billing/plan"): {"plan": "free"},
     ("POST", "/projects/{project_id}/auto-messages"): {
         "name": "Matrix",

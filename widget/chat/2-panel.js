@@ -109,13 +109,39 @@ function el(tag, className, text) {
 }
 
 // ---------- connection state (test hook: data-lc-state on the container) ----------
-var STATUS = {connected: 'Online \u00b7 we reply as soon as we can', connecting: 'Connecting\u2026', offline: 'Offline \u00b7 reconnecting\u2026'};
-// Connected, the status line says who answers, else the visitor's place while the chat waits.
+var STATUS = {connecting: 'Connecting\u2026', offline: 'Offline \u00b7 reconnecting\u2026'};
+// Connected, the status line says who answers, else the visitor's place while the chat
+// waits, else whether the team is there (the session's availability: online, away, or
+// offline and when it is back, in the visitor's own time zone and language).
 function setState(state, text) {
   var place = queuePlace && queuePlace.c === chatId && queuePlace.c !== closedChatId && queuePlace.n;
   box.setAttribute('data-lc-state', state);
   statusEl.textContent = text || (state !== 'connected' ? STATUS[state] : answering ? answering.name + ' is answering' :
-    place ? 'All our team is busy \u2013 you are ' + (place > 1 ? 'number ' + place + ' in line' : 'next') : STATUS[state]);
+    place ? (availability.state === 'offline' ? teamText() + ' \u2013 you are ' : 'All our team is busy \u2013 you are ') +
+    (place > 1 ? 'number ' + place + ' in line' : 'next') : teamText());
+}
+
+// The away text promises a reply here (the widget asks for no e-mail address yet).
+var availability = {}, availabilityTimer = 0;
+function teamText() {
+  var opens = availability.opens_at && new Date(availability.opens_at), state = availability.state;
+  return state === 'offline' && opens ? 'We\u2019re back ' + dayOf(opens) + ' at ' + timeOf(opens) :
+    state && state !== 'online' ? 'We\u2019re away \u00b7 leave a message and we\u2019ll reply here soon' : 'Online';
+}
+function dayOf(at) {
+  var days = Math.round((new Date(at).setHours(0, 0, 0, 0) - new Date().setHours(0, 0, 0, 0)) / 864e5);
+  return days < 1 ? 'today' : days < 2 ? 'tomorrow' : at.toLocaleDateString([], days < 7 ? {weekday: 'long'} : {weekday: 'long', month: 'long', day: 'numeric'});
+}
+// At closing time the widget goes offline by itself; at opening it asks the server who is there.
+function setAvailability(value) {
+  availability = value || {};
+  clearTimeout(availabilityTimer);
+  var change = availability.closes_at || availability.state === 'offline' && availability.opens_at, wait = change && new Date(change) - Date.now();
+  if (wait > 0 && wait < 2e9) availabilityTimer = setTimeout(function () {
+    if (availability.closes_at) setAvailability({state: 'offline', opens_at: availability.opens_at});
+    else api('POST', '/widget/session', W.facts()).then(function (answer) { setAvailability(answer.availability); }, function () {});
+  }, wait + 500);
+  setState(box.getAttribute('data-lc-state'));
 }
 setState('connecting');
 

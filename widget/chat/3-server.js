@@ -39,6 +39,7 @@ function session() {
     if (answer.project) W.teamName = answer.project.name; // the team's one name (auto messages too)
     if (W.teamName && !config.title) titleEl.textContent = W.teamName;
     consentAsked = answer.consent;
+    setAvailability(answer.availability);
     setChat(answer.chat_id);
     return fetchMessages();
   }, function (error) {

@@ -32,11 +32,12 @@ W.close = closeChat;
 // current dialogue with no operator message after it was stored (epoch ms); undefined if
 // none, if the team closed the dialogue, or before the history is in. Every tab gets every
 // message, and a reload the history and its 'closed', so tabs and page loads agree at no
-// request of their own. Internal notes never reach the widget; system lines don't count.
+// request of their own. Internal notes never reach the widget; system lines and the away
+// message (author 'away') don't count.
 W.waiting = function () {
   var lastOperatorId = '', waitingId = '';
   messages.forEach(function (message, id) {
-    if (message.chat_id === chatId && message.author_type === 'operator' && id > lastOperatorId) lastOperatorId = id;
+    if (message.chat_id === chatId && message.author_type === 'operator' && message.author_id !== 'away' && id > lastOperatorId) lastOperatorId = id;
   });
   messages.forEach(function (message, id) {
     if (message.chat_id === chatId && message.author_type === 'visitor' && id > lastOperatorId && (!waitingId || id < waitingId)) waitingId = id;

@@ -1,0 +1,147 @@
+"""The widget says honestly whether the team is there (issue 13): "Online" while a member
+has the panel open within hours, "We're away" when nobody is, and outside hours when the
+team is back, in the visitor's own time zone and language; the away message arrives
+once. And Settings -> Business hours saves a schedule with the server's preview."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.e2e.test_panel_workflow import Account, _panel, _section, _visitor_writes
+
+pytestmark = pytest.mark.browser
+
+AWAY_LINE = "We\u2019re away \u00b7 leave a message and we\u2019ll reply here soon"
+AWAY_MESSAGE = "Thanks! Nobody is here right now; we'll answer as soon as we are back."
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _put_hours(account, body):
+    response = requests.put(
+        f"{account.api}/projects/{account.project_id}/business-hours",
+        json=body,
+        headers=account.auth,
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _status(page):
+    return page.locator("#lc-root .lc-status")
+
+
+def _open_widget(new_page, stack, project_id, **options):
+    page = new_page(**options)
+    page.goto(f"{stack.info['demo_site']}/?project={project_id}")
+    page.get_by_role("button", name=re.compile("chat", re.I)).click()
+    expect(page.locator("#lc-root")).to_have_attribute("data-lc-state", "connected")
+    return page
+
+
+def test_online_while_a_member_has_the_panel_open_and_settings_save_hours(new_page, stack):
+    account = Account(stack, "Day shop")
+    panel = _panel(new_page, stack, account.email)  # online, within (no) hours
+    visitor = _open_widget(new_page, stack, account.project_id)
+    expect(_status(visitor)).to_have_text("Online")
+
+    # Settings -> Business hours: the server's preview, then a Monday-Friday schedule
+    _section(panel, "Settings")
+    form = panel.get_by_role("form", name="Business hours")
+    expect(form.locator("#hours-preview")).to_have_text("Always open (no business hours set)")
+    form.get_by_label("Use business hours (off: always open)").check()
+    form.get_by_label("Time zone").select_option("UTC")
+    monday = form.locator("[data-day=mon]")
+    expect(monday.get_by_label("Opens at")).to_have_value("09:00")
+    monday.get_by_role("button", name="Add range: Monday").click()
+    monday.get_by_label("Opens at").nth(1).fill("22:00")
+    monday.get_by_label("Closes at").nth(1).fill("02:00")  # past midnight, Monday's
+    form.get_by_role("button", name="Add a date").click()
+    form.get_by_label("Date", exact=True).fill("2026-12-25")
+    form.get_by_label("Away message").fill(AWAY_MESSAGE)
+    form.get_by_role("button", name="Save business hours").click()
+    expect(form.locator("#hours-result")).to_have_text("Business hours saved.")
+    expect(form.locator("#hours-preview")).to_have_text(
+        re.compile(r"^(Open now \u00b7 closes|Closed \u00b7 opens) ")
+    )
+    stored = account.get(f"/projects/{account.project_id}/business-hours")
+    assert stored["business_hours"]["time_zone"] == "UTC"
+    assert stored["business_hours"]["weekly"]["mon"] == [
+        {"start": "09:00", "end": "17:00"},
+        {"start": "22:00", "end": "02:00"},
+    ]
+    assert stored["business_hours"]["weekly"]["sat"] == []
+    assert stored["business_hours"]["exceptions"] == [{"date": "2026-12-25", "closed": True}]
+    assert stored["away_message"] == AWAY_MESSAGE
+    expect(form.locator("#hours-preview")).to_have_text(stored["now"]["label"])
+
+    # A bad range: the server's words, nothing saved
+    monday.get_by_label("Opens at").nth(1).fill("16:00")
+    monday.get_by_label("Closes at").nth(1).fill("18:00")
+    form.get_by_role("button", name="Save business hours").click()
+    expect(form.locator("#hours-result")).to_contain_text("ranges overlap")
+    assert account.get(f"/projects/{account.project_id}/business-hours") == stored
+
+
+def test_away_within_hours_with_nobody_online_and_the_away_message_once(new_page, stack):
+    account = Account(stack, "Quiet shop")
+    _put_hours(account, {"away_message": AWAY_MESSAGE})  # no hours: always within them
+    visitor = _open_widget(new_page, stack, account.project_id)
+    expect(_status(visitor)).to_have_text(AWAY_LINE)
+
+    box = visitor.get_by_role("textbox", name="Message", exact=True)
+    box.fill("Is anyone there?")
+    visitor.get_by_role("button", name="Send", exact=True).click()
+    away = visitor.locator("#lc-root .lc-msg.lc-operator", has_text=AWAY_MESSAGE)
+    expect(away).to_have_count(1)
+    expect(away.locator(".lc-name")).to_have_text("Quiet shop")
+    box.fill("Hello?")
+    visitor.get_by_role("button", name="Send", exact=True).click()
+    expect(visitor.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(2)
+    # After the visitor's first words, once; still once after a reload
+    rows = visitor.locator("#lc-root .lc-list .lc-msg")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_contain_text(AWAY_MESSAGE)
+    visitor.reload()
+    visitor.get_by_role("button", name=re.compile("chat", re.I)).click()
+    expect(visitor.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(2)
+    expect(away).to_have_count(1)
+
+
+def test_offline_outside_hours_says_when_the_team_is_back_in_the_visitors_zone(new_page, stack):
+    account = Account(stack, "Closed shop")
+    _panel(new_page, stack, account.email)  # the team being there changes nothing now
+    berlin, tokyo = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Tokyo")
+    # Open only on the Berlin weekday three days from now, 09:00-17:00
+    opening_day = datetime.now(berlin).date() + timedelta(days=3)
+    opens = datetime.combine(opening_day, datetime.min.time().replace(hour=9), berlin)
+    weekly = {day: [] for day in DAYS}
+    weekly[DAYS[opening_day.weekday()]] = [{"start": "09:00", "end": "17:00"}]
+    saved = _put_hours(
+        account, {"business_hours": {"time_zone": "Europe/Berlin", "weekly": weekly}}
+    )
+    assert saved["now"]["opens_at"] == opens.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    visitor = _open_widget(
+        new_page, stack, account.project_id, locale="en-US", timezone_id="Asia/Tokyo"
+    )
+    there = opens.astimezone(tokyo)
+    days = (there.date() - datetime.now(tokyo).date()).days
+    day = {0: "today", 1: "tomorrow"}.get(days, there.strftime("%A"))
+    hour = there.hour % 12 or 12
+    clock = f"{hour}:{there.minute:02d}[\\s\u202f]{'AM' if there.hour < 12 else 'PM'}"
+    expect(_status(visitor)).to_have_text(re.compile(f"^We\u2019re back {day} at {clock}$"))
+
+    # A visitor who writes waits in line, and is told so with when the team is back
+    requests.patch(
+        f"{account.api}/projects/{account.project_id}",
+        json={"distribution": "least_busy"},
+        headers=account.auth,
+        timeout=10,
+    ).raise_for_status()
+    writer = _visitor_writes(new_page, stack, account.project_id, "Open tomorrow?")
+    expect(_status(writer)).to_have_text(re.compile(r"^We\u2019re back .* \u2013 you are next$"))
