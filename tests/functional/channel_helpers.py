@@ -5,8 +5,6 @@ the app through the Chalice test client (the same bytes and headers as over HTTP
 import json
 from dataclasses import dataclass
 
-import pytest
-
 from chalicelib.config import get_settings
 from chalicelib.services import channel_secrets
 from infra.local.fake_messengers import FakeMessengers
@@ -54,8 +52,8 @@ class Channels:
         return response.json_body["messages"]
 
 
-@pytest.fixture
-def channels(platform, monkeypatch):
+def open_channels(platform, monkeypatch):
+    """The body of each test module's ``channels`` fixture (``yield from`` it)."""
     fake = FakeMessengers("http://127.0.0.1:0")
     server = serve(fake, "127.0.0.1", 0)
     base = f"http://127.0.0.1:{server.server_address[1]}"
