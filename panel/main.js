@@ -20,6 +20,7 @@ import * as autoList from './views/auto-list.js';
 import * as autoRules from './views/auto-rules.js';
 import * as banner from './views/banner.js';
 import * as billing from './views/billing.js';
+import * as channels from './views/channels.js';
 import * as composer from './views/composer.js';
 import * as conversation from './views/conversation.js';
 import * as inbox from './views/inbox.js';
@@ -42,7 +43,7 @@ import * as workflow from './views/workflow.js';
 const MODULES = [
   topbar, socket, nav, login, signup, project, banner, team, inbox, workflow, conversation, messages,
   outbox, composer, replySuggest, replies, teamchat, visitors, autoList, autoEditor, autoRules,
-  autoAttachments, settings, install, billing, notifications,
+  autoAttachments, settings, channels, install, billing, notifications,
 ];
 
 async function boot() {
