@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.clock import utcnow
 from chalicelib.models.usage import UsageModel
-from chalicelib.services import channel_inbound, quotas
+from chalicelib.services import channel_inbound, channel_secrets, quotas
 from chalicelib.services.projects import require_project
 from infra.local.fake_messengers import facebook_signature
 from tests.conftest import catalogue_json
@@ -341,3 +341,33 @@ def test_concurrent_deliveries_store_and_count_each_message_exactly_once(
         owner.project_id, quotas.period_of(require_project(owner.project_id), utcnow()).key
     )
     assert int(usage.messenger_messages) == 4
+
+
+def test_what_a_known_customers_message_costs(platform, channels, monkeypatch):
+    """DynamoDB requests per incoming message of a customer whose chat is open (the
+    figure in the README): the channel, the project (its billing period), the customer,
+    the chat (its assignee: who on the team may hear it), one transaction (guard +
+    message + chat + the quota's ADD), the usage read for the 80%/100% warnings, the
+    team's sockets. Secrets Manager is not called again (the container's cache)."""
+    from collections import Counter
+
+    from pynamodb.connection.base import Connection
+
+    owner = platform.sign_up()
+    bot, _ = channels.connect_telegram(owner)
+    channels.fake.telegram_customer_says(bot.token, "Ada", "text", "first")
+    calls = Counter()
+    original = Connection._make_api_call
+
+    def counting(self, operation_name, operation_kwargs):
+        calls[operation_name] += 1
+        return original(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    secrets_calls = []
+    client = channel_secrets._client()
+    monkeypatch.setattr(client, "get_secret_value", lambda **kw: secrets_calls.append(kw))
+    channels.fake.telegram_customer_says(bot.token, "Ada", "text", "second")
+
+    assert dict(calls) == {"GetItem": 5, "TransactWriteItems": 1, "Query": 1}
+    assert secrets_calls == []
