@@ -18,15 +18,16 @@ import zlib
 
 
 def tiny_png(rgb=(30, 136, 229)) -> bytes:
-    """A valid 8x8 PNG of one colour (a customer's "photo")."""
-    row = b"\x00" + bytes(rgb) * 8
-    raw = zlib.compress(row * 8)
+    """A valid 96x64 PNG of one colour (a customer's "photo")."""
+    width, height = 96, 64
+    row = b"\x00" + bytes(rgb) * width
+    raw = zlib.compress(row * height)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
@@ -66,7 +67,7 @@ class CustomerSide:
             path = f"photos/file_{len(self.telegram_files)}.png"
             self.files[path] = ("image/png", tiny_png())
             self.telegram_files[file_id] = path
-            photo = {"file_id": file_id, "file_unique_id": file_id[-8:], "width": 8, "height": 8}
+            photo = {"file_id": file_id, "file_unique_id": file_id[-8:], "width": 96, "height": 64}
             return {"photo": [{**photo, "file_size": len(self.files[path][1])}]} | (
                 {"caption": text} if text else {}
             )

@@ -87,6 +87,7 @@ class FakeMessengers(CustomerSide):
         self.files: dict[str, tuple[str, bytes]] = {}  # file path -> (content type, bytes)
         self.telegram_files: dict[str, str] = {}  # file_id -> file path
         self.log: list[dict] = []  # deliveries, newest last (shown on the page)
+        self.ui_memory: dict = {}  # the page's last target, customer name and notice
         self._ids = iter(range(7_000_000_001, 8_000_000_000))
         # How the fake reaches the app: ``(method, url, body, headers) -> (status, body)``.
         # HTTP by default; in-process tests hand it the Chalice test client instead.

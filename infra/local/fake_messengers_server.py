@@ -21,7 +21,8 @@ _STYLE = """body{font:15px system-ui;max-width:60rem;margin:1.5rem auto;padding:
 .t{background:#ffd54f;padding:.4rem .8rem;font-weight:bold}code{word-break:break-all;
 background:#f3f3f3;padding:0 .2rem}fieldset{margin:1rem 0;border:1px solid #ccc}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3rem;
-text-align:left;vertical-align:top}input[type=text]{width:20rem}button{margin:.2rem}"""
+text-align:left;vertical-align:top}.n{background:#e8f5e9;padding:.4rem .8rem}
+input[type=text]{width:20rem}button{margin:.2rem}"""
 
 
 def _e(value) -> str:
@@ -46,11 +47,17 @@ def render_page(fake: FakeMessengers) -> str:
         f"<td>{_e(', '.join(p.subscribed_fields)) or '<i>not subscribed</i>'}</td></tr>"
         for p in pages
     )
-    targets = "".join(
-        f'<option value="telegram:{_e(b.token)}">Telegram: @{_e(b.username)}</option>' for b in bots
-    ) + "".join(
-        f'<option value="messenger:{_e(p.id)}">Messenger: {_e(p.name)}</option>' for p in pages
-    )
+    chosen = fake.ui_memory.get("target")
+
+    def option(value: str, label: str) -> str:
+        selected = " selected" if value == chosen else ""
+        return f'<option value="{_e(value)}"{selected}>{_e(label)}</option>'
+
+    targets = "".join(option(f"telegram:{b.token}", f"Telegram: @{b.username}") for b in bots)
+    targets += "".join(option(f"messenger:{p.id}", f"Messenger: {p.name}") for p in pages)
+    customer = _e(fake.ui_memory.get("name") or "Ada Lovelace")
+    notice = fake.ui_memory.get("notice")
+    notice_html = f'<p class="n">{_e(notice)}</p>' if notice else ""
     page_options = "".join(f'<option value="{_e(p.id)}">{_e(p.name)}</option>' for p in pages)
     log_rows = "".join(
         f"<tr><td>{_e(entry['platform'])}</td><td>{_e(entry['to'])}</td>"
@@ -60,10 +67,10 @@ def render_page(fake: FakeMessengers) -> str:
     return f"""<!doctype html><meta charset="utf-8"><title>Fake Telegram and Messenger</title>
 <style>{_STYLE}</style>
 <p class="t">LOCAL FAKE of Telegram's Bot API and Facebook's Graph API. Nothing leaves this
-machine.</p>
+machine.</p>{notice_html}
 <h1>Be the customer</h1>
 <form method="post" action="/ui/say"><fieldset><legend>Write to a bot or a Page</legend>
-<p><select name="target">{targets}</select> as <input name="name" value="Ada Lovelace"
+<p><select name="target">{targets}</select> as <input name="name" value="{customer}"
  type="text" style="width:12rem"></p>
 <p><input name="text" type="text" placeholder="Hello, is this in stock?"></p>
 <p><label><input type="radio" name="kind" value="text" checked> text</label>
@@ -167,6 +174,10 @@ def serve(fake: FakeMessengers, host: str, port: int) -> ThreadingHTTPServer:
                 result = {"error": f"missing or unknown: {error}"}
             if wants_json:
                 return self._json(400 if "error" in result else 200, result)
+            # The page remembers who the newcomer plays and says what the last action did.
+            if action in ("say", "replay"):
+                fake.ui_memory.update({k: params[k] for k in ("target", "name") if params.get(k)})
+            fake.ui_memory["notice"] = _notice(action, result)
             self._send(303, b"", "text/plain", location="/")
 
         def do_GET(self):
@@ -208,3 +219,16 @@ def _ui_action(fake: FakeMessengers, action: str, params: dict) -> dict:
             return fake.deliver_telegram(target, again=True)
         return fake.deliver_messenger(target)
     raise KeyError(action)
+
+
+def _notice(action: str, result: dict) -> str:
+    if result.get("error"):
+        return f"{action}: {result['error']}"
+    if action == "bots":
+        return f"Bot @{result['username']} created: paste its token into the panel."
+    if action == "pages":
+        return "Page created: paste its id, Page token and app secret into the panel."
+    if action == "app-webhook":
+        return "Webhook verified and saved (Facebook's GET check passed)."
+    statuses = [str(r.get("status")) for r in result.get("results", [])]
+    return f"{action}: delivered, the app answered {', '.join(statuses) or 'nothing'}."

@@ -151,7 +151,10 @@ function fillChatButton(btn, c, selected) {
   } else {
     preview.append(h('em', { text: 'No messages yet' }));
   }
-  const bottom = h('span', { class: 'chat-bottom' }, preview);
+  const bottom = h('span', { class: 'chat-bottom' }, [
+    c.channel ? h('span', { class: 'chat-channel channel-' + c.channel.kind, title: channelText(c), text: c.channel.kind === 'telegram' ? 'Telegram' : 'Messenger' }) : null,
+    preview,
+  ]);
   if (c.unread > 0) {
     bottom.append(h('span', { class: 'badge' }, [
       h('span', { 'aria-hidden': 'true', text: c.unread > 99 ? '99+' : String(c.unread) }),
@@ -163,7 +166,6 @@ function fillChatButton(btn, c, selected) {
     h('span', { class: 'chat-main' }, [
       h('span', { class: 'chat-top' }, [
         h('span', { class: 'chat-name', text: name }),
-        c.channel ? h('span', { class: 'chat-channel channel-' + c.channel.kind, title: channelText(c), text: c.channel.kind === 'telegram' ? 'Telegram' : 'Messenger' }) : null,
         h('span', { class: 'chat-state state-' + (c.state || 'open'), title: stateText(c), text: stateBadge(c) }),
         when ? h('time', { class: 'chat-time', datetime: when, title: fullTime(when), 'data-rel': when, text: relTime(when) }) : null,
       ]),
