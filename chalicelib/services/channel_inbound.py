@@ -234,6 +234,7 @@ def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> V
         created_at=now,
         last_seen_at=now,
         chat_count=0,
+        channel_id=channel.channel_id,
     )
     try:
         visitor.save(condition=VisitorModel.visitor_id.does_not_exist())

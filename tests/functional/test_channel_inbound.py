@@ -371,3 +371,20 @@ def test_what_a_known_customers_message_costs(platform, channels, monkeypatch):
 
     assert dict(calls) == {"GetItem": 5, "TransactWriteItems": 1, "Query": 1}
     assert secrets_calls == []
+
+
+def test_the_team_cannot_start_a_website_chat_with_a_channel_customer(platform, channels):
+    owner = platform.sign_up()
+    bot, _ = channels.connect_telegram(owner)
+    channels.fake.telegram_customer_says(bot.token, "Ada", "text", "Hello")
+    [chat] = channels.chats(owner)
+    platform.post(f"/projects/{owner.project_id}/chats/{chat['id']}/close", {}, owner.auth)
+
+    started = platform.post(
+        f"/projects/{owner.project_id}/visitors/{chat['visitor_id']}/chats",
+        {"client_id": "start-0001", "text": "Hi again"},
+        owner.auth,
+    )
+    assert started.status_code == 409
+    assert "not sent yet" in started.json_body["error"]["message"]
+    assert len(channels.chats(owner)) == 1
