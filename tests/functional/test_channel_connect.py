@@ -190,3 +190,27 @@ def test_operators_cannot_see_or_change_channels(platform, channels):
     assert platform.get(base, operator.auth).status_code == 403
     assert platform.post(f"{base}/telegram", {"token": bot.token}, operator.auth).status_code == 403
     assert bot.webhook_url == ""
+
+
+def test_another_projects_lead_cannot_read_or_disconnect_a_channel(platform, channels):
+    owner = platform.sign_up()
+    intruder = platform.sign_up(project_name="Intruder")
+    bot, channel = channels.connect_telegram(owner)
+    own_path = f"/projects/{intruder.project_id}/channels/{channel['id']}"
+    their_path = f"/projects/{owner.project_id}/channels/{channel['id']}"
+
+    assert platform.get(own_path, intruder.auth).status_code == 404
+    assert platform.client.http.delete(own_path, headers=intruder.auth).status_code == 404
+    assert platform.get(their_path, intruder.auth).status_code == 403
+    assert platform.client.http.delete(their_path, headers=intruder.auth).status_code == 403
+    assert ChannelModel.get(channel["id"]).status == "connected"
+    assert bot.webhook_url.endswith(channel["id"])
+
+
+def test_a_malformed_connect_body_is_a_clear_400(platform, channels):
+    owner = platform.sign_up()
+    path = f"/projects/{owner.project_id}/channels/messenger"
+    broken = platform.post(path, raw="{oops", headers=owner.auth)
+    empty = platform.post(path, {"page_id": "123"}, owner.auth)
+    assert broken.status_code == 400 and "JSON" in broken.json_body["error"]["message"]
+    assert empty.status_code == 400 and "page_token" in empty.json_body["error"]["message"]
