@@ -16,7 +16,7 @@
   id derived from (channel, platform id), and their chats are that visitor's chats, so a
   closed chat is followed by a new one and a reconnected channel continues.
 - Fast: store and fan out (and distribution for a new chat), as a website message does.
-  A photo is fetched and put in our bucket first (platform links expire).
+  A photo is fetched and put in our bucket first (services/channel_photos.py).
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ from dataclasses import replace
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import deps, ids
+from chalicelib import ids
 from chalicelib.clock import iso, utcnow
-from chalicelib.config import get_settings
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge, Unauthorized
 from chalicelib.models.base import cancellation_codes, is_condition_failure, transaction_connection
 from chalicelib.models.channel import CONNECTED, MESSENGER, TELEGRAM, ChannelModel
@@ -43,6 +42,7 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
+    channel_photos,
     channel_secrets,
     distribution,
     messenger,
@@ -52,8 +52,7 @@ from chalicelib.services import (
     quotas,
     telegram,
 )
-from chalicelib.services.attachments import public_url
-from chalicelib.services.channel_events import PHOTO_LOST_NOTE, Incoming
+from chalicelib.services.channel_events import Incoming
 from chalicelib.services.chat_reads import last_message_of, message_view, summary_after
 from chalicelib.services.message_store import (
     WRITE_ATTEMPTS,
@@ -66,15 +65,9 @@ from chalicelib.services.message_store import (
     save_message,
     store,
 )
-from chalicelib.services.platform_http import PlatformError
 
 MAX_TEXT_CHARS = 4096  # Telegram's own limit (Messenger's is 2,000)
 MAX_BODY_BYTES = 256 * 1024
-_IMAGE_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"GIF8", "image/gif", "gif"),
-)
 
 
 # --- the webhooks ---------------------------------------------------------------------
@@ -185,7 +178,7 @@ def receive(
         incoming.text,
         incoming.event_key,
     )
-    draft = _with_photo(draft, channel, secret, incoming)
+    draft = channel_photos.with_photo(draft, channel, secret, incoming)
     posted = None
     for attempt in range(WRITE_ATTEMPTS):
         now = clock()
@@ -353,38 +346,3 @@ def _announce(posted: Posted, channel: ChannelModel, visitor: VisitorModel, fano
             )
         ]
     )
-
-
-# --- photos ---------------------------------------------------------------------------
-
-
-def _with_photo(draft: Draft, channel: ChannelModel, secret: dict, incoming: Incoming) -> Draft:
-    """Keep the customer's photo in our bucket (the platform's link expires). Its key is
-    derived from the event, so a replay writes the same object again, nothing more."""
-    if not (incoming.photo_file_id or incoming.photo_url):
-        return draft
-    try:
-        if incoming.photo_file_id:
-            data, _ = telegram.download_file(secret["token"], incoming.photo_file_id)
-        else:
-            from chalicelib.services import platform_http
-
-            data, _ = platform_http.download(incoming.photo_url)
-    except (PlatformError, KeyError):
-        return replace(draft, text=PHOTO_LOST_NOTE)
-    kind = next(((t, e) for magic, t, e in _IMAGE_MAGIC if data.startswith(magic)), None)
-    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = ("image/webp", "webp")
-    settings = get_settings()
-    if kind is None or not settings.attachments_bucket:
-        return replace(draft, text=PHOTO_LOST_NOTE)
-    digest = hashlib.sha256(f"{channel.channel_id}:{incoming.event_key}".encode()).hexdigest()
-    key = f"attachments/{channel.project_id}/channels/{digest[:32]}.{kind[1]}"
-    deps.s3().put_object(
-        Bucket=settings.attachments_bucket,
-        Key=key,
-        Body=data,
-        ContentType=kind[0],
-        ContentDisposition=f"inline; filename=photo.{kind[1]}",
-    )
-    return replace(draft, image_url=public_url(key))

@@ -82,8 +82,8 @@ def signature_ok(raw_body: bytes, header: str | None, app_secret: str) -> bool:
 
 
 def parse_body(body: dict, page_id: str) -> list[Incoming]:
-    """The messages (and echoes) addressed to this Page; everything else (reads,
-    deliveries, postbacks for now, other Pages' entries) is ignored."""
+    """The messages, echoes and postbacks (a tapped button) addressed to this Page;
+    everything else (reads, deliveries, other Pages' entries) is ignored."""
     if body.get("object") != "page" or not isinstance(body.get("entry"), list):
         return []
     found = []
@@ -101,6 +101,8 @@ def _parse_event(event: dict, page_id: str) -> Incoming | None:
     message = event.get("message")
     sender = (event.get("sender") or {}).get("id")
     recipient = (event.get("recipient") or {}).get("id")
+    if isinstance(event.get("postback"), dict):
+        return _postback(event["postback"], sender, event.get("timestamp"), page_id)
     if not isinstance(message, dict) or not isinstance(message.get("mid"), str):
         return None
     echo = bool(message.get("is_echo"))
@@ -115,6 +117,24 @@ def _parse_event(event: dict, page_id: str) -> Incoming | None:
         text=text,
         from_team=echo,
         photo_url=photo,
+    )
+
+
+def _postback(postback: dict, sender, timestamp, page_id: str) -> Incoming | None:
+    """The customer tapped a button (Get Started, a menu entry): a note of what they
+    tapped. Its ``mid`` makes it once-only; older events have none, then the sender and
+    time name it."""
+    if not isinstance(sender, str) or not sender or sender == page_id:
+        return None
+    key = postback.get("mid")
+    if not isinstance(key, str) or not key:
+        key = f"pb.{sender}.{timestamp}"
+    title = postback.get("title") if isinstance(postback.get("title"), str) else ""
+    return Incoming(
+        event_key=f"fb.{key[:200]}",
+        customer_id=sender,
+        customer_name=None,
+        text=f"[tapped the button: {title[:200] or postback.get('payload') or 'unnamed'}]",
     )
 
 

@@ -82,6 +82,14 @@ function renderChannels(list) {
     return;
   }
   box.replaceChildren(h('ul', { class: 'channel-items' }, list.map(channelRow)));
+  // Each connected channel's health, asked of its platform (pending updates, last error).
+  for (const channel of list) {
+    if (channel.status !== 'connected') continue;
+    const item = box.querySelector('[data-channel-id="' + channel.id + '"]');
+    const line = item && item.querySelector('.channel-health');
+    const button = item && item.querySelector('button');
+    if (line && button) checkHealth(channel, line, button);
+  }
 }
 
 async function checkHealth(channel, line, button) {

@@ -388,3 +388,28 @@ def test_the_team_cannot_start_a_website_chat_with_a_channel_customer(platform, 
     assert started.status_code == 409
     assert "not sent yet" in started.json_body["error"]["message"]
     assert len(channels.chats(owner)) == 1
+
+
+def test_a_tapped_button_is_a_note_once_and_reads_and_other_pages_are_ignored(platform, channels):
+    owner = platform.sign_up()
+    page, channel = channels.connect_messenger(owner)
+    path = f"/channels/messenger/{channel['id']}"
+    events = [
+        {
+            "sender": {"id": "2409"},
+            "recipient": {"id": page.id},
+            "timestamp": 5,
+            "postback": {"mid": "m_pb1", "title": "Get Started", "payload": "START"},
+        },
+        {"sender": {"id": "2409"}, "recipient": {"id": page.id}, "read": {"watermark": 4}},
+    ]
+    other = {"id": "999", "messaging": [{"sender": {"id": "1"}, "message": {"mid": "m_x"}}]}
+    raw = json.dumps({"object": "page", "entry": [{"id": page.id, "messaging": events}, other]})
+    headers = {"X-Hub-Signature-256": facebook_signature(raw.encode(), page.app_secret)}
+
+    first = platform.post(path, raw=raw, headers=headers)
+    again = platform.post(path, raw=raw, headers=headers)
+    assert (first.json_body["stored"], again.json_body["stored"]) == (1, 0)
+    [chat] = channels.chats(owner)
+    texts = [m["text"] for m in channels.messages(owner, chat["id"])]
+    assert texts == ["[tapped the button: Get Started]"]
