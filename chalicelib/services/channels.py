@@ -39,7 +39,6 @@ from chalicelib.services.platform_http import PlatformError
 _BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
 _PAGE_ID = re.compile(r"[0-9]{1,30}")
 _CHANNEL_ID = re.compile(r"(tg|fb)[0-9]{1,30}")
-REPLIES_NOT_SENT = "Replies to Telegram/Messenger chats are not sent yet"
 
 
 def webhook_url(api_base: str, channel: ChannelModel) -> str:
