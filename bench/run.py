@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench import (  # noqa: E402
     auto_close_cost,
     auto_messages_page_view,
+    channel_webhook,
     cold_start,
     heartbeat_cadence,
     message_cost,
@@ -38,3 +39,5 @@ if __name__ == "__main__":
     push_cost.main()
     print()
     push_latency.main()
+    print()
+    channel_webhook.main()

@@ -61,6 +61,12 @@ class Settings:
     # Neither AWS nor the local stack sets it: there the newcomer types the code.
     auto_confirm_signups: bool = False
     max_message_chars: int = 4000
+    # Messenger channels (services/channels.py): where the platforms' APIs are (the
+    # local stack's fake, infra/local/fake_messengers.py, locally), and the public base
+    # of this API that webhooks are registered under (empty: taken from the request).
+    telegram_api_base: str = "https://api.telegram.org"
+    graph_api_base: str = "https://graph.facebook.com/v21.0"
+    public_api_url: str = ""
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
     # The widget's heartbeat (services/heartbeat_cadence.py): every ``heartbeat_seconds``,
@@ -128,6 +134,9 @@ def get_settings() -> Settings:
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
         attachments_url=env.get("ATTACHMENTS_URL", ""),
         s3_endpoint=env.get("S3_ENDPOINT") or None,
+        telegram_api_base=env.get("TELEGRAM_API_BASE") or "https://api.telegram.org",
+        graph_api_base=env.get("GRAPH_API_BASE") or "https://graph.facebook.com/v21.0",
+        public_api_url=env.get("PUBLIC_API_URL", ""),
         heartbeat_seconds=int(env.get("HEARTBEAT_SECONDS") or 90),
         heartbeat_watched_seconds=int(env.get("HEARTBEAT_WATCHED_SECONDS") or 15),
         visitors_watch_seconds=int(env.get("VISITORS_WATCH_SECONDS") or 30),

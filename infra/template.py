@@ -129,6 +129,21 @@ def _traffic_access_policy(info: AppInfo, tables: dict[str, dict]) -> dict:
             },
             *push.statements(),
             {
+                # Messenger channels' tokens (services/channel_secrets.py): one secret per
+                # channel under this stage's prefix; never deleted, only overwritten.
+                "Sid": "ChannelSecrets",
+                "Effect": "Allow",
+                "Action": [
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:GetSecretValue",
+                ],
+                "Resource": sub(
+                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                    ":secret:${TablePrefix}channels/*"
+                ),
+            },
+            {
                 "Sid": "PostToConnections",
                 "Effect": "Allow",
                 "Action": "execute-api:ManageConnections",

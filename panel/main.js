@@ -20,6 +20,7 @@ import * as autoList from './views/auto-list.js';
 import * as autoRules from './views/auto-rules.js';
 import * as banner from './views/banner.js';
 import * as billing from './views/billing.js';
+import * as channels from './views/channels.js';
 import * as composer from './views/composer.js';
 import * as conversation from './views/conversation.js';
 import * as hours from './views/hours.js';
@@ -44,7 +45,7 @@ import * as workflow from './views/workflow.js';
 const MODULES = [
   topbar, socket, nav, login, signup, project, banner, team, inbox, workflow, conversation, messages,
   outbox, composer, replySuggest, replies, teamchat, visitors, autoList, autoEditor, autoRules,
-  autoAttachments, settings, hours, install, billing, notifications, unread,
+  autoAttachments, settings, hours, channels, install, billing, notifications, unread,
 ];
 
 async function boot() {

@@ -2,6 +2,7 @@
 
 from chalicelib.models.auto_message import AutoMessageModel
 from chalicelib.models.billing_event import StripeEventModel
+from chalicelib.models.channel import ChannelModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import ConnectionModel
 from chalicelib.models.message import ClientMessageIdModel, MessageModel
@@ -26,6 +27,7 @@ ALL_MODELS = (
     AutoMessageModel,
     OriginRefusalModel,
     PushSubscriptionModel,
+    ChannelModel,
 )
 
 

@@ -166,6 +166,11 @@ class ChatModel(Model):
     unanswered = UnansweredChats()
     unread = UnreadChats()
 
+    # --- messenger channels (services/channel_inbound.py); all absent for the website ---
+    channel = UnicodeAttribute(null=True)  # "telegram" | "messenger"
+    channel_id = UnicodeAttribute(null=True)  # the ChannelModel's id
+    channel_name = UnicodeAttribute(null=True)  # the bot's @username or the Page's name
+
 
 def activity_key(last_activity_iso: str, chat_id: str) -> str:
     return f"{last_activity_iso}#{chat_id}"

@@ -136,3 +136,6 @@ class VisitorModel(Model):
     online_shard = UnicodeAttribute(null=True)
     online_index = OnlineVisitors()
     quiet_index = QuietVisitors()
+    # A messenger channel's customer (services/channel_inbound.py): the channel's id.
+    # Absent for website visitors.
+    channel_id = UnicodeAttribute(null=True)

@@ -9,6 +9,7 @@ from chalicelib.errors import BadRequest
 from chalicelib.routes.http import body_of, json_errors, operator_of, query_param
 from chalicelib.services import (
     assignment,
+    channels,
     chat_reads,
     dialogues,
     distribution,
@@ -43,6 +44,7 @@ def list_chats(project_id):
         member,
         query_param(request, "cursor"),
         validation.limit(query_param(request, "limit"), default=20, maximum=100),
+        channel=channels.chat_filter(query_param(request, "channel")),
     )
 
 

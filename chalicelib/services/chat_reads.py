@@ -59,7 +59,15 @@ def chat_view(chat: ChatModel) -> dict:
         ),
         "rating": chat.rating,
         "closed_at": iso(chat.closed_at) if chat.closed_at else None,
+        "channel": channel_of(chat),
     }
+
+
+def channel_of(chat: ChatModel) -> dict | None:
+    """Where the chat happens: None for the website, else the messenger channel."""
+    if not chat.channel:
+        return None
+    return {"kind": chat.channel, "id": chat.channel_id, "name": chat.channel_name}
 
 
 def summary_after(

@@ -54,7 +54,7 @@ def _decode_cursor(cursor: str, project_id: str) -> dict:
     return key
 
 
-def list_chats(member: MemberModel, cursor: str | None, limit: int) -> dict:
+def list_chats(member: MemberModel, cursor: str | None, limit: int, channel=None) -> dict:
     """One Query on the activity index, newest first, whatever the number of chats.
     Operators without the right to see all get their own and the unassigned ones."""
     project_id = member.project_id
@@ -64,6 +64,8 @@ def list_chats(member: MemberModel, cursor: str | None, limit: int) -> dict:
         mine_or_open = ChatModel.assignee_id.does_not_exist() | (
             ChatModel.assignee_id == member.user_id
         )
+    if channel is not None:  # the inbox's channel filter (services/channels.py: chat_filter)
+        mine_or_open = channel if mine_or_open is None else mine_or_open & channel
     page = ChatModel.by_activity.query(
         project_id,
         scan_index_forward=False,

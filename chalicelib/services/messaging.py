@@ -139,6 +139,8 @@ def post_operator_message(
     )
     for _ in range(WRITE_ATTEMPTS):
         chat = visible_chat(member, chat_id)
+        if chat.channel:  # outgoing to Telegram/Messenger comes later (issue 11's second half)
+            raise Conflict("Replies to Telegram/Messenger chats are not sent yet")
         # Not into a closed dialogue: the visitor has left it (their next message opens a
         # new one). A resend of a reply stored before the close still finds its copy.
         may_write = ChatModel.chat_id.exists() & (ChatModel.status != STATUS_CLOSED)

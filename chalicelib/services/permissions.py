@@ -35,6 +35,8 @@ RULES: dict[str, frozenset[str]] = {
     # Choosing, paying or changing the plan: the account administrator only.
     "billing.manage": OWNER,
     "auto_messages.manage": LEADS,
+    # Connecting Telegram bots and Facebook Pages (their tokens): services/channels.py.
+    "channels.manage": LEADS,
 }
 
 # Roles a member may be given by invitation or change: there is one administrator per

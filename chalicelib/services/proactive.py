@@ -75,6 +75,8 @@ def start_chat(
             visitor = VisitorModel.get(member.project_id, visitor_id, consistent_read=True)
         except DoesNotExist:
             raise NotFound("no such visitor") from None
+        if visitor.channel_id:  # a Telegram/Messenger customer: nothing reaches them yet
+            raise Conflict("Replies to Telegram/Messenger chats are not sent yet")
         if visitor.current_chat_id:
             current = get_chat(member.project_id, visitor.current_chat_id, True)
             if current.status != "closed":

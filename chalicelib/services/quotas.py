@@ -251,6 +251,32 @@ def count_incoming_messenger_message(project: ProjectModel, now: datetime) -> in
     return count
 
 
+def messenger_count_item(
+    project: ProjectModel, now: datetime
+) -> tuple[UsageModel, list, periods.Period]:
+    """The usage item and the ADD that count one incoming messenger message, for the
+    caller's transaction: written with the message and its once-only guard, the count is
+    exact under retries, replays and concurrent deliveries (services/channel_inbound.py)."""
+    period = period_of(project, now)
+    return (
+        UsageModel(project.project_id, period.key),
+        [UsageModel.messenger_messages.add(1)],
+        period,
+    )
+
+
+def messenger_message_counted(project: ProjectModel, period: periods.Period) -> None:
+    """After a counted message was stored: the 80% and 100% warnings (no read on a plan
+    without a limit). Incoming messages are never refused: they arrived."""
+    limit = plan_of(project).limit(MESSENGER_MESSAGES)
+    if limit is None:
+        return
+    usage = _usage(project.project_id, period.key)
+    warn_if_due(
+        project, period, MESSENGER_MESSAGES, int(usage.messenger_messages or 0), limit, usage
+    )
+
+
 def require_messenger_reply(project: ProjectModel, now: datetime) -> None:
     """The team may reply on messengers while incoming messages stay within the plan."""
     limit = plan_of(project).limit(MESSENGER_MESSAGES)

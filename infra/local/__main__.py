@@ -76,6 +76,15 @@ def _serve_fake_stripe(ports: Ports, api_url: str):
     return serve(backend, ports.host, ports.stripe, f"{api_url}/billing/webhook", secret)
 
 
+def _serve_fake_messengers(ports: Ports):
+    """The fake Telegram Bot API and Graph API, with the page where a newcomer makes a
+    bot or a Page and writes as a customer (infra/local/fake_messengers.py)."""
+    from infra.local.fake_messengers import FakeMessengers
+    from infra.local.fake_messengers_server import serve
+
+    return serve(FakeMessengers(ports.url(ports.messengers)), ports.host, ports.messengers)
+
+
 def _serve_rest(app_object, ports: Ports):
     """Chalice's local server in a thread; returns its HTTP server (to shut it down)."""
     from chalice.cli.factory import CLIFactory
@@ -175,9 +184,11 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
 
     stripe_server = _serve_fake_stripe(ports, api_url)
     push_server = _serve_fake_push(ports, api_url)
+    messengers_server = _serve_fake_messengers(ports)  # Telegram and Messenger channels
     timer.start()
     info = {
         "push": ports.url(ports.push),
+        "messengers": ports.url(ports.messengers),
         "stripe_test_mode": ports.url(ports.stripe),
         "demo_site": ports.url(ports.demo_site),
         "panel": f"{cdn_url}/panel/",
@@ -201,6 +212,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         f"  WebSocket API:          {ws_url}\n"
         f"  moto (DynamoDB, Cognito, S3, SES): {info['moto']}\n"
         f"  Billing: TEST MODE, fake Stripe at {info['stripe_test_mode']} (nobody pays)\n"
+        f"  Fake Telegram and Messenger (be the customer): {info['messengers']}\n"
         "Press Ctrl+C to stop.",
         flush=True,
     )
@@ -223,6 +235,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
             await runner.cleanup()
         _shut(stripe_server)
         _shut(push_server)
+        _shut(messengers_server)
 
 
 def main(argv=None) -> int:

@@ -115,6 +115,13 @@ def configure_environment(ports: Ports, pool_id: str, client_id: str) -> dict:
         "S3_ENDPOINT": moto_url,
         "ATTACHMENTS_BUCKET": LOCAL_ATTACHMENTS_BUCKET,
         "ATTACHMENTS_URL": ports.url(ports.cdn),
+        # Messenger channels: the fake Telegram and Graph APIs (infra/local/
+        # fake_messengers.py), webhooks registered under the local REST API, and the
+        # channels' tokens in moto's Secrets Manager (botocore's per-service variable).
+        "TELEGRAM_API_BASE": ports.url(ports.messengers),
+        "GRAPH_API_BASE": ports.url(ports.messengers) + "/v21.0",
+        "PUBLIC_API_URL": ports.url(ports.api),
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_url,
     }
     os.environ.update(env)
     return env

@@ -49,6 +49,20 @@ export function unreadTotal() {
   return n;
 }
 
+/** Where a chat happens: '' for the website, else "Telegram · @bot" / "Messenger · Page". */
+export function channelText(c) {
+  if (!c || !c.channel) return '';
+  const kind = c.channel.kind === 'telegram' ? 'Telegram' : 'Messenger';
+  return c.channel.name ? kind + ' · ' + c.channel.name : kind;
+}
+
+/** The inbox's channel filter: '' (all), 'website', 'telegram' or 'messenger'. */
+export function matchesChannel(c, filter) {
+  if (!filter) return true;
+  if (filter === 'website') return !c.channel;
+  return !!c.channel && c.channel.kind === filter;
+}
+
 /** The list's short badge: who has the dialogue, or that it waits or is closed. */
 export function stateBadge(c) {
   if (c.state === 'closed') return c.rating ? 'Closed · ' + c.rating : 'Closed';

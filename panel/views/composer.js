@@ -75,15 +75,21 @@ function setComposeMode(mode) {
   $('send-btn').textContent = note ? 'Add note' : 'Send';
 }
 
-/** A closed dialogue takes no replies (the visitor has left it): notes only. */
+/** A closed dialogue takes no replies (the visitor has left it): notes only. Nor does a
+ * Telegram or Messenger chat yet: sending to the platforms comes later (the server
+ * answers 409), so the box says so instead of letting a reply go nowhere. */
 export function renderComposerState(c) {
   const closed = c.state === 'closed';
-  $('mode-reply').disabled = closed;
-  if (closed && composeMode !== 'note') setComposeMode('note');
-  else if (!closed && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
-  closedForcedNote = closed;
+  const channel = !!c.channel;
+  const noReply = closed || channel;
+  $('mode-reply').disabled = noReply;
+  if (noReply && composeMode !== 'note') setComposeMode('note');
+  else if (!noReply && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
+  closedForcedNote = noReply;
   $('composer-hint').textContent = closed ? 'Closed: reopen it to reply to the visitor; notes stay with the team.'
-    : 'Enter to send \u00b7 / for saved replies';
+    : channel ? 'Replies to Telegram/Messenger chats are not sent yet: answer in '
+      + (c.channel.kind === 'telegram' ? 'Telegram' : "the Page's Facebook inbox") + ' for now. Notes work.'
+      : 'Enter to send \u00b7 / for saved replies';
 }
 
 // The reply box, under the open chat's messages (static markup: no server data).

@@ -5,7 +5,7 @@
  * (back to the list), conv:render (redraw the header), socket:closed, project:reset. */
 import { api, chatPath } from '../core/api.js';
 import { on } from '../core/bus.js';
-import { mergeSummary, moveToTop } from '../core/chats.js';
+import { channelText, mergeSummary, moveToTop } from '../core/chats.js';
 import { $, cmpId, h, paintAvatar, windowFocused } from '../core/dom.js';
 import { backToList, displayMode, renderLayout, showView } from '../core/nav.js';
 import { isLead } from '../core/session.js';
@@ -98,6 +98,7 @@ export function renderConv() {
   if (c.status) sub.push(c.status.charAt(0).toUpperCase() + c.status.slice(1));
   if (c.created_at) sub.push('started ' + relTimeLong(c.created_at));
   if (c.rating) sub.push('rated ' + c.rating);
+  if (c.channel) sub.unshift(channelText(c)); // a Telegram or Messenger chat
   $('conv-sub').textContent = sub.join(' · ');
   $('conv-sub').title = 'Dialogue ' + c.id;
   renderActions(c);

@@ -3,7 +3,7 @@
  * read again if it may have missed frames), project:reset. */
 import { api, chatPath, projectPath, reportError } from '../core/api.js';
 import { emit, on } from '../core/bus.js';
-import { mergeSummary, moveToTop, stateBadge, stateText } from '../core/chats.js';
+import { channelText, matchesChannel, mergeSummary, moveToTop, stateBadge, stateText } from '../core/chats.js';
 import { $, avatar, enc, h, windowFocused } from '../core/dom.js';
 import { openChat } from '../core/nav.js';
 import { onFrame, sendFrame } from '../core/socket.js';
@@ -12,6 +12,7 @@ import { fullTime, relTime } from '../core/time.js';
 import { notify, renderTitle } from './notifications.js';
 
 const LIST_LIMIT = 30;
+let channelFilter = ''; // '' | website | telegram | messenger (#inbox-channel)
 
 export async function loadChats(more) {
   if (!S.project) return;
@@ -22,6 +23,7 @@ export async function loadChats(more) {
   const requestedAt = Date.now();
   let qs = '?limit=' + LIST_LIMIT;
   if (more && S.nextCursor) qs += '&cursor=' + enc(S.nextCursor);
+  if (channelFilter) qs += '&channel=' + enc(channelFilter);
   if (!more) S.listRequestedAt = requestedAt;
   try {
     const data = await api('GET', projectPath('/chats' + qs));
@@ -80,7 +82,7 @@ export function renderList() {
   let i = 0;
   for (const id of S.order) {
     const c = S.chats.get(id);
-    if (!c) continue;
+    if (!c || !matchesChannel(c, channelFilter)) continue;
     seen.add(id);
     let node = listNodes.get(id);
     if (!node) {
@@ -90,7 +92,7 @@ export function renderList() {
       listNodes.set(id, node);
     }
     const sig = JSON.stringify([c.visitor_name, c.visitor_id, c.status, c.state, c.assignee, c.rating, c.unread, c.last_activity_at,
-      c.last_message && [c.last_message.id, c.last_message.text, c.last_message.author_type],
+      c.last_message && [c.last_message.id, c.last_message.text, c.last_message.author_type], channelText(c),
       id === selectedId]);
     if (sig !== node.sig) {
       fillChatButton(node.btn, c, id === selectedId);
@@ -107,7 +109,7 @@ export function renderList() {
   }
   if (active && active !== document.activeElement && active.isConnected) active.focus({ preventScroll: true });
 
-  const count = S.order.length;
+  const count = i; // the chats shown (the channel filter may hide some held)
   $('inbox-count').textContent = count ? String(count) + (S.nextCursor ? '+' : '') : '';
   const state = $('list-state');
   if (S.listLoading && !count) {
@@ -149,7 +151,10 @@ function fillChatButton(btn, c, selected) {
   } else {
     preview.append(h('em', { text: 'No messages yet' }));
   }
-  const bottom = h('span', { class: 'chat-bottom' }, preview);
+  const bottom = h('span', { class: 'chat-bottom' }, [
+    c.channel ? h('span', { class: 'chat-channel channel-' + c.channel.kind, title: channelText(c), text: c.channel.kind === 'telegram' ? 'Telegram' : 'Messenger' }) : null,
+    preview,
+  ]);
   if (c.unread > 0) {
     bottom.append(h('span', { class: 'badge' }, [
       h('span', { 'aria-hidden': 'true', text: c.unread > 99 ? '99+' : String(c.unread) }),
@@ -230,6 +235,11 @@ function build() {
   document.querySelector('#app .sidebar').append(
     h('div', { class: 'sidebar-head' }, [
       h('h2', { id: 'inbox-title', text: 'Inbox' }), h('span', { class: 'sidebar-count', id: 'inbox-count' }),
+      h('label', { for: 'inbox-channel', class: 'sr-only', text: 'Show chats from' }),
+      h('select', { id: 'inbox-channel', class: 'inbox-channel' }, [
+        h('option', { value: '', text: 'All channels' }), h('option', { value: 'website', text: 'Website' }),
+        h('option', { value: 'telegram', text: 'Telegram' }), h('option', { value: 'messenger', text: 'Messenger' }),
+      ]),
     ]),
     h('div', { class: 'chat-scroll', id: 'chat-scroll' }, [
       h('ul', { class: 'chat-list', id: 'chat-list' }),
@@ -244,6 +254,13 @@ function build() {
 export function mount() {
   build();
   $('load-more').addEventListener('click', () => { if (!S.listLoading) loadChats(true); });
+  $('inbox-channel').addEventListener('change', (ev) => {
+    // The server filters the pages; chats already held that do not match are hidden.
+    channelFilter = ev.target.value;
+    S.nextCursor = null;
+    S.pagesLoaded = 0;
+    loadChats(false);
+  });
   $('chat-list').addEventListener('click', (ev) => {
     const btn = ev.target.closest('button[data-chat-id]');
     if (btn) openChat(btn.dataset.chatId);

@@ -233,7 +233,9 @@ function buildMessage(it, type, cont, seen, t) {
   const auto = typeof m.author_id === 'string' && m.author_id.startsWith('auto.');
   el.append(h('div', { class: 'msg-author', text: authorLabel(m) + (m.internal ? ' · internal note' : '') + (auto ? ' · auto message' : '') }));
   const bubble = h('div', { class: 'msg-bubble msg-text', text: m.text });
-  if (m.image_url && /^https:\/\//i.test(m.image_url)) bubble.prepend(h('img', { class: 'msg-image', src: m.image_url, alt: '' }));
+  // https, or the panel's own origin (the local stack's CDN serves both over http): the CSP's img-src.
+  const image = m.image_url && (/^https:\/\//i.test(m.image_url) || m.image_url.startsWith(location.origin + '/'));
+  if (image) bubble.prepend(h('img', { class: 'msg-image', src: m.image_url, alt: '' }));
   for (const f of m.files || []) {
     if (/^https?:\/\//i.test(f.url)) bubble.append(h('a', { class: 'msg-file', href: f.url, target: '_blank', rel: 'noopener', text: f.name }));
   }

@@ -125,6 +125,18 @@ ROUTES = {
         **team_only(404, outsider=404),
         "administrator": 204,
     },
+    # Messenger channels (test_channel_connect.py): leads only. The body names no real
+    # token, so the leads get the 400 that follows the access check; no such channel: 404.
+    ("GET", "/projects/{project_id}/channels"): leads_only(200),
+    ("POST", "/projects/{project_id}/channels/telegram"): leads_only(400),
+    ("POST", "/projects/{project_id}/channels/messenger"): leads_only(400),
+    ("GET", "/projects/{project_id}/channels/{channel_id}"): leads_only(404),
+    ("DELETE", "/projects/{project_id}/channels/{channel_id}"): leads_only(404),
+    # The platforms' webhooks: the secret header or signature is the authentication
+    # (test_channel_inbound.py covers missing, wrong and right).
+    ("POST", "/channels/telegram/{channel_id}"): PUBLIC,
+    ("GET", "/channels/messenger/{channel_id}"): PUBLIC,
+    ("POST", "/channels/messenger/{channel_id}"): PUBLIC,
     ("GET", "/widget/messages"): {
         "administrator": 401,
         "manager": 401,
@@ -310,6 +322,7 @@ def test_each_caller_gets_the_right_answer(platform, world, method, path, caller
         visitor_id=world["visitor_id"],
         message_id=world["auto_message_id"],
         subscription_id=world["subscription_id"],
+        channel_id="tg123456",
     )
     token = world["tokens"][caller]
     # Widget calls come from the customer's page (allowed domains: test_origins.py).

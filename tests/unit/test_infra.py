@@ -47,6 +47,11 @@ UNSET_IN_AWS = {
     "STRIPE_API_BASE",  # the local stand-in's fake Stripe (billing test mode)
     "LOCAL_GEO_HEADERS",  # the local stand-in has no CloudFront to say where viewers are
     "S3_ENDPOINT",  # moto's server locally
+    # Messenger channels: AWS talks to the real Telegram and Graph APIs (the defaults)
+    # and registers webhooks under the address API Gateway was called at.
+    "TELEGRAM_API_BASE",
+    "GRAPH_API_BASE",
+    "PUBLIC_API_URL",
     # The heartbeat's cadences: AWS runs the defaults (90 s, 15 s while watched, 30 s);
     # tests and the browser tests' stack shorten them.
     "HEARTBEAT_SECONDS",
@@ -464,6 +469,22 @@ def test_every_traffic_function_gets_the_websocket_management_url(packaged):
         if s["Action"] == "execute-api:ManageConnections"
     )
     assert statement["Resource"]["Fn::Sub"].endswith(f":${{WebsocketAPI}}/{stage}/*/@connections/*")
+
+
+def test_channel_secrets_are_readable_only_under_the_stages_prefix(traffic):
+    statement = next(
+        s
+        for s in traffic["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+        if s.get("Sid") == "ChannelSecrets"
+    )
+    assert set(statement["Action"]) == {
+        "secretsmanager:CreateSecret",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:GetSecretValue",
+    }
+    assert statement["Resource"]["Fn::Sub"].endswith(":secret:${TablePrefix}channels/*")
 
 
 def test_every_setting_the_code_reads_is_set_in_aws_or_deliberately_not(packaged):

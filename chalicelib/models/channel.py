@@ -1,0 +1,59 @@
+"""Messenger channels: a project's Telegram bots and Facebook Pages.
+
+The id is the platform's own (``tg<bot id>``, ``fb<page id>``), so connecting the same
+bot or Page again finds the same record and its customers' chats continue; a bot or
+Page belongs to one project at a time (a bot has one webhook). The tokens and secrets
+are not here: they are in Secrets Manager (services/channel_secrets.py), and this record
+says which version of that secret is current.
+
+Access patterns:
+- channel C (a webhook's path names it): GetItem.                      -> ChannelModel
+- a project's channels (Settings -> Channels): Query GSI ``by_project``.
+                                                           -> ChannelModel.by_project
+"""
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+TELEGRAM = "telegram"
+MESSENGER = "messenger"
+KINDS = (TELEGRAM, MESSENGER)
+CONNECTED = "connected"
+DISCONNECTED = "disconnected"
+
+
+def channel_id_for(kind: str, external_id: str) -> str:
+    return ("tg" if kind == TELEGRAM else "fb") + str(external_id)
+
+
+class ChannelsByProject(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_project"
+        projection = AllProjection()
+
+    project_id = UnicodeAttribute(hash_key=True)
+    channel_id = UnicodeAttribute(range_key=True)
+
+
+class ChannelModel(Model):
+    Meta = table_meta("channels")
+
+    channel_id = UnicodeAttribute(hash_key=True)
+    project_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # telegram | messenger
+    external_id = UnicodeAttribute()  # the bot's id, the Page's id
+    name = UnicodeAttribute()  # the bot's @username, the Page's name
+    status = UnicodeAttribute(default=CONNECTED)
+    connected_at = UTCDateTimeAttribute()
+    connected_by = UnicodeAttribute()
+    disconnected_at = UTCDateTimeAttribute(null=True)
+    # The Secrets Manager version holding this connection's token and secrets (a new
+    # connection is a new version: a Lambda's cache keyed by it is never stale).
+    secret_version = UnicodeAttribute(null=True)
+    # The last four characters of the token, so the panel can tell which one is in use.
+    token_hint = UnicodeAttribute(null=True)
+
+    by_project = ChannelsByProject()

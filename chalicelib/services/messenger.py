@@ -1,0 +1,155 @@
+"""Facebook Messenger through the Graph API: the calls channels make, the webhook's
+signature, and reading its ``object: page`` body.
+
+Every call sends ``appsecret_proof`` (HMAC-SHA256 of the Page token with the app
+secret), so a wrong app secret is refused by Facebook at connection time rather than
+found out at the first webhook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from chalicelib.config import get_settings
+from chalicelib.services import platform_http
+from chalicelib.services.channel_events import (
+    LOCATION_NOTE,
+    PHOTO_NOTE,
+    STICKER_NOTE,
+    UNSUPPORTED_NOTE,
+    Incoming,
+)
+
+SIGNATURE_HEADER = "x-hub-signature-256"
+# What the Page subscribes our app to; the app's webhook must have them too (README).
+SUBSCRIBED_FIELDS = "messages,messaging_postbacks,message_echoes"
+
+
+def _proof(page_token: str, app_secret: str) -> str:
+    return hmac.new(app_secret.encode(), page_token.encode(), hashlib.sha256).hexdigest()
+
+
+def graph(method: str, path: str, page_token: str, app_secret: str, params=None) -> dict:
+    base = get_settings().graph_api_base.rstrip("/")
+    query = {
+        **(params or {}),
+        "access_token": page_token,
+        "appsecret_proof": _proof(page_token, app_secret),
+    }
+    return platform_http.call(method, f"{base}/{path.lstrip('/')}", query)
+
+
+def page_of_token(page_token: str, app_secret: str) -> dict:
+    """Which Page the token is for: ``{"id", "name"}``."""
+    return graph("GET", "me", page_token, app_secret, {"fields": "id,name"})
+
+
+def subscribe(page_id: str, page_token: str, app_secret: str) -> None:
+    graph(
+        "POST",
+        f"{page_id}/subscribed_apps",
+        page_token,
+        app_secret,
+        {"subscribed_fields": SUBSCRIBED_FIELDS},
+    )
+
+
+def unsubscribe(page_id: str, page_token: str, app_secret: str) -> None:
+    graph("DELETE", f"{page_id}/subscribed_apps", page_token, app_secret)
+
+
+def subscriptions(page_id: str, page_token: str, app_secret: str) -> list:
+    return graph("GET", f"{page_id}/subscribed_apps", page_token, app_secret).get("data") or []
+
+
+def customer_name(psid: str, page_token: str, app_secret: str) -> str | None:
+    """The customer's name from their profile (the webhook does not carry it)."""
+    try:
+        profile = graph("GET", psid, page_token, app_secret, {"fields": "first_name,last_name"})
+    except platform_http.PlatformError:
+        return None
+    parts = [profile.get("first_name"), profile.get("last_name")]
+    return " ".join(p for p in parts if isinstance(p, str) and p.strip())[:100] or None
+
+
+def signature_ok(raw_body: bytes, header: str | None, app_secret: str) -> bool:
+    """``X-Hub-Signature-256: sha256=<hex>`` over the raw bytes, constant-time."""
+    if not header or not header.startswith("sha256=") or not app_secret:
+        return False
+    wanted = hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(header[len("sha256=") :].strip().lower(), wanted)
+
+
+def parse_body(body: dict, page_id: str) -> list[Incoming]:
+    """The messages, echoes and postbacks (a tapped button) addressed to this Page;
+    everything else (reads, deliveries, other Pages' entries) is ignored."""
+    if body.get("object") != "page" or not isinstance(body.get("entry"), list):
+        return []
+    found = []
+    for entry in body["entry"]:
+        if not isinstance(entry, dict) or str(entry.get("id")) != page_id:
+            continue
+        for event in entry.get("messaging") or []:
+            incoming = _parse_event(event, page_id) if isinstance(event, dict) else None
+            if incoming is not None:
+                found.append(incoming)
+    return found
+
+
+def _parse_event(event: dict, page_id: str) -> Incoming | None:
+    message = event.get("message")
+    sender = (event.get("sender") or {}).get("id")
+    recipient = (event.get("recipient") or {}).get("id")
+    if isinstance(event.get("postback"), dict):
+        return _postback(event["postback"], sender, event.get("timestamp"), page_id)
+    if not isinstance(message, dict) or not isinstance(message.get("mid"), str):
+        return None
+    echo = bool(message.get("is_echo"))
+    customer = recipient if echo else sender
+    if not isinstance(customer, str) or not customer or customer == page_id:
+        return None
+    text, photo = _content(message)
+    return Incoming(
+        event_key=f"fb.{message['mid'][:200]}",
+        customer_id=customer,
+        customer_name=None,
+        text=text,
+        from_team=echo,
+        photo_url=photo,
+    )
+
+
+def _postback(postback: dict, sender, timestamp, page_id: str) -> Incoming | None:
+    """The customer tapped a button (Get Started, a menu entry): a note of what they
+    tapped. Its ``mid`` makes it once-only; older events have none, then the sender and
+    time name it."""
+    if not isinstance(sender, str) or not sender or sender == page_id:
+        return None
+    key = postback.get("mid")
+    if not isinstance(key, str) or not key:
+        key = f"pb.{sender}.{timestamp}"
+    title = postback.get("title") if isinstance(postback.get("title"), str) else ""
+    return Incoming(
+        event_key=f"fb.{key[:200]}",
+        customer_id=sender,
+        customer_name=None,
+        text=f"[tapped the button: {title[:200] or postback.get('payload') or 'unnamed'}]",
+    )
+
+
+def _content(message: dict) -> tuple[str, str | None]:
+    if isinstance(message.get("text"), str) and message["text"]:
+        return message["text"], None
+    attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+    if not attachments:
+        return UNSUPPORTED_NOTE.format(kind="empty"), None
+    first = attachments[0]
+    payload = first.get("payload") if isinstance(first.get("payload"), dict) else {}
+    if "sticker_id" in message or "sticker_id" in payload:
+        return STICKER_NOTE, None
+    if first.get("type") == "image" and isinstance(payload.get("url"), str):
+        return PHOTO_NOTE, payload["url"]
+    if first.get("type") == "location":
+        return LOCATION_NOTE, None
+    return UNSUPPORTED_NOTE.format(kind=str(first.get("type") or "unknown")[:20]), None

@@ -1,0 +1,109 @@
+"""Telegram's Bot API: the calls channels make, and reading a webhook's ``Update``.
+
+Calls go to ``<TELEGRAM_API_BASE>/bot<token>/<method>`` (the local stack's fake locally).
+The token is in that path, so it never appears in a log or an error (platform_http).
+"""
+
+from __future__ import annotations
+
+from chalicelib.config import get_settings
+from chalicelib.services import platform_http
+from chalicelib.services.channel_events import (
+    LOCATION_NOTE,
+    PHOTO_NOTE,
+    STICKER_NOTE,
+    UNSUPPORTED_NOTE,
+    Incoming,
+)
+from chalicelib.services.platform_http import PlatformError
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+ALLOWED_UPDATES = ["message"]  # what the webhook asks for; anything else is ignored
+
+
+def _url(token: str, method: str) -> str:
+    return f"{get_settings().telegram_api_base.rstrip('/')}/bot{token}/{method}"
+
+
+def call(token: str, method: str, params: dict | None = None):
+    """A Bot API method's ``result``; ``PlatformError`` when ``ok`` is false."""
+    answer = platform_http.call("POST", _url(token, method), params, form=False)
+    if not answer.get("ok"):
+        raise PlatformError(200, answer.get("error_code"), str(answer.get("description", "")))
+    return answer.get("result")
+
+
+def get_me(token: str) -> dict:
+    return call(token, "getMe")
+
+
+def set_webhook(token: str, url: str, secret_token: str) -> None:
+    call(
+        token,
+        "setWebhook",
+        {"url": url, "secret_token": secret_token, "allowed_updates": ALLOWED_UPDATES},
+    )
+
+
+def webhook_info(token: str) -> dict:
+    return call(token, "getWebhookInfo")
+
+
+def delete_webhook(token: str) -> None:
+    call(token, "deleteWebhook")
+
+
+def download_file(token: str, file_id: str) -> tuple[bytes, str]:
+    info = call(token, "getFile", {"file_id": file_id})
+    path = info.get("file_path") if isinstance(info, dict) else None
+    if not isinstance(path, str) or not path:
+        raise PlatformError(None, None, "the file has no path")
+    base = get_settings().telegram_api_base.rstrip("/")
+    return platform_http.download(f"{base}/file/bot{token}/{path}")
+
+
+def _name_of(sender: dict) -> str | None:
+    parts = [sender.get("first_name"), sender.get("last_name")]
+    name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    if not name and isinstance(sender.get("username"), str):
+        name = "@" + sender["username"]
+    return name[:100] or None
+
+
+def parse_update(update: dict) -> Incoming | None:
+    """The customer's message in an Update, or None for what we ignore (edits, other
+    update kinds, groups and channels: only private chats are conversations)."""
+    update_id = update.get("update_id")
+    message = update.get("message")
+    if not isinstance(update_id, int) or not isinstance(message, dict):
+        return None
+    chat = message.get("chat")
+    sender = message.get("from")
+    if not isinstance(chat, dict) or chat.get("type") != "private" or not isinstance(sender, dict):
+        return None
+    if sender.get("is_bot") or not isinstance(chat.get("id"), int):
+        return None
+    photo_id = None
+    if isinstance(message.get("text"), str):
+        text = message["text"]
+    elif isinstance(message.get("photo"), list) and message["photo"]:
+        largest = message["photo"][-1]  # PhotoSizes come smallest first
+        photo_id = largest.get("file_id") if isinstance(largest, dict) else None
+        caption = message.get("caption")
+        text = caption if isinstance(caption, str) and caption.strip() else PHOTO_NOTE
+    elif "sticker" in message:
+        sticker = message["sticker"] if isinstance(message["sticker"], dict) else {}
+        emoji = sticker.get("emoji") if isinstance(sticker.get("emoji"), str) else ""
+        text = f"{STICKER_NOTE} {emoji}".strip()
+    elif "location" in message:
+        text = LOCATION_NOTE
+    else:
+        kinds = [k for k in ("document", "voice", "video", "audio", "contact") if k in message]
+        text = UNSUPPORTED_NOTE.format(kind=kinds[0] if kinds else "unknown")
+    return Incoming(
+        event_key=f"tg.{update_id}",
+        customer_id=str(chat["id"]),
+        customer_name=_name_of(sender),
+        text=text,
+        photo_file_id=photo_id if isinstance(photo_id, str) else None,
+    )

@@ -1,0 +1,315 @@
+"""A small, faithful stand-in for the parts of Telegram's Bot API and Facebook's Graph API
+that channels use, and for the customers who write to a bot or a Page.
+
+Telegram (``<base>/bot<token>/<method>``, answers ``{"ok", "result" | "error_code",
+"description"}`` as the Bot API does): ``getMe``, ``setWebhook`` (``url``,
+``secret_token``, ``allowed_updates``), ``getWebhookInfo`` (``pending_update_count``,
+``last_error_date``, ``last_error_message``), ``deleteWebhook``, ``getFile`` and the file
+download at ``<base>/file/bot<token>/<path>``. A webhook delivery is a POST of a JSON
+``Update`` with ``X-Telegram-Bot-Api-Secret-Token``; a non-2xx answer leaves the update
+pending (the next delivery tries it first) and records the error, as Telegram does.
+
+Facebook (``<base>/<version>/...``, errors as ``{"error": {"message", "type", "code"}}``):
+``GET /me`` with a Page token (which Page it is), ``GET /<psid>`` (a customer's profile),
+``POST|GET|DELETE /<page id>/subscribed_apps``, and ``appsecret_proof`` checked when
+sent (HMAC-SHA256 of the token with the app secret, as Graph does). The app's webhook is
+set on the fake's page (the "app dashboard"): saving it runs Facebook's GET verification
+(``hub.mode``, ``hub.verify_token``, ``hub.challenge``); deliveries are the ``object:
+page`` body signed with ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body with the app
+secret), sent only while the Page subscribed the app.
+
+What differs from the platforms, on purpose: webhook URLs may be plain http on any port
+(Telegram wants https on 443/80/88/8443), and bots, Pages and tokens are made on the
+fake's page rather than by @BotFather or in Meta's dashboard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+
+from infra.local.fake_messenger_customers import CustomerSide, signature
+
+GRAPH_VERSION = "v21.0"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+facebook_signature = signature  # what the tests sign with
+
+
+@dataclass
+class Bot:
+    id: int
+    token: str
+    username: str
+    first_name: str
+    webhook_url: str = ""
+    secret_token: str = ""
+    allowed_updates: list = field(default_factory=list)
+    pending: list = field(default_factory=list)  # updates not delivered yet, in order
+    last_delivered: dict | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+    next_update_id: int = 0
+    customers: dict = field(default_factory=dict)  # name -> user id
+
+
+@dataclass
+class Page:
+    id: str
+    name: str
+    page_token: str
+    app_id: str
+    app_secret: str
+    callback_url: str = ""
+    verify_token: str = ""
+    subscribed_fields: list = field(default_factory=list)
+    last_delivered: bytes | None = None
+    last_error: str | None = None
+    customers: dict = field(default_factory=dict)  # name -> psid
+    profiles: dict = field(default_factory=dict)  # psid -> {"first_name", "last_name"}
+
+
+class FakeMessengers(CustomerSide):
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.lock = threading.RLock()
+        self.bots: dict[str, Bot] = {}  # by token
+        self.pages: dict[str, Page] = {}  # by id
+        self.files: dict[str, tuple[str, bytes]] = {}  # file path -> (content type, bytes)
+        self.telegram_files: dict[str, str] = {}  # file_id -> file path
+        self.log: list[dict] = []  # deliveries, newest last (shown on the page)
+        self.ui_memory: dict = {}  # the page's last target, customer name and notice
+        self._ids = iter(range(7_000_000_001, 8_000_000_000))
+        # How the fake reaches the app: ``(method, url, body, headers) -> (status, body)``.
+        # HTTP by default; in-process tests hand it the Chalice test client instead.
+        self.transport = http_transport
+
+    # --- making bots and Pages (BotFather, Meta's dashboard) ---------------------------
+    def create_bot(self, username: str, first_name: str | None = None) -> Bot:
+        with self.lock:
+            bot_id = next(self._ids)
+            token = f"{bot_id}:{secrets.token_urlsafe(26)}"
+            bot = Bot(bot_id, token, username, first_name or username)
+            self.bots[token] = bot
+            return bot
+
+    def create_page(self, name: str) -> Page:
+        with self.lock:
+            page = Page(
+                id=str(next(self._ids) * 100 + 7),
+                name=name,
+                page_token="EAAG" + secrets.token_urlsafe(40),
+                app_id=str(next(self._ids)),
+                app_secret=secrets.token_hex(16),
+            )
+            self.pages[page.id] = page
+            return page
+
+    # --- Telegram Bot API ---------------------------------------------------------------
+    def telegram(self, token: str, method: str, params: dict) -> tuple[int, dict]:
+        with self.lock:
+            bot = self.bots.get(token)
+            if bot is None:
+                return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            handler = {
+                "getMe": self._get_me,
+                "setWebhook": self._set_webhook,
+                "getWebhookInfo": self._webhook_info,
+                "deleteWebhook": self._delete_webhook,
+                "getFile": self._get_file,
+            }.get(method)
+            if handler is None:
+                return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            return handler(bot, params)
+
+    @staticmethod
+    def _ok(result) -> tuple[int, dict]:
+        return 200, {"ok": True, "result": result}
+
+    @staticmethod
+    def _bad(description: str) -> tuple[int, dict]:
+        return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}
+
+    def _get_me(self, bot: Bot, params) -> tuple[int, dict]:
+        return self._ok(
+            {
+                "id": bot.id,
+                "is_bot": True,
+                "first_name": bot.first_name,
+                "username": bot.username,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        )
+
+    def _set_webhook(self, bot: Bot, params) -> tuple[int, dict]:
+        url = params.get("url", "")
+        secret = params.get("secret_token")
+        if url and not url.startswith(("http://", "https://")):
+            return self._bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            return self._bad("secret token contains unallowed characters")
+        bot.webhook_url, bot.secret_token = url, secret or ""
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, str):
+            allowed = json.loads(allowed)
+        if allowed is not None:
+            bot.allowed_updates = list(allowed)
+        bot.last_error_date = bot.last_error_message = None
+        return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+
+    def _webhook_info(self, bot: Bot, params) -> tuple[int, dict]:
+        info = {
+            "url": bot.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(bot.pending),
+            "max_connections": 40,
+        }
+        if bot.allowed_updates:
+            info["allowed_updates"] = bot.allowed_updates
+        if bot.last_error_date:
+            info["last_error_date"] = bot.last_error_date
+            info["last_error_message"] = bot.last_error_message
+        return self._ok(info)
+
+    def _delete_webhook(self, bot: Bot, params) -> tuple[int, dict]:
+        bot.webhook_url = bot.secret_token = ""
+        return 200, {"ok": True, "result": True, "description": "Webhook was deleted"}
+
+    def _get_file(self, bot: Bot, params) -> tuple[int, dict]:
+        path = self.telegram_files.get(str(params.get("file_id", "")))
+        if path is None:
+            return self._bad("invalid file_id")
+        size = len(self.files[path][1])
+        file_id = params["file_id"]
+        return self._ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id[-8:],
+                "file_size": size,
+                "file_path": path,
+            }
+        )
+
+    def telegram_file(self, token: str, path: str) -> tuple[str, bytes] | None:
+        with self.lock:
+            if token not in self.bots:
+                return None
+            return self.files.get(path)
+
+    # --- Facebook Graph API -------------------------------------------------------------
+    @staticmethod
+    def _graph_error(message: str, code: int, kind="OAuthException", status=400):
+        trace = secrets.token_urlsafe(8)
+        return status, {
+            "error": {"message": message, "type": kind, "code": code, "fbtrace_id": trace}
+        }
+
+    def _page_of_token(self, token: str) -> Page | None:
+        return next((p for p in self.pages.values() if p.page_token == token), None)
+
+    def graph(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        with self.lock:
+            parts = [p for p in path.split("/") if p]
+            if not parts or parts[0] != GRAPH_VERSION:
+                return self._graph_error("Unknown path components", 2500, "OAuthException")
+            parts = parts[1:]
+            page = self._page_of_token(params.get("access_token", ""))
+            if page is None:
+                return self._graph_error(
+                    "Invalid OAuth access token - Cannot parse access token", 190
+                )
+            proof = params.get("appsecret_proof")
+            if proof is not None:
+                wanted = hmac.new(
+                    page.app_secret.encode(), page.page_token.encode(), hashlib.sha256
+                ).hexdigest()
+                if not hmac.compare_digest(str(proof), wanted):
+                    return self._graph_error(
+                        "Invalid appsecret_proof provided in the API argument",
+                        100,
+                        "GraphMethodException",
+                    )
+            if method == "GET" and parts == ["me"]:
+                return 200, {"id": page.id, "name": page.name}
+            if len(parts) == 2 and parts[1] == "subscribed_apps":
+                if parts[0] != page.id:
+                    return self._graph_error("(#200) Permissions error", 200)
+                return self._subscribed_apps(method, page, params)
+            if method == "GET" and len(parts) == 1 and parts[0] in page.profiles:
+                profile = page.profiles[parts[0]]
+                return 200, {"id": parts[0], **profile}
+            return self._graph_error(
+                f"Unsupported {method.lower()} request. Object with ID '{'/'.join(parts)}' does "
+                "not exist, cannot be loaded due to missing permissions, or does not support "
+                "this operation.",
+                100,
+                "GraphMethodException",
+            )
+
+    def _subscribed_apps(self, method: str, page: Page, params: dict):
+        if method == "POST":
+            fields = params.get("subscribed_fields", "")
+            page.subscribed_fields = [f for f in str(fields).split(",") if f]
+            if not page.subscribed_fields:
+                return self._graph_error(
+                    "(#100) The parameter subscribed_fields is required", 100, "OAuthException"
+                )
+            return 200, {"success": True}
+        if method == "DELETE":
+            page.subscribed_fields = []
+            return 200, {"success": True}
+        data = []
+        if page.subscribed_fields:
+            data = [
+                {
+                    "id": page.app_id,
+                    "name": f"{page.name} app",
+                    "subscribed_fields": page.subscribed_fields,
+                }
+            ]
+        return 200, {"data": data}
+
+    def set_app_webhook(self, page_id: str, callback_url: str, verify_token: str) -> str | None:
+        """The app dashboard's "Verify and save": Facebook's GET verification first.
+        Returns the error shown to the developer, or None when saved."""
+        page = self.pages.get(page_id)
+        if page is None:
+            return "no such Page"
+        challenge = str(secrets.randbelow(10**9))
+        query = urllib.parse.urlencode(
+            {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
+        )
+        separator = "&" if "?" in callback_url else "?"
+        status, answer = self.transport("GET", f"{callback_url}{separator}{query}", None, {})
+        if not isinstance(status, int):
+            return f"The URL couldn't be validated. Callback failed: {status}"
+        if status != 200:
+            return f"The URL couldn't be validated. Response: HTTP {status}"
+        if answer.decode(errors="replace").strip() != challenge:
+            return "The URL couldn't be validated. Response does not match challenge"
+        with self.lock:
+            page.callback_url, page.verify_token = callback_url, verify_token
+        return None
+
+
+def http_transport(method: str, url: str, body: bytes | None, headers: dict):
+    """One request to the app; the status (or why it failed) and the answer's bytes."""
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, OSError) as error:
+        return f"unreachable ({error})", b""
