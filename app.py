@@ -7,6 +7,7 @@ from chalicelib.routes import http, socket_routes
 from chalicelib.routes.auth_routes import auth_routes
 from chalicelib.routes.auto_message_routes import auto_message_routes
 from chalicelib.routes.billing_routes import billing_routes
+from chalicelib.routes.mail_routes import mail_routes, receive_email
 from chalicelib.routes.panel_routes import panel_routes
 from chalicelib.routes.reply_routes import reply_routes
 from chalicelib.routes.team_routes import team_routes
@@ -29,6 +30,11 @@ app.register_blueprint(widget_routes)  # /widget/*: visitor sessions and history
 app.register_blueprint(visitor_routes)  # /projects/{id}/visitors/*: who is on the site
 app.register_blueprint(billing_routes)  # /projects/{id}/billing*, /billing/webhook: plans
 app.register_blueprint(auto_message_routes)  # /projects/{id}/auto-messages, /targeting/*
+app.register_blueprint(mail_routes)  # /mail/unsubscribe: stop continuity e-mails
+
+# Replies by e-mail: S3 (SES's receipt rule wrote the mail) invokes this; the template
+# wires the bucket's notification (chalice package cannot: see infra/inbound_mail.py).
+receive_email = app.lambda_function(name="receive_email")(receive_email)
 
 # The WebSocket API: authenticate on $connect, one frame per $default, clean up.
 websocket_connect = app.on_ws_connect()(socket_routes.websocket_connect)

@@ -60,6 +60,14 @@ class Settings:
     # Tests only (those not about the e-mailed code): a sign-up is confirmed at once.
     # Neither AWS nor the local stack sets it: there the newcomer types the code.
     auto_confirm_signups: bool = False
+    # Conversations that continue by e-mail (services/continuity.py, inbound_mail.py):
+    # the HMAC key of reply and unsubscribe tokens (empty: no continuity e-mails), the
+    # domain SES receives replies for (reply+<token>@<domain>), the bucket its receipt
+    # rule writes them to, and the REST API's public URL (unsubscribe links).
+    mail_token_secret: str = ""
+    inbound_mail_domain: str = ""
+    inbound_mail_bucket: str = ""
+    public_api_url: str = ""
     max_message_chars: int = 4000
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
@@ -115,6 +123,10 @@ def get_settings() -> Settings:
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
         attachments_url=env.get("ATTACHMENTS_URL", ""),
         s3_endpoint=env.get("S3_ENDPOINT") or None,
+        mail_token_secret=env.get("MAIL_TOKEN_SECRET", ""),
+        inbound_mail_domain=env.get("INBOUND_MAIL_DOMAIN", ""),
+        inbound_mail_bucket=env.get("INBOUND_MAIL_BUCKET", ""),
+        public_api_url=env.get("PUBLIC_API_URL", "").rstrip("/"),
         heartbeat_seconds=int(env.get("HEARTBEAT_SECONDS") or 90),
         heartbeat_watched_seconds=int(env.get("HEARTBEAT_WATCHED_SECONDS") or 15),
         visitors_watch_seconds=int(env.get("VISITORS_WATCH_SECONDS") or 30),

@@ -4,6 +4,7 @@ from chalicelib.models.auto_message import AutoMessageModel
 from chalicelib.models.billing_event import StripeEventModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import ConnectionModel
+from chalicelib.models.mail import MailRecordModel
 from chalicelib.models.message import ClientMessageIdModel, MessageModel
 from chalicelib.models.origin_refusal import OriginRefusalModel
 from chalicelib.models.project import MemberModel, ProjectModel
@@ -24,6 +25,7 @@ ALL_MODELS = (
     StripeEventModel,
     AutoMessageModel,
     OriginRefusalModel,
+    MailRecordModel,
 )
 
 

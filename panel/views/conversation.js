@@ -76,6 +76,7 @@ function renderVisitorFacts() {
     [v.platform, v.os, v.browser].filter(Boolean).join(' · ') || null,
     v.visits ? 'visit ' + v.visits : null,
     v.last_event ? 'last event: ' + v.last_event : null,
+    v.mail && v.mail.unsubscribed ? 'unsubscribed from e-mails' : null,
   ].filter(Boolean);
   box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
   box.title = parts.join(' · '); // the pop-up cuts them to one line

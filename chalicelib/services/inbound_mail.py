@@ -1,0 +1,118 @@
+"""Conversations that continue by e-mail, incoming: the visitor's reply to a continuity
+e-mail lands in the same chat as their message.
+
+SES receives mail for the inbound domain; its receipt rule writes the raw MIME message
+to the inbound bucket, whose notification invokes the traffic app's ``receive_email``
+Lambda with the S3 event. For each object: parse it (standard library ``email``), find
+the ``reply+<token>@<inbound domain>`` recipient, verify the token (forged, expired,
+or naming a chat that is not that visitor's: refused, nothing stored), take the newest
+text (services/reply_text.py), then de-duplicate on the ``Message-ID`` (a conditional
+Put with a TTL: SES or S3 may deliver one mail twice) and post the text as the visitor's
+message through the usual path (services/messaging.py), so the panel hears it live.
+If posting fails, the de-duplication record is removed again, so a retry posts it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from email.utils import getaddresses
+from urllib.parse import unquote_plus
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.auth.identities import VisitorIdentity
+from chalicelib.config import get_settings
+from chalicelib.errors import DomainError, Unauthorized
+from chalicelib.models.base import is_condition_failure
+from chalicelib.models.chat import ChatModel
+from chalicelib.models.mail import MailRecordModel, inbound_key
+from chalicelib.services import distribution, messaging, reply_text
+
+log = logging.getLogger(__name__)
+
+MAX_MAIL_BYTES = 10 * 1024 * 1024  # SES receiving's own limit is 40 MB; a reply is small
+DEDUPE_FOR = timedelta(days=30)
+_REPLY_LOCAL = re.compile(r"reply\+([a-z2-7]{53})", re.IGNORECASE)
+_RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
+
+
+def handle_s3_event(event: dict, s3, tokens, fanout, now: datetime) -> list[str]:
+    """One outcome per S3 record: posted, duplicate, or refused: <why>."""
+    outcomes = []
+    for record in event.get("Records", []):
+        bucket = record.get("s3", {}).get("bucket", {}).get("name")
+        key = unquote_plus(record.get("s3", {}).get("object", {}).get("key", ""))
+        if bucket != get_settings().inbound_mail_bucket or not key:
+            outcomes.append("refused: not the inbound bucket")
+            continue
+        obj = s3.get_object(Bucket=bucket, Key=key)
+        if obj.get("ContentLength", 0) > MAX_MAIL_BYTES:
+            outcomes.append("refused: too large")
+            continue
+        outcome = receive(obj["Body"].read(), tokens, fanout, now)
+        log.info("inbound mail %s: %s", key, outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _token_of(message) -> str | None:
+    domain = get_settings().inbound_mail_domain.lower()
+    values = [str(v) for name in _RECIPIENT_HEADERS for v in (message.get_all(name) or [])]
+    for _, address in getaddresses(values):
+        local, _, host = address.rpartition("@")
+        found = _REPLY_LOCAL.fullmatch(local)
+        if found and domain and host.lower() == domain:
+            return found.group(1).lower()
+    return None
+
+
+def receive(raw: bytes, tokens, fanout, now: datetime) -> str:
+    """Post one raw e-mail's reply into its chat; what happened, as a short phrase."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    token = _token_of(message)
+    if token is None or tokens is None:
+        return "refused: no reply address of ours"
+    try:
+        address = tokens.verify_reply(token)
+        chat = ChatModel.get(address.project_id, address.chat_id)
+        if chat.visitor_id != address.visitor_id:
+            raise Unauthorized("not that visitor's chat")
+    except (Unauthorized, DoesNotExist) as error:
+        return f"refused: {getattr(error, 'message', 'no such chat')}"
+    text = reply_text.reply_of(message)[: get_settings().max_message_chars].strip()
+    if not text:
+        return "refused: no text"
+    message_id = (message.get("Message-ID") or "").strip() or hashlib.sha256(raw).hexdigest()
+    digest = hashlib.sha256(message_id.encode()).hexdigest()
+    guard = MailRecordModel(
+        inbound_key(digest),
+        project_id=address.project_id,
+        chat_id=address.chat_id,
+        at=now,
+        expires_at=now + DEDUPE_FOR,
+    )
+    try:
+        guard.save(condition=MailRecordModel.record_key.does_not_exist())
+    except PutError as error:
+        if is_condition_failure(error):
+            return "duplicate"
+        raise
+    identity = VisitorIdentity(address.project_id, address.visitor_id)
+    try:
+        posted = messaging.post_visitor_message(
+            identity, address.chat_id, f"mail-{digest[:40]}", text, fanout
+        )
+    except DomainError as error:
+        guard.delete()
+        return f"refused: {error.message}"
+    except Exception:
+        guard.delete()  # a retry of this event posts it
+        raise
+    if posted.opened:  # the chat had closed: the visitor's next one, as in the widget
+        distribution.distribute(address.project_id, fanout)
+    return "posted"
