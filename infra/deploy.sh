@@ -121,7 +121,8 @@ deploy_stack() {
 # the repository); unset ones keep the stack's current values.
 BILLING_OVERRIDES=()
 for pair in STRIPE_SECRET_KEY:StripeSecretKey STRIPE_WEBHOOK_SECRET:StripeWebhookSecret \
-	PLAN_CATALOGUE:PlanCatalogue BILLING_RETURN_URL:BillingReturnUrl MAIL_FROM:MailFrom; do
+	PLAN_CATALOGUE:PlanCatalogue BILLING_RETURN_URL:BillingReturnUrl MAIL_FROM:MailFrom \
+	INBOUND_MAIL_DOMAIN:InboundMailDomain; do
 	setting="${pair%%:*}"
 	if [[ -n "${!setting:-}" ]]; then
 		BILLING_OVERRIDES+=("${pair##*:}=${!setting}")
@@ -162,10 +163,16 @@ stack_parameter() {
 # are served for the links in those mails, and the panel for the escalation mails' links.
 MAIL_FROM_NOW="$(stack_parameter MailFrom)"
 [[ "$MAIL_FROM_NOW" != "None" ]] || MAIL_FROM_NOW=""
+# Conversations by e-mail: the clock app signs reply addresses with the traffic stack's
+# secret, for the domain SES receives on (INBOUND_MAIL_DOMAIN; README "Replies by e-mail").
+INBOUND_NOW="$(stack_parameter InboundMailDomain)"
+[[ "$INBOUND_NOW" != "None" ]] || INBOUND_NOW=""
 deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
 	"WebsocketApiId=$(stack_output WebsocketAPIId)" \
 	"AttachmentsUrl=$(stack_output AttachmentsUrl)" "MailFrom=$MAIL_FROM_NOW" \
-	"PanelUrl=$(stack_output PanelURL)"
+	"PanelUrl=$(stack_output PanelURL)" \
+	"MailTokenSecretArn=$(stack_output MailTokenSecretArn)" \
+	"InboundMailDomain=$INBOUND_NOW" "ApiUrl=$(stack_output EndpointURL)"
 
 API_URL="$(stack_output EndpointURL)"
 API_URL="${API_URL%/}"

@@ -29,6 +29,7 @@ ROOT = Path(app_graph.REPO_ROOT)
 BIN = Path(sys.executable).parent
 TRAFFIC_ROLES = {
     "ApiHandlerRole",
+    "ReceiveEmailRole",  # replies by e-mail (S3 invokes it)
     "WebsocketConnectRole",
     "WebsocketMessageRole",
     "WebsocketDisconnectRole",
@@ -442,6 +443,7 @@ def test_every_traffic_function_gets_the_websocket_management_url(packaged):
     functions = resources_of_type(merged, "AWS::Serverless::Function")
     assert set(functions) == {
         "APIHandler",
+        "ReceiveEmail",
         "WebsocketConnect",
         "WebsocketMessage",
         "WebsocketDisconnect",
@@ -649,5 +651,6 @@ def test_index_steps_reads_the_live_tables(monkeypatch, capsys):
         )
         assert index_steps.main(["--prefix", "old-stack-"]) == 0
 
-    # Every other table is new (created whole); chats gains "unanswered" first.
-    assert capsys.readouterr().out.strip() == "chats:unread"
+    # Every other table is new (created whole); chats gains "unanswered" first, then
+    # "unread" and "unseen_replies" one update each.
+    assert capsys.readouterr().out.strip() == "chats:unread,chats:unseen_replies"
