@@ -120,7 +120,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     import app as traffic
-    from infra.local import clock, mailbox
+    from infra.local import clock, inbound_mail, mailbox
     from infra.local.gateway import WebsocketGateway
     from infra.local.sites import cdn_routes, demo_site_routes, minify_widget
 
@@ -148,6 +148,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
                 local_mailbox=f"{cdn_url}/local-mailbox/",
             )
             + mailbox.routes()
+            + inbound_mail.routes(traffic.receive_email)  # "reply as the visitor"
             + clock.routes(timer, f"{cdn_url}/local-mailbox/"),
             ports.cdn,
         ),
@@ -230,6 +231,10 @@ def main(argv=None) -> int:
         aws.configure_environment(ports, pool_id, client_id)
         aws.create_attachments_bucket(ports.url(ports.moto))
         aws.verify_mail_sender(ports.url(ports.moto))
+        # Replies by e-mail: the inbound bucket in moto, the reply tokens' key.
+        from infra.local import inbound_mail
+
+        inbound_mail.configure(ports)
 
         # Only now may the app's modules load: they read the environment set above.
         import app as traffic
