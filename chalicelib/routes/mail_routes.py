@@ -17,7 +17,7 @@ from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.errors import DomainError
 from chalicelib.routes.http import query_param
-from chalicelib.services import inbound_mail, mail_contact
+from chalicelib.services import mail_contact
 
 mail_routes = Blueprint(__name__)
 
@@ -75,6 +75,9 @@ def unsubscribe():
 
 def receive_email(event, context):
     """S3 notification (an object the SES receipt rule wrote): post each reply."""
+    # Here, not at the top: the REST and socket handlers' cold starts never load it.
+    from chalicelib.services import inbound_mail  # noqa: PLC0415
+
     outcomes = inbound_mail.handle_s3_event(
         event, deps.s3(), deps.mail_tokens(), deps.fanout(), utcnow()
     )

@@ -144,6 +144,18 @@ def test_the_job_sends_a_batch_once_and_a_later_reply_makes_a_new_one(mail):
     assert "Second answer." in new_part and "First answer." not in new_part
 
 
+def test_a_failed_send_is_tried_again_by_the_next_run(mail):
+    class Down:
+        def send_message(self, message, display_name=None):
+            raise RuntimeError("SES is unreachable (simulated)")
+
+    owner, _, _, chat_id = start_chat(mail)
+    reply(mail, owner, chat_id, "Are you there?")
+    assert continuity.run(utcnow() + timedelta(minutes=3), Down(), deps.mail_tokens())["sent"] == 0
+    assert run_at(4)["sent"] == 1
+    assert "Are you there?" in sent()[0].get_body(("plain",)).get_content()
+
+
 def test_replies_the_visitor_read_in_the_widget_are_not_emailed(mail):
     owner, visitor, tab, chat_id = start_chat(mail)
     reply(mail, owner, chat_id, "Seen?")
