@@ -76,6 +76,9 @@ def build(
     message["Reply-To"] = Address(display_name=name, username=user, domain=domain)
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # Sent by a program (RFC 3834): out-of-office responders do not answer it, so no
+    # robot's reply comes back into the chat (and inbound_mail refuses those anyway).
+    message["Auto-Submitted"] = "auto-generated"
     # One conversation, one thread in the visitor's mail client.
     message["References"] = f"<{thread_id}>"
     message["In-Reply-To"] = f"<{thread_id}>"

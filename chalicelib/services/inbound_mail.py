@@ -71,9 +71,26 @@ def _token_of(message) -> str | None:
     return None
 
 
+def _not_from_a_person(message) -> str | None:
+    """Out-of-office answers and other robots (RFC 3834's ``Auto-Submitted``, the common
+    vendor headers) are not the visitor's words, and answering them could loop; mail
+    SES's scan found spam or a virus in is dropped (the verdicts SES's receipt rule adds)."""
+    auto = str(message.get("Auto-Submitted") or "no").strip().lower()
+    if auto != "no" or message.get("X-Autoreply") or message.get("X-Autorespond"):
+        return "an automatic reply"
+    if str(message.get("Precedence") or "").strip().lower() in {"bulk", "junk", "auto_reply"}:
+        return "an automatic reply"
+    for verdict in ("X-SES-Spam-Verdict", "X-SES-Virus-Verdict"):
+        if str(message.get(verdict) or "").strip().upper() == "FAIL":
+            return "spam or a virus, by SES's scan"
+    return None
+
+
 def receive(raw: bytes, tokens, fanout, now: datetime) -> str:
     """Post one raw e-mail's reply into its chat; what happened, as a short phrase."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
+    if (why := _not_from_a_person(message)) is not None:
+        return f"refused: {why}"
     token = _token_of(message)
     if token is None or tokens is None:
         return "refused: no reply address of ours"

@@ -129,6 +129,7 @@ def test_two_unseen_replies_make_one_email_after_two_minutes_with_both(mail):
     assert len(reply_to.username) <= 64  # SMTP's limit on a local part
     assert email["List-Unsubscribe"].startswith("<https://api.example.test/api/mail/unsub")
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email["Auto-Submitted"] == "auto-generated"
 
 
 def test_the_job_sends_a_batch_once_and_a_later_reply_makes_a_new_one(mail):
@@ -284,6 +285,17 @@ def test_bad_reply_tokens_are_refused_and_store_nothing(mail, kind):
     [outcome] = deliver(mail, mime_reply("signature.eml", address))
     assert outcome.startswith("refused")
     assert messages(mail, owner, chat_id) == before
+
+
+@pytest.mark.parametrize(
+    "header", ["Auto-Submitted: auto-replied", "X-Autoreply: yes", "X-SES-Virus-Verdict: FAIL"]
+)
+def test_automatic_replies_and_flagged_mail_are_refused(mail, header):
+    owner, _, _, chat_id = start_chat(mail)
+    raw = mime_reply("signature.eml", address_for(owner, chat_id))
+    [outcome] = deliver(mail, header.encode() + b"\r\n" + raw)
+    assert outcome.startswith("refused")
+    assert visitor_texts(mail, owner, chat_id) == ["Hi, where is my tent?"]
 
 
 def test_an_event_from_another_bucket_is_refused(mail):
