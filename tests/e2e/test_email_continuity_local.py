@@ -12,9 +12,12 @@ import hashlib
 import hmac
 import re
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 
 import boto3
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.e2e.test_panel_workflow import Account, _open_chat, _panel
@@ -89,3 +92,21 @@ def test_an_unseen_reply_is_emailed_and_the_visitors_answer_lands_in_the_panel(s
     texts = [m["text"] for m in account.get(
         f"/projects/{account.project_id}/chats/{chat['id']}/messages")["messages"]]  # fmt: skip
     assert texts[-1] == "Tuesday is perfect, thank you!"
+
+    # One click on the e-mail's List-Unsubscribe (as a mail client does, RFC 8058): the
+    # panel's facts about the visitor say so.
+    listed = requests.get(f"{stack.info['mailbox']}mails.json", timeout=10).json()["mails"]
+    raw = next(m["raw"] for m in listed if m["to"] == address and "raw" in m)
+    headers = BytesParser(policy=policy.default).parsebytes(raw.encode())
+    link = headers["List-Unsubscribe"].strip("<>")
+    assert link.startswith(stack.info["api"])
+    click = requests.post(
+        link,
+        data="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert click.status_code == 200, click.text
+    panel.reload()
+    _open_chat(panel, "Tuesday is perfect")
+    expect(panel.locator("#conv-facts")).to_contain_text("unsubscribed from e-mails")
