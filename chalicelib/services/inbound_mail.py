@@ -8,7 +8,8 @@ the ``reply+<token>@<inbound domain>`` recipient, verify the token (forged, expi
 or naming a chat that is not that visitor's: refused, nothing stored), take the newest
 text (services/reply_text.py), then de-duplicate on the ``Message-ID`` (a conditional
 Put with a TTL: SES or S3 may deliver one mail twice) and post the text as the visitor's
-message through the usual path (services/messaging.py), so the panel hears it live.
+message through the usual path (services/messaging.py), so the panel hears it live;
+its attachments (the chat's media types, services/attachments.py) as the message's files.
 If posting fails, the de-duplication record is removed again, so a retry posts it.
 """
 
@@ -31,12 +32,13 @@ from chalicelib.errors import DomainError, Unauthorized
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.mail import MailRecordModel, inbound_key
-from chalicelib.services import distribution, messaging, reply_text
+from chalicelib.services import attachments, distribution, messaging, reply_text
 
 log = logging.getLogger(__name__)
 
 MAX_MAIL_BYTES = 10 * 1024 * 1024  # SES receiving's own limit is 40 MB; a reply is small
 DEDUPE_FOR = timedelta(days=30)
+MAX_FILES = 5
 _REPLY_LOCAL = re.compile(r"reply\+([a-z2-7]{53})", re.IGNORECASE)
 _RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
 
@@ -71,6 +73,32 @@ def _token_of(message) -> str | None:
     return None
 
 
+def _attachments(message) -> tuple[list[tuple[str, str, bytes]], list[str]]:
+    """The files the visitor attached, of the media types the chat keeps
+    (services/attachments.py), at most ``MAX_FILES``; and the names of those left out.
+    Inline parts with a Content-ID (a signature's logo, an HTML mail's images) are the
+    mail's decoration, not files."""
+    kept, left_out = [], []
+    for part in message.iter_attachments():
+        disposition = part.get_content_disposition()
+        if disposition != "attachment" and (disposition != "inline" or part["Content-ID"]):
+            continue
+        name = " ".join(str(part.get_filename() or "file").split())[: attachments.MAX_NAME_CHARS]
+        kind = part.get_content_type()
+        data = part.get_content()
+        data = data.encode() if isinstance(data, str) else data
+        if (
+            kind in attachments.MEDIA_TYPES
+            and isinstance(data, bytes)
+            and len(data) <= attachments.MAX_BYTES
+            and len(kept) < MAX_FILES
+        ):
+            kept.append((name, kind, data))
+        else:
+            left_out.append(name)
+    return kept, left_out
+
+
 def _not_from_a_person(message) -> str | None:
     """Out-of-office answers and other robots (RFC 3834's ``Auto-Submitted``, the common
     vendor headers) are not the visitor's words, and answering them could loop; mail
@@ -102,7 +130,10 @@ def receive(raw: bytes, tokens, fanout, now: datetime) -> str:
     except (Unauthorized, DoesNotExist) as error:
         return f"refused: {getattr(error, 'message', 'no such chat')}"
     text = reply_text.reply_of(message)[: get_settings().max_message_chars].strip()
-    if not text:
+    parts, left_out = _attachments(message)
+    if left_out:
+        text = (text + "\n\n" if text else "") + "(not attached: " + ", ".join(left_out) + ")"
+    if not text and not parts:
         return "refused: no text"
     message_id = (message.get("Message-ID") or "").strip() or hashlib.sha256(raw).hexdigest()
     digest = hashlib.sha256(message_id.encode()).hexdigest()
@@ -121,8 +152,13 @@ def receive(raw: bytes, tokens, fanout, now: datetime) -> str:
         raise
     identity = VisitorIdentity(address.project_id, address.visitor_id)
     try:
+        files = [
+            attachments.publish_bytes(address.project_id, name, kind, data)
+            for name, kind, data in parts
+        ]
+        text = text or "Attached: " + ", ".join(f["name"] for f in files)
         posted = messaging.post_visitor_message(
-            identity, address.chat_id, f"mail-{digest[:40]}", text, fanout
+            identity, address.chat_id, f"mail-{digest[:40]}", text, fanout, files=tuple(files)
         )
     except DomainError as error:
         guard.delete()

@@ -271,6 +271,32 @@ def test_the_same_message_id_twice_is_stored_once(mail):
     )
 
 
+def test_attachments_of_kept_types_become_the_messages_files(mail):
+    from email.message import EmailMessage
+
+    owner, _, _, chat_id = start_chat(mail)
+    message = EmailMessage()
+    message["From"] = "jane@example.org"
+    message["To"] = address_for(owner, chat_id)
+    message["Subject"] = "Re: your chat"
+    message["Message-ID"] = "<with-files@example.org>"
+    message.set_content("Here is the receipt.")
+    message.add_attachment(b"%PDF-1.4 receipt", maintype="application", subtype="pdf",
+                           filename="receipt.pdf")  # fmt: skip
+    message.add_attachment(b"MZ...", maintype="application", subtype="x-msdownload",
+                           filename="setup.exe")  # fmt: skip
+    assert deliver(mail, message.as_bytes()) == ["posted"]
+    [stored] = [m for m in messages(mail, owner, chat_id) if m["author_type"] == "visitor"][1:]
+    assert stored["text"] == "Here is the receipt.\n\n(not attached: setup.exe)"
+    [file] = stored["files"]
+    assert file["name"] == "receipt.pdf"
+    key = file["url"].removeprefix("https://cdn.example.test/")
+    obj = boto3.client("s3", region_name="us-east-1").get_object(Bucket="test-attachments", Key=key)
+    assert obj["Body"].read() == b"%PDF-1.4 receipt"
+    assert obj["ContentType"] == "application/pdf"
+    assert obj["ContentDisposition"].startswith("attachment;")
+
+
 @pytest.mark.parametrize("kind", ["forged", "expired", "foreign chat", "not ours"])
 def test_bad_reply_tokens_are_refused_and_store_nothing(mail, kind):
     owner, _, _, chat_id = start_chat(mail)
