@@ -30,10 +30,8 @@ app.register_blueprint(widget_routes)  # /widget/*: visitor sessions and history
 app.register_blueprint(visitor_routes)  # /projects/{id}/visitors/*: who is on the site
 app.register_blueprint(billing_routes)  # /projects/{id}/billing*, /billing/webhook: plans
 app.register_blueprint(auto_message_routes)  # /projects/{id}/auto-messages, /targeting/*
-app.register_blueprint(mail_routes)  # /mail/unsubscribe: stop continuity e-mails
-
-# Replies by e-mail: S3 (SES's receipt rule wrote the mail) invokes this; the template
-# wires the bucket's notification (chalice package cannot: see infra/inbound_mail.py).
+app.register_blueprint(mail_routes)  # /mail/unsubscribe; receive_email below: replies by mail
+# S3 invokes it with each mail SES received (the template wires it: infra/inbound_mail.py).
 receive_email = app.lambda_function(name="receive_email")(receive_email)
 
 # The WebSocket API: authenticate on $connect, one frame per $default, clean up.
