@@ -8,12 +8,16 @@ operator typed can become HTML in someone's mail client.
 
 from __future__ import annotations
 
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 
 from chalicelib.models.message import AUTHOR_VISITOR, MessageModel
 
 SHOWN_MESSAGES = 50
+# Header lines up to RFC 5322's 998 characters: folded at 78, the long unsubscribe URL
+# would be RFC 2047-encoded, which mail clients do not read as a List-Unsubscribe URL.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 def _one_line(text: str) -> str:
@@ -69,7 +73,7 @@ def build(
         "replies in the chat window.",
         f"Stop these e-mails: {unsubscribe_url}",
     ]
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["To"] = to
     message["Subject"] = subject
     user, _, domain = reply_to.rpartition("@")

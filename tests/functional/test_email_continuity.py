@@ -44,6 +44,11 @@ def mail(platform, monkeypatch):
     return platform
 
 
+def raw_sent():
+    return [m.raw_data for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+            if hasattr(m, "raw_data")]  # fmt: skip
+
+
 def sent():
     """Continuity e-mails sent through moto's SES, parsed."""
     raw = [m for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages]
@@ -129,6 +134,11 @@ def test_two_unseen_replies_make_one_email_after_two_minutes_with_both(mail):
     assert len(reply_to.username) <= 64  # SMTP's limit on a local part
     assert email["List-Unsubscribe"].startswith("<https://api.example.test/api/mail/unsub")
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # As written on the wire: one plain <URL>, not an RFC 2047 encoded word.
+    assert (
+        "\r\nList-Unsubscribe: <https://api.example.test/api/mail/unsubscribe?token="
+        in (raw_sent()[0])
+    )
     assert email["Auto-Submitted"] == "auto-generated"
 
 
