@@ -112,7 +112,8 @@ def _traffic_access_policy(info: AppInfo, tables: dict[str, dict]) -> dict:
                 # Quota warnings to administrators (services/quotas.py).
                 "Sid": "QuotaWarnings",
                 "Effect": "Allow",
-                "Action": ["ses:SendEmail"],
+                # SendRawEmail: transcripts carry Reply-To and List-Unsubscribe.
+                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
                 "Resource": sub(
                     "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
                 ),

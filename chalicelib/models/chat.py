@@ -183,6 +183,8 @@ class ChatModel(Model):
     unseen_reply_at = UnicodeAttribute(null=True)
     mail_shard = UnicodeAttribute(null=True)
     mailed_through = UnicodeAttribute(null=True)
+    # When the team last e-mailed the visitor a transcript (services/transcripts.py).
+    transcript_sent_at = UnicodeAttribute(null=True)
 
     by_activity = ChatsByActivity()
     open_idle = OpenChatsByIdleness()

@@ -1,5 +1,6 @@
-"""E-mail: the unsubscribe page and its one-click POST (RFC 8058), and the Lambda that
-S3 invokes with each e-mail SES received (services/inbound_mail.py).
+"""E-mail: the unsubscribe page and its one-click POST (RFC 8058), the team's "e-mail the
+transcript", and the Lambda that S3 invokes with each e-mail SES received
+(services/inbound_mail.py).
 
 The unsubscribe routes are public: the signed token in the link is the credential. A
 GET only shows a page with a button (link scanners and previews fetch GETs); the POST
@@ -16,8 +17,8 @@ from chalice import Blueprint, Response
 from chalicelib import deps
 from chalicelib.clock import utcnow
 from chalicelib.errors import DomainError
-from chalicelib.routes.http import query_param
-from chalicelib.services import mail_contact
+from chalicelib.routes.http import json_errors, operator_of, query_param
+from chalicelib.services import mail_contact, projects, transcripts
 
 mail_routes = Blueprint(__name__)
 
@@ -71,6 +72,14 @@ def unsubscribe():
     except DomainError as error:
         return _refused(error)
     return _page(200, "Unsubscribed", "<p>You will get no more e-mails about these chats.</p>")
+
+
+# The team e-mails the chat so far to the visitor (any member who may see the chat).
+@mail_routes.route("/projects/{project_id}/chats/{chat_id}/transcript", methods=["POST"])
+@json_errors
+def send_transcript(project_id, chat_id):
+    member = projects.require_member(operator_of(mail_routes.current_request), project_id)
+    return transcripts.send(member, chat_id, deps.mailer(), deps.mail_tokens(), utcnow())
 
 
 def receive_email(event, context):

@@ -34,9 +34,11 @@ def _lines(message: MessageModel) -> list[str]:
     return lines + files
 
 
-def transcript(messages: list[MessageModel], visitor_label: str = "You") -> list[str]:
+def transcript(
+    messages: list[MessageModel], visitor_label: str = "You", limit: int = SHOWN_MESSAGES
+) -> list[str]:
     out = []
-    for message in messages[-SHOWN_MESSAGES:]:
+    for message in messages[-limit:]:
         who = visitor_label if message.author_type == AUTHOR_VISITOR else message.author_name
         out.append(f"{_one_line(who)} ({_when(message)}):")
         out += [f"  {line}" for line in _lines(message)]
@@ -78,6 +80,12 @@ def build(
     message["Subject"] = subject
     user, _, domain = reply_to.rpartition("@")
     message["Reply-To"] = Address(display_name=name, username=user, domain=domain)
+    _common_headers(message, unsubscribe_url, thread_id)
+    message.set_content("\n".join(body) + "\n")
+    return message
+
+
+def _common_headers(message: EmailMessage, unsubscribe_url: str, thread_id: str) -> None:
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Sent by a program (RFC 3834): out-of-office responders do not answer it, so no
@@ -86,5 +94,33 @@ def build(
     # One conversation, one thread in the visitor's mail client.
     message["References"] = f"<{thread_id}>"
     message["In-Reply-To"] = f"<{thread_id}>"
+
+
+def build_transcript(
+    *,
+    project_name: str,
+    to: str,
+    reply_to: str | None,
+    unsubscribe_url: str,
+    thread_id: str,
+    history: list[MessageModel],
+) -> EmailMessage:
+    """The chat so far, sent by the team (services/transcripts.py)."""
+    name = _one_line(project_name)
+    body = [f"Your chat with {name}:", "", *transcript(history, limit=len(history)), ""]
+    if reply_to:
+        body += ["Reply to this e-mail to answer: your reply goes into the same chat.", ""]
+    body += [
+        "--",
+        f"The team of {name} sent you this transcript.",
+        f"Stop these e-mails: {unsubscribe_url}",
+    ]
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["To"] = to
+    message["Subject"] = f"[{name}] Your chat transcript"
+    if reply_to:
+        user, _, domain = reply_to.rpartition("@")
+        message["Reply-To"] = Address(display_name=name, username=user, domain=domain)
+    _common_headers(message, unsubscribe_url, thread_id)
     message.set_content("\n".join(body) + "\n")
     return message

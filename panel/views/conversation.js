@@ -19,6 +19,7 @@ import { addMessages, clearMessages, loadConversation, renderMessages } from './
 import { notify, renderTitle } from './notifications.js';
 import { hideSuggestions } from './reply-suggest.js';
 import { loadMembers } from './team.js';
+import { transcriptButton } from './transcript.js';
 import { renderActions } from './workflow.js';
 
 let visitorTypingTimer = null;
@@ -79,6 +80,8 @@ function renderVisitorFacts() {
     v.mail && v.mail.unsubscribed ? 'unsubscribed from e-mails' : null,
   ].filter(Boolean);
   box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
+  const send = transcriptButton(S.conv.chatId, v.mail);
+  if (send) box.append(send);
   box.title = parts.join(' · '); // the pop-up cuts them to one line
 }
 

@@ -2,7 +2,8 @@
 logged-in user of the site) leaves, the operator's reply goes unseen, the clock's job
 e-mails it (moto's SES, the local mailbox), "reply as the visitor" on the mailbox page
 sends a real MIME reply through moto's S3 into the receiving Lambda's handler, and the
-reply appears in the panel's chat, live.
+reply appears in the panel's chat, live; the team e-mails the transcript; a one-click
+unsubscribe shows on the visitor's facts.
 
 Time is not faked: the unseen reply is made two minutes old in the stack's DynamoDB
 (moto), as test_local_clock.py ages dialogues; everything else goes through the widget,
@@ -93,6 +94,15 @@ def test_an_unseen_reply_is_emailed_and_the_visitors_answer_lands_in_the_panel(s
         f"/projects/{account.project_id}/chats/{chat['id']}/messages")["messages"]]  # fmt: skip
     assert texts[-1] == "Tuesday is perfect, thank you!"
 
+    # The team e-mails the transcript from the visitor's facts.
+    panel.get_by_role("button", name="E-mail transcript").click()
+    expect(panel.get_by_role("status").filter(has_text="Transcript sent to")).to_be_visible()
+    mailbox.reload()
+    sent_transcript = mailbox.locator(f'article.mail[data-to="{address}"]').filter(
+        has_text="Your chat transcript"
+    )
+    expect(sent_transcript).to_contain_text("Tuesday is perfect, thank you!")
+
     # One click on the e-mail's List-Unsubscribe (as a mail client does, RFC 8058): the
     # panel's facts about the visitor say so.
     listed = requests.get(f"{stack.info['mailbox']}mails.json", timeout=10).json()["mails"]
@@ -110,3 +120,4 @@ def test_an_unseen_reply_is_emailed_and_the_visitors_answer_lands_in_the_panel(s
     panel.reload()
     _open_chat(panel, "Tuesday is perfect")
     expect(panel.locator("#conv-facts")).to_contain_text("unsubscribed from e-mails")
+    expect(panel.get_by_role("button", name="E-mail transcript")).to_have_count(0)

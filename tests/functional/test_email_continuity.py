@@ -347,3 +347,46 @@ def test_reply_parsing_keeps_only_the_new_text(case):
     raw = mime_reply(case, "reply+abc@in.example")
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     assert reply_text.reply_of(parsed) == expected
+
+
+# --- transcripts (the team's "E-mail transcript") ------------------------------------------
+
+
+def transcript(platform, owner, chat_id):
+    return platform.post(f"/projects/{owner.project_id}/chats/{chat_id}/transcript", {}, owner.auth)
+
+
+def test_the_team_emails_the_transcript_once_per_ten_minutes(mail):
+    owner, _, _, chat_id = start_chat(mail)
+    reply(mail, owner, chat_id, "It ships on Tuesday.")
+    response = transcript(mail, owner, chat_id)
+    assert response.status_code == 200, response.json_body
+    assert response.json_body == {"sent": True, "to": "jane@example.org"}
+    [email] = sent()
+    assert email["Subject"] == "[Acme Outdoor] Your chat transcript"
+    text = email.get_body(("plain",)).get_content()
+    assert "Hi, where is my tent?" in text and "It ships on Tuesday." in text
+    assert (
+        "\r\nList-Unsubscribe: <https://api.example.test/api/mail/unsubscribe?token="
+        in (raw_sent()[0])
+    )
+    again = transcript(mail, owner, chat_id)
+    assert again.status_code == 429 and len(sent()) == 1
+
+
+def test_no_transcript_without_an_address_or_after_an_unsubscribe(mail):
+    owner, _, _, chat_id = start_chat(mail, email=None)
+    response = transcript(mail, owner, chat_id)
+    assert response.status_code == 409
+    assert "no known e-mail address" in response.json_body["error"]["message"]
+
+    owner, _, _, chat_id = start_chat(mail)
+    token = deps.mail_tokens().unsubscribe_token(owner.project_id, "jane@example.org")
+    mail.client.http.post(
+        f"/mail/unsubscribe?token={token}",
+        body="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = transcript(mail, owner, chat_id)
+    assert response.status_code == 409 and "unsubscribed" in response.json_body["error"]["message"]
+    assert raw_sent() == []
