@@ -60,13 +60,20 @@ class Settings:
     # Tests only (those not about the e-mailed code): a sign-up is confirmed at once.
     # Neither AWS nor the local stack sets it: there the newcomer types the code.
     auto_confirm_signups: bool = False
+    # Conversations that continue by e-mail (services/continuity.py, inbound_mail.py):
+    # the HMAC key of reply and unsubscribe tokens (empty: no continuity e-mails), the
+    # domain SES receives replies for (reply+<token>@<domain>), the bucket its receipt
+    # rule writes them to, and the REST API's public URL (unsubscribe links).
+    mail_token_secret: str = ""
+    inbound_mail_domain: str = ""
+    inbound_mail_bucket: str = ""
+    public_api_url: str = ""
     max_message_chars: int = 4000
     # Messenger channels (services/channels.py): where the platforms' APIs are (the
-    # local stack's fake, infra/local/fake_messengers.py, locally), and the public base
-    # of this API that webhooks are registered under (empty: taken from the request).
+    # local stack's fake, infra/local/fake_messengers.py, locally). Their webhooks are
+    # registered under ``public_api_url`` too (empty: taken from the request).
     telegram_api_base: str = "https://api.telegram.org"
     graph_api_base: str = "https://graph.facebook.com/v21.0"
-    public_api_url: str = ""
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
     # The widget's heartbeat (services/heartbeat_cadence.py): every ``heartbeat_seconds``,
@@ -136,7 +143,10 @@ def get_settings() -> Settings:
         s3_endpoint=env.get("S3_ENDPOINT") or None,
         telegram_api_base=env.get("TELEGRAM_API_BASE") or "https://api.telegram.org",
         graph_api_base=env.get("GRAPH_API_BASE") or "https://graph.facebook.com/v21.0",
-        public_api_url=env.get("PUBLIC_API_URL", ""),
+        mail_token_secret=env.get("MAIL_TOKEN_SECRET", ""),
+        inbound_mail_domain=env.get("INBOUND_MAIL_DOMAIN", ""),
+        inbound_mail_bucket=env.get("INBOUND_MAIL_BUCKET", ""),
+        public_api_url=env.get("PUBLIC_API_URL", "").rstrip("/"),
         heartbeat_seconds=int(env.get("HEARTBEAT_SECONDS") or 90),
         heartbeat_watched_seconds=int(env.get("HEARTBEAT_WATCHED_SECONDS") or 15),
         visitors_watch_seconds=int(env.get("VISITORS_WATCH_SECONDS") or 30),

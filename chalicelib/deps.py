@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import boto3
 
+from chalicelib.auth.mail_tokens import MailTokens
 from chalicelib.auth.operator_tokens import CognitoTokenVerifier, jwks_from_url
 from chalicelib.auth.visitor_tokens import VisitorTokens
 from chalicelib.config import get_settings
@@ -29,7 +30,7 @@ def reset() -> None:
     _overrides.clear()
     factories = (
         _cognito, _visitor_tokens, _operator_verifier, _fanout_for, _mailer, _stripe, _s3,
-        _vapid_key, _web_push, _push_queue,
+        _vapid_key, _web_push, _push_queue, _mail_tokens,
     )  # fmt: skip
     for factory in factories:
         factory.cache_clear()
@@ -184,6 +185,17 @@ def s3():
 
 def cognito():
     return _overrides.get("cognito") or _cognito()
+
+
+@lru_cache(maxsize=1)
+def _mail_tokens() -> MailTokens | None:
+    secret = get_settings().mail_token_secret
+    return MailTokens(secret) if secret else None
+
+
+def mail_tokens() -> MailTokens | None:
+    """Reply and unsubscribe tokens (conversations by e-mail); None: not configured."""
+    return _overrides.get("mail_tokens") or _mail_tokens()
 
 
 def visitor_tokens() -> VisitorTokens:

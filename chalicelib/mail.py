@@ -24,6 +24,27 @@ class SesMailer:
             Message={"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}},
         )
 
+    def send_message(self, message, display_name: str | None = None) -> None:
+        """A whole ``email.message.EmailMessage`` (headers of our own: Reply-To,
+        List-Unsubscribe); its From is set here: the verified sender, under
+        ``display_name`` (the project's name)."""
+        del message["From"]
+        message["From"] = _with_name(display_name, self._sender)
+        self._client.send_raw_email(
+            Source=self._sender,
+            Destinations=[message["To"]],
+            RawMessage={"Data": message.as_bytes()},
+        )
+
+
+def _with_name(name: str | None, address: str) -> str:
+    from email.headerregistry import Address
+
+    if not name:
+        return address
+    user, _, domain = address.rpartition("@")
+    return str(Address(display_name=name, username=user, domain=domain))
+
 
 class LogMailer:
     """Keeps what it would have sent (the local stand-in shows it in its log)."""
@@ -34,3 +55,7 @@ class LogMailer:
     def send(self, to: str, subject: str, text: str) -> None:
         self.sent.append({"to": to, "subject": subject, "text": text})
         log.warning("e-mail (not sent: no MAIL_FROM) to %s: %s\n%s", to, subject, text)
+
+    def send_message(self, message, display_name: str | None = None) -> None:
+        self.sent.append({"to": message["To"], "subject": message["Subject"], "message": message})
+        log.warning("e-mail (not sent: no MAIL_FROM) to %s: %s", message["To"], message["Subject"])

@@ -122,7 +122,7 @@ deploy_stack() {
 BILLING_OVERRIDES=()
 for pair in STRIPE_SECRET_KEY:StripeSecretKey STRIPE_WEBHOOK_SECRET:StripeWebhookSecret \
 	PLAN_CATALOGUE:PlanCatalogue BILLING_RETURN_URL:BillingReturnUrl MAIL_FROM:MailFrom \
-	VAPID_SUBJECT:VapidSubject; do
+	VAPID_SUBJECT:VapidSubject INBOUND_MAIL_DOMAIN:InboundMailDomain; do
 	setting="${pair%%:*}"
 	if [[ -n "${!setting:-}" ]]; then
 		BILLING_OVERRIDES+=("${pair##*:}=${!setting}")
@@ -163,11 +163,17 @@ stack_parameter() {
 # are served for the links in those mails, and the panel for the escalation mails' links.
 MAIL_FROM_NOW="$(stack_parameter MailFrom)"
 [[ "$MAIL_FROM_NOW" != "None" ]] || MAIL_FROM_NOW=""
+# Conversations by e-mail: the clock app signs reply addresses with the traffic stack's
+# secret, for the domain SES receives on (INBOUND_MAIL_DOMAIN; README "Replies by e-mail").
+INBOUND_NOW="$(stack_parameter InboundMailDomain)"
+[[ "$INBOUND_NOW" != "None" ]] || INBOUND_NOW=""
 deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
 	"WebsocketApiId=$(stack_output WebsocketAPIId)" \
 	"AttachmentsUrl=$(stack_output AttachmentsUrl)" "MailFrom=$MAIL_FROM_NOW" \
 	"PanelUrl=$(stack_output PanelURL)" \
-	"PushQueueUrl=$(stack_output PushQueueUrl)" "PushQueueArn=$(stack_output PushQueueArn)"
+	"PushQueueUrl=$(stack_output PushQueueUrl)" "PushQueueArn=$(stack_output PushQueueArn)" \
+	"MailTokenSecretArn=$(stack_output MailTokenSecretArn)" \
+	"InboundMailDomain=$INBOUND_NOW" "ApiUrl=$(stack_output EndpointURL)"
 
 API_URL="$(stack_output EndpointURL)"
 API_URL="${API_URL%/}"

@@ -32,7 +32,7 @@ import os
 import sys
 from pathlib import Path
 
-from infra import push, rate_limits
+from infra import inbound_mail, push, rate_limits
 from infra.app_graph import APP_DIRS, AppInfo, describe_app
 from infra.cdn import cdn_resources
 from infra.cfn import (
@@ -75,17 +75,20 @@ def traffic_template(stage: str = "dev") -> dict:
     resources.update(cdn_resources())
     resources.update(push.resources())  # Web Push: the notifier's queue, the VAPID key
     resources.update(push.consumer(info))
+    resources.update(inbound_mail.resources())  # replies by e-mail: bucket, SES rule
     return {
         "Parameters": {
             "TablePrefix": table_prefix_parameter(),
             **billing_parameters(),
             **rate_limits.parameters(),
             **push.parameters(),
+            **inbound_mail.parameters(),
         },
+        "Conditions": inbound_mail.conditions(),
         "Globals": {"Function": {"Environment": {"Variables": _traffic_environment(info)}}},
         "Resources": resources,
         # Chalice already outputs EndpointURL (REST) and WebsocketConnectEndpointURL.
-        "Outputs": _traffic_outputs(info),
+        "Outputs": {**_traffic_outputs(info), **inbound_mail.outputs()},
     }
 
 
@@ -113,7 +116,8 @@ def _traffic_access_policy(info: AppInfo, tables: dict[str, dict]) -> dict:
                 # Quota warnings to administrators (services/quotas.py).
                 "Sid": "QuotaWarnings",
                 "Effect": "Allow",
-                "Action": ["ses:SendEmail"],
+                # SendRawEmail: transcripts carry Reply-To and List-Unsubscribe.
+                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
                 "Resource": sub(
                     "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
                 ),
@@ -143,6 +147,7 @@ def _traffic_access_policy(info: AppInfo, tables: dict[str, dict]) -> dict:
                     ":secret:${TablePrefix}channels/*"
                 ),
             },
+            *inbound_mail.policy_statements(),
             {
                 "Sid": "PostToConnections",
                 "Effect": "Allow",
@@ -172,6 +177,11 @@ def _traffic_environment(info: AppInfo) -> dict:
         "PANEL_URL": sub("https://${StaticDistribution.DomainName}/panel/index.html"),
         **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
         **push.environment(),
+        **inbound_mail.environment(),
+        # Unsubscribe links in e-mails point at the REST API.
+        "PUBLIC_API_URL": sub(
+            "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + info.api_stage
+        ),
     }
 
 
@@ -237,6 +247,12 @@ def scheduled_template(stage: str = "dev") -> dict:
                         "ATTACHMENTS_URL": ref("AttachmentsUrl"),
                         # Links to the chat in escalation e-mails.
                         "PANEL_URL": ref("PanelUrl"),
+                        # Continuity e-mails: reply addresses, unsubscribe links.
+                        "MAIL_TOKEN_SECRET": sub(
+                            "{{resolve:secretsmanager:${MailTokenSecretArn}:SecretString}}"
+                        ),
+                        "INBOUND_MAIL_DOMAIN": ref("InboundMailDomain"),
+                        "PUBLIC_API_URL": ref("ApiUrl"),
                         "WEBSOCKET_MANAGEMENT_URL": sub(
                             "https://${WebsocketApiId}.execute-api.${AWS::Region}."
                             "${AWS::URLSuffix}/" + traffic_stage
@@ -278,6 +294,16 @@ def _scheduled_parameters() -> dict:
             "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
         },
         **push.scheduled_parameters(),
+        "MailTokenSecretArn": {
+            "Type": "String",
+            "Description": "The traffic stack's MailTokenSecretArn output",
+        },
+        "InboundMailDomain": inbound_mail.parameters()["InboundMailDomain"],
+        "ApiUrl": {
+            "Type": "String",
+            "Default": "",
+            "Description": "The traffic stack's EndpointURL output (unsubscribe links)",
+        },
     }
 
 
@@ -307,7 +333,8 @@ def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
             {
                 "Sid": "AutoMessageMail",
                 "Effect": "Allow",
-                "Action": ["ses:SendEmail"],
+                # SendRawEmail: continuity e-mails carry Reply-To and List-Unsubscribe.
+                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
                 "Resource": sub(
                     "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
                 ),

@@ -13,6 +13,7 @@ from chalicelib.realtime import connections
 from chalicelib.services import (
     auto_close,
     billing_periods,
+    continuity,
     distribution,
     email_auto,
     escalation,
@@ -85,6 +86,15 @@ def escalate_waiting_chats(event):
     a reply. Once per waiting period: each chat is claimed before the mail goes."""
     result = escalation.run(utcnow(), deps.mailer())
     app.log.info("escalation examined %(examined)d chats, sent %(sent)d e-mails", result)
+    return result
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def email_unseen_replies(event):
+    """E-mail visitors the team's replies they have not seen in the widget for 2
+    minutes. Once per batch: each batch is claimed before the mail goes."""
+    result = continuity.run(utcnow(), deps.mailer(), deps.mail_tokens())
+    app.log.info("continuity examined %(examined)d, sent %(sent)d, dropped %(dropped)d", result)
     return result
 
 

@@ -5,6 +5,7 @@ from chalicelib.models.billing_event import StripeEventModel
 from chalicelib.models.channel import ChannelModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.connection import ConnectionModel
+from chalicelib.models.mail import MailRecordModel
 from chalicelib.models.message import ClientMessageIdModel, MessageModel
 from chalicelib.models.origin_refusal import OriginRefusalModel
 from chalicelib.models.project import MemberModel, ProjectModel
@@ -28,6 +29,7 @@ ALL_MODELS = (
     OriginRefusalModel,
     PushSubscriptionModel,
     ChannelModel,
+    MailRecordModel,
 )
 
 

@@ -27,6 +27,13 @@ Access patterns:
   badge shows a number, closed ones included, as the list does; ``assignee_id`` is
   projected so an operator's count filters to the chats their list shows.
                                                             -> ChatModel.unread
+- chats with a team reply the visitor has not seen since before T (the continuity
+  e-mail job, services/continuity.py): Query the sparse GSI ``unseen_replies`` per shard
+  (``mail_shard``) with ``unseen_reply_at <= T``. ``unseen_reply_at`` is the time of the
+  first team reply since the visitor last read (set in the reply's own UpdateItem),
+  removed by the visitor's read mark and by the job's claim, so the index holds only the
+  batches still waiting; ``visitor_id`` and ``mailed_through`` are projected.
+                                                            -> ChatModel.unseen_replies
 """
 
 import zlib
@@ -114,6 +121,17 @@ class UnreadChats(GlobalSecondaryIndex):
     chat_id = UnicodeAttribute(range_key=True)
 
 
+class UnseenReplies(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "unseen_replies"
+        # Whose chat, and up to when it was e-mailed already: the job's first read is
+        # the visitor's record, not the chat's.
+        projection = IncludeProjection(["visitor_id", "mailed_through"])
+
+    mail_shard = UnicodeAttribute(hash_key=True)
+    unseen_reply_at = UnicodeAttribute(range_key=True)
+
+
 class WaitingChats(GlobalSecondaryIndex):
     class Meta:
         index_name = "waiting"
@@ -159,12 +177,21 @@ class ChatModel(Model):
     # Present while a dialogue the team opened (a proactive chat) waits for the visitor's
     # agreement: their first reply must carry it (services/consent_dialogue.py).
     consent_wanted = BooleanAttribute(null=True)
+    # Conversations that continue by e-mail (services/continuity.py): the first team
+    # reply the visitor has not seen (ISO; absent once seen or e-mailed), the chat's
+    # shard for that index, and the last reply e-mailed (its message id).
+    unseen_reply_at = UnicodeAttribute(null=True)
+    mail_shard = UnicodeAttribute(null=True)
+    mailed_through = UnicodeAttribute(null=True)
+    # When the team last e-mailed the visitor a transcript (services/transcripts.py).
+    transcript_sent_at = UnicodeAttribute(null=True)
 
     by_activity = ChatsByActivity()
     open_idle = OpenChatsByIdleness()
     waiting = WaitingChats()
     unanswered = UnansweredChats()
     unread = UnreadChats()
+    unseen_replies = UnseenReplies()
 
     # --- messenger channels (services/channel_inbound.py); all absent for the website ---
     channel = UnicodeAttribute(null=True)  # "telegram" | "messenger"

@@ -201,6 +201,24 @@ def _copy(source_key: str, name: str, content_type: str, size: int) -> dict:
     return {"key": key, "name": name, "content_type": content_type, "size": size}
 
 
+def publish_bytes(project_id: str, name: str, content_type: str, data: bytes) -> dict:
+    """A file received another way (an e-mail reply's attachment, services/
+    inbound_mail.py) published like a settled one: one of our media types, our headers.
+    -> ``{"name", "url"}`` for a message's files."""
+    if content_type not in MEDIA_TYPES or len(data) > MAX_BYTES:
+        raise BadRequest(f"{name}: not a file type or size we keep")
+    key = f"{PUBLISHED}/{project_id}/{ids.message_id(utcnow())}/{file_name_for_key(name)}"
+    deps.s3().put_object(
+        Bucket=_bucket(),
+        Key=key,
+        Body=data,
+        ContentType=content_type,
+        ContentDisposition=_disposition(name, content_type),
+        CacheControl="public, max-age=31536000, immutable",
+    )
+    return {"name": name, "url": public_url(key)}
+
+
 def discard(keys) -> None:
     """Delete published files no message uses any more. Best effort: the message change
     is already stored, and a file left behind is only storage."""

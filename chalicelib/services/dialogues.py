@@ -128,7 +128,8 @@ def mark_read_by_visitor(identity: VisitorIdentity, chat_id: str | None, fanout:
     chat = ChatModel(identity.project_id, chat_id)
     try:
         chat.update(  # returns the dialogue's attributes: its assignee, for the fan-out
-            actions=[ChatModel.unread_by_visitor.set(0)],
+            # Seen: the replies are not e-mailed (services/continuity.py).
+            actions=[ChatModel.unread_by_visitor.set(0), ChatModel.unseen_reply_at.remove()],
             condition=ChatModel.visitor_id == identity.visitor_id,
         )
     except UpdateError as error:

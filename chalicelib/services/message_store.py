@@ -20,7 +20,7 @@ from chalicelib import ids
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Conflict
 from chalicelib.models.base import cancellation_codes, transaction_connection
-from chalicelib.models.chat import ChatModel, activity_key
+from chalicelib.models.chat import ChatModel, activity_key, open_shard
 from chalicelib.models.message import (
     AUTHOR_OPERATOR,
     AUTHOR_VISITOR,
@@ -128,6 +128,12 @@ def chat_actions(message: MessageModel) -> list:
         actions.append(ChatModel.unread_project_id.set(message.project_id))
     elif message.author_type == AUTHOR_OPERATOR:
         actions.append(ChatModel.unanswered_key.remove())
+        # A reply the visitor has not seen yet: e-mailed if still unseen in 2 minutes
+        # (services/continuity.py); the visitor's read mark removes it. Same UpdateItem.
+        actions += [
+            ChatModel.unseen_reply_at.set(ChatModel.unseen_reply_at | stamp),
+            ChatModel.mail_shard.set(open_shard(message.chat_id)),
+        ]
     return actions
 
 

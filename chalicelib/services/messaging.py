@@ -76,6 +76,7 @@ def post_visitor_message(
     assignee_hint: str | None = None,
     consent_version=None,
     auto_message_id=None,
+    files: tuple = (),  # ({"name", "url"}, ...): an e-mail reply's attachments
 ) -> Posted:
     """``assignee_hint`` is the assignee the widget last heard of. It is checked inside
     the write (never trusted): right, the message costs no read; stale, one read.
@@ -93,6 +94,7 @@ def post_visitor_message(
         display_name(identity.visitor_id),
         text,
         client_id,
+        files=tuple(files),
     )
     hint = assignee_hint if isinstance(assignee_hint, str) and assignee_hint else None
     posted = away = None

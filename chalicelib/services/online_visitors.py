@@ -20,7 +20,7 @@ from chalicelib.errors import NotFound
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import ONLINE_SHARDS, VisitorModel, online_shard
-from chalicelib.services import heartbeat_cadence, permissions, projects, quotas
+from chalicelib.services import heartbeat_cadence, mail_contact, permissions, projects, quotas
 from chalicelib.services.chat_reads import visible_chat
 
 WINDOW = timedelta(minutes=4)
@@ -99,6 +99,8 @@ def visitor_of_chat(member: MemberModel, chat_id: str, now: datetime) -> dict:
         else None
     )
     view["last_event"] = visitor.last_event
+    # The known address, and whether it stopped the team's e-mails (services/mail_contact).
+    view["mail"] = mail_contact.facts(member.project_id, visitor)
     return view
 
 

@@ -139,7 +139,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     import app as traffic
-    from infra.local import clock, mailbox
+    from infra.local import clock, inbound_mail, mailbox
     from infra.local.gateway import WebsocketGateway
     from infra.local.sites import cdn_routes, demo_site_routes, minify_widget
 
@@ -167,6 +167,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
                 local_mailbox=f"{cdn_url}/local-mailbox/",
             )
             + mailbox.routes()
+            + inbound_mail.routes(traffic.receive_email)  # "reply as the visitor"
             + clock.routes(timer, f"{cdn_url}/local-mailbox/"),
             ports.cdn,
         ),
@@ -260,6 +261,10 @@ def main(argv=None) -> int:
         from infra.local import push_queue
 
         queue_url, queue_arn = push_queue.configure(ports, aws.REGION, aws.LOCAL_MAIL_FROM)
+        # Replies by e-mail: the inbound bucket in moto, the reply tokens' key.
+        from infra.local import inbound_mail
+
+        inbound_mail.configure(ports)
 
         # Only now may the app's modules load: they read the environment set above.
         import app as traffic

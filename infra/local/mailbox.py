@@ -26,6 +26,7 @@ import threading
 _lock = threading.Lock()
 _codes: dict[tuple[str, str], str] = {}  # (pool id, username) -> the code that confirms
 _mails: list[dict] = []  # newest last
+_dropped = [0]  # how many old mails were let go (ids stay unique)
 MAILS_KEPT = 200
 SUBJECT = "Your Live Chat verification code"
 
@@ -50,6 +51,7 @@ def _now() -> str:
 def _keep(mail: dict) -> None:
     with _lock:
         _mails.append(mail)
+        _dropped[0] += max(0, len(_mails) - MAILS_KEPT)
         del _mails[:-MAILS_KEPT]
 
 
@@ -160,6 +162,43 @@ def _install_ses(announce) -> None:
         return message
 
     SESBackend.send_email = send_email
+    _install_ses_raw(SESBackend, announce)
+
+
+def _install_ses_raw(backend, announce) -> None:
+    """``SendRawEmail`` (continuity e-mails: Reply-To, List-Unsubscribe) lands here too,
+    with its Reply-To and raw MIME, so the page can answer it as the visitor would."""
+    from email import policy
+    from email.parser import Parser
+
+    original_raw = backend.send_raw_email
+
+    @functools.wraps(original_raw)
+    def send_raw_email(self, source, destinations, raw_data):
+        message = original_raw(self, source, destinations, raw_data)
+        parsed = Parser(policy=policy.default).parsestr(raw_data)
+        body = parsed.get_body(preferencelist=("plain",))
+        mail = {
+            "to": parsed["To"].addresses[0].addr_spec.lower() if parsed["To"] else "",
+            "from": str(parsed["From"] or source),
+            "subject": str(parsed["Subject"] or ""),
+            "text": body.get_content() if body is not None else "",
+            "at": _now(),
+        }
+        if parsed["Reply-To"]:
+            mail["reply_to"] = parsed["Reply-To"].addresses[0].addr_spec
+            mail["raw"] = raw_data
+        with _lock:
+            mail["id"] = str(len(_mails) + _dropped[0])
+        _keep(mail)
+        announce(mail)
+        return message
+
+    backend.send_raw_email = send_raw_email
+
+
+def mail_by_id(mail_id: str) -> dict | None:
+    return next((m for m in mails() if m.get("id") == mail_id), None)
 
 
 # --- the page on the local CDN port -------------------------------------------------------
@@ -167,7 +206,6 @@ def _install_ses(announce) -> None:
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="5">
 <title>Local mailbox (make dev only)</title>
 <style>
  body {{ font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #111827; }}
@@ -179,11 +217,21 @@ _PAGE = """<!doctype html>
  .meta {{ color: #6b7280; font-size: .9rem; }}
  .subject {{ font-size: 1.1rem; margin: .2rem 0; }}
  .text {{ font: inherit; white-space: pre-wrap; margin: 0; }}
+ .reply {{ margin-top: .8rem; border-top: 1px solid #e5e7eb; padding-top: .6rem; }}
+ textarea, button {{ font: inherit; }}
 </style></head>
 <body>
 <p class="local" role="note">LOCAL STAND-IN ONLY: no e-mail leaves this machine. This page
 shows what Cognito and SES would have e-mailed (in AWS they land in the recipients' inboxes).</p>
 <main><h1>Local mailbox</h1>{body}</main>
+<script>
+  // Fresh every 5 s, as a refresh would be, but never under a reply being typed.
+  setInterval(function () {{
+    var typing = Array.prototype.some.call(document.querySelectorAll('textarea'),
+      function (t) {{ return t.value || t === document.activeElement; }});
+    if (!typing) location.reload();
+  }}, 5000);
+</script>
 </body></html>
 """
 
@@ -206,10 +254,24 @@ def _article(mail: dict) -> str:
             '<p>{subject}</p><p>Your confirmation code is <span class="code">{code}</span></p>'
             "</article>".format(**fields)
         )
+    fields.setdefault("from", "")
     return (
         '<article class="mail" data-to="{to}"><p class="meta">To {to} · from {from} · {at}'
-        '</p><h2 class="subject">{subject}</h2><pre class="text">{text}</pre>'
-        "</article>".format(**fields)
+        '</p><h2 class="subject">{subject}</h2><pre class="text">{text}</pre>'.format(**fields)
+        + (_reply_form(fields) if "reply_to" in mail else "")
+        + "</article>"
+    )
+
+
+def _reply_form(fields: dict) -> str:
+    """Answer a continuity e-mail as the visitor's mail client would (infra/local/
+    inbound_mail.py builds the MIME reply, S3 and the Lambda take it from there)."""
+    return (
+        '<form class="reply" method="post" action="/local-mailbox/reply/{id}">'
+        '<p class="meta">Reply-To {reply_to}</p>'
+        '<label for="reply-{id}">Reply as the visitor</label><br>'
+        '<textarea id="reply-{id}" name="text" rows="3" cols="60" required></textarea><br>'
+        '<button type="submit">Send reply</button></form>'.format(**fields)
     )
 
 

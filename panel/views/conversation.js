@@ -19,6 +19,7 @@ import { addMessages, clearMessages, loadConversation, renderMessages } from './
 import { notify, renderTitle } from './notifications.js';
 import { hideSuggestions } from './reply-suggest.js';
 import { loadMembers } from './team.js';
+import { transcriptButton } from './transcript.js';
 import { renderActions } from './workflow.js';
 
 let visitorTypingTimer = null;
@@ -76,8 +77,11 @@ function renderVisitorFacts() {
     [v.platform, v.os, v.browser].filter(Boolean).join(' · ') || null,
     v.visits ? 'visit ' + v.visits : null,
     v.last_event ? 'last event: ' + v.last_event : null,
+    v.mail && v.mail.unsubscribed ? 'unsubscribed from e-mails' : null,
   ].filter(Boolean);
   box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
+  const send = transcriptButton(S.conv.chatId, v.mail);
+  if (send) box.append(send);
   box.title = parts.join(' · '); // the pop-up cuts them to one line
 }
 

@@ -93,7 +93,9 @@ def test_the_clock_page_runs_auto_close_the_queue_moves_and_mail_arrives(new_pag
     for job, rate in [("close_idle_dialogues", "rate(1 minute)"),
                       ("send_email_auto_messages", "rate(15 minutes)")]:  # fmt: skip
         expect(clock.locator(f'tr[data-job="{job}"]')).to_contain_text(rate)
-    expect(clock.locator("tr[data-job]")).to_have_count(7)  # with open_business_hours
+    expect(clock.locator("tr[data-job]")).to_have_count(
+        8
+    )  # with open_business_hours, email_unseen_replies
 
     row = _run_now(clock, "close_idle_dialogues")
 

@@ -49,6 +49,11 @@ ROUTES = {
     ("POST", "/widget/session"): PUBLIC,
     # Signed by Stripe, not by a caller (tests/functional/test_billing.py).
     ("POST", "/billing/webhook"): PUBLIC,
+    # The signed token in the link is the credential (test_email_continuity).
+    ("GET", "/mail/unsubscribe"): PUBLIC,
+    ("POST", "/mail/unsubscribe"): PUBLIC,
+    # The world's visitor has no known address: members pass the check, then conflict.
+    ("POST", "/projects/{project_id}/chats/{chat_id}/transcript"): team_only(409),
     ("POST", "/auth/logout"): team_only(204, outsider=204),
     ("GET", "/me"): team_only(200, outsider=200),
     # The caller's own projects only (an outsider gets theirs, never the target's).

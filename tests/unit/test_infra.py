@@ -29,6 +29,7 @@ ROOT = Path(app_graph.REPO_ROOT)
 BIN = Path(sys.executable).parent
 TRAFFIC_ROLES = {
     "ApiHandlerRole",
+    "ReceiveEmailRole",  # replies by e-mail (S3 invokes it)
     "WebsocketConnectRole",
     "WebsocketMessageRole",
     "WebsocketDisconnectRole",
@@ -47,11 +48,10 @@ UNSET_IN_AWS = {
     "STRIPE_API_BASE",  # the local stand-in's fake Stripe (billing test mode)
     "LOCAL_GEO_HEADERS",  # the local stand-in has no CloudFront to say where viewers are
     "S3_ENDPOINT",  # moto's server locally
-    # Messenger channels: AWS talks to the real Telegram and Graph APIs (the defaults)
-    # and registers webhooks under the address API Gateway was called at.
+    # Messenger channels: AWS talks to the real Telegram and Graph APIs (the defaults).
+    # (PUBLIC_API_URL is set in AWS: unsubscribe links and webhook addresses use it.)
     "TELEGRAM_API_BASE",
     "GRAPH_API_BASE",
-    "PUBLIC_API_URL",
     # The heartbeat's cadences: AWS runs the defaults (90 s, 15 s while watched, 30 s);
     # tests and the browser tests' stack shorten them.
     "HEARTBEAT_SECONDS",
@@ -452,6 +452,7 @@ def test_every_traffic_function_gets_the_websocket_management_url(packaged):
     functions = resources_of_type(merged, "AWS::Serverless::Function")
     assert set(functions) == {
         "APIHandler",
+        "ReceiveEmail",
         "WebsocketConnect",
         "WebsocketMessage",
         "WebsocketDisconnect",
@@ -676,8 +677,9 @@ def test_index_steps_reads_the_live_tables(monkeypatch, capsys):
         )
         assert index_steps.main(["--prefix", "old-stack-"]) == 0
 
-    # Every other table is new (created whole); chats gains "unanswered" first.
-    assert capsys.readouterr().out.strip() == "chats:unread"
+    # Every other table is new (created whole); chats gains "unanswered" first, then
+    # "unread" and "unseen_replies" one update each.
+    assert capsys.readouterr().out.strip() == "chats:unread,chats:unseen_replies"
 
 
 def test_the_notifier_reads_this_stacks_queue_with_a_dead_letter_queue(packaged):

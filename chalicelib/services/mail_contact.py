@@ -1,0 +1,76 @@
+"""Whom the team may e-mail: the visitor's known address, and unsubscribes.
+
+``known_email`` is the one place that says which address a visitor has: today a
+logged-in user's verified address (the identify call, services/identity.py); the
+pre-chat form will store its address on the visitor too and be read here, so every
+sender (continuity e-mails, later transcripts) follows it without change.
+
+An unsubscribe is per project and address (not per visitor: the same person may be
+several visitors), kept for good (models/mail.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.config import get_settings
+from chalicelib.errors import Unauthorized
+from chalicelib.models.mail import MailRecordModel, unsubscribed_key
+from chalicelib.models.visitor import VisitorModel
+
+UNSUBSCRIBE_PATH = "/mail/unsubscribe"
+
+
+def known_email(visitor: VisitorModel | None) -> str | None:
+    """The visitor's e-mail address, if the team may write to it; else None."""
+    if visitor is None:
+        return None
+    return visitor.user_email or None
+
+
+def is_unsubscribed(project_id: str, address: str) -> bool:
+    try:
+        MailRecordModel.get(unsubscribed_key(project_id, address))
+    except DoesNotExist:
+        return False
+    return True
+
+
+def unsubscribe_link(tokens, project_id: str, address: str) -> str:
+    base = get_settings().public_api_url or "https://example.invalid"
+    token = tokens.unsubscribe_token(project_id, address)
+    return f"{base}{UNSUBSCRIBE_PATH}?token={quote(token, safe='')}"
+
+
+def unsubscribe(tokens, token: str, now: datetime) -> dict:
+    """Record the unsubscribe the token names (idempotent: a second click is fine)."""
+    if tokens is None:
+        raise Unauthorized("e-mail is not set up here")
+    project_id, address = tokens.verify_unsubscribe(token)
+    MailRecordModel(unsubscribed_key(project_id, address), project_id=project_id, at=now).save()
+    return {"unsubscribed": True, "project_id": project_id}
+
+
+def project_name_of(tokens, token: str) -> str:
+    """The project an unsubscribe link is for (its page names it)."""
+    from chalicelib.models.project import ProjectModel  # noqa: PLC0415 - this page only
+
+    if tokens is None:
+        raise Unauthorized("e-mail is not set up here")
+    project_id, _ = tokens.verify_unsubscribe(token)
+    try:
+        return ProjectModel.get(project_id).name
+    except DoesNotExist:
+        raise Unauthorized("this link's project is gone") from None
+
+
+def facts(project_id: str, visitor: VisitorModel | None) -> dict:
+    """What the panel's visitor facts say about e-mail: the address and whether it
+    unsubscribed (one GetItem, only for a visitor with an address)."""
+    address = known_email(visitor)
+    if not address:
+        return {"email": None, "unsubscribed": False}
+    return {"email": address, "unsubscribed": is_unsubscribed(project_id, address)}
