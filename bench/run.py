@@ -12,6 +12,7 @@ from bench import (  # noqa: E402
     heartbeat_cadence,
     message_cost,
     page_view_cost,
+    panel_load,
     rules_eval,
     widget_size,
 )
@@ -32,3 +33,5 @@ if __name__ == "__main__":
     rules_eval.main()
     print()
     auto_messages_page_view.main()
+    print()
+    panel_load.main()  # the local stack and Chromium
