@@ -18,14 +18,15 @@ const CACHE_PREFIX = 'lc-panel-shell-';
 const CACHE = CACHE_PREFIX + VERSION;
 const ICON = 'icon-192.png';
 
-/** The shell file a same-origin GET stands for (a navigation in scope: index.html), or
- * null: the network answers (config.json, anything not in the shell). */
+/** The shell file a same-origin GET stands for (the panel's page: index.html), or null:
+ * the network answers (config.json, anything not in the shell). */
 function shellPath(url, scope, mode, shell) {
   const u = new URL(url);
   const s = new URL(scope);
   if (u.origin !== s.origin || !u.pathname.startsWith(s.pathname)) return null;
   const rel = u.pathname.slice(s.pathname.length);
-  if (mode === 'navigate') return shell.includes('index.html') ? 'index.html' : null;
+  // The panel's page, as /panel/ or /panel/index.html (any hash): its cached shell.
+  if (mode === 'navigate') return (rel === '' || rel === 'index.html') && shell.includes('index.html') ? 'index.html' : null;
   return shell.includes(rel) ? rel : null;
 }
 

@@ -251,7 +251,8 @@ export async function forgetDevice(tokens, userId) {
 // is in the open project; otherwise the address it names, loaded.
 async function openFromPush(d) {
   const url = new URL(d.url, location.href);
-  const same = S.tokens && S.project && d.project_id === S.project.id && url.pathname === location.pathname;
+  // The worker only sends panel addresses (/panel/ or /panel/index.html: the same page).
+  const same = S.tokens && S.project && d.project_id === S.project.id;
   if (!same) {
     location.assign(url.href);
     if (url.pathname === location.pathname) location.reload(); // a new hash alone does not load

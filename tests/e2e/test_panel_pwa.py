@@ -120,6 +120,19 @@ def test_the_shell_comes_from_the_worker_and_the_panel_opens_offline(new_page, s
     assert [n for n, r in shell.items() if not r.from_service_worker] == ["config.json"]
     assert not any(r.from_service_worker for r in responses if r.url.startswith(stack.info["api"]))
 
+    # What the worker answers itself (the shell) and what it leaves to the network.
+    [worker] = [w for w in page.context.service_workers if w.url == base + "sw.js"]
+    path = lambda url, mode="cors": worker.evaluate(  # noqa: E731
+        "([u, m]) => shellPath(u, self.registration.scope, m, SHELL)", [url, mode]
+    )
+    assert path(base + "views/inbox.js") == "views/inbox.js"
+    assert path(base + "#/p_1/inbox", "navigate") == "index.html"
+    assert path(base + "index.html?x=1", "navigate") == "index.html"
+    assert path(base + "config.json") is None
+    assert path(base + "config.json", "navigate") is None
+    assert path(stack.info["api"] + "/me") is None
+    assert path(base.replace("/panel/", "/widget/loader.js")) is None
+
     # Offline: the panel's own screen (not the browser's error page), then back by itself.
     page.context.set_offline(True)
     page.reload()
