@@ -195,15 +195,26 @@ def test_settings_explain_when_push_is_not_available(new_page, stack):
 
 class SocketTap:
     """Between the panel and the WebSocket API: records what the panel sends, and can cut
-    the connection (the panel reconnects)."""
+    the connection (the panel reconnects). The `viewing` frames stop here, answered by
+    ``viewing_answer`` (None: nothing, as the contract's server does): the server side of
+    the frame is built separately, and a server without it answers "unknown action"."""
 
-    def __init__(self, page):
-        self.sent, self.live = [], []
+    def __init__(self, page, viewing_answer=None):
+        self.sent, self.live, self.answer = [], [], viewing_answer
         page.route_web_socket(re.compile(r"^ws://"), self._route)
 
     def _route(self, ws):
         server = ws.connect_to_server()
-        ws.on_message(lambda message: (self.sent.append(message), server.send(message)))
+
+        def from_panel(message):
+            self.sent.append(message)
+            if '"action":"viewing"' in message.replace(" ", ""):
+                if self.answer:
+                    ws.send(json.dumps(self.answer))
+                return
+            server.send(message)
+
+        ws.on_message(from_panel)
         server.on_message(lambda message: ws.send(message))
         self.live.append((ws, server))
 
@@ -224,23 +235,26 @@ def test_the_panel_tells_the_server_which_chat_it_shows(new_page, stack):
     page = new_page(viewport={"width": 1400, "height": 900})
     tap = SocketTap(page)
     _login(page, stack, account.email)
-    _until(page, lambda: tap.viewing() == [None])  # a new connection: nothing open
     item = page.locator("button.chat-item").first
     chat_id = item.get_attribute("data-chat-id")
+    expect(page.locator("body")).to_have_attribute("data-ws", "connected")
+    page.wait_for_timeout(300)
+    assert tap.viewing() == []  # a new connection is "not looking" already: no frame
     item.click()
-    _until(page, lambda: tap.viewing() == [None, chat_id])
+    _until(page, lambda: tap.viewing() == [chat_id])
     frame = json.loads(next(m for m in reversed(tap.sent) if '"viewing"' in m))
     assert frame["project"] == account.project_id and frame["token"]  # as every operator frame
+    assert frame["client_id"] == "viewing"  # the server's error frame for it names it
     # The tab hidden: not looking any more; shown again: looking again. Nothing twice.
     hide = """(state) => {
       Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
       document.dispatchEvent(new Event('visibilitychange'));
     }"""
     page.evaluate(hide, "hidden")
-    _until(page, lambda: tap.viewing() == [None, chat_id, None])
+    _until(page, lambda: tap.viewing() == [chat_id, None])
     page.evaluate(hide, "hidden")
     page.evaluate(hide, "visible")
-    _until(page, lambda: tap.viewing() == [None, chat_id, None, chat_id])
+    _until(page, lambda: tap.viewing() == [chat_id, None, chat_id])
     # Another section: the chat is not on the screen.
     _section(page, "Team")
     _until(page, lambda: tap.viewing()[-1:] == [None])
@@ -251,3 +265,25 @@ def test_the_panel_tells_the_server_which_chat_it_shows(new_page, stack):
     tap.cut()
     expect(page.locator("body")).to_have_attribute("data-ws", "connected")
     _until(page, lambda: len(tap.viewing()) > count and tap.viewing()[-1] == chat_id)
+
+
+def test_a_server_without_the_viewing_frame_costs_the_member_nothing(new_page, stack):
+    account = Account(stack)
+    _visitor_writes(new_page, stack, account.project_id, "Hello?")
+    page = new_page(viewport={"width": 1400, "height": 900})
+    unknown = {
+        "type": "error",
+        "code": "bad_request",
+        "message": "unknown action 'viewing'",
+        "client_id": "viewing",
+    }
+    tap = SocketTap(page, viewing_answer=unknown)
+    _login(page, stack, account.email)
+    expect(page.locator("body")).to_have_attribute("data-ws", "connected")
+    page.locator("button.chat-item").first.click()
+    _until(page, lambda: len(tap.viewing()) == 1)
+    _section(page, "Team")
+    _section(page, "Inbox")
+    page.wait_for_timeout(500)
+    assert len(tap.viewing()) == 1  # told once, then not asked again
+    expect(page.locator("#toasts .toast-error")).to_have_count(0)  # no error for the member
