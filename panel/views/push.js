@@ -28,6 +28,7 @@ export const PREFS = [
 ];
 
 let devices = []; // GET /me/push-subscriptions
+let devicesOf = null; // whose they are (another login in this tab starts with none)
 
 function storedId(userId) {
   try { return localStorage.getItem(LS_PUSH + ':' + (userId || myId() || '')); } catch (e) { return null; }
@@ -96,6 +97,7 @@ function mine() {
 }
 
 function render() {
+  if (devicesOf !== myId()) { devices = []; devicesOf = myId(); }
   const own = mine();
   const why = unavailable();
   $('push-enable').hidden = !!own || !!why;
@@ -126,6 +128,7 @@ async function load() {
     const data = await api('GET', '/me/push-subscriptions');
     if (ep !== S.epoch) return;
     devices = Array.isArray(data && data.subscriptions) ? data.subscriptions : [];
+    devicesOf = myId();
   } catch (e) {
     if (ep === S.epoch) { devices = []; say('Could not load your devices: ' + e.message); }
     return;
