@@ -93,6 +93,13 @@ module.exports = [
     },
   },
   {
+    // The service worker: a classic script in the worker's global scope (no module: every
+    // browser with push runs it). Its top-level functions are what the browser tests call.
+    files: ["panel/sw.js"],
+    languageOptions: { sourceType: "script", globals: globals.serviceworker },
+    rules: { "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none", varsIgnorePattern: "^VERSION$" }] },
+  },
+  {
     files: ["infra/**/*.js", "eslint.config.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "commonjs", globals: globals.node },
     rules: strict,

@@ -13,6 +13,7 @@ from bench import (  # noqa: E402
     heartbeat_cadence,
     message_cost,
     page_view_cost,
+    panel_load,
     push_cost,
     push_latency,
     rules_eval,
@@ -41,3 +42,5 @@ if __name__ == "__main__":
     push_latency.main()
     print()
     channel_webhook.main()
+    print()
+    panel_load.main()  # the local stack and Chromium

@@ -8,6 +8,7 @@ from infra.cfn import get_att, ref, sub
 
 # Managed CloudFront policies (fixed ids, the same in every account).
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 SECURITY_HEADERS_POLICY_ID = "67f7725a-6f25-4be0-a7e0-26d5d7daf0e3"
 
 
@@ -155,6 +156,17 @@ def _cached(origin_id: str) -> dict:
     }
 
 
+# The panel's service worker and manifest: never kept at the edges. A browser looks for a
+# new worker on every load (sw.js names every shell file's digest, infra/panel_build.py);
+# an edge copy would hold the previous deploy's shell for its whole TTL. deploy.sh uploads
+# both with Cache-Control: no-cache for the browsers' own caches.
+UNCACHED_PANEL_FILES = ("panel/sw.js", "panel/manifest.webmanifest")
+
+
+def _uncached(path: str) -> dict:
+    return {"PathPattern": path, **_cached("static"), "CachePolicyId": CACHING_DISABLED_POLICY_ID}
+
+
 def _distribution() -> dict:
     return {
         "Type": "AWS::CloudFront::Distribution",
@@ -171,7 +183,10 @@ def _distribution() -> dict:
                 ],
                 # Auto-message attachments; their keys never change content. The
                 # security headers policy adds nosniff: a file is what S3 says.
-                "CacheBehaviors": [{"PathPattern": "attachments/*", **_cached("attachments")}],
+                "CacheBehaviors": [
+                    {"PathPattern": "attachments/*", **_cached("attachments")},
+                    *(_uncached(path) for path in UNCACHED_PANEL_FILES),
+                ],
                 "DefaultCacheBehavior": _cached("static"),
             }
         },

@@ -191,7 +191,15 @@ log "uploading widget/ and panel/ to s3://$BUCKET"
 aws s3 sync "$BUILD_DIR/widget" "s3://$BUCKET/widget" --delete --exclude '.*' \
 	--content-type text/javascript --cache-control "public, max-age=300"
 aws s3 sync "$ROOT/panel" "s3://$BUCKET/panel" --delete --exclude '.*' --exclude config.json \
-	--cache-control "public, max-age=300"
+	--exclude sw.js --exclude manifest.webmanifest --cache-control "public, max-age=300"
+# The service worker, stamped with the shell's files and their digest (a new deploy is a
+# new worker), and the manifest: no-cache, so browsers find a new one on the next load
+# (infra/cdn.py keeps them off the edges' caches too).
+(cd "$ROOT" && "$PYTHON" -m infra.panel_build "$BUILD_DIR/panel" >/dev/null)
+aws s3 cp "$BUILD_DIR/panel/sw.js" "s3://$BUCKET/panel/sw.js" \
+	--content-type text/javascript --cache-control no-cache
+aws s3 cp "$ROOT/panel/manifest.webmanifest" "s3://$BUCKET/panel/manifest.webmanifest" \
+	--content-type application/manifest+json --cache-control no-cache
 # JSON built by Python, not by string pasting, so any URL is quoted correctly.
 # widget_url: the Install page's <script> tag.
 "$PYTHON" -c 'import json, sys; print(json.dumps({"api_url": sys.argv[1], "ws_url": sys.argv[2], "widget_url": sys.argv[3]}))' \

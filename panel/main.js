@@ -13,6 +13,7 @@ import { S } from './core/state.js';
 import { startTicker } from './core/time.js';
 
 import * as nav from './core/nav.js';
+import * as pwa from './core/pwa.js';
 import * as socket from './core/socket.js';
 import * as autoAttachments from './views/auto-attachments.js';
 import * as autoEditor from './views/auto-editor.js';
@@ -29,8 +30,10 @@ import * as install from './views/install.js';
 import * as login from './views/login.js';
 import * as messages from './views/messages.js';
 import * as notifications from './views/notifications.js';
+import * as offline from './views/offline.js';
 import * as outbox from './views/outbox.js';
 import * as project from './views/project.js';
+import * as push from './views/push.js';
 import * as replies from './views/replies.js';
 import * as replySuggest from './views/reply-suggest.js';
 import * as settings from './views/settings.js';
@@ -39,26 +42,40 @@ import * as team from './views/team.js';
 import * as teamchat from './views/teamchat.js';
 import * as topbar from './views/topbar.js';
 import * as unread from './views/unread.js';
+import * as viewing from './views/viewing.js';
 import * as visitors from './views/visitors.js';
 import * as workflow from './views/workflow.js';
 
 const MODULES = [
-  topbar, socket, nav, login, signup, project, banner, team, inbox, workflow, conversation, messages,
+  topbar, pwa, socket, nav, offline, login, signup, project, banner, team, inbox, workflow, conversation, messages,
   outbox, composer, replySuggest, replies, teamchat, visitors, autoList, autoEditor, autoRules,
-  autoAttachments, settings, hours, channels, install, billing, notifications, unread,
+  autoAttachments, settings, hours, channels, push, viewing, install, billing, notifications, unread,
 ];
 
 async function boot() {
   for (const m of MODULES) m.mount();
   startTicker();
   socket.setWsState('offline');
+  start();
+}
+
+// config.json is never cached (sw.js): offline, the panel says so and starts when the
+// network is back.
+async function start() {
   try {
-    const res = await fetch('./config.json', { cache: 'no-store' });
+    let res;
+    try {
+      res = await fetch('./config.json', { cache: 'no-store' });
+    } catch (e) {
+      offline.showOffline(start);
+      return;
+    }
     if (!res.ok) throw new Error('HTTP ' + res.status);
     const cfg = await res.json();
     if (!cfg || !cfg.api_url || !cfg.ws_url) throw new Error('api_url / ws_url missing');
     S.config = { api_url: String(cfg.api_url).replace(/\/+$/, ''), ws_url: String(cfg.ws_url),
-      widget_url: cfg.widget_url ? String(cfg.widget_url) : '', local_mailbox: cfg.local_mailbox ? String(cfg.local_mailbox) : '' };
+      widget_url: cfg.widget_url ? String(cfg.widget_url) : '', local_mailbox: cfg.local_mailbox ? String(cfg.local_mailbox) : '',
+      local_push: cfg.local_push ? String(cfg.local_push) : '' };
   } catch (e) {
     login.showSplash('Cannot load config.json (' + e.message + ').', { error: true, retry: () => location.reload() });
     return;

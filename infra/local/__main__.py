@@ -165,6 +165,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
                 ports.url(ports.moto),
                 widget_url=f"{cdn_url}/widget/loader.js",
                 local_mailbox=f"{cdn_url}/local-mailbox/",
+                local_push=ports.url(ports.push),
             )
             + mailbox.routes()
             + inbound_mail.routes(traffic.receive_email)  # "reply as the visitor"

@@ -7,6 +7,7 @@ would be, so CORS and cross-site storage rules are exercised as in production.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import json
 import pathlib
@@ -14,6 +15,7 @@ import re
 
 from aiohttp import web
 
+from infra.panel_build import service_worker
 from infra.widget_build import served
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -32,12 +34,15 @@ def cdn_routes(
     s3_endpoint: str,
     widget_url: str = "",
     local_mailbox: str = "",
+    local_push: str = "",
 ) -> list[web.RouteDef]:
     # widget_url: the Install page's <script> tag; local_mailbox: only the local stand-in
     # has one (the panel's confirmation step points there, as no e-mail is sent).
     panel_config = {"api_url": api_url, "ws_url": websocket_url, "widget_url": widget_url}
     if local_mailbox:
         panel_config["local_mailbox"] = local_mailbox
+    if local_push:  # the fake push service's page: no real push service is reachable here
+        panel_config["local_push"] = local_push
     attachments = attachment_files(s3_endpoint)
 
     async def config(_request):
@@ -49,15 +54,34 @@ def cdn_routes(
     async def to_panel(_request):
         raise web.HTTPFound("/panel/")
 
+    async def manifest(_request):
+        return web.FileResponse(ROOT / "panel" / "manifest.webmanifest", headers=NO_CACHE)
+
     return [
         web.get("/", to_panel),
         web.get("/panel", to_panel),
         web.get("/panel/", panel_index),
         web.get("/panel/config.json", config),
+        # The service worker and the manifest, as deploy uploads them (no-cache: a new
+        # deploy's worker is found on the next load; infra/panel_build.py stamps it).
+        web.get("/panel/sw.js", panel_worker),
+        web.get("/panel/manifest.webmanifest", manifest),
         web.static("/panel", ROOT / "panel"),
         web.get("/widget/{name}", widget_script),
         web.get("/attachments/{rest:.+}", attachments),
     ]
+
+
+async def panel_worker(request):
+    """sw.js stamped from the files on disk now (an edited module is a new worker), with an
+    ETag: the browser's update check on every load is a 304 when nothing changed."""
+    body = await asyncio.get_running_loop().run_in_executor(None, service_worker)
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    if any(e.value == etag for e in (request.if_none_match or ())):
+        return web.Response(status=304, headers={**NO_CACHE, "ETag": f'"{etag}"'})
+    return web.Response(
+        body=body, content_type="text/javascript", headers={**NO_CACHE, "ETag": f'"{etag}"'}
+    )
 
 
 def attachment_files(s3_endpoint: str):

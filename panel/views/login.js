@@ -13,7 +13,9 @@ import { S } from '../core/state.js';
 import { readCheckoutReturn } from './billing.js';
 import { renderList } from './inbox.js';
 import { renderSound, unlockAudio, updateNotifyButton } from './notifications.js';
+import { isNetworkError, showOffline } from './offline.js';
 import { loadProject, renderProjectHeader, resetProjectState } from './project.js';
+import { forgetDevice } from './push.js';
 
 let loginChallenge = null; // {email, session}: an invitee's first login asks for a new password
 
@@ -30,6 +32,7 @@ function showScreen(name) {
   $('splash').hidden = name !== 'splash';
   $('login').hidden = name !== 'login';
   $('app').hidden = name !== 'app';
+  $('offline').hidden = true; // views/offline.js shows itself
   if (name === 'login') document.body.dataset.state = 'login';
   else if (name === 'splash') delete document.body.dataset.state;
 }
@@ -129,7 +132,8 @@ export async function startSession() {
     me = await api('GET', '/me');
   } catch (e) {
     if (ep !== S.epoch || !S.tokens) return;
-    showSplash(e.status === 0 ? 'Cannot reach the server.' : 'Could not load your account: ' + e.message,
+    if (isNetworkError(e)) { showOffline(startSession); return; }
+    showSplash('Could not load your account: ' + e.message,
       { error: true, retry: startSession, logout: true });
     return;
   }
@@ -168,10 +172,12 @@ export async function startSession() {
 /** Clears local state. Called on logout, on refresh failure, on 401 after refresh. */
 export function endSession(message, callServer) {
   const tokens = S.tokens;
+  const userId = S.me && S.me.user ? S.me.user.id : null;
   S.epoch++;
   forgetTokens();
   if (callServer && tokens) {
-    rawFetch('POST', '/auth/logout', {}, tokens.access_token).catch(() => {});
+    // This device's push subscription first, while the tokens are still good.
+    forgetDevice(tokens, userId).finally(() => rawFetch('POST', '/auth/logout', {}, tokens.access_token).catch(() => {}));
   }
   resetProjectState();
   try { // unsent replies were this user's: nobody else may send them

@@ -12,6 +12,7 @@ import { S } from '../core/state.js';
 import { toast } from '../core/toast.js';
 import { renderList } from './inbox.js';
 import { addMessages, renderMessages } from './messages.js';
+import { VIEWING_CLIENT_ID } from './viewing.js';
 
 let pendSeq = 0;
 
@@ -112,6 +113,7 @@ function onErrorFrame(f) {
     refreshTokens().catch(() => {});
     return;
   }
+  if (f.client_id === VIEWING_CLIENT_ID) return; // views/viewing.js's own frame
   if (f.client_id) {
     for (const pend of S.pending.values()) {
       const p = pend.get(f.client_id);

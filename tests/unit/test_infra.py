@@ -311,7 +311,7 @@ def test_attachments_are_private_served_only_once_published_and_drafts_expire(tr
     assert rule["Prefix"] == "drafts/" and rule["ExpirationInDays"] == 1
     assert bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["POST"]
     config = resources["StaticDistribution"]["Properties"]["DistributionConfig"]
-    [behavior] = config["CacheBehaviors"]
+    [behavior] = [b for b in config["CacheBehaviors"] if b["TargetOriginId"] == "attachments"]
     assert behavior["PathPattern"] == "attachments/*"
     assert behavior["TargetOriginId"] == "attachments"
     assert behavior["AllowedMethods"] == ["GET", "HEAD"]
@@ -322,6 +322,32 @@ def test_attachments_are_private_served_only_once_published_and_drafts_expire(tr
     functions = resources["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     [access] = [s for s in functions if s["Sid"] == "Attachments"]
     assert "s3:ListBucket" not in access["Action"]
+
+
+def test_the_panels_service_worker_and_manifest_are_never_cached_at_the_edges(traffic):
+    config = traffic["Resources"]["StaticDistribution"]["Properties"]["DistributionConfig"]
+    by_path = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    for path in ("panel/sw.js", "panel/manifest.webmanifest"):
+        behavior = by_path[path]
+        assert behavior["TargetOriginId"] == "static"
+        assert behavior["CachePolicyId"] == cdn.CACHING_DISABLED_POLICY_ID
+        assert behavior["ResponseHeadersPolicyId"] == cdn.SECURITY_HEADERS_POLICY_ID
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    # The rest of the panel (the shell the worker precaches) stays cached.
+    assert config["DefaultCacheBehavior"]["CachePolicyId"] == cdn.CACHING_OPTIMIZED_POLICY_ID
+    # Browsers: deploy uploads the stamped worker and the manifest with no-cache, after a
+    # sync that leaves them out (so the unstamped sw.js is never uploaded).
+    deploy = (ROOT / "infra" / "deploy.sh").read_text()
+    sync = re.search(r'aws s3 sync "\$ROOT/panel".*?\n(?!\t)', deploy, re.S).group(0)
+    assert "--exclude sw.js" in sync and "--exclude manifest.webmanifest" in sync
+    assert re.search(
+        r"panel/sw\.js\" \\\n\t--content-type text/javascript --cache-control no-cache", deploy
+    )
+    assert re.search(
+        r"manifest\.webmanifest\" \\\n\t--content-type application/manifest\+json --cache-control no-cache",
+        deploy,
+    )
+    assert "python -m infra.panel_build" in deploy or "-m infra.panel_build" in deploy
 
 
 def test_the_function_policy_covers_every_table_and_its_indexes_and_never_scans(traffic, tables):
