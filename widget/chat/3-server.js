@@ -41,6 +41,9 @@ function session() {
     consentAsked = answer.consent;
     setAvailability(answer.availability);
     setChat(answer.chat_id);
+    prechat = answer.prechat;
+    emailKnown = answer.email_known;
+    offerContact();
     return fetchMessages();
   }, function (error) {
     sessionCall = null;
