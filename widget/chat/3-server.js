@@ -190,6 +190,7 @@ function onFrame(raw) {
     merge(message);
     setChat(message.chat_id);
     update();
+    offerContact(1); // stored: the chat a name given now renames exists
   } else if (type === 'message' && message) {
     if (merge(message)) {
       if (message.author_type === 'operator') showTyping(false);

@@ -140,7 +140,6 @@ function submit() {
   stickToBottom = 1;
   update();
   trySend(sent);
-  offerContact(1);
 }
 
 // A reply button of an auto message: the visitor answers with its words.

@@ -7,7 +7,7 @@
 var prechat = null, emailKnown = 0, contactCard = null;
 var EMAIL = /^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*@[a-z\d]([a-z\d-]*[a-z\d])?(\.[a-z\d]([a-z\d-]*[a-z\d])?)+$/i;
 
-// wrote: the visitor just sent a message (without: the session came in).
+// wrote: a message of the visitor's was just stored (without: the session came in).
 function offerContact(wrote) {
   var setting = prechat, fields = [];
   if (contactCard) return;
@@ -37,7 +37,7 @@ function askContact(fields, key, intro, wrote) {
     inputs.push(box);
   });
   card.appendChild(error).setAttribute('role', 'alert');
-  card.appendChild(el('button', 0, 'Send'));
+  card.appendChild(el('button', 0, 'Save'));
   if (!required) {
     var skip = card.appendChild(el('button', 0, 'Skip'));
     skip.type = 'button';
@@ -71,8 +71,7 @@ function askContact(fields, key, intro, wrote) {
       done();
     }, function (failure) { error.textContent = failure.status === 400 ? failure.message : 'Could not send, please try again.'; });
   };
-  if (!wrote) form.hidden = 1; // before the first message: the form first
   scroller.appendChild(card);
   scroller.scrollTop = scroller.scrollHeight;
-  inputs[0].focus();
+  if (!wrote) { form.hidden = 1; inputs[0].focus(); } // before the first message: the form first (after it: the visitor may go on writing)
 }
