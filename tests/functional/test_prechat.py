@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.visitor import VisitorModel
+from chalicelib.services import auto_delivery
 from chalicelib.services.identity import signature
 
 FORM = {"mode": "before", "name": "optional", "email": "required"}
@@ -257,3 +258,28 @@ def test_saved_replies_fill_in_the_visitors_email(platform):
     assert filled() == ["We'll write to ."]
     _give(platform, visitor, email="ada@example.com")
     assert filled() == ["We'll write to ada@example.com."]
+
+
+def test_an_auto_message_for_visitors_without_an_email_stops_once_one_is_given(platform):
+    owner = platform.sign_up()
+    created = platform.post(
+        f"/projects/{owner.project_id}/auto-messages",
+        {
+            "name": "Ask the unknown",
+            "type": "proactive",
+            "content": {"text": "Want a reply by e-mail?"},
+            "rules": {"all": [{"field": "email_known", "op": "none"}]},
+        },
+        owner.auth,
+    )
+    assert created.status_code == 201, created.json_body
+    auto_delivery._messages_cache.clear()
+    visitor = platform.visitor(owner.project_id)
+
+    def held():
+        body = {"project_id": owner.project_id, "token": visitor.token, "page_view": True}
+        return platform.post("/widget/session", body).json_body["auto_messages"]
+
+    assert [m["content"]["text"] for m in held()] == ["Want a reply by e-mail?"]
+    _give(platform, visitor, email="ada@example.com")
+    assert held() == []
