@@ -51,9 +51,7 @@ def _chat_id(page):
     return page.evaluate("localStorage.getItem(window.__lcWidget.prefix + 'chat')")
 
 
-def test_the_form_before_the_first_message_blocks_sending_until_the_email_is_valid(
-    new_page, stack
-):
+def test_the_form_before_the_first_message_blocks_sending_until_the_email_is_valid(new_page, stack):
     account = Account(stack, "Form shop")
     _set_prechat(account, {"mode": "before", "name": "optional", "email": "required"})
     page = _widget(new_page, stack, account.project_id)
