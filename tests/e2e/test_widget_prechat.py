@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.test_panel_workflow import Account, _open_chat, _panel
+from tests.e2e.test_panel_workflow import Account, _open_chat, _panel, _section
 
 pytestmark = pytest.mark.browser
 
@@ -97,8 +97,17 @@ def test_the_inline_card_after_the_first_message_and_the_panel_shows_what_was_gi
     new_page, stack
 ):
     account = Account(stack, "Inline shop")
-    _set_prechat(account, {"mode": "inline", "name": "required", "email": "optional"})
     panel = _panel(new_page, stack, account.email)  # online: no away card
+    # Settings -> Pre-chat form
+    _section(panel, "Settings")
+    panel.get_by_label("Ask the visitor who they are").select_option("inline")
+    panel.locator("#set-prechat-name").select_option("required")
+    panel.locator("#set-prechat-email").select_option("optional")
+    panel.get_by_role("button", name="Save settings").click()
+    expect(panel.locator("#settings-result")).to_have_text("Settings saved.")
+    stored = account.get(f"/projects/{account.project_id}")["project"]["prechat"]
+    assert stored == {"mode": "inline", "name": "required", "email": "optional"}
+    _section(panel, "Inbox")
     page = _widget(new_page, stack, account.project_id)
     expect(_card(page)).to_have_count(0)  # not before the first message
     _send(page, "Do you ship to Norway?")
