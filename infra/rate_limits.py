@@ -36,7 +36,7 @@ class RateLimit:
 RATE_LIMITS = (
     # A page view: the call a quota-burning script needs most.
     RateLimit("widget-session-per-address", "/widget/session", 120, parameter="SessionRateLimit"),
-    # Every widget call together: heartbeats, events, identify, history, page views.
+    # Every widget call together: heartbeats, events, identify, contact, history, page views.
     RateLimit("widget-calls-per-address", "/widget/", 600, parameter="WidgetRateLimit"),
 )
 

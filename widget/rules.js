@@ -4,7 +4,7 @@
   // catalogue.json in short (a test compares): field -> [type's initial (event: v), default],
   // [s, from, to, never = infinity] or [v, names, names]
   var FIELDS = {
-    widget_open: ['b', false], chat_history: ['p', false], browser_language: ['l'],
+    widget_open: ['b', false], chat_history: ['p', false], email_known: ['p', false], browser_language: ['l'],
     platform: ['e'], rating: ['e'], page_views: ['c'], visits: ['c'], invitations_sent: ['c', 0],
     time_on_page: ['s', 'page_opened_at', 'now', 0],
     time_this_visit: ['s', 'visit_started_at', 'now', 0],

@@ -150,6 +150,9 @@ class ProjectModel(Model):
     business_hours = UnicodeAttribute(null=True)
     # Sent once in a chat that starts while away or outside hours; absent: nothing sent.
     away_message = UnicodeAttribute(null=True)
+    # The pre-chat form as compact JSON {mode, name, email} (services/prechat.py);
+    # absent: off.
+    prechat = UnicodeAttribute(null=True)
     # The members who may take a chat now (status online, a panel socket open), kept by
     # realtime/connections.py and services/team.py with idempotent ADD/DELETE, mended by
     # distribution's consistent read: the widget's "online" costs no request.

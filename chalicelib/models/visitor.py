@@ -126,6 +126,10 @@ class VisitorModel(Model):
     user_id = UnicodeAttribute(null=True)
     user_name = UnicodeAttribute(null=True)
     user_email = UnicodeAttribute(null=True)
+    # What the visitor typed in the widget's pre-chat form or away card
+    # (services/visitor_contact.py): their word, not the site's verified identity.
+    given_name = UnicodeAttribute(null=True)
+    given_email = UnicodeAttribute(null=True)
     # Set while the visitor is a logged-in user with an address: the sparse index of
     # whom e-mail auto messages may reach.
     user_project_id = UnicodeAttribute(null=True)

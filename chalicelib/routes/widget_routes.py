@@ -12,6 +12,7 @@ from chalicelib.services import (
     origins,
     queue,
     validation,
+    visitor_contact,
     visitor_events,
     visitors,
 )
@@ -78,6 +79,17 @@ def heartbeat():
 def identify():
     body, caller = _with_visitor_in_body()
     return identity.identify(caller, body, deps.fanout())
+
+
+# The pre-chat form or the away card: the name and e-mail the visitor gives (token in
+# the body, a CORS simple request like the others).
+@widget_routes.route(
+    "/widget/contact", methods=["POST"], content_types=["application/json", "text/plain"]
+)
+@json_errors
+def contact():
+    body, caller = _with_visitor_in_body()
+    return visitor_contact.give_contact(caller, body, deps.fanout())
 
 
 # The widget showed an auto message, the chat opened on it, or the visitor replied.

@@ -74,6 +74,8 @@ def server_facts(visitor: VisitorModel) -> dict:
     facts = {
         "browser_language": visitor.language,
         "chat_history": int(visitor.chat_count or 0) > 0,
+        # identify's verified address or one the visitor gave (pre-chat form, away card)
+        "email_known": bool(visitor.user_email or visitor.given_email),
         "city": visitor.city,
         "country": visitor.country,
         "page_url": visitor.page_url,

@@ -27,7 +27,7 @@ from chalicelib.clock import iso
 from chalicelib.errors import BadRequest
 from chalicelib.models.message import AUTHOR_OPERATOR, MessageModel
 from chalicelib.models.project import MemberModel, ProjectModel, period_shard
-from chalicelib.services import business_hours, permissions, projects
+from chalicelib.services import business_hours, mail_contact, permissions, projects
 from chalicelib.services.message_store import Draft
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
@@ -95,6 +95,8 @@ def widget_view(project: ProjectModel, now: datetime) -> dict:
         "state": current,
         "closes_at": iso(closes) if closes else None,
         "opens_at": iso(opens) if opens else None,
+        # Away or offline, the widget asks for an e-mail address only if replies go there.
+        "email_replies": mail_contact.replies_by_email(),
     }
 
 

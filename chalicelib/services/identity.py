@@ -87,11 +87,11 @@ def identify(identity: VisitorIdentity, body: dict, fanout: Fanout | None = None
             raise NotFound("unknown visitor: start a session") from None
         raise
     if name and visitor.current_chat_id:
-        _rename_dialogue(identity, visitor.current_chat_id, name, fanout)
+        rename_chat(identity, visitor.current_chat_id, name, fanout)
     return {"identified": True, "user_id": user_id}
 
 
-def _rename_dialogue(identity: VisitorIdentity, chat_id: str, name: str, fanout) -> None:
+def rename_chat(identity: VisitorIdentity, chat_id: str, name: str, fanout) -> None:
     """The visitor's open dialogue takes the new name too, so the panel's header, list
     and message labels (which follow the dialogue's name) say what the visitor list says.
     One more write; conditioned on the name changing, so a site that identifies on

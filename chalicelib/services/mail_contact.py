@@ -1,9 +1,9 @@
 """Whom the team may e-mail: the visitor's known address, and unsubscribes.
 
-``known_email`` is the one place that says which address a visitor has: today a
-logged-in user's verified address (the identify call, services/identity.py); the
-pre-chat form will store its address on the visitor too and be read here, so every
-sender (continuity e-mails, later transcripts) follows it without change.
+``known_email`` is the one place that says which address a visitor has: a logged-in
+user's verified address (the identify call, services/identity.py), else the one they
+typed in the pre-chat form or the away card (services/visitor_contact.py), so every
+sender (continuity e-mails, transcripts) follows it.
 
 An unsubscribe is per project and address (not per visitor: the same person may be
 several visitors), kept for good (models/mail.py).
@@ -28,7 +28,17 @@ def known_email(visitor: VisitorModel | None) -> str | None:
     """The visitor's e-mail address, if the team may write to it; else None."""
     if visitor is None:
         return None
-    return visitor.user_email or None
+    # The site's verified address first; else what the visitor typed (the pre-chat form
+    # or the away card: services/visitor_contact.py).
+    return visitor.user_email or visitor.given_email or None
+
+
+def replies_by_email() -> bool:
+    """Whether a visitor who leaves an address is answered there: continuity e-mails need
+    the token key, the inbound domain their replies come back to, and a sender. (Without
+    them the widget does not ask for an address it could not use.)"""
+    settings = get_settings()
+    return bool(settings.mail_token_secret and settings.inbound_mail_domain and settings.mail_from)
 
 
 def is_unsubscribed(project_id: str, address: str) -> bool:

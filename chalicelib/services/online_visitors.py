@@ -101,6 +101,12 @@ def visitor_of_chat(member: MemberModel, chat_id: str, now: datetime) -> dict:
     view["last_event"] = visitor.last_event
     # The known address, and whether it stopped the team's e-mails (services/mail_contact).
     view["mail"] = mail_contact.facts(member.project_id, visitor)
+    # What the visitor typed in the pre-chat form or away card (services/visitor_contact.py).
+    view["given"] = (
+        {"name": visitor.given_name, "email": visitor.given_email}
+        if visitor.given_name or visitor.given_email
+        else None
+    )
     return view
 
 

@@ -12,7 +12,7 @@ from chalicelib.auth.identities import OperatorIdentity
 from chalicelib.errors import BadRequest, Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
-from chalicelib.services import consent, origins, permissions, quotas, widget_look
+from chalicelib.services import consent, origins, permissions, prechat, quotas, widget_look
 
 
 def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
@@ -91,6 +91,7 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "escalation_minutes": escalation_minutes(project),
         "push_previews": project.push_previews is not False,
         "consent": consent.view(project),
+        "prechat": prechat.view(project),
         "distribution": project.distribution,
         "max_active_chats": int(project.max_active_chats or 0),
         "allowed_domains": list(project.allowed_domains or []),
@@ -179,7 +180,7 @@ def escalation_minutes(project: ProjectModel) -> int:
 
 def _settings_actions(member: MemberModel, body: dict) -> list:
     """The settings the body changes (managers and the administrator): auto-close,
-    distribution, allowed domains, the widget's look, privacy consent."""
+    distribution, allowed domains, the widget's look, privacy consent, the pre-chat form."""
     actions = []
     if "auto_close_minutes" in body:
         permissions.require(member, "project.settings")
@@ -246,4 +247,7 @@ def _settings_actions(member: MemberModel, body: dict) -> list:
     if "consent" in body:
         permissions.require(member, "project.settings")
         actions += consent.settings_actions(require_project(member.project_id), body["consent"])
+    if "prechat" in body:
+        permissions.require(member, "project.settings")
+        actions += prechat.settings_actions(body["prechat"])
     return actions

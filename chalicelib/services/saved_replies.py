@@ -1,7 +1,10 @@
 """Saved replies: create, edit, delete; personal or shared; filled in for a dialogue.
 
-Variables: ``{visitor_name}``, ``{operator_name}``, ``{project_name}``. A reply naming
-any other ``{variable}`` is refused when saved, so a typo never reaches a visitor.
+Variables: ``{visitor_name}``, ``{visitor_email}``, ``{operator_name}``,
+``{project_name}``. A reply naming any other ``{variable}`` is refused when saved, so a
+typo never reaches a visitor. ``{visitor_email}`` is the identify call's verified address,
+else the one the visitor gave (empty when none is known); the visitor is read only when a
+reply uses it.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.models.connection import team_audience
 from chalicelib.models.project import MemberModel, ProjectModel
 from chalicelib.models.saved_reply import SavedReplyModel
+from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import permissions, validation
 
-VARIABLES = ("visitor_name", "operator_name", "project_name")
+VARIABLES = ("visitor_name", "visitor_email", "operator_name", "project_name")
 _VARIABLE = re.compile(r"\{([a-z_]+)\}")
 _SHORTCUT = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
@@ -53,6 +57,7 @@ def _usable(member: MemberModel) -> list[SavedReplyModel]:
 def list_replies(member: MemberModel, chat=None) -> list[dict]:
     """The member's usable replies, by shortcut; filled in for ``chat`` if given."""
     values = None
+    replies = sorted(_usable(member), key=lambda r: r.shortcut)
     if chat is not None:
         project = ProjectModel.get(member.project_id)
         values = {
@@ -60,8 +65,17 @@ def list_replies(member: MemberModel, chat=None) -> list[dict]:
             "operator_name": member.name,
             "project_name": project.name,
         }
-    replies = sorted(_usable(member), key=lambda r: r.shortcut)
+        if any("{visitor_email}" in r.text for r in replies):
+            values["visitor_email"] = _email_of(member.project_id, chat.visitor_id)
     return [view(r, fill(r.text, values) if values else None) for r in replies]
+
+
+def _email_of(project_id: str, visitor_id: str) -> str:
+    try:
+        visitor = VisitorModel.get(project_id, visitor_id)
+    except DoesNotExist:
+        return ""
+    return visitor.user_email or visitor.given_email or ""
 
 
 def _tell_panels(reply: SavedReplyModel, change: str, fanout: Fanout) -> None:

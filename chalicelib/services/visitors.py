@@ -44,6 +44,7 @@ from chalicelib.services import (
     heartbeat_cadence,
     online_visitors,
     origins,
+    prechat,
     projects,
     quotas,
     visitor_facts,
@@ -210,6 +211,10 @@ def _session(
         "look": widget_look_view(project),  # colour, title, greeting set in the panel
         # online, away or offline, and when that changes: from the project read above.
         "availability": availability.widget_view(project, now),
+        # The pre-chat form (None: off), and whether an address to reply at is known
+        # (identify's verified one or one the visitor gave): away, the widget asks if not.
+        "prechat": prechat.widget_view(project),
+        "email_known": prechat.email_known(visitor),
         # Auto messages that may still fire for this visitor, with what the widget checks.
         "auto_messages": auto_delivery.candidates(project.project_id, visitor),
     }

@@ -72,6 +72,8 @@ function renderVisitorFacts() {
   try { const u = new URL(page); page = u.pathname + u.search; } catch (e) { /* as is */ }
   const parts = [
     v.user ? (v.user.name || v.user.id) + (v.user.email ? ' <' + v.user.email + '>' : '') + ' (logged in)' : null,
+    // What the visitor typed in the widget's pre-chat form or away card (their word).
+    v.given ? [v.given.name, v.given.email].filter(Boolean).join(' · ') + ' (given)' : null,
     v.online ? 'online now' + (page ? ' on ' + page : '') : 'not on the site',
     [v.city, v.country].filter(Boolean).join(', ') || null,
     [v.platform, v.os, v.browser].filter(Boolean).join(' · ') || null,

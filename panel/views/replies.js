@@ -116,7 +116,7 @@ function build() {
       h('h2', { id: 'replies-title', text: 'Saved replies' }),
       h('p', { class: 'view-sub' }, [
         'Type ', h('kbd', { text: '/' }), ' and a few letters in the reply box to insert one. Variables: ',
-        h('code', { text: '{visitor_name}' }), ', ', h('code', { text: '{operator_name}' }), ', ',
+        h('code', { text: '{visitor_name}' }), ', ', h('code', { text: '{visitor_email}' }), ', ', h('code', { text: '{operator_name}' }), ', ',
         h('code', { text: '{project_name}' }), '.',
       ]),
     ]),

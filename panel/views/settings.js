@@ -1,5 +1,5 @@
 /* Settings: chats on or off (the administrator), auto-close, e-mail escalation,
- * distribution, the consent form; the member's own display and escalation e-mails.
+ * distribution, the consent form, the pre-chat form; the member's own display and escalation e-mails.
  * Only what changed is sent. Frames: none. Events: view:show, project:info. */
 import { api, projectPath, reportError } from '../core/api.js';
 import { on } from '../core/bus.js';
@@ -49,6 +49,8 @@ function renderSettings() {
   $('set-consent-text').value = consent.text || '';
   $('set-consent-url').value = consent.privacy_url || '';
   $('set-consent-skip-widget').checked = (consent.excluded_channels || []).includes('widget');
+  const prechat = p.prechat || {};
+  for (const key of PRECHAT_KEYS) $('set-prechat-' + key).value = prechat[key] || 'off';
   $('settings-result').hidden = true;
 }
 
@@ -84,6 +86,10 @@ async function onSettingsSubmit(ev) {
   if (skip !== (was.excluded_channels || []).includes('widget')) consent.excluded_channels = skip ? ['widget'] : [];
   if (enabled && !text && !was.text) { toast('Write the consent text the visitor agrees to.', 'error'); return; }
   if (Object.keys(consent).length) changes.consent = consent;
+  // The pre-chat form goes whole (services/prechat.py: fields left out are off).
+  const prechat = Object.fromEntries(PRECHAT_KEYS.map((key) => [key, $('set-prechat-' + key).value]));
+  const wasPrechat = p.prechat || {};
+  if (PRECHAT_KEYS.some((key) => prechat[key] !== (wasPrechat[key] || 'off'))) changes.prechat = prechat;
   const result = $('settings-result');
   if (!Object.keys(changes).length) { result.textContent = 'Nothing changed.'; result.hidden = false; return; }
   try {
@@ -109,6 +115,16 @@ async function saveEscalationEmails(box) {
   } finally {
     box.disabled = false;
   }
+}
+
+const PRECHAT_KEYS = ['mode', 'name', 'email'];
+
+function fieldChoice(key, label) {
+  return h('div', { class: 'field' }, [
+    h('label', { for: 'set-prechat-' + key, text: label }), ' ',
+    h('select', { id: 'set-prechat-' + key }, ['off', 'optional', 'required'].map((value) =>
+      h('option', { value, text: value === 'off' ? 'Not asked' : value[0].toUpperCase() + value.slice(1) }))),
+  ]);
 }
 
 // The section's markup (static: no server data).
@@ -167,6 +183,17 @@ function build() {
         h('label', { class: 'check' }, [
           h('input', { id: 'set-consent-skip-widget', type: 'checkbox' }), ' Skip the step in the website widget',
         ]),
+        h('h3', { text: 'Pre-chat form' }),
+        h('div', { class: 'field' }, [
+          h('label', { for: 'set-prechat-mode', text: 'Ask the visitor who they are' }), ' ',
+          h('select', { id: 'set-prechat-mode' }, [
+            h('option', { value: 'off', text: 'Never' }),
+            h('option', { value: 'before', text: 'Before their first message' }),
+            h('option', { value: 'inline', text: 'In the chat, after their first message' }),
+          ]),
+        ]),
+        fieldChoice('name', 'Name'), fieldChoice('email', 'E-mail'),
+        h('p', { class: 'form-note field-wide', text: 'While nobody is online, the widget also asks for an e-mail address when none is known.' }),
         h('div', { class: 'form-actions' }, [
           h('button', { type: 'submit', class: 'btn btn-primary btn-sm', id: 'settings-save', text: 'Save settings' }),
         ]),

@@ -104,6 +104,7 @@ ROUTES = {
     # The visitor token travels in the body: test_identity.
     ("POST", "/widget/identify"): PUBLIC,
     ("POST", "/widget/events"): PUBLIC,  # visitor token in the body: test_identity
+    ("POST", "/widget/contact"): PUBLIC,  # visitor token in the body: test_prechat
     ("POST", "/widget/auto-messages/{message_id}/events"): PUBLIC,  # token in the body
     # The world's visitor is in a dialogue already: members pass the check, then conflict.
     ("POST", "/projects/{project_id}/visitors/{visitor_id}/chats"): team_only(409),

@@ -81,7 +81,33 @@ def test_a_project_starts_always_open_with_no_away_message(platform, owner):
         "opens_at": None,
         "label": "Always open (no business hours set)",
     }
-    assert _session(platform, owner) == {"state": "away", "closes_at": None, "opens_at": None}
+    # No replies by e-mail here (no inbound domain): the widget asks for no address.
+    assert _session(platform, owner) == {
+        "state": "away",
+        "closes_at": None,
+        "opens_at": None,
+        "email_replies": False,
+    }
+
+
+def test_the_widget_asks_for_an_address_only_where_replies_go_by_email(
+    platform, owner, monkeypatch
+):
+    from chalicelib.config import get_settings
+
+    assert get_settings().mail_from  # the tests' SES sender
+    monkeypatch.setenv("MAIL_TOKEN_SECRET", "k" * 32)
+    get_settings.cache_clear()
+    assert _session(platform, owner)["email_replies"] is False  # nowhere to reply to
+    monkeypatch.setenv("INBOUND_MAIL_DOMAIN", "reply.example.com")
+    get_settings.cache_clear()
+    assert _session(platform, owner)["email_replies"] is True
+    monkeypatch.delenv("MAIL_FROM")
+    get_settings.cache_clear()
+    assert _session(platform, owner)["email_replies"] is False  # no sender
+    get_settings.cache_clear()
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def test_leads_set_hours_and_the_preview_says_when_it_opens(platform, owner):
@@ -101,6 +127,7 @@ def test_leads_set_hours_and_the_preview_says_when_it_opens(platform, owner):
         "state": "offline",
         "closes_at": None,
         "opens_at": body["now"]["opens_at"],
+        "email_replies": False,
     }
     # Back to always open, the message removed
     cleared = _put(platform, owner, {"business_hours": None, "away_message": ""})

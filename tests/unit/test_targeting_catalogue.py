@@ -23,7 +23,7 @@ TIMESTAMP_FACTS = {"page_opened_at", "visit_started_at", "exit_intent_at", "wait
 
 
 def test_the_issue_fields_are_all_there():
-    assert len(FIELDS_BY_ID) == 26  # the issue's 25, and custom events
+    assert len(FIELDS_BY_ID) == 27  # the issue's 25, custom events, e-mail known (issue 13)
     utm = {f"utm_{part}" for part in ("campaign", "content", "medium", "source", "term")}
     assert utm <= set(FIELDS_BY_ID)
 

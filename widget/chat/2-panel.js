@@ -67,6 +67,7 @@ var STYLES =
   '.lc-rate{margin:10px 0 4px;padding:12px;background:#fff;border:1px solid #eceef2;border-radius:14px;color:#374151;font-size:13.5px}' +
   '.lc-rate button{margin:8px 3px 0;padding:6px 12px;border:1px solid #d1d5db;border-radius:16px;background:#fff;font:inherit;cursor:pointer}' +
   '.lc-rate :disabled{opacity:.5}.lc-rate [aria-pressed=true]{opacity:1;border-color:var(--lc-accent)}' +
+  '.lc-rate input{display:block;box-sizing:border-box;width:100%;margin-top:8px;padding:8px 10px;border:1px solid #d1d5db;border-radius:8px;font:inherit}.lc-form[hidden]{display:none}' +
   '.lc-consent{padding:10px 18px;font-size:13px;line-height:1.4;background:#f9fafb;border-top:1px solid #e5e7eb;color:#374151}' +
   '.lc-consent a{color:inherit;text-decoration:underline;margin-left:4px}' +
   '.lc-consent button{display:block;margin-top:8px;padding:6px 14px;border:0;border-radius:8px;background:#111827;color:#fff;font:inherit;cursor:pointer}' +

@@ -41,6 +41,9 @@ function session() {
     consentAsked = answer.consent;
     setAvailability(answer.availability);
     setChat(answer.chat_id);
+    prechat = answer.prechat;
+    emailKnown = answer.email_known;
+    offerContact();
     return fetchMessages();
   }, function (error) {
     sessionCall = null;
@@ -187,6 +190,7 @@ function onFrame(raw) {
     merge(message);
     setChat(message.chat_id);
     update();
+    offerContact(1); // stored: the chat a name given now renames exists
   } else if (type === 'message' && message) {
     if (merge(message)) {
       if (message.author_type === 'operator') showTyping(false);

@@ -122,7 +122,7 @@ function showNote(text, bad) {
 
 function submit() {
   var text = input.value.replace(/^\s+|\s+$/g, '');
-  if (!text) return;
+  if (!text || form.hidden) return; // (hidden: the pre-chat form comes first)
   if (text.length > MAX_LENGTH) { showNote('Message is too long (max ' + MAX_LENGTH + ' characters).', 1); return; }
   input.value = '';
   removeClosedNote(); // after a close the server starts a new dialogue
