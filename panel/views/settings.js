@@ -42,6 +42,7 @@ function renderSettings() {
   $('set-auto-close-message').value = p.auto_close_message || '';
   $('set-escalation').value = p.escalation_minutes ?? 3;
   $('pref-escalation-emails').checked = p.escalation_emails !== false;
+  $('set-push-previews').checked = p.push_previews !== false;
   $('set-distribution').value = p.distribution || 'manual';
   $('set-max-active').value = p.max_active_chats || '';
   const consent = p.consent || {};
@@ -70,6 +71,8 @@ async function onSettingsSubmit(ev) {
   const escalationText = $('set-escalation').value.trim();
   const escalation = escalationText === '' ? 0 : Number(escalationText);
   if (escalation !== (p.escalation_minutes ?? 3)) changes.escalation_minutes = escalation;
+  const previews = $('set-push-previews').checked;
+  if (previews !== (p.push_previews !== false)) changes.push_previews = previews;
   const distribution = $('set-distribution').value;
   if (distribution !== (p.distribution || 'manual')) changes.distribution = distribution;
   const maxText = $('set-max-active').value.trim();
@@ -154,6 +157,11 @@ function build() {
           h('input', { id: 'set-escalation', type: 'number', min: '0', max: '1440', step: '1' }),
         ]),
         h('p', { class: 'form-note field-wide', text: 'The assignee, else the online members who may take it, else the administrator; once until someone answers.' }),
+        h('h3', { text: 'Push notifications' }),
+        h('label', { class: 'check field-wide' }, [
+          h('input', { id: 'set-push-previews', type: 'checkbox' }),
+          ' Show message text in notifications (off: "New message", so lock screens show no words)',
+        ]),
         h('h3', { text: 'Distribution' }),
         h('div', { class: 'field' }, [
           h('label', { for: 'set-distribution', text: 'New dialogues go to' }), ' ',

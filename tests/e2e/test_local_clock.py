@@ -163,6 +163,13 @@ def test_escalation_set_in_settings_run_on_the_clock_lands_in_the_mailbox(new_pa
     expect(panel.locator("#settings-result")).to_have_text("Settings saved.")
     assert account.get(f"/projects/{account.project_id}")["project"]["escalation_minutes"] == 2
     expect(panel.get_by_label("E-mail me when a visitor waits for a reply")).to_be_checked()
+    # Push previews: on by default; off, lock screens get "New message" (services/push_payload.py).
+    previews = panel.get_by_label(re.compile("Show message text in notifications"))
+    expect(previews).to_be_checked()
+    previews.uncheck()
+    panel.get_by_role("button", name="Save settings").click()
+    expect(panel.locator("#settings-result")).to_have_text("Settings saved.")
+    assert account.get(f"/projects/{account.project_id}")["project"]["push_previews"] is False
 
     _visitor_writes(new_page, stack, account.project_id, "Is the <blue> one in stock?")
     [chat] = account.get(f"/projects/{account.project_id}/chats")["chats"]
