@@ -156,7 +156,11 @@ function onMessageFrame(msg, chat) {
 
   const summary = mergeSummary(prev, chat || {});
   if (!summary.id) summary.id = chatId;
-  if (!summary.last_message || cmpId(summary.last_message.id, msg.id) < 0) {
+  // The frame's summary says what the list shows (the away message keeps the visitor's
+  // words there: services/messaging.py); without one, the newest message.
+  const listed = chat && chat.last_message;
+  if (listed) summary.last_message = listed;
+  else if (!summary.last_message || cmpId(summary.last_message.id, msg.id) < 0) {
     summary.last_message = { id: msg.id, text: msg.text, author_type: msg.author_type, created_at: msg.created_at };
     summary.last_activity_at = msg.created_at || summary.last_activity_at;
   }

@@ -31,6 +31,15 @@ def _put_hours(account, body):
     return response.json()
 
 
+def _wait_until(condition, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.2)
+
+
 def _status(page):
     return page.locator("#lc-root .lc-status")
 
@@ -90,6 +99,15 @@ def test_online_while_a_member_has_the_panel_open_and_settings_save_hours(new_pa
 def test_away_within_hours_with_nobody_online_and_the_away_message_once(new_page, stack):
     account = Account(stack, "Quiet shop")
     _put_hours(account, {"away_message": AWAY_MESSAGE})  # no hours: always within them
+    # The panel open but the member away: nobody may take chats, and the list is watched.
+    panel = _panel(new_page, stack, account.email)
+    panel.get_by_label("Your status").select_option("away")
+    expect(panel.get_by_label("Your status")).to_have_attribute("data-status", "away")
+    _wait_until(
+        lambda: (
+            account.get(f"/projects/{account.project_id}/members")["members"][0]["status"] == "away"
+        )
+    )
     visitor = _open_widget(new_page, stack, account.project_id)
     expect(_status(visitor)).to_have_text(AWAY_LINE)
 
@@ -99,6 +117,11 @@ def test_away_within_hours_with_nobody_online_and_the_away_message_once(new_page
     away = visitor.locator("#lc-root .lc-msg.lc-operator", has_text=AWAY_MESSAGE)
     expect(away).to_have_count(1)
     expect(away.locator(".lc-name")).to_have_text("Quiet shop")
+    # The team's list keeps the visitor's words as the chat's line, not the away message
+    # (nor a team reply's arrow): the chat still looks unanswered.
+    item = panel.locator("#chat-list .chat-item")
+    expect(item).to_contain_text("Is anyone there?")
+    expect(item).not_to_contain_text(AWAY_MESSAGE[:20])
     box.fill("Hello?")
     visitor.get_by_role("button", name="Send", exact=True).click()
     expect(visitor.locator("#lc-root .lc-msg.lc-visitor[data-id]")).to_have_count(2)
