@@ -22,20 +22,21 @@ function zones() {
 
 // One range: two time inputs and "Remove". The time input cannot say 24:00: 00:00 as an
 // end means midnight (a range ending at or after midnight belongs to the day it starts).
-function rangeRow(range) {
+function rangeRow(range, label) {
   const row = h('span', { class: 'hours-range' }, [
     h('input', { type: 'time', class: 'hours-start', 'aria-label': 'Opens at', value: range.start, required: true }),
     '\u2013',
     h('input', { type: 'time', class: 'hours-end', 'aria-label': 'Closes at', value: range.end === '24:00' ? '00:00' : range.end, required: true }),
   ]);
-  row.append(h('button', { type: 'button', class: 'btn btn-sm', text: 'Remove', onclick: () => row.remove() }));
+  row.append(h('button', { type: 'button', class: 'btn btn-sm', text: 'Remove', 'aria-label': 'Remove range: ' + label,
+    onclick: () => row.remove() }));
   return row;
 }
 
 function rangesBox(ranges, label) {
-  const list = h('span', { class: 'hours-ranges' }, ranges.map(rangeRow));
+  const list = h('span', { class: 'hours-ranges' }, ranges.map((range) => rangeRow(range, label)));
   const add = h('button', { type: 'button', class: 'btn btn-sm', text: 'Add range', 'aria-label': 'Add range: ' + label,
-    onclick: () => list.append(rangeRow(list.children.length ? { start: '18:00', end: '22:00' } : WORKDAY[0])) });
+    onclick: () => list.append(rangeRow(list.children.length ? { start: '18:00', end: '22:00' } : WORKDAY[0], label)) });
   return h('span', { class: 'hours-day-ranges' }, [list, add]);
 }
 

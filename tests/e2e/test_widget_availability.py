@@ -69,6 +69,8 @@ def test_online_while_a_member_has_the_panel_open_and_settings_save_hours(new_pa
     monday.get_by_role("button", name="Add range: Monday").click()
     monday.get_by_label("Opens at").nth(1).fill("22:00")
     monday.get_by_label("Closes at").nth(1).fill("02:00")  # past midnight, Monday's
+    # Each range's Remove button says which day it removes from (screen readers).
+    expect(monday.get_by_role("button", name="Remove range: Monday")).to_have_count(2)
     form.get_by_role("button", name="Add a date").click()
     form.get_by_label("Date", exact=True).fill("2026-12-25")
     form.get_by_label("Away message").fill(AWAY_MESSAGE)
