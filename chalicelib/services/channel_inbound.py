@@ -63,6 +63,7 @@ from chalicelib.services.message_store import (
     chat_actions,
     duplicate_of,
     save_message,
+    save_opening,
     store,
 )
 
@@ -304,16 +305,7 @@ def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             save_message(transaction, message, now)
-            transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
-            transaction.update(
-                visitor,
-                actions=[
-                    VisitorModel.current_chat_id.set(chat_id),
-                    VisitorModel.chat_count.set(sequence),
-                    VisitorModel.closed_chats.remove(),
-                ],
-                condition=VisitorModel.chat_count == visitor.chat_count,
-            )
+            save_opening(transaction, chat, visitor, sequence)
             count(transaction)
     except TransactWriteError as error:
         codes = cancellation_codes(error)

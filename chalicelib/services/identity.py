@@ -77,6 +77,13 @@ def identify(identity: VisitorIdentity, body: dict, fanout: Fanout | None = None
     )
     if name:
         actions.append(VisitorModel.name.set(name))
+    update_visitor(identity, actions, name, fanout)
+    return {"identified": True, "user_id": user_id}
+
+
+def update_visitor(identity: VisitorIdentity, actions: list, name, fanout) -> VisitorModel:
+    """Write what the visitor said about themselves (identify, the pre-chat form); a new
+    ``name`` renames their open chat too. NotFound for a visitor with no record."""
     visitor = VisitorModel(identity.project_id, identity.visitor_id)
     try:
         # The update returns the record as written (ALL_NEW): its current dialogue, read
@@ -87,11 +94,11 @@ def identify(identity: VisitorIdentity, body: dict, fanout: Fanout | None = None
             raise NotFound("unknown visitor: start a session") from None
         raise
     if name and visitor.current_chat_id:
-        rename_chat(identity, visitor.current_chat_id, name, fanout)
-    return {"identified": True, "user_id": user_id}
+        _rename_chat(identity, visitor.current_chat_id, name, fanout)
+    return visitor
 
 
-def rename_chat(identity: VisitorIdentity, chat_id: str, name: str, fanout) -> None:
+def _rename_chat(identity: VisitorIdentity, chat_id: str, name: str, fanout) -> None:
     """The visitor's open dialogue takes the new name too, so the panel's header, list
     and message labels (which follow the dialogue's name) say what the visitor list says.
     One more write; conditioned on the name changing, so a site that identifies on

@@ -30,6 +30,7 @@ from chalicelib.models.message import (
     chat_key,
     client_key,
 )
+from chalicelib.models.visitor import VisitorModel
 from chalicelib.services.chat_reads import last_message_of
 
 CLIENT_ID_RETENTION = timedelta(days=2)
@@ -104,6 +105,29 @@ def save_message(transaction: TransactWrite, message: MessageModel, now: datetim
         condition=ClientMessageIdModel.client_key.does_not_exist(),
     )
     transaction.save(message)
+
+
+def save_opening(
+    transaction: TransactWrite,
+    chat: ChatModel,
+    visitor: VisitorModel,
+    sequence: int,
+    *visitor_actions,
+) -> None:
+    """What every new chat writes in its opening transaction (besides its messages): the
+    chat, a conditional put on its deterministic id (two openers collide), and the
+    visitor's current chat on the count of chats as read (only the current one matters)."""
+    transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
+    transaction.update(
+        visitor,
+        actions=[
+            VisitorModel.current_chat_id.set(chat.chat_id),
+            VisitorModel.chat_count.set(sequence),
+            *visitor_actions,
+            VisitorModel.closed_chats.remove(),
+        ],
+        condition=VisitorModel.chat_count == visitor.chat_count,
+    )
 
 
 def chat_actions(message: MessageModel) -> list:

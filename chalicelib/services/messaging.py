@@ -13,7 +13,6 @@ session) then runs distribution, which may hand the dialogue to someone at once.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -25,7 +24,6 @@ from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Conflict, Forbidden, NotFound
-from chalicelib.models.auto_message import AutoMessageModel
 from chalicelib.models.base import cancellation_codes, transaction_connection
 from chalicelib.models.chat import STATUS_CLOSED, STATUS_OPEN, ChatModel, activity_key, open_shard
 from chalicelib.models.connection import team_audience, visitor_audience
@@ -35,7 +33,7 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
-    auto_messages,
+    auto_prompts,
     availability,
     consent,
     consent_dialogue,
@@ -59,6 +57,7 @@ from chalicelib.services.message_store import (
     backoff,
     duplicate_of,
     save_message,
+    save_opening,
     store_standalone,
 )
 from chalicelib.services.visitors import display_name
@@ -242,7 +241,7 @@ def _open_new_dialogue(
                 continue
             raise
         if prompt is not None:
-            _count_reply(identity.project_id, auto_message_id)
+            auto_prompts.count_reply(identity.project_id, auto_message_id)
         return Posted(message, duplicate=False, opened=True, visitor_name=chat.visitor_name), away
     raise Conflict("the dialogue is busy; send again")
 
@@ -253,7 +252,7 @@ def _openers(project: ProjectModel, chat_id: str, agreed, auto_message_id, now: 
     line recording what they agreed to. Either may be None."""
     prompt = line = None
     if auto_message_id is not None:
-        prompt = _auto_message_prompt(project, chat_id, auto_message_id, now)
+        prompt = auto_prompts.prompt(project, chat_id, auto_message_id, now)
     if agreed is not None:
         at = now + timedelta(milliseconds=1) if prompt is not None else now
         line = consent_dialogue.consent_line(project, chat_id, agreed, at)
@@ -305,16 +304,7 @@ def _store_opening(
             transaction.save(opener)
         if away is not None:
             save_message(transaction, away, now)
-        transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
-        transaction.update(
-            visitor,
-            actions=[
-                VisitorModel.current_chat_id.set(chat.chat_id),
-                VisitorModel.chat_count.set(sequence),
-                VisitorModel.closed_chats.remove(),  # only the current one matters
-            ],
-            condition=VisitorModel.chat_count == visitor.chat_count,
-        )
+        save_opening(transaction, chat, visitor, sequence)
 
 
 def _put_answered_prompt(
@@ -326,52 +316,13 @@ def _put_answered_prompt(
     is the chat's last message. Once per auto message and chat (its client id)."""
     reply = posted.message
     project = projects.require_project(identity.project_id)
-    prompt = _auto_message_draft(project, reply.chat_id, auto_message_id)
+    prompt = auto_prompts.draft(project, reply.chat_id, auto_message_id)
     if prompt is None:
         return
     stored = store_standalone(prompt, clock=lambda: reply.created_at - timedelta(milliseconds=1))
     if not stored.duplicate:
-        _count_reply(identity.project_id, auto_message_id)
+        auto_prompts.count_reply(identity.project_id, auto_message_id)
     _announce(Posted(stored.message, stored.duplicate, posted.assignee_id), fanout, origin)
-
-
-def _count_reply(project_id: str, auto_message_id: str) -> None:
-    """The auto message's "replied" figure: once, when the dialogue it began is stored."""
-    with contextlib.suppress(NotFound):  # deleted meanwhile: the dialogue stands
-        auto_messages.record(project_id, auto_message_id, "replied")
-
-
-def _auto_message_prompt(project, chat_id: str, auto_message_id, now: datetime):
-    """The auto message a visitor answers, as the first message of their new dialogue
-    (None for an unknown one: the visitor's words still go in)."""
-    draft = _auto_message_draft(project, chat_id, auto_message_id)
-    return draft.at(now) if draft is not None else None
-
-
-def _auto_message_draft(project, chat_id: str, auto_message_id) -> Draft | None:
-    """The auto message as the team's message in the chat (its picture and files as
-    shown); one per auto message and chat (the client id)."""
-    if not isinstance(auto_message_id, str) or not 0 < len(auto_message_id) <= 64:
-        return None
-    try:
-        item = AutoMessageModel.get(project.project_id, auto_message_id)
-    except DoesNotExist:
-        return None
-    text = (item.content.text if item.content else None) or ""
-    if not text:
-        return None
-    content = auto_messages.view(item)["content"]
-    return Draft(
-        project.project_id,
-        chat_id,
-        AUTHOR_OPERATOR,
-        f"auto.{auto_message_id}",
-        project.name,
-        text,
-        f"auto.{chat_id}",
-        image_url=content["image_url"],
-        files=tuple({"name": a["name"], "url": a["url"]} for a in content["attachments"]),
-    )
 
 
 def announce_posted(posted: Posted, fanout: Fanout) -> None:

@@ -41,7 +41,7 @@ from chalicelib.services import (
     quotas,
 )
 from chalicelib.services.chat_reads import get_chat, last_message_of
-from chalicelib.services.message_store import Draft, Posted, save_message
+from chalicelib.services.message_store import Draft, Posted, save_message, save_opening
 
 _ATTEMPTS = 3
 
@@ -106,17 +106,13 @@ def _open(
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             save_message(transaction, message, now)
-            transaction.save(chat, condition=ChatModel.chat_id.does_not_exist())
-            transaction.update(
+            save_opening(
+                transaction,
+                chat,
                 visitor,
-                actions=[
-                    VisitorModel.current_chat_id.set(chat_id),
-                    VisitorModel.chat_count.set(sequence),
-                    VisitorModel.invitations_sent.set((VisitorModel.invitations_sent | 0) + 1),
-                    VisitorModel.last_invitation_at.set(now),
-                    VisitorModel.closed_chats.remove(),  # only the current one matters
-                ],
-                condition=VisitorModel.chat_count == visitor.chat_count,
+                sequence,
+                VisitorModel.invitations_sent.set((VisitorModel.invitations_sent | 0) + 1),
+                VisitorModel.last_invitation_at.set(now),
             )
             transaction.update(
                 member,

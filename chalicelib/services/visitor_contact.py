@@ -9,11 +9,8 @@ site's. The widget checks the same shapes first; the server is the source of tru
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.auth.identities import VisitorIdentity
-from chalicelib.errors import BadRequest, NotFound
-from chalicelib.models.base import is_condition_failure
+from chalicelib.errors import BadRequest
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.services import identity, prechat, validation
 
@@ -31,16 +28,7 @@ def give_contact(caller: VisitorIdentity, body: dict, fanout=None) -> dict:
         actions += [VisitorModel.given_name.set(name), VisitorModel.name.set(name)]
     if email:
         actions.append(VisitorModel.given_email.set(email))
-    visitor = VisitorModel(caller.project_id, caller.visitor_id)
-    try:
-        # ALL_NEW: the visitor's open chat comes back with the write, no read.
-        visitor.update(actions=actions, condition=VisitorModel.visitor_id.exists())
-    except UpdateError as error:
-        if is_condition_failure(error):
-            raise NotFound("unknown visitor: start a session") from None
-        raise
-    if name and visitor.current_chat_id:
-        identity.rename_chat(caller, visitor.current_chat_id, name, fanout)
+    visitor = identity.update_visitor(caller, actions, name, fanout)
     return {
         "name": visitor.given_name,
         "email": visitor.given_email,
