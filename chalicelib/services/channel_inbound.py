@@ -297,6 +297,8 @@ def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now
         unanswered_key=stamp if from_customer else None,
         last_message=last_message_of(message),
         unread_by_team=1 if from_customer else 0,
+        # In the ``unread`` index (GET /me/unread) as a website chat's first message is.
+        unread_project_id=visitor.project_id if from_customer else None,
         unread_by_visitor=0 if from_customer else 1,
         channel=channel.kind,
         channel_id=channel.channel_id,

@@ -54,6 +54,9 @@ def test_a_telegram_message_lands_in_the_inbox_with_its_channel_and_counts_once(
     [message] = channels.messages(owner, chat["id"])
     assert (message["author_type"], message["text"]) == ("visitor", "Hi!")
     assert _messenger_count(owner.project_id) == 1
+    # Unread across projects counts it from its first message, as a website chat.
+    unread = platform.get("/me/unread", owner.auth).json_body
+    assert unread["projects"][owner.project_id] == 1
     # The team's open sockets heard of it, with the channel on the summary.
     got = platform.get(f"/projects/{owner.project_id}/chats/{chat['id']}", owner.auth)
     assert got.json_body["chat"]["channel"]["kind"] == "telegram"
