@@ -14,6 +14,13 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# What the stack's moto accepts (infra/local/aws.py), and its tables' prefix.
+LOCAL_AWS = {
+    "region_name": "us-east-1",
+    "aws_access_key_id": "local",
+    "aws_secret_access_key": "local",
+}
+TABLE_PREFIX = "livechat-local-"
 PORTS_USED = 8  # the base port and the next seven: infra/local/ports.py
 
 
@@ -87,6 +94,19 @@ class LocalStack:
                 return self
         self.stop()
         raise RuntimeError("local stack did not start:\n" + "".join(self.log))
+
+    def aws(self, service: str):
+        """A boto3 client of the stack's moto (what tests read or move behind the app)."""
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.info["moto"], **LOCAL_AWS)
+
+    def table(self, name: str):
+        """One of the stack's DynamoDB tables (``chats``, ``connections``...)."""
+        import boto3
+
+        resource = boto3.resource("dynamodb", endpoint_url=self.info["moto"], **LOCAL_AWS)
+        return resource.Table(TABLE_PREFIX + name)
 
     def confirmation_code(self, email: str, timeout: float = 10) -> str:
         """The code the local mailbox holds for ``email`` (infra/local/mailbox.py)."""

@@ -4,7 +4,6 @@ server, the notifier's queue and the fake hold, read from the outside."""
 
 import json
 
-import boto3
 import requests
 from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
@@ -12,8 +11,6 @@ from playwright.sync_api import expect
 from tests.e2e.test_panel_pwa import _until
 from tests.e2e.test_panel_workflow import PASSWORD, _section
 
-LOCAL_AWS = {"region_name": "us-east-1", "aws_access_key_id": "local",
-             "aws_secret_access_key": "local"}  # fmt: skip
 PUSH_KEYS = "Object.keys(localStorage).filter((k) => k.startsWith('lc-panel:push:'))"
 
 
@@ -107,7 +104,7 @@ def _push_for(page, stack, device_id, text):
 def _queue_drained(stack):
     """The notifier's queue (moto's SQS) holds nothing, not even in flight: every event
     sent so far was handled (the local poller deletes a message after the handler)."""
-    sqs = boto3.client("sqs", endpoint_url=stack.info["moto"], **LOCAL_AWS)
+    sqs = stack.aws("sqs")
     url = sqs.get_queue_url(QueueName="livechat-push")["QueueUrl"]
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
@@ -116,9 +113,7 @@ def _queue_drained(stack):
 
 def _viewing_records(stack, project_id):
     """viewing_chat_id of the project's team connection records (moto's DynamoDB)."""
-    table = boto3.resource("dynamodb", endpoint_url=stack.info["moto"], **LOCAL_AWS).Table(
-        "livechat-local-connections"
-    )
+    table = stack.table("connections")
     items = table.query(KeyConditionExpression=Key("audience").eq(f"P#{project_id}#team"))
     return [i.get("viewing_chat_id") for i in items["Items"] if i.get("principal_id")]
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 
-import boto3
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -28,13 +27,7 @@ pytestmark = pytest.mark.browser
 
 def _age_unseen_reply(stack, project_id, chat_id, minutes):
     stamp = (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    boto3.resource(
-        "dynamodb",
-        endpoint_url=stack.info["moto"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    ).Table("livechat-local-chats").update_item(
+    stack.table("chats").update_item(
         Key={"project_id": project_id, "chat_id": chat_id},
         UpdateExpression="SET unseen_reply_at = :t",
         ExpressionAttributeValues={":t": stamp},

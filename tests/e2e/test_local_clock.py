@@ -9,7 +9,6 @@ through the panel, the widget, the API and the clock page."""
 import re
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -24,14 +23,7 @@ def _age_dialogue(stack, project_id, chat_id, minutes):
     """Its last activity ``minutes`` ago (chalicelib.models.chat: the two keys the
     idle index and the activity index read)."""
     stamp = (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    table = boto3.resource(
-        "dynamodb",
-        endpoint_url=stack.info["moto"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    ).Table("livechat-local-chats")
-    table.update_item(
+    stack.table("chats").update_item(
         Key={"project_id": project_id, "chat_id": chat_id},
         UpdateExpression="SET last_activity_at = :t, activity_key = :k",
         ExpressionAttributeValues={":t": stamp, ":k": f"{stamp}#{chat_id}"},
@@ -139,13 +131,7 @@ def _age_wait(stack, project_id, chat_id, minutes):
     """The visitor's wait started ``minutes`` ago (chalicelib.models.chat's
     ``unanswered_key``, the escalation index's range key)."""
     stamp = (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    boto3.resource(
-        "dynamodb",
-        endpoint_url=stack.info["moto"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    ).Table("livechat-local-chats").update_item(
+    stack.table("chats").update_item(
         Key={"project_id": project_id, "chat_id": chat_id},
         UpdateExpression="SET unanswered_key = :t",
         ExpressionAttributeValues={":t": stamp},
