@@ -185,6 +185,9 @@ class ChatModel(Model):
     mailed_through = UnicodeAttribute(null=True)
     # When the team last e-mailed the visitor a transcript (services/transcripts.py).
     transcript_sent_at = UnicodeAttribute(null=True)
+    # The team's first reply to a waiting visitor (services/reply_times.py): set once, in
+    # that reply's own UpdateItem, under the condition that it is still absent.
+    first_reply_at = UTCDateTimeAttribute(null=True)
 
     by_activity = ChatsByActivity()
     open_idle = OpenChatsByIdleness()

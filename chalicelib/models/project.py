@@ -161,6 +161,9 @@ class ProjectModel(Model):
     # present only while the project has business hours (services/hours_opening.py).
     hours_shard = UnicodeAttribute(null=True)
     opens_next_key = UnicodeAttribute(null=True)
+    # The last 50 first-reply times within hours, compact JSON [[seconds, epoch], ...]
+    # (services/reply_times.py): the widget's "Typically replies in N min" costs nothing.
+    reply_samples = UnicodeAttribute(null=True)
 
     period_due = ProjectsByPeriodEnd()
     opening_due = ProjectsByOpening()

@@ -13,9 +13,9 @@ message of a chat and distribution read anyway: availability adds no request to 
 view. The settings (the schedule and the away message) are read and written with
 ``GET``/``PUT /projects/{pid}/business-hours``.
 
-Not yet: "Typically replies in N min". The time of a chat's first reply is not stored
-(``unanswered_key`` is removed by the reply, nothing keeps it), so the header says just
-"Online" rather than a made-up figure.
+"Typically replies in N min": ``reply_minutes`` in the widget's view, the median of the
+project's recent first replies kept on the project item (services/reply_times.py),
+absent until there are enough of them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from chalicelib.clock import iso
 from chalicelib.errors import BadRequest
 from chalicelib.models.message import AUTHOR_OPERATOR, MessageModel
 from chalicelib.models.project import MemberModel, ProjectModel, period_shard
-from chalicelib.services import business_hours, mail_contact, permissions, projects
+from chalicelib.services import business_hours, mail_contact, permissions, projects, reply_times
 from chalicelib.services.message_store import Draft
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
@@ -91,13 +91,18 @@ def widget_view(project: ProjectModel, now: datetime) -> dict:
     back (``opens_at``), formatted there in the visitor's own zone and language."""
     is_open, closes, opens = _times(project, now)
     current = (ONLINE if project.available_members else AWAY) if is_open else OFFLINE
-    return {
+    found = {
         "state": current,
         "closes_at": iso(closes) if closes else None,
         "opens_at": iso(opens) if opens else None,
         # Away or offline, the widget asks for an e-mail address only if replies go there.
         "email_replies": mail_contact.replies_by_email(),
     }
+    # "Typically replies in N min": present only with enough recent first replies.
+    minutes = reply_times.reply_minutes(project, now)
+    if minutes is not None:
+        found["reply_minutes"] = minutes
+    return found
 
 
 def away_reply(project: ProjectModel, message: MessageModel) -> MessageModel | None:
@@ -173,6 +178,8 @@ def view(member: MemberModel, now: datetime, project: ProjectModel | None = None
     return {
         "business_hours": hours,
         "away_message": project.away_message,
+        # The team's own figure: {minutes, chats, days} or None (too few chats yet).
+        "reply_times": reply_times.summary(project, now),
         "now": {
             "state": state(project, now),
             "open": is_open,

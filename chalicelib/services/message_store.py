@@ -227,18 +227,22 @@ def store(
 
 
 def append(
-    draft: Draft, chat_condition, clock, sleep, assignee_id: str | None = None
+    draft: Draft, chat_condition, clock, sleep, assignee_id: str | None = None, also=None
 ) -> Posted | None:
     """Store the draft in its existing dialogue, moving its summary. None when the
     dialogue's condition failed (it is missing, closed, someone else's, or its assignee
-    is not ``assignee_id`` any more)."""
+    is not ``assignee_id`` any more). ``also(transaction, message)`` may add items to
+    the transaction and returns more actions and a condition for the chat's UpdateItem
+    (a first reply: services/reply_times.py)."""
     condition = chat_condition & assignee_is(assignee_id)
 
     def summary(transaction, message, now):
+        actions, guard = chat_actions(message), condition
+        if also is not None:
+            more, extra = also(transaction, message)
+            actions, guard = actions + more, guard & extra
         transaction.update(
-            ChatModel(message.project_id, message.chat_id),
-            actions=chat_actions(message),
-            condition=condition,
+            ChatModel(message.project_id, message.chat_id), actions=actions, condition=guard
         )
 
     return store(draft, clock, sleep, also=summary, assignee_id=assignee_id)

@@ -41,6 +41,7 @@ from chalicelib.services import (
     projects,
     push_events,
     quotas,
+    reply_times,
     visitors,
 )
 from chalicelib.services.chat_reads import (
@@ -127,8 +128,9 @@ def post_operator_message(
     if ids.visitor_of_chat(chat_id) is None:
         raise NotFound("no such dialogue")
     # One read: a project over its unique-visitor limit cannot reply until it upgrades
-    # (the reply itself never counts against a quota).
-    quotas.require_team_reply(projects.require_project(member.project_id), clock())
+    # (the reply itself never counts against a quota). Its hours and reply samples too.
+    project = projects.require_project(member.project_id)
+    quotas.require_team_reply(project, clock())
     draft = Draft(
         member.project_id,
         chat_id,
@@ -145,7 +147,9 @@ def post_operator_message(
         # Not into a closed dialogue: the visitor has left it (their next message opens a
         # new one). A resend of a reply stored before the close still finds its copy.
         may_write = ChatModel.chat_id.exists() & (ChatModel.status != STATUS_CLOSED)
-        posted = append(draft, may_write, clock, sleep, chat.assignee_id)
+        # The chat's first reply to a waiting visitor: its time, in the same transaction.
+        first = reply_times.recorder(project, chat, availability.within_hours)
+        posted = append(draft, may_write, clock, sleep, chat.assignee_id, also=first)
         if posted is not None:
             posted.visitor_name = chat.visitor_name
             _announce(posted, fanout, origin_connection)
