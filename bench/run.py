@@ -16,6 +16,7 @@ from bench import (  # noqa: E402
     panel_load,
     push_cost,
     push_latency,
+    reply_cost,
     rules_eval,
     widget_size,
 )
@@ -28,6 +29,8 @@ if __name__ == "__main__":
     auto_close_cost.main()
     print()
     page_view_cost.main()
+    print()
+    reply_cost.main()
     print()
     heartbeat_cadence.main()
     print()
