@@ -8,6 +8,7 @@ import { on } from '../core/bus.js';
 import { $, h } from '../core/dom.js';
 import { isLead } from '../core/session.js';
 import { S } from '../core/state.js';
+import { REPLY_TIMES_ID, replyTimesLine, showReplyTimes } from './hours-reply.js';
 
 const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'],
   ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
@@ -69,6 +70,7 @@ function render() {
   $('hours-sub').textContent = lead ? 'Outside these hours the widget says when you are back and nobody is handed a chat.'
     : 'Only managers and the administrator can change business hours.';
   $('hours-preview').textContent = data.now ? data.now.label : '';
+  showReplyTimes($(REPLY_TIMES_ID), data.reply_times);
   $('hours-on').checked = !!hours;
   const zone = $('hours-zone');
   const chosen = (hours && hours.time_zone) || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -137,6 +139,7 @@ function build() {
       h('h3', { id: 'hours-title', text: 'Business hours' }),
       h('p', { class: 'form-note', id: 'hours-sub' }),
       h('p', { class: 'hours-preview field-wide', id: 'hours-preview', role: 'status' }),
+      replyTimesLine(),
       h('label', { class: 'check field-wide' }, [
         h('input', { id: 'hours-on', type: 'checkbox' }), ' Use business hours (off: always open)',
       ]),
