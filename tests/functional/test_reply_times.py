@@ -104,6 +104,29 @@ def test_a_teammates_reply_counts_and_an_escalated_wait_still_measures(platform,
     assert 600 <= seconds < 620
 
 
+def test_of_two_teammates_answering_at_once_only_one_reply_counts(platform, shop):
+    from chalicelib.clock import utcnow
+    from chalicelib.models.chat import STATUS_CLOSED
+    from chalicelib.services import availability
+    from chalicelib.services.message_store import Draft, append
+
+    _, _, chat_id = _visitor_chat(platform, shop)
+    project = ProjectModel.get(shop.project_id, consistent_read=True)
+    stale = _chat(shop, chat_id)  # read by the second teammate before the first one's reply
+    _reply(platform, shop, chat_id)
+    also = reply_times.recorder(project, stale, availability.within_hours)
+    assert also is not None  # the stale read still looks unanswered
+    draft = Draft(shop.project_id, chat_id, "operator", "u_other", "Tom", "Me too",
+                  "rt-race-000001")  # fmt: skip
+    may_write = ChatModel.status != STATUS_CLOSED
+    assert append(draft, may_write, utcnow, lambda _: None, None, also=also) is None
+    assert len(_samples(shop)) == 1  # the write failed its condition: no second sample
+    # Its re-read finds the chat answered: the same reply then goes in, as a later one.
+    assert reply_times.recorder(project, _chat(shop, chat_id), availability.within_hours) is None
+    assert append(draft, may_write, utcnow, lambda _: None, stale.assignee_id) is not None
+    assert len(_samples(shop)) == 1
+
+
 def test_notes_and_the_away_message_are_not_replies(platform, shop):
     _hours(platform, shop, {"away_message": "We're away: leave a message."})
     visitor, _, chat_id = _visitor_chat(platform, shop)  # nobody online: away message sent
