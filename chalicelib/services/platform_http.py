@@ -24,6 +24,7 @@ class PlatformError(Exception):
     code: int | None
     description: str
     subcode: int | None = None
+    retry_after: int | None = None  # seconds the platform asks us to wait (Telegram's 429)
 
 
 def call(method: str, url: str, params: dict | None = None, form: bool = True) -> dict:
@@ -97,5 +98,12 @@ def _error_of(status: int, body: bytes) -> PlatformError:
             graph.get("error_subcode"),
         )
     if isinstance(value, dict) and "description" in value:  # Bot API
-        return PlatformError(status, value.get("error_code"), str(value["description"])[:300])
+        parameters = value.get("parameters")
+        wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
+        return PlatformError(
+            status,
+            value.get("error_code"),
+            str(value["description"])[:300],
+            retry_after=wait if isinstance(wait, int) and 0 < wait <= 3600 else None,
+        )
     return PlatformError(status, None, f"HTTP {status}")
