@@ -55,5 +55,11 @@ class ChannelModel(Model):
     secret_version = UnicodeAttribute(null=True)
     # The last four characters of the token, so the panel can tell which one is in use.
     token_hint = UnicodeAttribute(null=True)
+    # Token health (services/channel_health.py): "needs_reconnect" once the platform says
+    # the token is dead; absent while healthy. A reconnect saves a new item: healthy again.
+    health = UnicodeAttribute(null=True)
+    health_reason = UnicodeAttribute(null=True)  # channel_errors' reason, for the banner
+    health_at = UTCDateTimeAttribute(null=True)
+    health_mailed_at = UTCDateTimeAttribute(null=True)  # the one e-mail to the administrator
 
     by_project = ChannelsByProject()

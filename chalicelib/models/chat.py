@@ -200,6 +200,11 @@ class ChatModel(Model):
     channel = UnicodeAttribute(null=True)  # "telegram" | "messenger"
     channel_id = UnicodeAttribute(null=True)  # the ChannelModel's id
     channel_name = UnicodeAttribute(null=True)  # the bot's @username or the Page's name
+    # The customer's last message: Messenger's 24-hour window (and the tag's 7 days) count
+    # from it (services/channel_gate.py); set in the inbound message's own write.
+    customer_last_at = UTCDateTimeAttribute(null=True)
+    # Set when the platform says this customer cannot be reached (blocked the bot, ...).
+    unreachable_reason = UnicodeAttribute(null=True)
 
 
 def activity_key(last_activity_iso: str, chat_id: str) -> str:

@@ -55,6 +55,13 @@ class MessageModel(Model):
     # An auto message that begins a dialogue keeps its picture and files, as shown then.
     image_url = UnicodeAttribute(null=True)
     files = ListAttribute(of=FileLinkMap, null=True)
+    # A team reply in a Telegram/Messenger chat goes out through the platform
+    # (services/channel_outbox.py): sending | sent | failed | held (the token is dead: kept
+    # until the channel is reconnected). Absent on website messages.
+    delivery = UnicodeAttribute(null=True)
+    delivery_reason = UnicodeAttribute(null=True)  # the platform's reason, for "failed"
+    platform_message_id = UnicodeAttribute(null=True)  # Send API mid / Telegram message_id
+    delivery_tag = UnicodeAttribute(null=True)  # "HUMAN_AGENT" when sent with the tag
 
 
 def client_key(project_id: str, author_id: str, client_id: str) -> str:
