@@ -50,7 +50,11 @@ test: install browser lint
 	$(BIN)/python -m pytest -n auto --maxprocesses=4 tests/unit tests/functional
 	$(BIN)/python -m pytest tests/e2e
 
+# A tracked .venv or node_modules (a worktree's symlinks committed by mistake) leaves a
+# fresh clone unable to build its virtualenv (session 20's red CI): refuse it here.
 lint: install
+	@! git ls-files 2>/dev/null | grep -xE '(.*/)?(\.venv|node_modules)(/.*)?' \
+	  || { echo "lint: the tracked paths above must go (git rm --cached)"; exit 1; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
