@@ -8,8 +8,8 @@ import requests
 from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
+from tests.e2e.panel_workflow_helpers import PASSWORD, _section
 from tests.e2e.test_panel_pwa import _until
-from tests.e2e.test_panel_workflow import PASSWORD, _section
 
 PUSH_KEYS = "Object.keys(localStorage).filter((k) => k.startsWith('lc-panel:push:'))"
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.test_panel_workflow import Account
+from tests.e2e.panel_workflow_helpers import Account
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def test_a_new_visitor_is_counted_by_their_pages_first_heartbeat(stack, new_page
 
 
 def test_the_install_page_tells_the_truth_once_every_domain_is_removed(stack, new_page):
-    from tests.e2e.test_panel_workflow import _panel, _section
+    from tests.e2e.panel_workflow_helpers import _panel, _section
 
     account = Account(stack, "Removed shop")
     site = new_page()

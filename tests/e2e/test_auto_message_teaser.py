@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_panel_workflow import Account
+from tests.e2e.panel_workflow_helpers import Account
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.panel_workflow_helpers import Account, _panel
 from tests.e2e.test_panel_auto_messages import _add_condition, _open_new_editor
-from tests.e2e.test_panel_workflow import Account, _panel
 
 pytestmark = pytest.mark.browser
 

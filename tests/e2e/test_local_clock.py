@@ -14,7 +14,7 @@ import requests
 from playwright.sync_api import expect
 
 from chalicelib.services.identity import signature
-from tests.e2e.test_panel_workflow import Account, _panel, _section, _visitor_writes
+from tests.e2e.panel_workflow_helpers import Account, _panel, _section, _visitor_writes
 
 pytestmark = pytest.mark.browser
 

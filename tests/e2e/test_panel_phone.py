@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.panel_workflow_helpers import PASSWORD, Account, _visitor_writes
 from tests.e2e.test_onboarding import _shot
-from tests.e2e.test_panel_workflow import PASSWORD, Account, _visitor_writes
 
 pytestmark = pytest.mark.browser
 

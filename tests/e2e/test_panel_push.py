@@ -21,6 +21,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.e2e.panel_workflow_helpers import Account, _section, _visitor_writes
 from tests.e2e.push_panel import (
     PUSH_KEYS,
     _device_state,
@@ -41,7 +42,6 @@ from tests.e2e.test_panel_pwa import (
     _registration_id,
     _until,
 )
-from tests.e2e.test_panel_workflow import Account, _section, _visitor_writes
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM_ARGS
-from tests.e2e.test_panel_workflow import PASSWORD, Account, _panel, _section, _visitor_writes
+from tests.e2e.panel_workflow_helpers import PASSWORD, Account, _panel, _section, _visitor_writes
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.test_panel_workflow import Account
+from tests.e2e.panel_workflow_helpers import Account
 
 pytestmark = pytest.mark.browser
 
