@@ -1,7 +1,7 @@
 """Plans through Stripe: Checkout, the customer portal, and webhooks in order, reversed
-and repeated (forged, unconfigured and late ones: test_billing_webhooks.py). Stripe's real SDK talks to a fake Stripe
-(infra/local/fake_stripe.py) through its own ``http_client`` seam; webhook bodies are
-signed with Stripe's own helper."""
+and repeated (forged, unconfigured and late ones: test_billing_webhooks.py). Stripe's
+real SDK talks to a fake Stripe (infra/local/fake_stripe.py) through its own
+``http_client`` seam; webhook bodies are signed with Stripe's own helper."""
 
 import pytest
 
