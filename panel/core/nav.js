@@ -99,6 +99,7 @@ export function renderLayout() {
     } else b.removeAttribute('aria-current');
   });
   shownView = S.view;
+  markSectionsOverflow();
   for (const v of VIEWS) {
     if (v === 'inbox') continue;
     $('view-' + v).hidden = S.view !== v;
@@ -110,6 +111,15 @@ export function renderLayout() {
   // Section mode: the conversation is the inbox section. Pop-up: it floats over any section.
   conv.hidden = popup ? (!chatOpen && S.view !== 'inbox') : S.view !== 'inbox';
   $('conv-close').hidden = !(popup && chatOpen);
+}
+
+// On a phone the sections' row scrolls sideways: its edges fade (phone.css) where more
+// sections are hidden that way, so the row does not look like all there is.
+function markSectionsOverflow() {
+  const nav = $('nav');
+  const hidden = nav.scrollWidth - nav.clientWidth;
+  nav.classList.toggle('more-start', hidden > 1 && nav.scrollLeft > 1);
+  nav.classList.toggle('more-end', hidden > 1 && nav.scrollLeft < hidden - 1);
 }
 
 export function openChat(chatId) {
@@ -132,6 +142,8 @@ export function mount() {
     const b = ev.target.closest('button[data-view]');
     if (b) showView(b.dataset.view);
   });
+  $('nav').addEventListener('scroll', markSectionsOverflow, { passive: true });
+  window.addEventListener('resize', markSectionsOverflow);
   window.addEventListener('popstate', onPopState);
   PHONE.addEventListener('change', () => { fitVisualViewport(); renderLayout(); });
   if (window.visualViewport) {

@@ -242,3 +242,32 @@ def test_on_a_phone_the_pop_up_display_falls_back_to_the_full_screen_conversatio
     expect(panel.get_by_role("button", name="Close pop-up")).to_be_hidden()
     panel.get_by_role("button", name="Back to the inbox").tap()
     expect(panel.get_by_role("button", name=re.compile("a pop-up on a phone"))).to_be_visible()
+
+
+def test_on_a_phone_a_long_project_name_ends_in_an_ellipsis_and_the_sections_row_shows_it_scrolls(
+    stack, new_page
+):
+    long_name = "Müller & Söhne Feinkost und Weinhandel Berlin-Charlottenburg"
+    account = Account(stack, long_name)
+    panel = _phone_panel(new_page, stack, account.email)
+
+    # The name is cut with an ellipsis inside its box, never pushing the bar off the screen;
+    # the whole name is its title.
+    name = panel.locator("#project-name")
+    _inside_screen(panel, name)
+    cut = name.evaluate(
+        "e => ({cut: e.scrollWidth > e.clientWidth, overflow: getComputedStyle(e).textOverflow,"
+        " title: e.title})"
+    )
+    assert cut["cut"] and cut["overflow"] == "ellipsis", cut
+    assert cut["title"].startswith(long_name)
+    _fits_and_tappable(panel, "a long project name")
+
+    # The sections' row says there is more to the right, and to the left once swiped to its end.
+    nav = panel.get_by_role("navigation", name="Sections")
+    expect(nav).to_have_class(re.compile(r"\bmore-end\b"))
+    expect(nav).not_to_have_class(re.compile(r"\bmore-start\b"))
+    assert nav.evaluate("n => getComputedStyle(n).maskImage") != "none"
+    nav.evaluate("n => n.scrollTo({left: n.scrollWidth})")
+    expect(nav).to_have_class(re.compile(r"\bmore-start\b"))
+    expect(nav).not_to_have_class(re.compile(r"\bmore-end\b"))
