@@ -9,7 +9,10 @@ a table of a stack deployed long ago gains two at once (e.g. ``unanswered`` and
 prints ``<table>:<index>,...`` (the indexes to leave out of the next update, for
 ``HOLD_BACK_INDEXES``, infra/tables.py), or nothing when one update can add them all.
 Each step adds the first missing index of every table, in the models' order. A table that
-does not exist yet is created with all its indexes in one go (that is allowed).
+does not exist yet is created with all its indexes in one go (that is allowed). An index
+the template dropped (replaced, as ``waiting`` by ``queue`` on chats) is deleted by the
+first step, holding back every index that table gains; a deletion is one of the "one per
+update" too.
 """
 
 from __future__ import annotations
@@ -20,16 +23,18 @@ import time
 
 
 def plan(wanted: dict[str, list[str]], existing: dict[str, set[str] | None]) -> list[str]:
-    """The indexes to hold back: all but the first missing one of each existing table.
-    ``wanted``: table -> its template's GSI names in order; ``existing``: table -> the
-    live table's GSI names (None: no such table yet)."""
+    """The indexes to hold back: all but the first missing one of each existing table, or
+    all of them while the table still has one the template dropped (this update deletes
+    it). ``wanted``: table -> its template's GSI names in order; ``existing``: table ->
+    the live table's GSI names (None: no such table yet)."""
     held: list[str] = []
     for table, indexes in wanted.items():
         live = existing.get(table)
         if live is None:
             continue
         missing = [index for index in indexes if index not in live]
-        held += [f"{table}:{index}" for index in missing[1:]]
+        dropped = live - set(indexes)
+        held += [f"{table}:{index}" for index in missing[(0 if dropped else 1) :]]
     return held
 
 

@@ -5,8 +5,9 @@ Access patterns:
 - a project's chats, newest activity first, paged: Query GSI ``by_activity``
   (hash project, range "<last activity iso>#<chat id>"); ALL projection so the first
   page of the inbox is one Query.                                           -> ChatModel.by_activity
-- a project's open, unassigned chats, oldest first (the distribution queue): Query the
-  sparse GSI ``waiting``; ``waiting_project_id`` is present only while a chat is open and
+- a project's open, unassigned chats in the order their visitors began to wait (the
+  distribution queue): Query the sparse GSI ``queue`` (range ``queued_key``);
+  ``waiting_project_id`` and ``queued_key`` are present only while a chat is open and
   unassigned.                                                 -> ChatModel.waiting
 - open chats idle since before T, across projects (the auto-close job): Query the sparse
   GSI ``open_idle`` per shard with ``last_activity_at <= T``. ``open_shard`` is present
@@ -133,13 +134,17 @@ class UnseenReplies(GlobalSecondaryIndex):
 
 
 class WaitingChats(GlobalSecondaryIndex):
+    """The distribution queue, in the order visitors began to wait (``queued_key``), not
+    by last activity: a waiting visitor who writes again keeps their place. (It replaced
+    the ``waiting`` index, ordered by ``activity_key``; ``python -m infra.backfill queue`` once.)"""
+
     class Meta:
-        index_name = "waiting"
+        index_name = "queue"
         # Who gave the dialogue back, so distribution does not hand it straight back.
         projection = IncludeProjection(["declined_by"])
 
     waiting_project_id = UnicodeAttribute(hash_key=True)
-    activity_key = UnicodeAttribute(range_key=True)
+    queued_key = UnicodeAttribute(range_key=True)
 
 
 class ChatModel(Model):
@@ -156,6 +161,7 @@ class ChatModel(Model):
     activity_key = UnicodeAttribute()
     open_shard = UnicodeAttribute(null=True)  # present only while open (sparse index)
     waiting_project_id = UnicodeAttribute(null=True)  # only while open and unassigned
+    queued_key = UnicodeAttribute(null=True)  # "<since>#<chat id>": with waiting_project_id
     declined_by = UnicodeAttribute(null=True)  # the member who last gave it back
     # The visitor's oldest unanswered message's time (ISO), "sent <time>" once the team
     # was e-mailed about it; absent when the team answered (services/escalation.py).
@@ -209,3 +215,8 @@ class ChatModel(Model):
 
 def activity_key(last_activity_iso: str, chat_id: str) -> str:
     return f"{last_activity_iso}#{chat_id}"
+
+
+def queued_key(since_iso: str, chat_id: str) -> str:
+    """The queue's order: when the visitor began to wait (ties broken by the chat id)."""
+    return f"{since_iso}#{chat_id}"

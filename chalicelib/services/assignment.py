@@ -34,7 +34,7 @@ from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import permissions, push_events
+from chalicelib.services import permissions, push_events, queue
 from chalicelib.services.chat_reads import (
     chat_view,
     last_message_of,
@@ -192,7 +192,7 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
         raise NotFound("no such member")
     previous = chat.assignee_id
     # It waited in the queue: those behind it move up (the caller tells them).
-    waited = chat.activity_key if chat.waiting_project_id and not previous else None
+    waited = chat.queued_key if chat.waiting_project_id and not previous else None
     counters = [(target, +1)]
     if (old := _member(caller.project_id, previous)) is not None:
         counters.append((old, -1))
@@ -208,12 +208,21 @@ def assign(caller: MemberModel, chat_id: str, target_id: str | None, fanout: Fan
             ChatModel.assignee_id.set(target.user_id),
             ChatModel.assignee_name.set(target.name),
             ChatModel.waiting_project_id.remove(),  # out of the distribution queue
+            ChatModel.queued_key.remove(),
         ],
         counters,
         line=line,
     )
     announce_assignment(chat, previous, fanout, line, actor_id=caller.user_id)
     return Outcome(chat_view(chat), freed_slot=bool(previous), left_queue=waited)
+
+
+def _back_in_queue(chat: ChatModel) -> list:
+    """The actions that put an open, unassigned chat back in the distribution queue."""
+    return [
+        ChatModel.waiting_project_id.set(chat.project_id),
+        ChatModel.queued_key.set(queue.requeued_key(chat, utcnow())),
+    ]
 
 
 def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
@@ -229,8 +238,7 @@ def unassign(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
     actions = [ChatModel.assignee_id.remove(), ChatModel.assignee_name.remove()]
     if chat.status == STATUS_OPEN:
         # Back in the queue, but not straight back to whoever gave it up.
-        actions.append(ChatModel.waiting_project_id.set(chat.project_id))
-        actions.append(ChatModel.declined_by.set(previous))
+        actions += [*_back_in_queue(chat), ChatModel.declined_by.set(previous)]
     said = (
         f"{caller.name} gave up the chat"
         if previous == caller.user_id
@@ -259,7 +267,7 @@ def release_member_dialogues(project_id: str, member: MemberModel, fanout: Fanou
         actions = [
             ChatModel.assignee_id.remove(),
             ChatModel.assignee_name.remove(),
-            ChatModel.waiting_project_id.set(project_id),
+            *_back_in_queue(chat),
             ChatModel.declined_by.set(member.user_id),
         ]
         said = f"{member.name} left the team: the chat is back in the queue"
@@ -306,6 +314,7 @@ def close_dialogue(
         ChatModel.closed_at.set(now),
         ChatModel.open_shard.remove(),  # leaves the open-dialogues index
         ChatModel.waiting_project_id.remove(),
+        ChatModel.queued_key.remove(),
         ChatModel.unanswered_key.remove(),  # nobody is waiting on a closed chat
     ]
     saves = ()
@@ -346,7 +355,7 @@ def reopen(caller: MemberModel, chat_id: str, fanout: Fanout) -> Outcome:
             ChatModel.status.set(STATUS_OPEN),
             ChatModel.closed_at.remove(),
             ChatModel.open_shard.set(open_shard(chat.chat_id)),
-            *([] if chat.assignee_id else [ChatModel.waiting_project_id.set(chat.project_id)]),
+            *([] if chat.assignee_id else _back_in_queue(chat)),
         ],
         counters,
         [VisitorModel.closed_chats.delete({chat.chat_id})],

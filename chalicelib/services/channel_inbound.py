@@ -35,7 +35,14 @@ from chalicelib.clock import iso, utcnow
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge, Unauthorized
 from chalicelib.models.base import cancellation_codes, is_condition_failure, transaction_connection
 from chalicelib.models.channel import CONNECTED, MESSENGER, TELEGRAM, ChannelModel
-from chalicelib.models.chat import STATUS_CLOSED, STATUS_OPEN, ChatModel, activity_key, open_shard
+from chalicelib.models.chat import (
+    STATUS_CLOSED,
+    STATUS_OPEN,
+    ChatModel,
+    activity_key,
+    open_shard,
+    queued_key,
+)
 from chalicelib.models.connection import team_audience
 from chalicelib.models.message import AUTHOR_OPERATOR, AUTHOR_VISITOR
 from chalicelib.models.visitor import VisitorModel
@@ -294,6 +301,7 @@ def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now
         activity_key=activity_key(stamp, chat_id),
         open_shard=open_shard(chat_id),
         waiting_project_id=visitor.project_id,
+        queued_key=queued_key(stamp, chat_id),
         unanswered_key=stamp if from_customer else None,
         last_message=last_message_of(message),
         unread_by_team=1 if from_customer else 0,

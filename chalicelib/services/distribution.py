@@ -2,8 +2,8 @@
 
 Modes per project: ``manual`` (none), ``round_robin`` (in turn) and ``least_busy``
 (fewest open dialogues), never above the project's ``max_active_chats`` per member. A
-dialogue that finds nobody free waits in the project's queue (the sparse ``waiting``
-index, oldest first) and is handed out as soon as someone comes online or frees a slot.
+dialogue that finds nobody free waits in the project's queue (the sparse ``queue``
+index, longest waiting first) and is handed out as soon as someone comes online or frees a slot.
 
 Each hand-out is one transaction conditioned on the dialogue still being open and
 unassigned and on the member still having room: two events racing for the same dialogue
@@ -77,6 +77,7 @@ def _hand_out(project: ProjectModel, chat_key: ChatModel, member: MemberModel) -
                     ChatModel.assignee_id.set(member.user_id),
                     ChatModel.assignee_name.set(member.name),
                     ChatModel.waiting_project_id.remove(),
+                    ChatModel.queued_key.remove(),
                     ChatModel.declined_by.remove(),
                 ],
                 condition=(ChatModel.status == STATUS_OPEN)

@@ -25,7 +25,14 @@ from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.models.base import cancellation_codes, transaction_connection
-from chalicelib.models.chat import STATUS_CLOSED, STATUS_OPEN, ChatModel, activity_key, open_shard
+from chalicelib.models.chat import (
+    STATUS_CLOSED,
+    STATUS_OPEN,
+    ChatModel,
+    activity_key,
+    open_shard,
+    queued_key,
+)
 from chalicelib.models.connection import team_audience, visitor_audience
 from chalicelib.models.message import AUTHOR_OPERATOR, AUTHOR_VISITOR, MessageModel
 from chalicelib.models.project import MemberModel, ProjectModel
@@ -280,6 +287,7 @@ def _new_chat(
         activity_key=activity_key(stamp, message.chat_id),
         open_shard=open_shard(message.chat_id),
         waiting_project_id=identity.project_id,
+        queued_key=queued_key(stamp, message.chat_id),
         unanswered_key=stamp,
         last_message=last_message_of(message),
         unread_by_team=1,

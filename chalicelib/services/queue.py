@@ -1,6 +1,7 @@
 """The distribution queue as a waiting visitor sees it: their place in line.
 
-A chat waits in the sparse ``waiting`` index (oldest first) while it is open and
+A chat waits in the sparse ``queue`` index (in the order its visitor began to wait: a
+visitor who writes again keeps their place) while it is open and
 unassigned; in a project with automatic distribution (services/distribution.py) its
 visitor is told their place: 1 is next. Distribution tells the visitors it already read
 (the head of the queue) their new place as it hands chats out; a visitor whose chat it
@@ -19,7 +20,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.clock import iso
-from chalicelib.models.chat import STATUS_OPEN, ChatModel, activity_key
+from chalicelib.models.chat import STATUS_OPEN, ChatModel, queued_key
 from chalicelib.models.connection import visitor_audience
 from chalicelib.models.message import MessageModel
 from chalicelib.models.project import ProjectModel
@@ -33,13 +34,24 @@ AUTOMATIC = ("round_robin", "least_busy")
 def key_of_opened(message: MessageModel) -> tuple[str, str]:
     """``(chat id, queue key)`` of the chat a visitor's message just opened: its index
     range key is the message's time (services/messaging.py, ``_new_chat``), so no read."""
-    return message.chat_id, activity_key(iso(message.created_at), message.chat_id)
+    return message.chat_id, queued_key(iso(message.created_at), message.chat_id)
+
+
+def requeued_key(chat: ChatModel, now) -> str:
+    """The place of a chat going back in the queue (given back, its member removed,
+    reopened): a visitor still waiting for a first answer keeps the time they began to
+    wait (``unanswered_key``, unless escalation already marked it "sent ..."), so a
+    hand-back does not send them to the end of the line; anyone else queues from now."""
+    since = chat.unanswered_key
+    if not since or since.startswith("sent "):
+        since = iso(now)
+    return queued_key(since, chat.chat_id)
 
 
 def place(project_id: str, queue_key: str) -> int:
     """The place in line of the waiting chat with this index range key (1: next): one
     COUNT Query of the chats ahead of it."""
-    return 1 + ChatModel.waiting.count(project_id, ChatModel.activity_key < queue_key)
+    return 1 + ChatModel.waiting.count(project_id, ChatModel.queued_key < queue_key)
 
 
 def tell(project_id: str, places: list[tuple[str, int]], fanout: Fanout) -> None:
@@ -66,13 +78,11 @@ def moved(project_id: str, left_key: str, fanout: Fanout, most: int = 20) -> Non
     if project.distribution not in AUTOMATIC:
         return
     # (the index may still list the taken chat for a moment: it holds no place)
-    head = [
-        w for w in ChatModel.waiting.query(project_id, limit=most) if w.activity_key != left_key
-    ]
+    head = [w for w in ChatModel.waiting.query(project_id, limit=most) if w.queued_key != left_key]
     behind = [
         (waiting.chat_id, rank)
         for rank, waiting in enumerate(head, 1)
-        if waiting.activity_key > left_key
+        if waiting.queued_key > left_key
     ]
     if behind:
         tell(project_id, behind, fanout)
@@ -110,4 +120,4 @@ def _waiting_place(project_id: str, chat_id: str) -> int | None:
         return None
     if project.distribution not in AUTOMATIC:
         return None  # manual: the team picks from the inbox, no line to stand in
-    return place(project_id, chat.activity_key)
+    return place(project_id, chat.queued_key or "")

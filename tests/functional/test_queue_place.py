@@ -208,3 +208,65 @@ def test_an_operator_taking_a_waiting_chat_moves_those_behind_it(platform, full_
     assert _queue_frames(platform, third.tab) == [
         {"type": "queue", "chat_id": third.chat_id, "position": 1}
     ]
+
+
+def _place(platform, chat):
+    return platform.get("/widget/messages?queue=1", chat.visitor.auth).json_body.get("queue")
+
+
+def test_a_waiting_visitor_who_writes_again_keeps_their_place(platform, full_desk):
+    owner, anna, taken = full_desk
+    second, third = Chat(platform, owner, 1), Chat(platform, owner, 2)
+
+    # The first in line writes again (the chat's activity moves; its place must not).
+    again = {"action": "send", "token": second.visitor.token, "client_id": "queue-again"}
+    platform.frame(second.tab, {**again, "text": "hello? still there?"})
+
+    assert (_place(platform, second), _place(platform, third)) == (1, 2)
+    platform.post(f"/projects/{owner.project_id}/chats/{taken.chat_id}/close", {}, anna.auth)
+    # And the one who waited longest is the one handed out.
+    assert ChatModel.get(owner.project_id, second.chat_id).assignee_id == anna.user_id
+    assert _place(platform, third) == 1
+
+
+def test_a_chat_given_back_before_its_first_answer_keeps_the_visitors_place(platform, full_desk):
+    owner, anna, first = full_desk
+    second, third = Chat(platform, owner, 1), Chat(platform, owner, 2)
+
+    # Anna gives back the chat she was handed (unanswered): it goes back in line where its
+    # visitor began to wait, the first, and not to her again; the next in line is hers.
+    given = platform.post(
+        f"/projects/{owner.project_id}/chats/{first.chat_id}/unassign", {}, anna.auth
+    )
+
+    assert given.status_code == 200, given.json_body
+    assert ChatModel.get(owner.project_id, second.chat_id).assignee_id == anna.user_id
+    assert (_place(platform, first), _place(platform, third)) == (1, 2)
+
+
+def test_chats_waiting_before_the_queue_index_are_backfilled_in_their_old_order(
+    platform, full_desk, capsys
+):
+    import boto3
+
+    from chalicelib.config import get_settings
+    from infra import backfill
+
+    owner, anna, taken = full_desk
+    second, third = Chat(platform, owner, 1), Chat(platform, owner, 2)
+    # As chats queued before the ``queue`` index: waiting, without its key.
+    for chat in (second, third):
+        ChatModel(owner.project_id, chat.chat_id).update(actions=[ChatModel.queued_key.remove()])
+    assert list(ChatModel.waiting.query(owner.project_id)) == []
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    prefix = get_settings().table_prefix
+    assert backfill.main(["queue", "--prefix", prefix], client=client) == 0
+    assert capsys.readouterr().out.startswith("2 waiting chats")
+
+    assert [w.chat_id for w in ChatModel.waiting.query(owner.project_id)] == [
+        second.chat_id,
+        third.chat_id,
+    ]
+    backfill.main(["queue", "--prefix", prefix], client=client)
+    assert capsys.readouterr().out.startswith("0 waiting chats")

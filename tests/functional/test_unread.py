@@ -173,7 +173,7 @@ def test_chats_unread_before_the_index_existed_are_backfilled_once(platform, cap
     import boto3
 
     from chalicelib.config import get_settings
-    from infra import backfill_unread
+    from infra import backfill
 
     owner = platform.sign_up()
     _, _, old = _visitor_writes(platform, owner.project_id)
@@ -185,9 +185,9 @@ def test_chats_unread_before_the_index_existed_are_backfilled_once(platform, cap
 
     client = boto3.client("dynamodb", region_name="us-east-1")
     prefix = get_settings().table_prefix
-    assert backfill_unread.main(["--prefix", prefix], client=client) == 0
+    assert backfill.main(["unread", "--prefix", prefix], client=client) == 0
     assert capsys.readouterr().out.startswith("1 unread chats")
 
     assert _unread(platform, owner) == {owner.project_id: 1}  # the read one stays out
-    backfill_unread.main(["--prefix", prefix], client=client)
+    backfill.main(["unread", "--prefix", prefix], client=client)
     assert capsys.readouterr().out.startswith("0 unread chats")

@@ -636,6 +636,17 @@ def test_a_table_gaining_two_indexes_gets_them_in_two_updates():
     assert plan(wanted, {"chats": None, "members": None}) == []
 
 
+def test_a_replaced_index_is_deleted_in_an_update_of_its_own_before_its_successor_is_added():
+    from infra.index_steps import plan
+
+    wanted = {"chats": ["by_activity", "queue"], "members": ["by_user", "by_email"]}
+    live = {"chats": {"by_activity", "waiting"}, "members": {"by_user"}}
+    # First update: chats only drops "waiting" (its successor held back); members adds one.
+    assert plan(wanted, live) == ["chats:queue"]
+    # Then "queue" comes in the next.
+    assert plan(wanted, {"chats": {"by_activity"}, "members": {"by_user", "by_email"}}) == []
+
+
 def test_a_held_back_index_and_its_key_attribute_leave_the_template(monkeypatch):
     from chalicelib.models.chat import ChatModel
 
@@ -703,9 +714,11 @@ def test_index_steps_reads_the_live_tables(monkeypatch, capsys):
         )
         assert index_steps.main(["--prefix", "old-stack-"]) == 0
 
-    # Every other table is new (created whole); chats gains "unanswered" first, then
-    # "unread" and "unseen_replies" one update each.
-    assert capsys.readouterr().out.strip() == "chats:unread,chats:unseen_replies"
+    # Every other table is new (created whole). The old chats table first loses "waiting"
+    # (replaced by "queue") with everything it gains held back; then one a step.
+    assert capsys.readouterr().out.strip() == (
+        "chats:unanswered,chats:unread,chats:unseen_replies,chats:queue"
+    )
 
 
 def test_the_notifier_reads_this_stacks_queue_with_a_dead_letter_queue(packaged):
