@@ -186,3 +186,17 @@ def test_email_auto_messages_skip_a_suppressed_address_once_and_for_all(mail):
     assert email_auto.run(outbox)["sent"] == 1
     assert email_auto.run(outbox)["sent"] == 0
     assert outbox.sent == ["ada@example.com"]
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("bounce", "bounced"), ("complaint", "complained")])
+def test_the_local_mailbox_buttons_send_what_the_handler_reads(mail, kind, reason):
+    """infra/local/mail_feedback.py's notification and SNS event, as the mailbox page's
+    buttons deliver them (the handler invoked with a Lambda context)."""
+    from infra.local import mail_feedback
+
+    sent_mail = {"id": "7", "to": "ada@example.com", "from": "Shop <s@x.example>", "subject": "Hi"}
+    import app  # the traffic app the platform drives: its registered SNS handler
+
+    result = mail_feedback.deliver(sent_mail, kind, app.mail_feedback)
+    assert result["outcomes"][0].startswith(f"suppressed 1: {reason}")
+    assert mail_suppression.reason_for("ada@example.com") == reason
