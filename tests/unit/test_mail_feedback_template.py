@@ -104,3 +104,10 @@ def test_the_subscription_needs_the_function():
     info = AppInfo(roles=(), functions=("APIHandler",), api_stage="api", has_websocket=True)
     with pytest.raises(ValueError, match="mail_feedback"):
         mail_feedback.subscription(info)
+
+
+def test_the_deploy_hands_the_configuration_set_to_the_scheduled_stack():
+    from pathlib import Path
+
+    deploy = (Path(template.__file__).parent / "deploy.sh").read_text()
+    assert '"MailConfigurationSet=$(stack_output MailConfigurationSet)"' in deploy
