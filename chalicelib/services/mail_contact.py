@@ -8,8 +8,8 @@ sender (continuity e-mails, transcripts) follows it.
 An unsubscribe is per project and address (not per visitor: the same person may be
 several visitors), kept for good (models/mail.py). A permanent bounce or a spam
 complaint suppresses the address for every project (services/mail_suppression.py).
-``blocked_reason`` asks both in one request, and every sender of mail to a visitor
-(continuity e-mails, transcripts, e-mail auto messages) asks it before sending.
+``blocked_reason`` asks both in one request; continuity e-mails and transcripts ask it
+before sending (e-mail auto messages ask ``mail_suppression.is_suppressed``).
 """
 
 from __future__ import annotations

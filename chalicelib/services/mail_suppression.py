@@ -24,8 +24,9 @@ A message that is not a notification (not JSON, wrong shapes) is logged and drop
 never becomes a Lambda error, which AWS would retry for nothing. Storing is idempotent
 (a Put per address), so SNS delivering one notification twice changes nothing.
 
-One GetItem (``is_suppressed``) answers before every e-mail to a visitor
-(services/mail_contact.py ``blocked_reason``).
+Before every e-mail to a visitor: services/mail_contact.py ``blocked_reason`` (one
+BatchGetItem with the unsubscribe record) for continuity e-mails and transcripts,
+``is_suppressed`` (one GetItem) for e-mail auto messages.
 """
 
 from __future__ import annotations
