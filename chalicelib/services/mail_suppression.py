@@ -21,8 +21,10 @@ What counts:
 - Anything else (deliveries, SES's subscription test): ignored.
 
 A message that is not a notification (not JSON, wrong shapes) is logged and dropped: it
-never becomes a Lambda error, which AWS would retry for nothing. Storing is idempotent
-(a Put per address), so SNS delivering one notification twice changes nothing.
+never becomes a Lambda error, which AWS would retry for nothing. A failed write to
+DynamoDB does raise: Lambda retries an asynchronous invocation twice, a bounded number,
+and a lost bounce would mean mailing a dead address again. Storing is idempotent (a Put
+per address), so SNS delivering one notification twice changes nothing.
 
 Before every e-mail to a visitor: services/mail_contact.py ``blocked_reason`` (one
 BatchGetItem with the unsubscribe record) for continuity e-mails and transcripts,
