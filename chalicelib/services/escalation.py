@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 MIN_WAIT = timedelta(minutes=1)  # the smallest setting: the index is read from there
 QUOTED_MESSAGES = 5
 # Openings and closings walked through when adding up a wait within hours: a chat is
-# e-mailed about (and leaves the index) minutes into the first opening, so a few suffice.
+# e-mailed about (and leaves the index) minutes into the first opening, so a few suffice
+# (32 openings: a day's setting with an hour a day). Past them the rest counts as open,
+# so an odd schedule sends the e-mail early rather than never.
 MAX_CHANGES = 64
 
 
@@ -100,6 +102,8 @@ def waited_within_hours(
         if change is None or change >= now:
             break
         moment, open_now = change, not open_now
+    else:
+        total += now - moment
     return total
 
 

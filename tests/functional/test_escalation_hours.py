@@ -97,3 +97,16 @@ def test_the_wait_within_hours_adds_up_across_closings():
     waited = escalation.waited_within_hours(schedule, friday, monday)
     assert waited == timedelta(minutes=3)
     assert escalation.waited_within_hours(None, friday, monday) == monday - friday
+
+
+def test_a_wait_past_the_walked_changes_counts_the_rest_as_open():
+    """An hour a day for 40 days is more openings than are walked: escalated, not never."""
+    hours = {
+        "time_zone": "UTC",
+        "weekly": {day: [{"start": "09:00", "end": "10:00"}] for day in DAYS},
+    }
+    schedule = business_hours.parse(business_hours.dumps(business_hours.validate(hours)))
+    since = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    now = since + timedelta(days=40)
+    waited = escalation.waited_within_hours(schedule, since, now)
+    assert waited >= timedelta(hours=32)
