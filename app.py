@@ -8,7 +8,12 @@ from chalicelib.routes.auth_routes import auth_routes
 from chalicelib.routes.auto_message_routes import auto_message_routes
 from chalicelib.routes.billing_routes import billing_routes
 from chalicelib.routes.channel_routes import channel_routes
-from chalicelib.routes.mail_routes import mail_routes, receive_email
+from chalicelib.routes.mail_routes import (
+    MAIL_FEEDBACK_TOPIC,
+    mail_feedback,
+    mail_routes,
+    receive_email,
+)
 from chalicelib.routes.panel_routes import panel_routes
 from chalicelib.routes.push_routes import PUSH_QUEUE_ARN, notify_from_queue, push_routes
 from chalicelib.routes.reply_routes import reply_routes
@@ -37,6 +42,8 @@ app.register_blueprint(channel_routes)  # /projects/{id}/channels*, /channels/*:
 app.register_blueprint(mail_routes)  # /mail/unsubscribe; receive_email below: replies by mail
 # S3 invokes it with each mail SES received (the template wires it: infra/inbound_mail.py).
 receive_email = app.lambda_function(name="receive_email")(receive_email)
+# SES's bounces and complaints, through SNS (infra/mail_feedback.py): stop mailing there.
+mail_feedback = app.on_sns_message(topic=MAIL_FEEDBACK_TOPIC, name="mail_feedback")(mail_feedback)
 
 # The WebSocket API: authenticate on $connect, one frame per $default, clean up.
 websocket_connect = app.on_ws_connect()(socket_routes.websocket_connect)

@@ -68,6 +68,9 @@ class Settings:
     inbound_mail_domain: str = ""
     inbound_mail_bucket: str = ""
     public_api_url: str = ""
+    # The SES configuration set every mail names, so its bounces and complaints reach
+    # the mail_feedback Lambda (infra/mail_feedback.py); empty: none named.
+    mail_configuration_set: str = ""
     max_message_chars: int = 4000
     # Messenger channels (services/channels.py): where the platforms' APIs are (the
     # local stack's fake, infra/local/fake_messengers.py, locally). Their webhooks are
@@ -147,6 +150,7 @@ def get_settings() -> Settings:
         inbound_mail_domain=env.get("INBOUND_MAIL_DOMAIN", ""),
         inbound_mail_bucket=env.get("INBOUND_MAIL_BUCKET", ""),
         public_api_url=env.get("PUBLIC_API_URL", "").rstrip("/"),
+        mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
         heartbeat_seconds=int(env.get("HEARTBEAT_SECONDS") or 90),
         heartbeat_watched_seconds=int(env.get("HEARTBEAT_WATCHED_SECONDS") or 15),
         visitors_watch_seconds=int(env.get("VISITORS_WATCH_SECONDS") or 30),

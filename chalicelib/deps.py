@@ -74,7 +74,11 @@ def _mailer():
     settings = get_settings()
     if not settings.mail_from:
         return LogMailer()
-    return SesMailer(boto3.client("ses", region_name=settings.region), settings.mail_from)
+    return SesMailer(
+        boto3.client("ses", region_name=settings.region),
+        settings.mail_from,
+        configuration_set=settings.mail_configuration_set,
+    )
 
 
 @lru_cache(maxsize=1)

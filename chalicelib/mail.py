@@ -13,15 +13,19 @@ log = logging.getLogger(__name__)
 
 
 class SesMailer:
-    def __init__(self, client, sender: str):
+    def __init__(self, client, sender: str, configuration_set: str = ""):
         self._client = client
         self._sender = sender
+        # Named on every send: SES then publishes its bounces and complaints to the
+        # stack's topic (infra/mail_feedback.py, services/mail_suppression.py).
+        self._through = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
     def send(self, to: str, subject: str, text: str) -> None:
         self._client.send_email(
             Source=self._sender,
             Destination={"ToAddresses": [to]},
             Message={"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}},
+            **self._through,
         )
 
     def send_message(self, message, display_name: str | None = None) -> None:
@@ -34,6 +38,7 @@ class SesMailer:
             Source=self._sender,
             Destinations=[message["To"]],
             RawMessage={"Data": message.as_bytes()},
+            **self._through,
         )
 
 

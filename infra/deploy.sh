@@ -173,6 +173,7 @@ deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
 	"PanelUrl=$(stack_output PanelURL)" \
 	"PushQueueUrl=$(stack_output PushQueueUrl)" "PushQueueArn=$(stack_output PushQueueArn)" \
 	"MailTokenSecretArn=$(stack_output MailTokenSecretArn)" \
+	"MailConfigurationSet=$(stack_output MailConfigurationSet)" \
 	"InboundMailDomain=$INBOUND_NOW" "ApiUrl=$(stack_output EndpointURL)"
 
 API_URL="$(stack_output EndpointURL)"

@@ -20,7 +20,8 @@ The function roles are found by asking Chalice's own application graph
 (infra/app_graph.py), so a new route, socket handler or schedule is covered without
 editing this file. The parts: infra/cfn.py (intrinsics, parameters, log groups,
 policies), infra/tables.py, infra/cognito.py, infra/cdn.py, infra/rate_limits.py (WAF),
-infra/push.py (Web Push: the notifier's queue, the VAPID key).
+infra/push.py (Web Push: the notifier's queue, the VAPID key), infra/inbound_mail.py
+(replies by e-mail), infra/mail_feedback.py (SES bounces and complaints through SNS).
 Nothing here talks to AWS.
 """
 
@@ -32,7 +33,7 @@ import os
 import sys
 from pathlib import Path
 
-from infra import inbound_mail, push, rate_limits
+from infra import inbound_mail, mail_feedback, push, rate_limits
 from infra.app_graph import APP_DIRS, AppInfo, describe_app
 from infra.cdn import cdn_resources
 from infra.cfn import (
@@ -76,6 +77,8 @@ def traffic_template(stage: str = "dev") -> dict:
     resources.update(push.resources())  # Web Push: the notifier's queue, the VAPID key
     resources.update(push.consumer(info))
     resources.update(inbound_mail.resources())  # replies by e-mail: bucket, SES rule
+    resources.update(mail_feedback.resources())  # bounces, complaints: SES -> SNS
+    resources.update(mail_feedback.subscription(info))
     return {
         "Parameters": {
             "TablePrefix": table_prefix_parameter(),
@@ -88,7 +91,11 @@ def traffic_template(stage: str = "dev") -> dict:
         "Globals": {"Function": {"Environment": {"Variables": _traffic_environment(info)}}},
         "Resources": resources,
         # Chalice already outputs EndpointURL (REST) and WebsocketConnectEndpointURL.
-        "Outputs": {**_traffic_outputs(info), **inbound_mail.outputs()},
+        "Outputs": {
+            **_traffic_outputs(info),
+            **inbound_mail.outputs(),
+            **mail_feedback.outputs(),
+        },
     }
 
 
@@ -118,9 +125,7 @@ def _traffic_access_policy(info: AppInfo, tables: dict[str, dict]) -> dict:
                 "Effect": "Allow",
                 # SendRawEmail: transcripts carry Reply-To and List-Unsubscribe.
                 "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-                "Resource": sub(
-                    "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
-                ),
+                "Resource": mail_feedback.sending_resources(),
             },
             {
                 # Auto-message attachments (services/attachments.py): signing a
@@ -178,6 +183,7 @@ def _traffic_environment(info: AppInfo) -> dict:
         **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
         **push.environment(),
         **inbound_mail.environment(),
+        **mail_feedback.environment(),
         # Unsubscribe links in e-mails point at the REST API.
         "PUBLIC_API_URL": sub(
             "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + info.api_stage
@@ -252,6 +258,8 @@ def scheduled_template(stage: str = "dev") -> dict:
                             "{{resolve:secretsmanager:${MailTokenSecretArn}:SecretString}}"
                         ),
                         "INBOUND_MAIL_DOMAIN": ref("InboundMailDomain"),
+                        # Their bounces and complaints come back (infra/mail_feedback.py).
+                        "MAIL_CONFIGURATION_SET": ref("MailConfigurationSet"),
                         "PUBLIC_API_URL": ref("ApiUrl"),
                         "WEBSOCKET_MANAGEMENT_URL": sub(
                             "https://${WebsocketApiId}.execute-api.${AWS::Region}."
@@ -299,6 +307,7 @@ def _scheduled_parameters() -> dict:
             "Description": "The traffic stack's MailTokenSecretArn output",
         },
         "InboundMailDomain": inbound_mail.parameters()["InboundMailDomain"],
+        **mail_feedback.scheduled_parameters(),
         "ApiUrl": {
             "Type": "String",
             "Default": "",
@@ -335,9 +344,7 @@ def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
                 "Effect": "Allow",
                 # SendRawEmail: continuity e-mails carry Reply-To and List-Unsubscribe.
                 "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-                "Resource": sub(
-                    "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
-                ),
+                "Resource": mail_feedback.sending_resources(),
             },
         ],
     )

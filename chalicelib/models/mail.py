@@ -6,6 +6,11 @@ Access patterns:
 - was inbound message M (its Message-ID) posted already? conditional Put of
   ``inbound#<sha256 of M>`` before posting, deleted again if posting failed, so the
   retry posts it; kept 30 days, then expires (TTL) (services/inbound_mail.py).
+- did mail to address A bounce for good, or did its reader mark it as spam? GetItem
+  ``suppressed#<a>`` (``a`` lower case), before every e-mail to a visitor; Put from SES's
+  bounce and complaint notifications, ``reason`` "bounced" or "complained"
+  (services/mail_suppression.py). Not per project: every project sends from the same
+  SES identity, so a dead mailbox or a spam report is about all of our mail.
 """
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -22,6 +27,10 @@ def inbound_key(message_digest: str) -> str:
     return f"inbound#{message_digest}"
 
 
+def suppressed_key(address: str) -> str:
+    return f"suppressed#{address.strip().lower()}"
+
+
 class MailRecordModel(Model):
     Meta = table_meta("mail")
 
@@ -30,3 +39,7 @@ class MailRecordModel(Model):
     chat_id = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    # Suppressions only: "bounced" or "complained", and SES's own words for it (the
+    # bounce's type/subtype or the complaint's feedback type), for support.
+    reason = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)

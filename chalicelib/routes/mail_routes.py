@@ -1,6 +1,7 @@
 """E-mail: the unsubscribe page and its one-click POST (RFC 8058), the team's "e-mail the
-transcript", and the Lambda that S3 invokes with each e-mail SES received
-(services/inbound_mail.py).
+transcript", the Lambda that S3 invokes with each e-mail SES received
+(services/inbound_mail.py), and the one SNS invokes with SES's bounces and complaints
+(services/mail_suppression.py).
 
 The unsubscribe routes are public: the signed token in the link is the credential. A
 GET only shows a page with a button (link scanners and previews fetch GETs); the POST
@@ -90,4 +91,19 @@ def receive_email(event, context):
     outcomes = inbound_mail.handle_s3_event(
         event, deps.s3(), deps.mail_tokens(), deps.fanout(), utcnow()
     )
+    return {"outcomes": outcomes}
+
+
+# Chalice needs a topic to build the subscription from; the merge template points the
+# subscription at this stack's own topic instead (infra/mail_feedback.py). An ARN, not a
+# name: Chalice writes a name as an Fn::Sub object, which the merge would not replace.
+MAIL_FEEDBACK_TOPIC = "arn:aws:sns:us-east-1:000000000000:livechat-mail-feedback"
+
+
+def mail_feedback(event):
+    """SNS notification (SES's bounce or complaint): suppress the addresses it names.
+    A malformed message is logged and dropped, never raised (AWS would retry it)."""
+    from chalicelib.services import mail_suppression  # noqa: PLC0415 - as receive_email
+
+    outcomes = mail_suppression.handle_sns_event(event.to_dict(), utcnow())
     return {"outcomes": outcomes}

@@ -17,8 +17,9 @@ removes ``unseen_reply_at`` (only if it is still the value the index showed: a r
 or another run meanwhile makes the claim fail); the
 e-mail holds the team's replies from that time on, after the last one e-mailed before
 (``mailed_through``, a message id, written once the mail went). A failed send gives
-the claim back, so the next run tries again. No address, an unsubscribed one, or no
-mail-token secret: the batch is dropped (the key removed), nothing is sent.
+the claim back, so the next run tries again. No address, an unsubscribed, bounced or
+complained one (services/mail_contact.py ``blocked_reason``), or no mail-token secret:
+the batch is dropped (the key removed, so it is not read again), nothing is sent.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def _handle(candidate: ChatModel, now: datetime, mailer, tokens, projects) -> st
         not address
         or project is None
         or reply_to is None
-        or mail_contact.is_unsubscribed(candidate.project_id, address)
+        or mail_contact.blocked_reason(candidate.project_id, address) is not None
     ):
         return "dropped"  # nobody to write to; out of the index (a next reply may find one)
     history = _history(candidate)

@@ -5,7 +5,9 @@ It reads the enabled e-mail messages from a sparse index (never all auto message
 for each, the project's logged-in users with an address (another sparse index). A user
 is claimed before the mail goes (a conditional add to the visitor's shown messages), so
 a rerun, a crash half-way or two runs at once never send twice; a failed send gives the
-claim back, so the next run tries again. Only the server's facts decide: a rule that
+claim back, so the next run tries again. A user whose address bounced or complained
+(services/mail_suppression.py) is claimed and not written to: settled, not re-read
+each run. Only the server's facts decide: a rule that
 needs the widget (timers, exit intent) cannot hold for an e-mail.
 """
 
@@ -18,7 +20,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.models.auto_message import EMAIL_SHARDS, AutoMessageModel
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.visitor import VisitorModel
-from chalicelib.services import attachments, auto_delivery, auto_messages
+from chalicelib.services import attachments, auto_delivery, auto_messages, mail_suppression
 from chalicelib.targeting import compile_rules, field_values
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,10 @@ def _send(message: AutoMessageModel, user: VisitorModel, mailer) -> bool:
         if is_condition_failure(error):
             return False  # sent by another run a moment ago, or no longer logged in
         raise
+    if mail_suppression.is_suppressed(user.user_email):
+        log.info("e-mail auto message %s: %s's address is suppressed", message.message_id,
+                 user.visitor_id)  # fmt: skip
+        return False
     content = message.content
     try:
         mailer.send(user.user_email, content.subject or message.name, email_text(content))

@@ -14,6 +14,14 @@ conditional update turning ``unanswered_key`` into ``"sent <time>"``, only if it
 the period the index showed: a reply meanwhile removed it, so nothing is sent); a failed
 send gives the claim back, so the next run tries again. A team reply ends the period;
 the visitor's next message starts a new one, and a new e-mail may follow.
+
+Business hours (services/business_hours.py): nobody is e-mailed while the project is
+closed, and only the time within hours counts as waiting. A visitor who wrote at night
+is escalated ``escalation_minutes`` after the opening (not at the opening, for a night's
+"wait" nobody was there for); one who wrote at 16:58 with hours to 17:00 and a 3-minute
+setting is escalated a minute after the next opening, since the team had two minutes of
+their hours already. A chat waiting outside hours stays in the index and costs its
+project's schedule check each run (no request: the project is read anyway).
 """
 
 from __future__ import annotations
@@ -30,13 +38,18 @@ from chalicelib.models.base import is_condition_failure
 from chalicelib.models.chat import ESCALATED, OPEN_SHARDS, ChatModel
 from chalicelib.models.message import AUTHOR_VISITOR, MessageModel, chat_key
 from chalicelib.models.project import MemberModel, ProjectModel
-from chalicelib.services import distribution
+from chalicelib.services import availability, business_hours, distribution
 from chalicelib.services.projects import escalation_minutes
 
 log = logging.getLogger(__name__)
 
 MIN_WAIT = timedelta(minutes=1)  # the smallest setting: the index is read from there
 QUOTED_MESSAGES = 5
+# Openings and closings walked through when adding up a wait within hours: a chat is
+# e-mailed about (and leaves the index) minutes into the first opening, so a few suffice
+# (32 openings: a day's setting with an hour a day). Past them the rest counts as open,
+# so an odd schedule sends the e-mail early rather than never.
+MAX_CHANGES = 64
 
 
 def _parse(stamp: str) -> datetime:
@@ -64,8 +77,34 @@ def run(now: datetime, mailer) -> dict:
 
 def _due(candidate: ChatModel, project: ProjectModel, now: datetime) -> bool:
     minutes = escalation_minutes(project)
-    waited = now - _parse(candidate.unanswered_key)
-    return minutes > 0 and waited >= timedelta(minutes=minutes)
+    if minutes <= 0:
+        return False
+    schedule = availability.schedule_of(project)
+    if not business_hours.is_open(schedule, now):
+        return False  # nobody is due to be there: the wait resumes at the opening
+    waited = waited_within_hours(schedule, _parse(candidate.unanswered_key), now)
+    return waited >= timedelta(minutes=minutes)
+
+
+def waited_within_hours(
+    schedule: business_hours.Schedule | None, since: datetime, now: datetime
+) -> timedelta:
+    """How much of the time from ``since`` to ``now`` the project was open."""
+    if schedule is None:
+        return max(now - since, timedelta(0))
+    total, moment = timedelta(0), since
+    open_now = business_hours.is_open(schedule, since)
+    for _ in range(MAX_CHANGES):
+        change = business_hours.next_change(schedule, moment)
+        end = now if change is None else min(change, now)
+        if open_now and end > moment:
+            total += end - moment
+        if change is None or change >= now:
+            break
+        moment, open_now = change, not open_now
+    else:
+        total += now - moment
+    return total
 
 
 def recipients(project: ProjectModel, assignee_id: str | None) -> list[MemberModel]:

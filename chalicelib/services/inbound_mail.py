@@ -5,12 +5,25 @@ SES receives mail for the inbound domain; its receipt rule writes the raw MIME m
 to the inbound bucket, whose notification invokes the traffic app's ``receive_email``
 Lambda with the S3 event. For each object: parse it (standard library ``email``), find
 the ``reply+<token>@<inbound domain>`` recipient, verify the token (forged, expired,
-or naming a chat that is not that visitor's: refused, nothing stored), take the newest
+or naming a chat that is not that visitor's: refused, nothing stored), check that the
+mail is from the visitor's known address (below), take the newest
 text (services/reply_text.py), then de-duplicate on the ``Message-ID`` (a conditional
 Put with a TTL: SES or S3 may deliver one mail twice) and post the text as the visitor's
 message through the usual path (services/messaging.py), so the panel hears it live;
 its attachments (the chat's media types, services/attachments.py) as the message's files.
 If posting fails, the de-duplication record is removed again, so a retry posts it.
+
+The From check: the token alone would let anyone a continuity e-mail was forwarded to
+post as the visitor. So the mail's From (parsed with ``email.utils``) must be the
+visitor's known address *now* (services/mail_contact.py ``known_email``): the address
+we wrote to, unless the visitor has since given another, and then the old one is not
+theirs to speak from any more (a typo'd address belongs to somebody else). Compared
+case-insensitively (providers treat local parts so, and people type capitals into
+forms) but with plus-tags kept: ``jane+shop@`` is the exact address we wrote to, and on
+providers without plus addressing ``jane+x@`` is another mailbox altogether. A mismatch
+is refused and stores nothing, and nobody is answered: From is the easiest header to
+forge, so a reply would be backscatter to whoever's address was used. (From can be
+forged: this stops the forwarded e-mail, not a forger who also holds the token.)
 """
 
 from __future__ import annotations
@@ -32,7 +45,8 @@ from chalicelib.errors import DomainError, Unauthorized
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.mail import MailRecordModel, inbound_key
-from chalicelib.services import attachments, distribution, messaging, reply_text
+from chalicelib.models.visitor import VisitorModel
+from chalicelib.services import attachments, distribution, mail_contact, messaging, reply_text
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +128,21 @@ def _not_from_a_person(message) -> str | None:
     return None
 
 
+def _from_the_visitor(message, project_id: str, visitor_id: str) -> bool:
+    """Whether the mail's one From address is the visitor's known address (see above)."""
+    # Several From headers, or several addresses in one (RFC 5322 allows it): whose?
+    senders = getaddresses([str(value) for value in message.get_all("From") or []])
+    if len(senders) != 1:
+        return False
+    sender = senders[0][1].strip().lower()
+    try:
+        visitor = VisitorModel.get(project_id, visitor_id)
+    except DoesNotExist:
+        return False
+    known = (mail_contact.known_email(visitor) or "").strip().lower()
+    return bool(sender) and sender == known
+
+
 def receive(raw: bytes, tokens, fanout, now: datetime) -> str:
     """Post one raw e-mail's reply into its chat; what happened, as a short phrase."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
@@ -129,6 +158,8 @@ def receive(raw: bytes, tokens, fanout, now: datetime) -> str:
             raise Unauthorized("not that visitor's chat")
     except (Unauthorized, DoesNotExist) as error:
         return f"refused: {getattr(error, 'message', 'no such chat')}"
+    if not _from_the_visitor(message, address.project_id, address.visitor_id):
+        return "refused: not from the visitor's address"
     text = reply_text.reply_of(message)[: get_settings().max_message_chars].strip()
     parts, left_out = _attachments(message)
     if left_out:

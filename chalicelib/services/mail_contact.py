@@ -6,7 +6,10 @@ typed in the pre-chat form or the away card (services/visitor_contact.py), so ev
 sender (continuity e-mails, transcripts) follows it.
 
 An unsubscribe is per project and address (not per visitor: the same person may be
-several visitors), kept for good (models/mail.py).
+several visitors), kept for good (models/mail.py). A permanent bounce or a spam
+complaint suppresses the address for every project (services/mail_suppression.py).
+``blocked_reason`` asks both in one request; continuity e-mails and transcripts ask it
+before sending (e-mail auto messages ask ``mail_suppression.is_suppressed``).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.config import get_settings
 from chalicelib.errors import Unauthorized
-from chalicelib.models.mail import MailRecordModel, unsubscribed_key
+from chalicelib.models.mail import MailRecordModel, suppressed_key, unsubscribed_key
 from chalicelib.models.visitor import VisitorModel
+from chalicelib.services import mail_suppression
 
 UNSUBSCRIBE_PATH = "/mail/unsubscribe"
 
@@ -47,6 +51,23 @@ def is_unsubscribed(project_id: str, address: str) -> bool:
     except DoesNotExist:
         return False
     return True
+
+
+def blocked_reason(project_id: str, address: str) -> str | None:
+    """Why the team may not write to ``address`` now: ``"unsubscribed"`` (from this
+    project's e-mails), ``"bounced"`` or ``"complained"`` (SES's feedback); None: it may.
+    One BatchGetItem for both records."""
+    unsubscribed, suppressed = _mail_state(project_id, address)
+    return "unsubscribed" if unsubscribed else suppressed
+
+
+def _mail_state(project_id: str, address: str) -> tuple[bool, str | None]:
+    """Whether the address unsubscribed from the project, and why SES suppressed it."""
+    keys = [unsubscribed_key(project_id, address), suppressed_key(address)]
+    found = {record.record_key: record for record in MailRecordModel.batch_get(keys)}
+    suppression = found.get(keys[1])
+    reason = (suppression.reason or mail_suppression.BOUNCED) if suppression else None
+    return keys[0] in found, reason
 
 
 def unsubscribe_link(tokens, project_id: str, address: str) -> str:
@@ -78,9 +99,11 @@ def project_name_of(tokens, token: str) -> str:
 
 
 def facts(project_id: str, visitor: VisitorModel | None) -> dict:
-    """What the panel's visitor facts say about e-mail: the address and whether it
-    unsubscribed (one GetItem, only for a visitor with an address)."""
+    """What the panel's visitor facts say about e-mail: the address, whether it
+    unsubscribed, and ``suppressed``: "bounced", "complained" or None (one BatchGetItem,
+    only for a visitor with an address)."""
     address = known_email(visitor)
     if not address:
-        return {"email": None, "unsubscribed": False}
-    return {"email": address, "unsubscribed": is_unsubscribed(project_id, address)}
+        return {"email": None, "unsubscribed": False, "suppressed": None}
+    unsubscribed, suppressed = _mail_state(project_id, address)
+    return {"email": address, "unsubscribed": unsubscribed, "suppressed": suppressed}

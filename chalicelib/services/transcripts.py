@@ -25,6 +25,11 @@ from chalicelib.services.chat_reads import visible_chat
 
 EVERY = timedelta(minutes=10)
 SHOWN = 200
+_BLOCKED = {
+    "unsubscribed": "the visitor unsubscribed from e-mails",
+    "bounced": "e-mails to the visitor's address bounced",
+    "complained": "the visitor marked our e-mail as spam",
+}
 
 
 def send(member: MemberModel, chat_id: str, mailer, tokens, now: datetime) -> dict:
@@ -36,8 +41,9 @@ def send(member: MemberModel, chat_id: str, mailer, tokens, now: datetime) -> di
     address = mail_contact.known_email(visitor)
     if not address:
         raise Conflict("the visitor has no known e-mail address")
-    if mail_contact.is_unsubscribed(member.project_id, address):
-        raise Conflict("the visitor unsubscribed from e-mails")
+    blocked = mail_contact.blocked_reason(member.project_id, address)
+    if blocked is not None:
+        raise Conflict(_BLOCKED[blocked])
     if tokens is None:
         raise TemporarilyUnavailable("e-mail is not set up here (MAIL_TOKEN_SECRET)")
     project = projects.require_project(member.project_id)

@@ -139,7 +139,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     import app as traffic
-    from infra.local import clock, inbound_mail, mailbox
+    from infra.local import clock, inbound_mail, mail_feedback, mailbox
     from infra.local.gateway import WebsocketGateway
     from infra.local.sites import cdn_routes, demo_site_routes, minify_widget
 
@@ -169,6 +169,7 @@ async def _serve_async(ports: Ports, project_id: str) -> None:
             )
             + mailbox.routes()
             + inbound_mail.routes(traffic.receive_email)  # "reply as the visitor"
+            + mail_feedback.routes(traffic.mail_feedback)  # "bounce" / "complain"
             + clock.routes(timer, f"{cdn_url}/local-mailbox/"),
             ports.cdn,
         ),

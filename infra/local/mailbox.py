@@ -12,7 +12,8 @@ Cognito the same way in AWS, where Cognito mails the code itself.
 The app's own e-mails (quota warnings, e-mail auto messages) go through SES from the
 local ``MAIL_FROM``, as in AWS: moto's SES accepts them (from a verified sender only, as
 SES does) and keeps them; here each accepted one is also put in this mailbox, so the
-page shows every e-mail the stack "sent", newest first.
+page shows every e-mail the stack "sent", newest first. Each has "Bounce" and "Complain"
+buttons that play SES's feedback about it (infra/local/mail_feedback.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def _now() -> str:
 
 def _keep(mail: dict) -> None:
     with _lock:
+        if "code" not in mail:  # an SES mail: the page's buttons name it
+            mail["id"] = str(len(_mails) + _dropped[0])
         _mails.append(mail)
         _dropped[0] += max(0, len(_mails) - MAILS_KEPT)
         del _mails[:-MAILS_KEPT]
@@ -188,8 +191,6 @@ def _install_ses_raw(backend, announce) -> None:
         if parsed["Reply-To"]:
             mail["reply_to"] = parsed["Reply-To"].addresses[0].addr_spec
             mail["raw"] = raw_data
-        with _lock:
-            mail["id"] = str(len(_mails) + _dropped[0])
         _keep(mail)
         announce(mail)
         return message
@@ -199,6 +200,14 @@ def _install_ses_raw(backend, announce) -> None:
 
 def mail_by_id(mail_id: str) -> dict | None:
     return next((m for m in mails() if m.get("id") == mail_id), None)
+
+
+def mark(mail_id: str, feedback: str) -> None:
+    """Note on the page what SES was told to say about the mail ("bounced", ...)."""
+    with _lock:
+        for mail in _mails:
+            if mail.get("id") == mail_id:
+                mail["feedback"] = feedback
 
 
 # --- the page on the local CDN port -------------------------------------------------------
@@ -218,6 +227,7 @@ _PAGE = """<!doctype html>
  .subject {{ font-size: 1.1rem; margin: .2rem 0; }}
  .text {{ font: inherit; white-space: pre-wrap; margin: 0; }}
  .reply {{ margin-top: .8rem; border-top: 1px solid #e5e7eb; padding-top: .6rem; }}
+ .feedback {{ margin-top: .6rem; }}
  textarea, button {{ font: inherit; }}
 </style></head>
 <body>
@@ -259,7 +269,22 @@ def _article(mail: dict) -> str:
         '<article class="mail" data-to="{to}"><p class="meta">To {to} · from {from} · {at}'
         '</p><h2 class="subject">{subject}</h2><pre class="text">{text}</pre>'.format(**fields)
         + (_reply_form(fields) if "reply_to" in mail else "")
+        + _feedback_form(fields)
         + "</article>"
+    )
+
+
+def _feedback_form(fields: dict) -> str:
+    """Play SES's feedback about this mail: a permanent bounce, or a spam complaint
+    (infra/local/mail_feedback.py sends it through an SNS event to the app)."""
+    if "feedback" in fields:
+        return '<p class="meta feedback">SES told the app: {feedback}</p>'.format(**fields)
+    return (
+        '<form class="feedback" method="post" action="/local-mailbox/feedback/{id}">'
+        '<span class="meta">As SES would report it: </span>'
+        '<button type="submit" name="kind" value="bounce">Bounce</button> '
+        '<button type="submit" name="kind" value="complaint">Complain (spam)</button>'
+        "</form>".format(**fields)
     )
 
 

@@ -64,6 +64,8 @@ async function loadVisitorFacts(conv) {
   } catch (e) { /* the header simply shows less */ }
 }
 
+const MAIL_SUPPRESSED = { bounced: 'e-mails bounced', complained: 'marked our e-mail as spam' };
+
 function renderVisitorFacts() {
   const v = S.conv && S.conv.visitor;
   const box = $('conv-facts');
@@ -80,6 +82,8 @@ function renderVisitorFacts() {
     v.visits ? 'visit ' + v.visits : null,
     v.last_event ? 'last event: ' + v.last_event : null,
     v.mail && v.mail.unsubscribed ? 'unsubscribed from e-mails' : null,
+    // SES's feedback (a permanent bounce, a spam report): no e-mail goes there any more.
+    v.mail && v.mail.suppressed ? MAIL_SUPPRESSED[v.mail.suppressed] || 'e-mails stopped' : null,
   ].filter(Boolean);
   box.replaceChildren(...parts.map((t) => h('span', { class: 'fact', text: t })));
   const send = transcriptButton(S.conv.chatId, v.mail);

@@ -2,8 +2,10 @@
 logged-in user of the site) leaves, the operator's reply goes unseen, the clock's job
 e-mails it (moto's SES, the local mailbox), "reply as the visitor" on the mailbox page
 sends a real MIME reply through moto's S3 into the receiving Lambda's handler, and the
-reply appears in the panel's chat, live; the team e-mails the transcript; a one-click
-unsubscribe shows on the visitor's facts.
+reply appears in the panel's chat, live; the team e-mails the transcript; the mailbox
+page's "Bounce" (SES's feedback, through an SNS event to the app) shows on the visitor's
+facts and takes the transcript button away; a one-click unsubscribe and a complaint show
+there too.
 
 Time is not faked: the unseen reply is made two minutes old in the stack's DynamoDB
 (moto), as test_local_clock.py ages dialogues; everything else goes through the widget,
@@ -96,10 +98,25 @@ def test_an_unseen_reply_is_emailed_and_the_visitors_answer_lands_in_the_panel(s
     )
     expect(sent_transcript).to_contain_text("Tuesday is perfect, thank you!")
 
+    # SES reports the transcript as bounced for good (the mailbox page's button): the
+    # visitor's facts say so and the team can no longer e-mail them.
+    sent_transcript.get_by_role("button", name="Bounce").click()
+    expect(mailbox).to_have_url(re.compile(r"/local-mailbox/$"))
+    expect(
+        mailbox.locator(f'article.mail[data-to="{address}"]').filter(
+            has_text="Your chat transcript"
+        )
+    ).to_contain_text("SES told the app: bounced")
+    panel.reload()
+    _open_chat(panel, "Tuesday is perfect")
+    expect(panel.locator("#conv-facts")).to_contain_text("e-mails bounced")
+    expect(panel.get_by_role("button", name="E-mail transcript")).to_have_count(0)
+
     # One click on the e-mail's List-Unsubscribe (as a mail client does, RFC 8058): the
     # panel's facts about the visitor say so.
     listed = requests.get(f"{stack.info['mailbox']}mails.json", timeout=10).json()["mails"]
-    raw = next(m["raw"] for m in listed if m["to"] == address and "raw" in m)
+    continuity_mail = next(m for m in listed if m["to"] == address and "raw" in m)
+    raw = continuity_mail["raw"]
     headers = BytesParser(policy=policy.default).parsebytes(raw.encode())
     link = headers["List-Unsubscribe"].strip("<>")
     assert link.startswith(stack.info["api"])
@@ -110,7 +127,16 @@ def test_an_unseen_reply_is_emailed_and_the_visitors_answer_lands_in_the_panel(s
         timeout=10,
     )
     assert click.status_code == 200, click.text
+    # And its reader marks the continuity e-mail as spam (the other button, as a script).
+    complained = requests.post(
+        f"{stack.info['mailbox']}feedback/{continuity_mail['id']}",
+        data={"kind": "complaint"},
+        headers={"Accept": "application/json"},
+        timeout=10,
+    )
+    assert complained.json() == {"outcomes": ["suppressed 1: complained (abuse)"]}
     panel.reload()
     _open_chat(panel, "Tuesday is perfect")
     expect(panel.locator("#conv-facts")).to_contain_text("unsubscribed from e-mails")
+    expect(panel.locator("#conv-facts")).to_contain_text("marked our e-mail as spam")
     expect(panel.get_by_role("button", name="E-mail transcript")).to_have_count(0)

@@ -34,6 +34,11 @@ _ids = itertools.count()
 
 @pytest.fixture
 def mail(platform, monkeypatch):
+    return with_mail(platform, monkeypatch)
+
+
+def with_mail(platform, monkeypatch):
+    """The platform with e-mail set up (tokens, inbound domain and bucket, API URL)."""
     monkeypatch.setenv("MAIL_TOKEN_SECRET", SECRET)
     monkeypatch.setenv("INBOUND_MAIL_DOMAIN", DOMAIN)
     monkeypatch.setenv("INBOUND_MAIL_BUCKET", BUCKET)
@@ -204,6 +209,7 @@ def test_unsubscribe_stops_further_emails_and_the_panel_shows_it(mail):
     assert facts.json_body["visitor"]["mail"] == {
         "email": "jane@example.org",
         "unsubscribed": True,
+        "suppressed": None,
     }
 
 

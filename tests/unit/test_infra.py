@@ -34,6 +34,7 @@ TRAFFIC_ROLES = {
     "WebsocketMessageRole",
     "WebsocketDisconnectRole",
     "PushNotifierRole",
+    "MailFeedbackRole",  # SES bounces and complaints (SNS invokes it)
 }
 # Settings read by chalicelib/config.py that AWS must NOT get: local stand-in only, or
 # provided by Lambda itself, or derived (the JWKS URL defaults to the pool's own).
@@ -468,6 +469,15 @@ def test_every_traffic_function_role_gets_the_policy(packaged):
     assert policy_roles(merged) == TRAFFIC_ROLES
 
 
+def test_the_mail_feedback_function_is_subscribed_to_the_stacks_own_topic(packaged):
+    """Chalice's SNS event source, pointed by the merge at infra/mail_feedback.py's topic
+    (SAM makes the subscription and the invoke permission from it)."""
+    function = packaged["traffic"]["Resources"]["MailFeedback"]
+    [(name, source)] = function["Properties"]["Events"].items()
+    assert name == "MailFeedbackSnsSubscription"
+    assert source == {"Type": "SNS", "Properties": {"Topic": {"Ref": "MailFeedbackTopic"}}}
+
+
 def test_every_traffic_function_gets_the_websocket_management_url(packaged):
     merged = packaged["traffic"]
     api = merged["Resources"]["WebsocketAPI"]
@@ -483,6 +493,7 @@ def test_every_traffic_function_gets_the_websocket_management_url(packaged):
         "WebsocketMessage",
         "WebsocketDisconnect",
         "PushNotifier",
+        "MailFeedback",
     }
     for name, function in functions.items():
         env = effective_environment(merged, function)
