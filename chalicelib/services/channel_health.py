@@ -101,12 +101,14 @@ def mark_dead(channel: ChannelModel, verdict: Verdict, now: datetime) -> bool:
         if is_condition_failure(error):
             return False
         raise
-    _tell_panels(channel)
+    tell_panels(channel)
     mail_once(channel, now)
     return True
 
 
-def _tell_panels(channel: ChannelModel) -> None:
+def tell_panels(channel: ChannelModel) -> None:
+    """The channel's health to every team socket of its project: marked dead here, healthy
+    again after a reconnect (channels._save), so open banners come and go live."""
     try:
         frame = frames.channel_health(alert_view(channel))
         deps.fanout().deliver([(team_audience(channel.project_id), frame)])

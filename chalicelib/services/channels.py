@@ -112,6 +112,7 @@ def _save(channel_id, kind, external_id, name, member, now, version, token) -> C
         token_hint=hint(token),
     )
     channel.save()
+    channel_health.tell_panels(channel)  # a reconnect: open panels drop their banner
     return channel
 
 

@@ -194,14 +194,19 @@ def test_the_daily_check_marks_revoked_tokens_and_leaves_healthy_ones(
     assert len(_sent()) == 2
 
 
-def test_a_healthy_answer_does_not_unmark_only_a_reconnect_does(platform, channels, scheduled_app):
+def test_a_healthy_answer_does_not_unmark_only_a_reconnect_does(
+    platform, channels, scheduled_app, sender
+):
     owner = platform.sign_up()
+    operator = platform.member(owner, "operator")
     bot, channel = channels.connect_telegram(owner)
+    operator_panel, _ = platform.connect(operator.token, project=owner.project_id)
     assert channel_health.mark_dead(ChannelModel.get(channel["id"]), DEAD, utcnow())
 
     # The token answers getMe (a misread, say): the mark stays, the team reconnects.
     assert _run_check(scheduled_app)["already_marked"] == 1
     assert _listed(platform, owner)[channel["id"]]["health"]["state"] == "needs_reconnect"
+    sender.clear()
 
     response = platform.post(
         f"/projects/{owner.project_id}/channels/telegram", {"token": bot.token}, owner.auth
@@ -210,6 +215,10 @@ def test_a_healthy_answer_does_not_unmark_only_a_reconnect_does(platform, channe
     assert response.json_body["channel"]["health"]["state"] == "ok"
     assert _listed(platform, owner)[channel["id"]]["health"]["state"] == "ok"
     assert ChannelModel.get(channel["id"]).health_mailed_at is None  # a new connection
+    # Open panels (an operator's too) hear it is healthy again: their banner goes.
+    [frame] = sender.frames_for(operator_panel)
+    assert frame["type"] == "channel_health" and frame["channel"]["id"] == channel["id"]
+    assert frame["channel"]["health"] == {"state": "ok", "reason": None, "since": None}
 
 
 def test_transient_errors_change_nothing(platform, channels, scheduled_app, monkeypatch):
