@@ -340,6 +340,23 @@ def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
             },
             push.scheduled_statement(),
             {
+                # The daily token check (services/channel_check.py): a Scan of the small
+                # channels table, and each channel's token, read only.
+                "Sid": "ChannelTokenCheck",
+                "Effect": "Allow",
+                "Action": ["dynamodb:Scan"],
+                "Resource": [sub(tables.replace("${TablePrefix}*", "${TablePrefix}channels"))],
+            },
+            {
+                "Sid": "ChannelSecretsRead",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": sub(
+                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                    ":secret:${TablePrefix}channels/*"
+                ),
+            },
+            {
                 "Sid": "AutoMessageMail",
                 "Effect": "Allow",
                 # SendRawEmail: continuity e-mails carry Reply-To and List-Unsubscribe.

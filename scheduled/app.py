@@ -13,6 +13,7 @@ from chalicelib.realtime import connections
 from chalicelib.services import (
     auto_close,
     billing_periods,
+    channel_check,
     continuity,
     distribution,
     email_auto,
@@ -104,4 +105,18 @@ def start_billing_periods(event):
     Idempotent and resumable: each move is conditioned on the period it found."""
     result = billing_periods.run(utcnow())
     app.log.info("billing periods: examined %(examined)d, started %(started)d", result)
+    return result
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def check_channel_tokens(event):
+    """Ask Telegram (getMe) and Facebook (GET /me) whether each connected channel's token
+    still works; a dead one is marked "needs reconnecting" (banner, one e-mail). Idempotent:
+    the mark and the e-mail are each conditional, so a rerun tells nobody twice."""
+    result = channel_check.run(utcnow())
+    app.log.info(
+        "channel tokens: examined %(examined)d, healthy %(healthy)d, dead %(dead)d,"
+        " already marked %(already_marked)d, transient %(transient)d, mailed %(mailed)d",
+        result,
+    )
     return result

@@ -132,3 +132,12 @@ def operator_typing(chat_id: str, author_name: str, typing: bool) -> dict:
 def saved_reply(change: str, reply: dict) -> dict:
     """A saved reply was created, updated or deleted (team sockets only)."""
     return {"type": "saved_reply", "change": change, "reply": reply}
+
+
+# Channels.
+
+
+def channel_health(channel: dict) -> dict:
+    """A messenger channel's token health changed (``channel``: ``{id, kind, name,
+    health: {state, reason, since}}``), to every team socket: the panel's banner."""
+    return {"type": "channel_health", "channel": channel}

@@ -262,7 +262,13 @@ def _append(draft: Draft, visitor: VisitorModel, count, clock, sleep) -> Posted 
     def also(transaction, message, now):
         transaction.update(
             ChatModel(message.project_id, message.chat_id),
-            actions=chat_actions(message),
+            actions=chat_actions(message)
+            # The customer wrote: whatever said they blocked the bot is over.
+            + (
+                [ChatModel.unreachable_reason.remove()]
+                if draft.author_type == AUTHOR_VISITOR
+                else []
+            ),
             condition=condition,
         )
         count(transaction)
@@ -339,6 +345,8 @@ def _announce(posted: Posted, channel: ChannelModel, visitor: VisitorModel, fano
         posted.visitor_name or visitor.name,
     )
     summary["channel"] = {"kind": channel.kind, "id": channel.channel_id, "name": channel.name}
+    if message.author_type == AUTHOR_VISITOR:
+        summary["unreachable_reason"] = None  # cleared by this message's write
     fanout.deliver(
         [
             (

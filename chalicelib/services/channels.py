@@ -33,7 +33,7 @@ from chalicelib.models.channel import (
     channel_id_for,
 )
 from chalicelib.models.project import MemberModel
-from chalicelib.services import channel_secrets, messenger, permissions, telegram
+from chalicelib.services import channel_health, channel_secrets, messenger, permissions, telegram
 from chalicelib.services.platform_http import PlatformError
 
 _BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
@@ -62,6 +62,9 @@ def view(channel: ChannelModel, api_base: str, secret: dict | None = None) -> di
         "disconnected_at": iso(channel.disconnected_at) if channel.disconnected_at else None,
         "token": channel.token_hint if channel.status == CONNECTED else None,
         "webhook_url": webhook_url(api_base, channel),
+        # Token health (services/channel_health.py); the live checks below add their
+        # fields to it (webhook, subscription).
+        "health": channel_health.health_view(channel),
     }
     if channel.kind == MESSENGER and channel.status == CONNECTED and secret:
         body["verify_token"] = secret.get("verify_token")
@@ -109,6 +112,7 @@ def _save(channel_id, kind, external_id, name, member, now, version, token) -> C
         token_hint=hint(token),
     )
     channel.save()
+    channel_health.tell_panels(channel)  # a reconnect: open panels drop their banner
     return channel
 
 
@@ -132,7 +136,9 @@ def connect_telegram(member: MemberModel, body: dict, api_base: str, now: dateti
         raise _refused("Telegram", error, "webhook") from None
     version = channel_secrets.store(channel_id, {"token": token, "secret_token": secret_token})
     channel = _save(channel_id, TELEGRAM, bot["id"], name, member, now, version, token)
-    return {"channel": {**view(channel, api_base), "health": _telegram_health(token)}}
+    body = view(channel, api_base)
+    body["health"].update(_telegram_health(token))
+    return {"channel": body}
 
 
 def connect_messenger(member: MemberModel, body: dict, api_base: str, now: datetime) -> dict:
@@ -202,9 +208,9 @@ def get_channel(member: MemberModel, channel_id: str, api_base: str) -> dict:
     secret = secret_of(channel)
     body = view(channel, api_base, secret)
     if channel.status == CONNECTED and channel.kind == TELEGRAM:
-        body["health"] = _telegram_health(secret["token"])
+        body["health"].update(_telegram_health(secret["token"]))
     elif channel.status == CONNECTED:
-        body["health"] = _messenger_health(channel, secret)
+        body["health"].update(_messenger_health(channel, secret))
     return {"channel": body}
 
 

@@ -60,6 +60,8 @@ def chat_view(chat: ChatModel) -> dict:
         "rating": chat.rating,
         "closed_at": iso(chat.closed_at) if chat.closed_at else None,
         "channel": channel_of(chat),
+        # A messenger customer who blocked the bot (services/channel_health.py).
+        "unreachable_reason": chat.unreachable_reason,
     }
 
 

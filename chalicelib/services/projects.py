@@ -12,7 +12,15 @@ from chalicelib.auth.identities import OperatorIdentity
 from chalicelib.errors import BadRequest, Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
-from chalicelib.services import consent, origins, permissions, prechat, quotas, widget_look
+from chalicelib.services import (
+    channel_health,
+    consent,
+    origins,
+    permissions,
+    prechat,
+    quotas,
+    widget_look,
+)
 
 
 def require_member(operator: OperatorIdentity, project_id: str) -> MemberModel:
@@ -138,7 +146,10 @@ def create_project(
 
 def view_project(member: MemberModel) -> dict:
     permissions.require(member, "project.view")
-    return project_view(require_project(member.project_id), member)
+    view = project_view(require_project(member.project_id), member)
+    # The banner's "needs reconnecting" for every member, with the project's first load.
+    view["channel_alerts"] = channel_health.alerts(member.project_id)
+    return view
 
 
 def update_project(member: MemberModel, body: dict) -> dict:

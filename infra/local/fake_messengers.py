@@ -18,6 +18,10 @@ set on the fake's page (the "app dashboard"): saving it runs Facebook's GET veri
 page`` body signed with ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body with the app
 secret), sent only while the Page subscribed the app.
 
+A bot or Page whose token died (``revoke()``: @BotFather's /revoke; the Page admin's
+password changed, the app removed) answers every call as the platform does then:
+Telegram 401 "Unauthorized", Graph code 190 with the subcode saying why.
+
 What differs from the platforms, on purpose: webhook URLs may be plain http on any port
 (Telegram wants https on 443/80/88/8443), and bots, Pages and tokens are made on the
 fake's page rather than by @BotFather or in Meta's dashboard.
@@ -44,6 +48,15 @@ _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 facebook_signature = signature  # what the tests sign with
 
+# Graph's messages for a dead token, by code 190's subcode (as Graph words them).
+_DEAD_TOKEN_MESSAGES = {
+    458: "Error validating access token: The user has not authorized application.",
+    460: "Error validating access token: The session has been invalidated because the user"
+    " changed their password or Facebook has changed the session for security reasons.",
+    463: "Error validating access token: Session has expired.",
+    467: "Error validating access token: The access token is invalid.",
+}
+
 
 @dataclass
 class Bot:
@@ -60,6 +73,11 @@ class Bot:
     last_error_message: str | None = None
     next_update_id: int = 0
     customers: dict = field(default_factory=dict)  # name -> user id
+    # Revoked at @BotFather (/revoke): every Bot API call with this token is 401.
+    revoked: bool = False
+
+    def revoke(self) -> None:
+        self.revoked = True
 
 
 @dataclass
@@ -76,6 +94,16 @@ class Page:
     last_error: str | None = None
     customers: dict = field(default_factory=dict)  # name -> psid
     profiles: dict = field(default_factory=dict)  # psid -> {"first_name", "last_name"}
+    # The Page token died (Graph code 190 with this subcode: 460 the password changed,
+    # 458 the app removed, 463 expired): every Graph call with it is refused so.
+    revoked_subcode: int | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_subcode is not None
+
+    def revoke(self, subcode: int = 460) -> None:
+        self.revoked_subcode = subcode
 
 
 class FakeMessengers(CustomerSide):
@@ -102,6 +130,15 @@ class FakeMessengers(CustomerSide):
             self.bots[token] = bot
             return bot
 
+    def reissue_token(self, token: str) -> str:
+        """@BotFather's /revoke: the bot gets a new token and the old one is refused (401)."""
+        with self.lock:
+            bot = self.bots.pop(token)
+            bot.token = f"{bot.id}:{secrets.token_urlsafe(26)}"
+            bot.revoked = False
+            self.bots[bot.token] = bot
+            return bot.token
+
     def create_page(self, name: str) -> Page:
         with self.lock:
             page = Page(
@@ -118,7 +155,7 @@ class FakeMessengers(CustomerSide):
     def telegram(self, token: str, method: str, params: dict) -> tuple[int, dict]:
         with self.lock:
             bot = self.bots.get(token)
-            if bot is None:
+            if bot is None or bot.revoked:
                 return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
             handler = {
                 "getMe": self._get_me,
@@ -209,11 +246,12 @@ class FakeMessengers(CustomerSide):
 
     # --- Facebook Graph API -------------------------------------------------------------
     @staticmethod
-    def _graph_error(message: str, code: int, kind="OAuthException", status=400):
+    def _graph_error(message: str, code: int, kind="OAuthException", status=400, subcode=None):
         trace = secrets.token_urlsafe(8)
-        return status, {
-            "error": {"message": message, "type": kind, "code": code, "fbtrace_id": trace}
-        }
+        error = {"message": message, "type": kind, "code": code, "fbtrace_id": trace}
+        if subcode is not None:
+            error["error_subcode"] = subcode
+        return status, {"error": error}
 
     def _page_of_token(self, token: str) -> Page | None:
         return next((p for p in self.pages.values() if p.page_token == token), None)
@@ -228,6 +266,13 @@ class FakeMessengers(CustomerSide):
             if page is None:
                 return self._graph_error(
                     "Invalid OAuth access token - Cannot parse access token", 190
+                )
+            if page.revoked:
+                return self._graph_error(
+                    _DEAD_TOKEN_MESSAGES.get(page.revoked_subcode, _DEAD_TOKEN_MESSAGES[467]),
+                    190,
+                    status=400,
+                    subcode=page.revoked_subcode,
                 )
             proof = params.get("appsecret_proof")
             if proof is not None:

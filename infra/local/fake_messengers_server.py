@@ -218,6 +218,12 @@ def _ui_action(fake: FakeMessengers, action: str, params: dict) -> dict:
         if platform == "telegram":
             return fake.deliver_telegram(target, again=True)
         return fake.deliver_messenger(target)
+    if action == "revoke":  # the token dies: @BotFather's /revoke (a new one), a password change
+        if platform == "telegram":
+            return {"revoked": True, "token": fake.reissue_token(target)}
+        with fake.lock:
+            fake.pages[target].revoke(int(params.get("subcode") or 460))
+        return {"revoked": True}
     raise KeyError(action)
 
 
@@ -230,5 +236,8 @@ def _notice(action: str, result: dict) -> str:
         return "Page created: paste its id, Page token and app secret into the panel."
     if action == "app-webhook":
         return "Webhook verified and saved (Facebook's GET check passed)."
+    if action == "revoke":
+        new = f" The bot's new token: {result['token']}" if result.get("token") else ""
+        return "Token revoked: every call with it is refused now." + new
     statuses = [str(r.get("status")) for r in result.get("results", [])]
     return f"{action}: delivered, the app answered {', '.join(statuses) or 'nothing'}."

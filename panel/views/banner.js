@@ -1,11 +1,13 @@
 /* The banner over the work area: what a plan limit or payment stops, the widget not
  * installed yet, or chats switched off (with "Switch chats on" for the administrator).
- * Frames: none. Events: project:info, billing:changed, project:reset. */
+ * Frames: none. Events: project:info, billing:changed, project:reset. Channels that
+ * need reconnecting have their own banner under this one (views/channel-alerts.js). */
 import { on } from '../core/bus.js';
 import { $, h } from '../core/dom.js';
 import { showView } from '../core/nav.js';
 import { isOwner } from '../core/session.js';
 import { S } from '../core/state.js';
+import { mountChannelAlerts } from './channel-alerts.js';
 import { installBannerParts } from './install.js';
 import { saveProjectSettings } from './settings.js';
 
@@ -40,6 +42,7 @@ function renderBanner() {
 }
 
 export function mount() {
+  mountChannelAlerts();
   on('project:info', renderBanner);
   on('billing:changed', renderBanner);
   on('project:reset', () => { $('banner').hidden = true; });

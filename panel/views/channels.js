@@ -1,15 +1,21 @@
 /* Settings -> Channels (managers and the administrator): connecting a Telegram bot (its
  * token) or a Facebook Page (Page id, Page token, app secret), each channel's webhook
  * health, disconnecting. Tokens are sent once and never shown again: the server answers
- * with their last four characters. Frames: none. Events: view:show, project:reset. */
+ * with their last four characters. A channel whose token died (health.state
+ * needs_reconnect) shows why and a Reconnect form (the connect form for that bot or Page,
+ * asking for the new token). Frames: none. Events: view:show, project:reset,
+ * channels:reconnect (the banner's button: that channel's form); emits channels:loaded. */
 import { api, projectPath, reportError } from '../core/api.js';
-import { on } from '../core/bus.js';
+import { emit, on } from '../core/bus.js';
 import { $, enc, h } from '../core/dom.js';
 import { isLead } from '../core/session.js';
 import { S } from '../core/state.js';
 import { toast } from '../core/toast.js';
+import { channelLabel } from './channel-alerts.js';
 
 let loadedFor = null; // the project whose channels are drawn
+let wantReconnect = null; // the channel whose Reconnect form the banner asked for
+let loading = false; // a list load is on its way (it focuses wantReconnect when drawn)
 
 async function loadChannels() {
   const box = $('channel-list');
@@ -20,18 +26,25 @@ async function loadChannels() {
   }
   $('channel-forms').hidden = false;
   const ep = S.epoch;
+  loading = true;
   try {
     const data = await api('GET', projectPath('/channels'));
     if (ep !== S.epoch) return;
     loadedFor = S.project;
-    renderChannels((data && data.channels) || []);
+    const list = (data && data.channels) || [];
+    renderChannels(list);
+    emit('channels:loaded', list);
+    focusReconnect();
   } catch (e) {
     if (ep === S.epoch) reportError(e, 'Could not load the channels');
+  } finally {
+    loading = false;
   }
 }
 
 function healthText(health) {
-  if (!health) return '';
+  // Until the platform is asked (checkHealth) only the token's state is known: shown apart.
+  if (!health || !('ok' in health || 'error' in health)) return '';
   if (health.error) return 'Health: ' + health.error;
   if ('pending_updates' in health) {
     return (health.ok ? 'Webhook OK' : 'Webhook needs attention') + ' · pending updates: ' + health.pending_updates
@@ -49,6 +62,14 @@ function channelRow(channel) {
     ' ', h('span', { class: 'chat-channel channel-' + channel.kind, text: connected ? 'connected' : 'disconnected' }),
   ];
   const details = [];
+  const dead = connected && channel.health && channel.health.state === 'needs_reconnect';
+  if (dead) {
+    details.push(h('p', { class: 'channel-dead', role: 'status' }, [
+      h('strong', { text: 'Needs reconnecting' }),
+      h('span', { text: (channel.health.reason ? ': ' + channel.health.reason : '') + '. Replies are held until you reconnect it with a new token.' }),
+    ]));
+    details.push(reconnectForm(channel));
+  }
   if (connected) {
     details.push(h('p', { class: 'form-note', text: 'Token in use: ' + (channel.token || '') }));
     details.push(h('p', { class: 'form-note' }, ['Webhook: ', h('code', { text: channel.webhook_url })]));
@@ -137,6 +158,34 @@ async function connect(ev, kind) {
   }
 }
 
+/** The connect form for this bot or Page (its Page id filled in), asking for the new token. */
+function reconnectForm(channel) {
+  const id = (name) => 'rc-' + channel.id + '-' + name;
+  const fields = channel.kind === 'telegram'
+    ? [field(id('token'), 'token', 'New bot token (from @BotFather)', { type: 'password' })]
+    : [
+      field(id('page-id'), 'page_id', 'Page id', { inputmode: 'numeric', value: channel.external_id }),
+      field(id('page-token'), 'page_token', 'New Page access token', { type: 'password' }),
+      field(id('app-secret'), 'app_secret', 'App secret (App settings -> Basic)', { type: 'password' }),
+    ];
+  const form = h('form', { class: 'form-grid reconnect-form', novalidate: true, 'aria-label': 'Reconnect ' + channelLabel(channel) }, [
+    ...fields,
+    h('div', { class: 'form-actions' }, [
+      h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Reconnect' }),
+    ]),
+  ]);
+  form.addEventListener('submit', (ev) => connect(ev, channel.kind));
+  return form;
+}
+
+function focusReconnect() {
+  if (!wantReconnect || loadedFor !== S.project) return;
+  const item = $('channel-list').querySelector('[data-channel-id="' + wantReconnect + '"]');
+  wantReconnect = null;
+  const input = item && item.querySelector('.reconnect-form input[type=password]');
+  if (input) { item.scrollIntoView({ block: 'center' }); input.focus(); }
+}
+
 function field(id, name, label, extra) {
   return h('div', { class: 'field field-wide' }, [
     h('label', { for: id, text: label }),
@@ -179,6 +228,7 @@ export function mount() {
   $('connect-telegram').addEventListener('submit', (ev) => connect(ev, 'telegram'));
   $('connect-messenger').addEventListener('submit', (ev) => connect(ev, 'messenger'));
   on('view:show', (view) => { if (view === 'settings') loadChannels(); });
-  on('project:reset', () => { loadedFor = null; $('channel-list').replaceChildren(); });
+  on('project:reset', () => { loadedFor = null; wantReconnect = null; $('channel-list').replaceChildren(); });
+  on('channels:reconnect', (channelId) => { wantReconnect = channelId; if (!loading) focusReconnect(); });
   on('project:loaded', () => { if (S.view === 'settings' && loadedFor !== S.project) loadChannels(); });
 }

@@ -9,6 +9,7 @@ import { toast } from '../core/toast.js';
 import { autoGrow, MAX_LEN, saveDraft, updateCharCount } from './draft.js';
 import { send } from './outbox.js';
 import { hideSuggestions, onSuggestKey, updateSuggestions } from './reply-suggest.js';
+import { renderUnreachable } from './unreachable.js';
 
 let composeMode = 'reply';   // reply | note
 let closedForcedNote = false; // note mode because the chat is closed (reopening gives reply back)
@@ -90,6 +91,7 @@ export function renderComposerState(c) {
     : channel ? 'Replies to Telegram/Messenger chats are not sent yet: answer in '
       + (c.channel.kind === 'telegram' ? 'Telegram' : "the Page's Facebook inbox") + ' for now. Notes work.'
       : 'Enter to send \u00b7 / for saved replies';
+  renderUnreachable(c, setComposeMode); // a customer who blocked the bot: notes only
 }
 
 // The reply box, under the open chat's messages (static markup: no server data).
