@@ -132,3 +132,9 @@ def operator_typing(chat_id: str, author_name: str, typing: bool) -> dict:
 def saved_reply(change: str, reply: dict) -> dict:
     """A saved reply was created, updated or deleted (team sockets only)."""
     return {"type": "saved_reply", "change": change, "reply": reply}
+
+
+def availability(view: dict) -> dict:
+    """To an open widget: the team came or went (services/availability.py ``announce``);
+    ``view`` is the session's ``availability``, as ``widget_view`` makes it."""
+    return {"type": "availability", "availability": view}
