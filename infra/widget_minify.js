@@ -5,14 +5,16 @@
 // The widget's scripts talk only through window properties (window.__lcWidget and its
 // members, LiveChat, LiveChatQueue), so locals may be renamed but no top-level name and
 // no property: mangle.toplevel stays false and properties are never mangled. Compression
-// keeps terser's safe defaults (no `unsafe` options), and the output the sources' language
-// level (ecma 5 defaults) and their /*! header comments.
+// keeps terser's safe defaults (no `unsafe` options; two passes, which only repeat them
+// and save ~20 B gzipped of the budget), and the output the sources' language level
+// (ecma 5 defaults) and their /*! header comments.
 'use strict';
 
 const { minify } = require('terser');
 
 const OPTIONS = {
   mangle: { toplevel: false },
+  compress: { passes: 2 },
   format: { comments: /^!/ },
 };
 

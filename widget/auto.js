@@ -1,6 +1,7 @@
-/*! Live chat widget: proactive auto messages. Loaded by loader.js when the page view's
- * session names auto messages that may fire; their remaining (client-side) conditions
- * are checked every second with rules.js. All text goes in through textContent. */
+/*! Live chat widget: auto messages. docs/API.md */
+// Loaded by loader.js when the page view's session names auto messages that may fire;
+// their remaining (client-side) conditions are checked every second with rules.js. All
+// text goes in through textContent. (The served header is kept short, as chat.js's.)
 // The widget's files share window.__lcWidget (W): widget/README.md lists its members.
 (function (w, d) {
   var W = w.__lcWidget;

@@ -97,17 +97,17 @@ def forget(record: ConnectionModel) -> bool:
     return True
 
 
-def disconnect(connection_id: str) -> bool:
+def disconnect(connection_id: str) -> ConnectionModel | None:
     """Handle ``$disconnect``: consistent reads only, so a socket closed right after it
-    opened is still found."""
+    opened is still found. Returns the record this call removed (None: none)."""
     try:
         pointer = ConnectionModel.get(
             pointer_audience(connection_id), connection_id, consistent_read=True
         )
         record = ConnectionModel.get(pointer.record_audience, connection_id, consistent_read=True)
     except DoesNotExist:
-        return False
-    return forget(record)
+        return None
+    return record if forget(record) else None
 
 
 def drop_operator(project_id: str, user_id: str) -> list[str]:

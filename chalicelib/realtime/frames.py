@@ -141,3 +141,12 @@ def channel_health(channel: dict) -> dict:
     """A messenger channel's token health changed (``channel``: ``{id, kind, name,
     health: {state, reason, since}}``), to every team socket: the panel's banner."""
     return {"type": "channel_health", "channel": channel}
+
+
+# Widgets.
+
+
+def availability(view: dict) -> dict:
+    """To an open widget: the team came or went (services/availability.py ``announce``);
+    ``view`` is the session's ``availability``, as ``widget_view`` makes it."""
+    return {"type": "availability", "availability": view}

@@ -57,4 +57,4 @@ def websocket_message(event):
 
 
 def websocket_disconnect(event):
-    socket_session.disconnect(event.connection_id)
+    socket_session.disconnect(event.connection_id, deps.fanout(_endpoint(event)), utcnow())

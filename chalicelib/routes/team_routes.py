@@ -126,3 +126,11 @@ def business_hours(project_id):
 def set_business_hours(project_id):
     member = _member(project_id)
     return availability.update(member, body_of(team_routes.current_request), utcnow())
+
+
+# The edited schedule's "open now / opens at" before Save (nothing is stored).
+@team_routes.route("/projects/{project_id}/business-hours/preview", methods=["POST"])
+@json_errors
+def preview_business_hours(project_id):
+    member = _member(project_id)
+    return availability.preview(member, body_of(team_routes.current_request), utcnow())

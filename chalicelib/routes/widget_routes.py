@@ -11,6 +11,7 @@ from chalicelib.services import (
     identity,
     origins,
     queue,
+    transcripts,
     validation,
     visitor_contact,
     visitor_events,
@@ -90,6 +91,17 @@ def identify():
 def contact():
     body, caller = _with_visitor_in_body()
     return visitor_contact.give_contact(caller, body, deps.fanout())
+
+
+# "E-mail me this conversation": one of the visitor's own chats, to the address known or
+# one given now (token in the body, a CORS simple request like the others).
+@widget_routes.route(
+    "/widget/transcript", methods=["POST"], content_types=["application/json", "text/plain"]
+)
+@json_errors
+def transcript():
+    body, caller = _with_visitor_in_body()
+    return transcripts.request(caller, body, deps.mailer(), deps.mail_tokens(), utcnow())
 
 
 # The widget showed an auto message, the chat opened on it, or the visitor replied.

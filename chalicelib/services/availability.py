@@ -16,6 +16,20 @@ view. The settings (the schedule and the away message) are read and written with
 "Typically replies in N min": ``reply_minutes`` in the widget's view, the median of the
 project's recent first replies kept on the project item (services/reply_times.py),
 absent until there are enough of them.
+
+A widget already open hears a change of presence (``announce``): when a member's panel
+connects or its last one goes, or a member changes their status, the project is read
+again (one consistent GetItem: an operator's event, never a visitor's message or page
+view) and, when that member was the first in or the last out (the state moved between
+online and away; a second tab of the only member is told again, which changes nothing),
+the visitors with a socket open get an ``availability`` frame: one Query of the
+project's online visitors (the sparse ``online`` index, filtered to those with a live
+socket: the widget open or a dialogue live), then, per such visitor, the Query of their
+connections and one post each; at most ``MAX_ANNOUNCED`` visitors (the rest learn at
+their next session). Hours need no announcement: the widget moves itself at
+``closes_at`` and asks again at ``opens_at``. (A panel socket dropped without a
+``$disconnect``, found by a 410 or the sweep, is not announced: the widgets learn at
+their next session.)
 """
 
 from __future__ import annotations
@@ -23,16 +37,22 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from pynamodb.exceptions import DoesNotExist
+
 from chalicelib.clock import iso
 from chalicelib.errors import BadRequest
+from chalicelib.models.connection import visitor_audience
 from chalicelib.models.message import AUTHOR_OPERATOR, MessageModel
 from chalicelib.models.project import MemberModel, ProjectModel, period_shard
+from chalicelib.models.visitor import VisitorModel
+from chalicelib.realtime import frames
 from chalicelib.services import business_hours, mail_contact, permissions, projects, reply_times
 from chalicelib.services.message_store import Draft
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
 log = logging.getLogger(__name__)
 MAX_AWAY_MESSAGE = 1000
+MAX_ANNOUNCED = 500  # open widgets told of a change of presence at once (module docstring)
 AWAY_AUTHOR = "away"  # the away message's author id (the widget: not a reply)
 
 
@@ -105,6 +125,27 @@ def widget_view(project: ProjectModel, now: datetime) -> dict:
     return found
 
 
+def announce(project_id: str, fanout, now: datetime, joined: str | None = None) -> int:
+    """After a member's presence or status moved: tell the open widgets the project's
+    availability if it changed (module docstring). ``joined``: the member who just became
+    available (None: one just left). Returns the frames posted."""
+    try:
+        project = ProjectModel.get(project_id, consistent_read=True)
+    except DoesNotExist:
+        return 0
+    available = set(project.available_members or ())
+    if available != ({joined} if joined else set()):
+        return 0  # someone else was there before and is still: online all along
+    frame = frames.availability(widget_view(project, now))
+    live = VisitorModel.online_index.query(
+        project_id,
+        filter_condition=VisitorModel.online == True,  # noqa: E712 (a condition, not a test)
+        limit=MAX_ANNOUNCED,
+    )
+    audiences = [(visitor_audience(project_id, v.visitor_id), frame) for v in live]
+    return fanout.deliver(audiences) if audiences else 0
+
+
 def away_reply(project: ProjectModel, message: MessageModel) -> MessageModel | None:
     """The project's away message, a millisecond after the visitor's first words, when
     their chat starts while away or outside hours (None: online, or no message set).
@@ -174,20 +215,39 @@ def view(member: MemberModel, now: datetime, project: ProjectModel | None = None
     permissions.require(member, "project.view")
     project = project or projects.require_project(member.project_id)
     hours = business_hours.stored_view(project.business_hours)
-    is_open, closes, opens = _times(project, now)
     return {
         "business_hours": hours,
         "away_message": project.away_message,
         # The team's own figure: {minutes, chats, days} or None (too few chats yet).
         "reply_times": reply_times.summary(project, now),
-        "now": {
-            "state": state(project, now),
-            "open": is_open,
-            "closes_at": iso(closes) if closes else None,
-            "opens_at": iso(opens) if opens else None,
-            "label": _label(project, now),
-        },
+        "now": _now_view(project, now),
     }
+
+
+def _now_view(project: ProjectModel, now: datetime) -> dict:
+    is_open, closes, opens = _times(project, now)
+    return {
+        "state": state(project, now),
+        "open": is_open,
+        "closes_at": iso(closes) if closes else None,
+        "opens_at": iso(opens) if opens else None,
+        "label": _label(project, now),
+    }
+
+
+def preview(member: MemberModel, body: dict, now: datetime) -> dict:
+    """``POST .../business-hours/preview`` ``{business_hours}``: the ``now`` a schedule
+    being edited would give (as GET's, with the team's live presence), checked as PUT
+    checks it, and saved nowhere. The panel shows it before Save, so the preview never
+    disagrees with what the widget will say (one rule set: this module's)."""
+    permissions.require(member, "project.settings")
+    if not isinstance(body, dict) or "business_hours" not in body:
+        raise BadRequest("give 'business_hours' (an object, or null: always open)")
+    hours = body["business_hours"]
+    stored = business_hours.dumps(business_hours.validate(hours)) if hours is not None else None
+    project = projects.require_project(member.project_id)
+    project.business_hours = stored  # in memory only: never saved
+    return {"now": _now_view(project, now)}
 
 
 def update(member: MemberModel, body: dict, now: datetime) -> dict:

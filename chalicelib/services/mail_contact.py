@@ -45,14 +45,6 @@ def replies_by_email() -> bool:
     return bool(settings.mail_token_secret and settings.inbound_mail_domain and settings.mail_from)
 
 
-def is_unsubscribed(project_id: str, address: str) -> bool:
-    try:
-        MailRecordModel.get(unsubscribed_key(project_id, address))
-    except DoesNotExist:
-        return False
-    return True
-
-
 def blocked_reason(project_id: str, address: str) -> str | None:
     """Why the team may not write to ``address`` now: ``"unsubscribed"`` (from this
     project's e-mails), ``"bounced"`` or ``"complained"`` (SES's feedback); None: it may.

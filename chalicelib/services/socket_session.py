@@ -17,6 +17,7 @@ import jwt
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.auth.operator_tokens import CognitoTokenVerifier
 from chalicelib.auth.visitor_tokens import VisitorTokens
+from chalicelib.clock import utcnow
 from chalicelib.config import Settings
 from chalicelib.errors import (
     BadRequest,
@@ -34,6 +35,7 @@ from chalicelib.realtime import connections, frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     assignment,
+    availability,
     dialogues,
     distribution,
     messaging,
@@ -108,6 +110,8 @@ def connect(
         valid_until=operator.expires_at,
         sees_all=permissions.allows(member, "chats.see_all"),
     )
+    if fanout is not None:  # the first member's panel: open widgets now say "Online"
+        availability.announce(member.project_id, fanout, now, joined=member.user_id)
     if fanout is not None:
         distribution.distribute(member.project_id, fanout)  # someone came online
 
@@ -219,5 +223,10 @@ def _viewing(caller, body, connection_id, fanout, settings, now) -> None:
 _ACTIONS = {"send": _send, "typing": _typing, "read": _read, "rate": _rate, "viewing": _viewing}
 
 
-def disconnect(connection_id: str) -> None:
-    connections.disconnect(connection_id)
+def disconnect(
+    connection_id: str, fanout: Fanout | None = None, now: datetime | None = None
+) -> None:
+    record = connections.disconnect(connection_id)
+    if record is not None and record.kind == KIND_OPERATOR and fanout is not None:
+        # The last panel of the last member: open widgets now say "We're away".
+        availability.announce(record.project_id, fanout, now or utcnow())

@@ -11,12 +11,20 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.clock import utcnow
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.models.base import cancellation_codes, retry_on_conflict, transaction_connection
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
 from chalicelib.realtime import connections
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import assignment, distribution, permissions, projects, quotas
+from chalicelib.services import (
+    assignment,
+    availability,
+    distribution,
+    permissions,
+    projects,
+    quotas,
+)
 
 
 def member_view(member: MemberModel) -> dict:
@@ -198,6 +206,7 @@ def remove(caller: MemberModel, user_id: str, fanout: Fanout) -> None:
     for connection_id in connections.drop_operator(caller.project_id, target.user_id):
         fanout.close(connection_id)
     connections.set_available(caller.project_id, target.user_id, False)
+    availability.announce(caller.project_id, fanout, utcnow())
     # Nobody would answer their dialogues any more: back to the queue with them.
     if assignment.release_member_dialogues(caller.project_id, target, fanout):
         distribution.distribute(caller.project_id, fanout)  # the queue may move at once
@@ -212,6 +221,8 @@ def set_status(caller: MemberModel, status, fanout: Fanout) -> dict:
     # The widget's "online" (services/availability.py): online with a panel open.
     available = status == "online" and int(caller.live_connections or 0) > 0
     connections.set_available(caller.project_id, caller.user_id, available)
+    joined = caller.user_id if available else None
+    availability.announce(caller.project_id, fanout, utcnow(), joined)  # open widgets follow
     if status == "online":
         distribution.distribute(caller.project_id, fanout)
     return member_view(caller)

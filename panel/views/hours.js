@@ -110,12 +110,35 @@ async function load() {
   } catch (e) { if (ep === S.epoch) reportError(e, 'Could not load business hours'); }
 }
 
+// The edited schedule's preview before Save: the server works it out (POST
+// .../business-hours/preview checks it as PUT does and stores nothing) with the rules the
+// widget follows, so the preview cannot disagree with it; asked a moment after the last
+// edit, and only the latest answer is shown.
+let previewTimer = 0;
+let previewAsked = 0;
+function previewSoon() {
+  clearTimeout(previewTimer);
+  const asked = ++previewAsked;
+  previewTimer = setTimeout(async () => {
+    const ep = S.epoch;
+    const line = $('hours-preview');
+    try {
+      const data = await api('POST', projectPath('/business-hours/preview'), { business_hours: body().business_hours });
+      if (ep === S.epoch && asked === previewAsked) line.textContent = 'With these changes: ' + data.now.label;
+    } catch (e) {
+      if (ep === S.epoch && asked === previewAsked) line.textContent = 'Not valid yet: ' + (e.message || 'check the hours');
+    }
+  }, 400);
+}
+
 async function save(ev) {
   ev.preventDefault();
   const ep = S.epoch;
   const button = $('hours-save');
   const result = $('hours-result');
   button.disabled = true;
+  clearTimeout(previewTimer);
+  previewAsked += 1; // a preview still on its way would overwrite the saved state's
   try {
     const data = await api('PUT', projectPath('/business-hours'), body());
     if (ep !== S.epoch) return;
@@ -167,6 +190,11 @@ export function mount() {
   build();
   $('hours-on').addEventListener('change', (ev) => { $('hours-details').hidden = !ev.target.checked; });
   $('hours-form').addEventListener('submit', save);
+  // Every edit: typing, a select or the switch, and the Add / Remove buttons.
+  ['input', 'change'].forEach((type) => $('hours-form').addEventListener(type, (ev) => {
+    if (ev.target.id !== 'hours-away') previewSoon();
+  }));
+  $('hours-form').addEventListener('click', (ev) => { if (ev.target.type === 'button') previewSoon(); });
   on('view:show', (view) => { if (view === 'settings') load(); });
   on('project:loaded', () => { if (S.view === 'settings') load(); });
   on('project:reset', () => { loaded = null; });

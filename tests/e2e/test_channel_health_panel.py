@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.test_panel_workflow import Account, _panel, _section
+from tests.e2e.panel_workflow_helpers import Account, _panel, _section
 
 pytestmark = pytest.mark.browser
 

@@ -1,9 +1,14 @@
 """The widget says honestly whether the team is there (issue 13): "Online" while a member
-has the panel open within hours, "We're away" when nobody is, and outside hours when the
-team is back, in the visitor's own time zone and language; the away message arrives
-once. And Settings -> Business hours saves a schedule with the server's preview."""
+has the panel open within hours ("Typically replies in N min" once the team has real
+first replies), "We're away" when nobody is (replies by e-mail, as the local stack sends
+them), and outside hours when the team is back, in the visitor's own time zone and
+language; the status dot follows (green, amber, grey), and an open widget follows the
+team coming and going without a reload. The away message arrives once. And Settings ->
+Business hours previews the edited schedule, then saves it with the server's preview."""
 
+import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +20,10 @@ from tests.e2e.panel_workflow_helpers import Account, _panel, _section, _visitor
 
 pytestmark = pytest.mark.browser
 
-AWAY_LINE = "We\u2019re away \u00b7 leave a message and we\u2019ll reply here soon"
+# The local stack sends replies by e-mail (availability.email_replies), so the widget says so.
+AWAY_LINE = "We\u2019re away \u00b7 leave a message and we\u2019ll reply by e-mail"
+# The status dot's colours (widget/chat/2-panel.js): online, away, offline.
+GREEN, AMBER, GREY = "rgb(52, 211, 153)", "rgb(251, 191, 36)", "rgb(209, 213, 219)"
 AWAY_MESSAGE = "Thanks! Nobody is here right now; we'll answer as soon as we are back."
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -44,6 +52,32 @@ def _status(page):
     return page.locator("#lc-root .lc-status")
 
 
+def _dot(page):
+    return page.locator("#lc-root .lc-status i")
+
+
+def _set_status(panel, account, status):
+    panel.get_by_label("Your status").select_option(status)
+    expect(panel.get_by_label("Your status")).to_have_attribute("data-status", status)
+    _wait_until(
+        lambda: (
+            account.get(f"/projects/{account.project_id}/members")["members"][0]["status"] == status
+        )
+    )
+
+
+def _seed_first_replies(stack, project_id, seconds, count=5):
+    """The project's recent first-reply samples (services/reply_times.py keeps them on the
+    project as [[seconds, epoch], ...]): as if the team had answered ``count`` chats."""
+    now = int(time.time())
+    samples = [[seconds, now - 60 * n] for n in range(count)]
+    stack.table("projects").update_item(
+        Key={"project_id": project_id},
+        UpdateExpression="SET reply_samples = :s",
+        ExpressionAttributeValues={":s": json.dumps(samples)},
+    )
+
+
 def _open_widget(new_page, stack, project_id, **options):
     page = new_page(**options)
     page.goto(f"{stack.info['demo_site']}/?project={project_id}")
@@ -52,11 +86,31 @@ def _open_widget(new_page, stack, project_id, **options):
     return page
 
 
+def test_an_open_widget_follows_the_team_and_says_how_soon_it_replies(new_page, stack):
+    account = Account(stack, "Live shop")
+    _seed_first_replies(stack, account.project_id, seconds=170)  # a median of 3 min
+    panel = _panel(new_page, stack, account.email)
+    _set_status(panel, account, "away")
+    # Given a visitor with the widget open while nobody is there: away, by e-mail, amber
+    visitor = _open_widget(new_page, stack, account.project_id)
+    expect(_status(visitor)).to_have_text(AWAY_LINE)
+    expect(_dot(visitor)).to_have_css("background-color", AMBER)
+    # When the member goes online: the open widget says so without a reload
+    _set_status(panel, account, "online")
+    expect(_status(visitor)).to_have_text("Typically replies in 3 min")
+    expect(_dot(visitor)).to_have_css("background-color", GREEN)
+    # When their panel closes (the last one): away again, still without a reload
+    panel.close()
+    expect(_status(visitor)).to_have_text(AWAY_LINE, timeout=10_000)
+    expect(_dot(visitor)).to_have_css("background-color", AMBER)
+
+
 def test_online_while_a_member_has_the_panel_open_and_settings_save_hours(new_page, stack):
     account = Account(stack, "Day shop")
     panel = _panel(new_page, stack, account.email)  # online, within (no) hours
     visitor = _open_widget(new_page, stack, account.project_id)
-    expect(_status(visitor)).to_have_text("Online")
+    expect(_status(visitor)).to_have_text("Online")  # no first replies yet: no figure
+    expect(_dot(visitor)).to_have_css("background-color", GREEN)
 
     # Settings -> Business hours: the server's preview, then a Monday-Friday schedule
     _section(panel, "Settings")
@@ -74,6 +128,11 @@ def test_online_while_a_member_has_the_panel_open_and_settings_save_hours(new_pa
     form.get_by_role("button", name="Add a date").click()
     form.get_by_label("Date", exact=True).fill("2026-12-25")
     form.get_by_label("Away message").fill(AWAY_MESSAGE)
+    # Before Save, the preview is the edited schedule's (the server's rules), not the saved
+    expect(form.locator("#hours-preview")).to_have_text(
+        re.compile(r"^With these changes: (Open now \u00b7 closes|Closed \u00b7 opens) ")
+    )
+    assert account.get(f"/projects/{account.project_id}/business-hours")["business_hours"] is None
     form.get_by_role("button", name="Save business hours").click()
     expect(form.locator("#hours-result")).to_have_text("Business hours saved.")
     expect(form.locator("#hours-preview")).to_have_text(
@@ -160,6 +219,7 @@ def test_offline_outside_hours_says_when_the_team_is_back_in_the_visitors_zone(n
     hour = there.hour % 12 or 12
     clock = f"{hour}:{there.minute:02d}[\\s\u202f]{'AM' if there.hour < 12 else 'PM'}"
     expect(_status(visitor)).to_have_text(re.compile(f"^We\u2019re back {day} at {clock}$"))
+    expect(_dot(visitor)).to_have_css("background-color", GREY)
 
     # A visitor who writes waits in line, and is told so with when the team is back
     requests.patch(

@@ -86,6 +86,8 @@ ROUTES = {
     # Business hours: every member sees them (and the preview), leads change them.
     ("GET", "/projects/{project_id}/business-hours"): team_only(200),
     ("PUT", "/projects/{project_id}/business-hours"): leads_only(200),
+    # Nothing is stored: leads, who edit the schedule, see what it would say first.
+    ("POST", "/projects/{project_id}/business-hours/preview"): leads_only(200),
     ("POST", "/projects/{project_id}/replies"): team_only(201),  # personal replies
     ("PATCH", "/projects/{project_id}/replies/{reply_id}"): leads_only(200),  # a shared one
     ("DELETE", "/projects/{project_id}/replies/{reply_id}"): leads_only(204),
@@ -105,6 +107,7 @@ ROUTES = {
     ("POST", "/widget/identify"): PUBLIC,
     ("POST", "/widget/events"): PUBLIC,  # visitor token in the body: test_identity
     ("POST", "/widget/contact"): PUBLIC,  # visitor token in the body: test_prechat
+    ("POST", "/widget/transcript"): PUBLIC,  # token in the body: test_widget_transcript
     ("POST", "/widget/auto-messages/{message_id}/events"): PUBLIC,  # token in the body
     # The world's visitor is in a dialogue already: members pass the check, then conflict.
     ("POST", "/projects/{project_id}/visitors/{visitor_id}/chats"): team_only(409),
@@ -186,6 +189,7 @@ BODIES = {
     ("PUT", "/projects/{project_id}/status"): {"status": "away"},
     ("PUT", "/projects/{project_id}/escalation-emails"): {"escalation_emails": False},
     ("PUT", "/projects/{project_id}/business-hours"): {"away_message": "Back soon"},
+    ("POST", "/projects/{project_id}/business-hours/preview"): {"business_hours": None},
     ("POST", "/projects/{project_id}/billing/plan"): {"plan": "free"},
     ("POST", "/projects/{project_id}/auto-messages"): {
         "name": "Matrix",

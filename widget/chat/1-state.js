@@ -1,5 +1,7 @@
-/*! Live chat widget UI. Loaded on demand by loader.js, takes over window.__lcWidget.
- * Contract: docs/API.md (Widget REST + WebSocket). Message data is only ever set via textContent. */
+/*! Live chat widget UI. docs/API.md */
+// Loaded on demand by loader.js, takes over window.__lcWidget. Contract: docs/API.md
+// (Widget REST + WebSocket). Message data is only ever set via textContent. (The served
+// header is kept short: every byte of it is paid by each visitor who opens the chat.)
 // chat.js is built from the files of widget/chat/, in name order, inside one function
 // (infra/widget_build.py; widget/README.md lists them and the members of W they share):
 // this one holds the chat's state; the others build the panel, talk to the server,

@@ -4,9 +4,8 @@
 // ---------- DOM ----------
 var ICON_SEND = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>';
 var ICON_X = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6 6 18"/></svg>';
-var ICON_CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4.3 21l4-2.1c1.2.4 2.4.6 3.7.6 5.5 0 10-3.8 10-8.5S17.5 3 12 3z"/></svg>';
 var STYLES =
-  '.lc-panel{position:fixed;right:20px;bottom:20px;width:380px;height:640px;max-height:calc(100vh - 40px);display:none;' +
+  '.lc-panel [hidden]{display:none}.lc-panel{position:fixed;right:20px;bottom:20px;width:380px;height:640px;max-height:calc(100vh - 40px);display:none;' +
   'flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;color:#1f2937;' +
   'box-shadow:0 12px 48px rgba(17,24,39,.22),0 2px 8px rgba(17,24,39,.08)}' +
   '.lc-open .lc-panel{display:flex;animation:lc-in .22s cubic-bezier(.2,.8,.2,1)}' +
@@ -19,9 +18,8 @@ var STYLES =
   '.lc-ht{flex:1;min-width:0}' +
   '.lc-title{font-weight:600;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}' +
   '.lc-status{display:flex;align-items:center;gap:6px;font-size:12.5px;opacity:.92}' +
-  '.lc-status i{flex:none;width:8px;height:8px;border-radius:50%;background:#d1d5db}' +
-  '[data-lc-state=connected] .lc-status i{background:#34d399}' +
-  '[data-lc-state=connecting] .lc-status i{background:#fbbf24}' +
+  '.lc-status i{flex:none;width:8px;height:8px;border-radius:50%;background:#d1d5db;opacity:.5}[data-lc-state=connected] .lc-status i{opacity:1}' +
+  '[data-lc-team=online] .lc-status i{background:#34d399}[data-lc-team=away] .lc-status i{background:#fbbf24}' +
   '.lc-x,.lc-send,.lc-retry{all:unset;box-sizing:border-box;cursor:pointer}' +
   '.lc-x{flex:none;width:36px;height:36px;border-radius:50%;display:flex;align-items:center;justify-content:center;transition:background .15s}' +
   '.lc-x:hover{background:rgba(255,255,255,.18)}' +
@@ -46,8 +44,7 @@ var STYLES =
   '.lc-err{font-size:12px;color:#dc2626;margin:4px 8px 0}' +
   '.lc-retry{color:var(--lc-accent);font-weight:600;text-decoration:underline;margin-left:6px}' +
   '.lc-typing{flex:none;display:flex;align-items:center;gap:8px;padding:2px 18px 8px;font-size:12.5px;color:#6b7280;background:#f7f8fa}' +
-  '.lc-typing[hidden],.lc-note[hidden]{display:none}' +
-  '.lc-dots i{display:inline-block;width:6px;height:6px;margin-right:3px;border-radius:50%;background:#9ca3af;animation:lc-b 1.2s infinite}' +
+    '.lc-dots i{display:inline-block;width:6px;height:6px;margin-right:3px;border-radius:50%;background:#9ca3af;animation:lc-b 1.2s infinite}' +
   '.lc-dots i:nth-child(2){animation-delay:.15s}.lc-dots i:nth-child(3){animation-delay:.3s}' +
   '@keyframes lc-b{0%,60%,100%{transform:none;opacity:.5}30%{transform:translateY(-4px);opacity:1}}' +
   '.lc-form{flex:none;display:flex;align-items:flex-end;gap:8px;padding:10px 12px;padding-bottom:max(10px,env(safe-area-inset-bottom));border-top:1px solid #eceef2;background:#fff}' +
@@ -62,12 +59,12 @@ var STYLES =
   '.lc-send.lc-dim{opacity:.45}' +
   '.lc-note{font-size:12px;color:#6b7280;padding:0 18px 8px;background:#fff;text-align:right}' +
   '.lc-note.lc-bad{color:#dc2626}' +
-  '.lc-pw{font-size:11px;color:#9ca3af;text-align:center;padding:0 0 6px;background:#fff}.lc-pw[hidden]{display:none}' +
+  '.lc-pw{font-size:11px;color:#9ca3af;text-align:center;padding:0 0 6px;background:#fff}' +
   '.lc-end{margin-top:14px;text-align:center;font-size:12.5px;color:#6b7280}' +
   '.lc-rate{margin:10px 0 4px;padding:12px;background:#fff;border:1px solid #eceef2;border-radius:14px;color:#374151;font-size:13.5px}' +
   '.lc-rate button{margin:8px 3px 0;padding:6px 12px;border:1px solid #d1d5db;border-radius:16px;background:#fff;font:inherit;cursor:pointer}' +
   '.lc-rate :disabled{opacity:.5}.lc-rate [aria-pressed=true]{opacity:1;border-color:var(--lc-accent)}' +
-  '.lc-rate input{display:block;box-sizing:border-box;width:100%;margin-top:8px;padding:8px 10px;border:1px solid #d1d5db;border-radius:8px;font:inherit}.lc-form[hidden]{display:none}' +
+  '.lc-rate input{display:block;width:100%;margin-top:8px;padding:8px 10px;border:1px solid #d1d5db;border-radius:8px;font:inherit}' +
   '.lc-consent{padding:10px 18px;font-size:13px;line-height:1.4;background:#f9fafb;border-top:1px solid #e5e7eb;color:#374151}' +
   '.lc-consent a{color:inherit;text-decoration:underline;margin-left:4px}' +
   '.lc-consent button{display:block;margin-top:8px;padding:6px 14px;border:0;border-radius:8px;background:#111827;color:#fff;font:inherit;cursor:pointer}' +
@@ -84,7 +81,7 @@ panel.id = 'lc-panel';
 panel.setAttribute('role', 'dialog');
 panel.setAttribute('aria-label', 'Chat');
 panel.innerHTML =
-  '<div class="lc-head"><div class="lc-av" aria-hidden="true"><b></b>' + ICON_CHAT + '</div><div class="lc-ht"><div class="lc-title"></div>' +
+  '<div class="lc-head"><div class="lc-av" aria-hidden="true"><b></b>' + launcher.firstChild.outerHTML + '</div><div class="lc-ht"><div class="lc-title"></div>' +
   '<div class="lc-status"><i></i><span></span></div></div>' +
   '<button type="button" class="lc-x" aria-label="Close chat">' + ICON_X + '</button></div>' +
   '<div class="lc-body"><div class="lc-msg lc-intro"><div class="lc-bubble lc-greet"></div></div>' +
@@ -114,7 +111,8 @@ var STATUS = {connecting: 'Connecting\u2026', offline: 'Offline \u00b7 reconnect
 // Connected, the status line says who answers, else the visitor's place while the chat
 // waits, else whether the team is there (the session's availability: online, away, or
 // offline and when it is back, in the visitor's own time zone and language).
-function setState(state, text) {
+function setState(state, text) { // no state: the socket's as it was
+  state = state || box.getAttribute('data-lc-state');
   var place = queuePlace && queuePlace.c === chatId && queuePlace.c !== closedChatId && queuePlace.n;
   box.setAttribute('data-lc-state', state);
   statusEl.textContent = text || (state !== 'connected' ? STATUS[state] : answering ? answering.name + ' is answering' :
@@ -122,12 +120,15 @@ function setState(state, text) {
     (place > 1 ? 'number ' + place + ' in line' : 'next') : teamText());
 }
 
-// The away text promises a reply here (the widget asks for no e-mail address yet).
+// Away, the text promises a reply by e-mail only where replies really go there
+// (`email_replies`); online, how soon the team typically answers (`reply_minutes`, from
+// real first replies, whole minutes: absent until there are enough of them).
 var availability = {}, availabilityTimer = 0;
 function teamText() {
-  var opens = availability.opens_at && new Date(availability.opens_at), state = availability.state;
+  var opens = availability.opens_at && new Date(availability.opens_at), state = availability.state, minutes = availability.reply_minutes;
   return state === 'offline' && opens ? 'We\u2019re back ' + dayOf(opens) + ' at ' + timeOf(opens) :
-    state && state !== 'online' ? 'We\u2019re away \u00b7 leave a message and we\u2019ll reply here soon' : 'Online';
+    state && state !== 'online' ? 'We\u2019re away \u00b7 leave a message and we\u2019ll reply ' + (availability.email_replies ? 'by e-mail' : 'here soon') :
+    minutes ? 'Typically replies in ' + (minutes < 90 ? minutes + ' min' : Math.round(minutes / 60) + ' hours') : 'Online';
 }
 function dayOf(at) {
   var days = Math.round((new Date(at).setHours(0, 0, 0, 0) - new Date().setHours(0, 0, 0, 0)) / 864e5);
@@ -136,13 +137,14 @@ function dayOf(at) {
 // At closing time the widget goes offline by itself; at opening it asks the server who is there.
 function setAvailability(value) {
   availability = value || {};
+  box.setAttribute('data-lc-team', availability.state); // the dot (the socket only dims it)
   clearTimeout(availabilityTimer);
   var change = availability.closes_at || availability.state === 'offline' && availability.opens_at, wait = change && new Date(change) - Date.now();
   if (wait > 0 && wait < 2e9) availabilityTimer = setTimeout(function () {
     if (availability.closes_at) setAvailability({state: 'offline', opens_at: availability.opens_at});
     else api('POST', '/widget/session', W.facts()).then(function (answer) { setAvailability(answer.availability); }, function () {});
   }, wait + 500);
-  setState(box.getAttribute('data-lc-state'));
+  setState();
 }
 setState('connecting');
 
@@ -155,14 +157,14 @@ function setAssignee(id, name, dialogueId) {
   answering = id && name ? {c: dialogueId || chatId, id: id, name: name} : null;
   local('as', answering && JSON.stringify(answering));
   inPanel('.lc-av b').textContent = answering ? Array.from(name)[0].toUpperCase() : '';
-  setState(box.getAttribute('data-lc-state'));
+  setState();
 }
 
 // The place in line (queue frames, the history's queue; 0: not waiting).
 function setPlace(place, dialogueId) {
   queuePlace = place ? {c: dialogueId || chatId, n: place} : null;
   local('q', queuePlace && JSON.stringify(queuePlace));
-  setState(box.getAttribute('data-lc-state'));
+  setState();
 }
 try {
   queuePlace = JSON.parse(local('q'));

@@ -12,7 +12,6 @@ function api(method, path, data) {
         if (!response.ok) {
           var error = new Error((json.error && json.error.message) || response.status);
           error.status = response.status;
-          error.code = json.error && json.error.code;
           throw error;
         }
         return json;
@@ -182,6 +181,7 @@ function onFrame(raw) {
   if (type === 'assigned' && current) setAssignee(assignee && assignee.id, assignee && assignee.name, frame.chat_id);
   if (type === 'queue' && current) setPlace(frame.position, frame.chat_id);
   if (type === 'closed' && current) showClosed(frame.chat_id);
+  if (type === 'availability') setAvailability(frame.availability); // the team came or went
   if (type === 'reopened' && frame.chat_id === closedChatId) { closedChatId = null; removeClosedNote(); }
   if (type === 'rated' && closedNote && frame.chat_id === closedChatId) closedNote.lastChild.textContent = 'Thanks for your feedback';
   if (type === 'ack' && message) {

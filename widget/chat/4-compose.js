@@ -11,6 +11,10 @@ function showClosed(dialogueId) {
   removeClosedNote();
   closedNote = scroller.appendChild(el('div', 'lc-end', 'This conversation was closed'));
   closedNote.setAttribute('aria-live', 'polite');
+  // Before the rating: a 'rated' frame replaces the note's last child (the rating).
+  var transcriptButton = closedNote.appendChild(el('button', 'lc-retry', 'E-mail me this conversation'));
+  transcriptButton.type = 'button';
+  transcriptButton.onclick = function () { askTranscript(dialogueId, transcriptButton); };
   rating.setAttribute('role', 'group');
   rating.setAttribute('aria-label', 'Rate this conversation');
   rating.appendChild(el('br'));

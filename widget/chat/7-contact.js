@@ -5,6 +5,8 @@
 // (`availability.email_replies`). What the visitor answers or skips
 // is remembered ('pc' the form, 'pa' the away card), so neither asks twice. The shapes are
 // checked here as the server checks them (services/validation.py), which decides.
+// After a close, "E-mail me this conversation" (POST /widget/transcript) goes to the
+// address known, or asks for one with the same card.
 var prechat = null, emailKnown = 0, contactCard = null;
 var EMAIL = /^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*@[a-z\d]([a-z\d-]*[a-z\d])?(\.[a-z\d]([a-z\d-]*[a-z\d])?)+$/i;
 
@@ -22,8 +24,26 @@ function offerContact(wrote) {
   }
 }
 
-// fields: [name, required]; key: what remembers the answer; wrote: as offerContact's.
-function askContact(fields, key, intro, wrote) {
+// The closed dialogue by e-mail (button: the one pressed; a line under it says how it went).
+function askTranscript(dialogueId, button) {
+  var note = button._n = button._n || button.parentNode.insertBefore(el('div', 'lc-meta'), button.nextSibling);
+  function send(body) {
+    body.chat_id = dialogueId;
+    return api('POST', '/widget/transcript', body).then(function (answer) {
+      button.remove();
+      note.textContent = 'Sent to ' + answer.to;
+    });
+  }
+  if (emailKnown) send({token: local('token') || token}).catch(function (failure) { note.textContent = failure.message; });
+  else {
+    if (contactCard) contactCard.remove(); // (an away card left open: this one asks the same)
+    askContact([['email', 1]], 0, 'Where should we send it?', 1, send);
+  }
+}
+
+// fields: [name, required]; key: what remembers the answer (none: a transcript's);
+// wrote: as offerContact's; sent: where the answer goes (default POST /widget/contact).
+function askContact(fields, key, intro, wrote, sent) {
   var card = contactCard = el('form', 'lc-rate', intro), inputs = [], error = el('div', 'lc-err'), required = 0;
   card.noValidate = true;
   card.setAttribute('aria-label', 'Your contact details');
@@ -38,14 +58,14 @@ function askContact(fields, key, intro, wrote) {
     inputs.push(box);
   });
   card.appendChild(error).setAttribute('role', 'alert');
-  card.appendChild(el('button', 0, 'Save'));
+  card.appendChild(el('button', 0, sent ? 'Send' : 'Save'));
   if (!required) {
     var skip = card.appendChild(el('button', 0, 'Skip'));
     skip.type = 'button';
     skip.onclick = done;
   }
   function done() {
-    local(key, '1');
+    if (key) local(key, '1');
     card.remove();
     contactCard = null;
     form.hidden = 0;
@@ -67,10 +87,10 @@ function askContact(fields, key, intro, wrote) {
     error.textContent = problem;
     if (problem) return;
     if (!body.name && !body.email) return done(); // optional fields left empty: skipped
-    api('POST', '/widget/contact', body).then(function () {
+    (sent ? sent(body) : api('POST', '/widget/contact', body)).then(function () {
       if (body.email) emailKnown = 1;
       done();
-    }, function (failure) { error.textContent = failure.status === 400 ? failure.message : 'Could not send, please try again.'; });
+    }, function (failure) { error.textContent = failure.status < 500 ? failure.message : 'Could not send, please try again.'; });
   };
   scroller.appendChild(card);
   scroller.scrollTop = scroller.scrollHeight;
