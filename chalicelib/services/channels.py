@@ -33,7 +33,13 @@ from chalicelib.models.channel import (
     channel_id_for,
 )
 from chalicelib.models.project import MemberModel
-from chalicelib.services import channel_secrets, messenger, permissions, telegram
+from chalicelib.services import (
+    channel_outbox,
+    channel_secrets,
+    messenger,
+    permissions,
+    telegram,
+)
 from chalicelib.services.platform_http import PlatformError
 
 _BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
@@ -109,6 +115,7 @@ def _save(channel_id, kind, external_id, name, member, now, version, token) -> C
         token_hint=hint(token),
     )
     channel.save()
+    channel_outbox.release_held(channel)  # replies held while its token was dead go now
     return channel
 
 

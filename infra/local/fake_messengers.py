@@ -31,12 +31,14 @@ import json
 import re
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
 from infra.local.fake_messenger_customers import CustomerSide, signature
+from infra.local.fake_messenger_sends import SendSide
 
 GRAPH_VERSION = "v21.0"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -60,6 +62,12 @@ class Bot:
     last_error_message: str | None = None
     next_update_id: int = 0
     customers: dict = field(default_factory=dict)  # name -> user id
+    # The team's side (fake_messenger_sends.py): conversations by chat id, faults to play.
+    conversations: dict = field(default_factory=dict)
+    last_customer_at: dict = field(default_factory=dict)
+    faults: dict = field(default_factory=dict)
+    blocked: set = field(default_factory=set)
+    sent_count: int = 0
 
 
 @dataclass
@@ -76,9 +84,13 @@ class Page:
     last_error: str | None = None
     customers: dict = field(default_factory=dict)  # name -> psid
     profiles: dict = field(default_factory=dict)  # psid -> {"first_name", "last_name"}
+    conversations: dict = field(default_factory=dict)  # psid -> lines
+    last_customer_at: dict = field(default_factory=dict)  # psid -> epoch seconds
+    faults: dict = field(default_factory=dict)
+    blocked: set = field(default_factory=set)
 
 
-class FakeMessengers(CustomerSide):
+class FakeMessengers(CustomerSide, SendSide):
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
         self.lock = threading.RLock()
@@ -92,6 +104,9 @@ class FakeMessengers(CustomerSide):
         # How the fake reaches the app: ``(method, url, body, headers) -> (status, body)``.
         # HTTP by default; in-process tests hand it the Chalice test client instead.
         self.transport = http_transport
+        self.clock = time.time  # tests move it (Messenger's 24-hour window)
+        self.pending_echoes: list = []  # (page id, body) of our sends' echoes
+        self.auto_echo = True  # in-process tests deliver them with deliver_echoes()
 
     # --- making bots and Pages (BotFather, Meta's dashboard) ---------------------------
     def create_bot(self, username: str, first_name: str | None = None) -> Bot:
@@ -118,9 +133,10 @@ class FakeMessengers(CustomerSide):
     def telegram(self, token: str, method: str, params: dict) -> tuple[int, dict]:
         with self.lock:
             bot = self.bots.get(token)
-            if bot is None:
+            if bot is None or "revoked" in bot.faults:
                 return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
             handler = {
+                "sendMessage": self.telegram_send,
                 "getMe": self._get_me,
                 "setWebhook": self._set_webhook,
                 "getWebhookInfo": self._webhook_info,
@@ -209,11 +225,12 @@ class FakeMessengers(CustomerSide):
 
     # --- Facebook Graph API -------------------------------------------------------------
     @staticmethod
-    def _graph_error(message: str, code: int, kind="OAuthException", status=400):
+    def _graph_error(message: str, code: int, kind="OAuthException", status=400, subcode=None):
         trace = secrets.token_urlsafe(8)
-        return status, {
-            "error": {"message": message, "type": kind, "code": code, "fbtrace_id": trace}
-        }
+        error = {"message": message, "type": kind, "code": code, "fbtrace_id": trace}
+        if subcode is not None:
+            error["error_subcode"] = subcode
+        return status, {"error": error}
 
     def _page_of_token(self, token: str) -> Page | None:
         return next((p for p in self.pages.values() if p.page_token == token), None)
@@ -240,6 +257,10 @@ class FakeMessengers(CustomerSide):
                         100,
                         "GraphMethodException",
                     )
+            if "revoked" in page.faults:
+                return self.revoked_graph_error(page)
+            if method == "POST" and parts == ["me", "messages"]:
+                return self.graph_send(page, params)
             if method == "GET" and parts == ["me"]:
                 return 200, {"id": page.id, "name": page.name}
             if len(parts) == 2 and parts[1] == "subscribed_apps":
