@@ -88,7 +88,7 @@ to customer <input name="name" value="Ada Lovelace" type="text" style="width:12r
 </fieldset></form>
 {conversations_html(fake)}
 <form method="post" action="/ui/fault"><fieldset><legend>Play a fault on the next
-replies</legend><select name="target">{targets}</select>
+replies</legend><select name="fault_target" aria-label="Bot or Page">{targets}</select>
 <label><input type="radio" name="fault" value="rate_limit" checked> the next send answers
 429, retry after <input name="retry_after" value="7" type="text" style="width:3rem"> s</label>
 <label><input type="radio" name="fault" value="revoke"> revoke the bot's / Page's token</label>
@@ -247,6 +247,9 @@ def _ui_action(fake: FakeMessengers, action: str, params: dict) -> dict:
             params["page_id"], params["callback_url"], params.get("verify_token", "")
         )
         return {"error": error} if error else {"saved": True}
+    if action in ("fault", "reissue"):
+        # The page's fault form names its own select; JSON callers may say "target".
+        params = {**params, "target": params.get("fault_target") or params["target"]}
     if action == "fault":
         fault = params.get("fault") or "rate_limit"
         if fault == "rate_limit":
