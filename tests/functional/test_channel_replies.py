@@ -3,6 +3,9 @@
 handler to the fake platforms, and every delivery change shown to the team (a frame,
 and the chat's history)."""
 
+import functools
+import json
+
 import pytest
 
 from chalicelib.models.channel import ChannelModel
@@ -318,3 +321,81 @@ def test_the_team_may_start_a_new_chat_with_a_channel_customer_through_the_outbo
     queue.drain()
     assert channels.messages(owner, new_chat)[-1]["delivery"] == "sent"
     assert _team_lines(channels, f"telegram:{bot.token}")[-1] == ("bot", "Your tent has arrived")
+
+
+def test_two_replies_to_one_telegram_chat_in_one_batch_are_a_second_apart(
+    platform, channels, queue, monkeypatch
+):
+    owner = platform.sign_up()
+    bot, _, chat = _telegram_chat(platform, channels, owner)
+    pauses = []
+    monkeypatch.setattr(
+        channel_sender, "Pacer", functools.partial(channel_sender.Pacer, sleep=pauses.append)
+    )
+    _reply(platform, owner, chat["id"], "One")
+    _reply(platform, owner, chat["id"], "Two", client_id="reply-0002")
+
+    assert queue.deliver() == 2  # one batch
+
+    assert len(pauses) == 1 and 0.5 < pauses[0] <= 1.0
+    assert _team_lines(channels, f"telegram:{bot.token}")[1:] == [("bot", "One"), ("bot", "Two")]
+
+
+def test_a_messenger_reply_after_24_hours_fails_as_the_window_closed(platform, channels, queue):
+    owner = platform.sign_up()
+    page, _, chat = _messenger_chat(platform, channels, owner)
+    real = channels.fake.clock
+    channels.fake.clock = lambda: real() + 25 * 3600  # the customer wrote 25 hours ago
+
+    _reply(platform, owner, chat["id"], "Sorry for the wait")
+    queue.drain()
+
+    last = channels.messages(owner, chat["id"])[-1]
+    assert last["delivery"] == "failed"
+    assert last["delivery_reason"] == "Messenger's reply window has closed"
+    assert [who for who, _ in _team_lines(channels, f"messenger:{page.id}")] == ["customer"]
+
+
+def test_the_fakes_refuse_what_the_platforms_refuse(platform, channels, queue):
+    owner = platform.sign_up()
+    bot, _, _ = _telegram_chat(platform, channels, owner)
+    page, _ = channels.connect_messenger(owner)
+    channels.fake.messenger_customer_says(page.id, "Bob Stone", "text", "Hi")
+    fake = channels.fake
+    customer = str(bot.customers["Ada Lovelace"])
+    psid = page.customers["Bob Stone"]
+
+    def telegram_error(params):
+        status, answer = fake.telegram(bot.token, "sendMessage", params)
+        return status, answer.get("description")
+
+    assert telegram_error({"chat_id": customer, "text": "x" * 4097}) == (
+        400,
+        "Bad Request: message is too long",
+    )
+    assert telegram_error({"chat_id": "42", "text": "hi"}) == (400, "Bad Request: chat not found")
+    assert fake.telegram("123:wrong", "sendMessage", {})[0] == 401
+
+    def graph_error(**params):
+        body = {
+            "access_token": page.page_token,
+            "recipient": json.dumps({"id": psid}),
+            "message": json.dumps({"text": "hi"}),
+            "messaging_type": "RESPONSE",
+            **params,
+        }
+        status, answer = fake.graph("POST", "/v21.0/me/messages", body)
+        error = answer.get("error") or {}
+        return status, error.get("code"), error.get("error_subcode")
+
+    assert graph_error(message=json.dumps({"text": "x" * 2001})) == (400, 100, None)
+    assert graph_error(messaging_type="MESSAGE_TAG", tag="ACCOUNT_UPDATE") == (400, 100, None)
+    assert graph_error(recipient=json.dumps({"id": "999"})) == (400, 100, 2018001)
+    assert graph_error(access_token="EAAGwrong") == (400, 190, None)
+    assert graph_error()[0] == 200
+    later = fake.clock
+    fake.clock = lambda: later() + 3 * 24 * 3600
+    assert graph_error() == (400, 10, 2018278)  # outside the 24 hours
+    assert graph_error(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")[0] == 200  # 7 days
+    fake.fault_revoke(f"messenger:{page.id}", 460)
+    assert graph_error() == (400, 190, 460)
