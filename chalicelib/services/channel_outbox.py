@@ -73,9 +73,10 @@ def prepare(project: ProjectModel, chat: ChatModel, draft: Draft, now: datetime)
     return replace(draft, delivery=SENDING, delivery_tag=tag)
 
 
-def enqueue(message: MessageModel, attempt: int = 0, parts_sent: int = 0, delay: int = 0) -> None:
-    """One queue message naming the reply; ``attempt`` and ``parts_sent`` carry the
-    sender's progress across retries. Raises when the queue refuses it."""
+def enqueue(message: MessageModel, attempt: int = 0, sent_ids: tuple = (), delay: int = 0) -> None:
+    """One queue message naming the reply; ``attempt`` and ``sent_ids`` (the platform's
+    ids of the parts already sent) carry the sender's progress across retries. Raises
+    when the queue refuses it."""
     queue = deps.channel_queue()
     if queue is None:
         raise TemporarilyUnavailable("replies to Telegram/Messenger are not configured here")
@@ -85,7 +86,7 @@ def enqueue(message: MessageModel, attempt: int = 0, parts_sent: int = 0, delay:
             "chat_id": message.chat_id,
             "message_id": message.message_id,
             "attempt": attempt,
-            "parts_sent": parts_sent,
+            "sent_ids": list(sent_ids),
         },
         delay,
     )

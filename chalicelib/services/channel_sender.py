@@ -11,8 +11,8 @@ not sent yet. Then, by the platform's answer (channel_errors' verdict):
   message (the ``metadata`` we send marks it too, for an echo that beats our write).
 - retry: back on the queue with ``DelaySeconds`` = the platform's wait, else a back-off
   (5 s doubling, capped at 900 s, SQS's own maximum); after ``MAX_ATTEMPTS`` sends the
-  reply is ``failed`` with the reason. The parts already sent are counted in the body, so
-  a long reply split in several is never sent twice.
+  reply is ``failed`` with the reason. The ids of the parts already sent travel in the
+  body, so no part of a long reply split in several is sent twice.
 - dead token: the channel is marked (channel_health.mark_dead) and the reply ``held``
   until a reconnect releases it.
 - blocked: the chat's customer is marked unreachable, the reply ``failed``.
@@ -117,7 +117,8 @@ def _send(message: MessageModel, body: dict, fanout: Fanout, pacer: Pacer, clock
     if customer is None:
         return _fail(message, assignee, "the customer's platform id is not known", fanout)
     secret = channel_secrets.load(channel.channel_id, channel.secret_version)
-    done = int(body.get("parts_sent") or 0)
+    earlier = [str(i) for i in body.get("sent_ids") or [] if isinstance(i, (str, int))]
+    done = len(earlier)
     sent_ids: list[str] = []
     try:
         if channel.kind == TELEGRAM:
@@ -140,8 +141,8 @@ def _send(message: MessageModel, body: dict, fanout: Fanout, pacer: Pacer, clock
                 sent_ids.append(mid)
     except PlatformError as error:
         verdict = channel_errors.of(channel.kind, error)
-        return _judged(message, chat, channel, verdict, body, done + len(sent_ids), fanout, clock)
-    ids = ",".join(filter(None, [message.platform_message_id, *sent_ids]))[:1000]
+        return _judged(message, chat, channel, verdict, body, earlier + sent_ids, fanout, clock)
+    ids = ",".join([*earlier, *sent_ids])[:1000]
     move(message, SENDING, SENT, assignee, fanout, more=[MessageModel.platform_message_id.set(ids)])
     return Outcome(SENT)
 
@@ -166,14 +167,14 @@ def _guard_echo(message: MessageModel, channel: ChannelModel, mid: str, clock) -
     ).save()
 
 
-def _judged(message, chat, channel, verdict: Verdict, body, parts_sent, fanout, clock) -> Outcome:
+def _judged(message, chat, channel, verdict: Verdict, body, sent_ids, fanout, clock) -> Outcome:
     assignee = chat.assignee_id
     if verdict.kind == channel_errors.RETRY:
         attempt = int(body.get("attempt") or 0) + 1
         if attempt >= MAX_ATTEMPTS:
             return _fail(message, assignee, f"{verdict.reason} (tried {attempt} times)", fanout)
         delay = min(MAX_DELAY_SECONDS, verdict.after or backoff_seconds(attempt - 1))
-        enqueue(message, attempt=attempt, parts_sent=parts_sent, delay=delay)
+        enqueue(message, attempt=attempt, sent_ids=sent_ids, delay=delay)
         return Outcome("requeued", verdict.reason)
     if verdict.kind == channel_errors.DEAD_TOKEN:
         if channel_health.mark_dead(channel, verdict, clock()):

@@ -44,12 +44,25 @@ class SendSide:
     """Mixed into ``FakeMessengers`` (its state: bots, pages, lock, log, transport)."""
 
     # --- faults, as the page's controls play them -------------------------------------
-    def fault_rate_limit(self, target: str, retry_after: int) -> dict:
-        """The next send to this bot (``telegram:<token>``) or Page answers a rate limit."""
+    def fault_rate_limit(self, target: str, retry_after: int, after_sends: int = 0) -> dict:
+        """The next send to this bot (``telegram:<token>``) or Page answers a rate limit
+        (or the one after ``after_sends`` more that go through)."""
         with self.lock:
             holder = self._target(target)
             holder.faults["rate_limit"] = max(1, int(retry_after))
+            holder.faults["rate_limit_after"] = max(0, int(after_sends))
         return {"fault": "rate_limit", "retry_after": int(retry_after)}
+
+    @staticmethod
+    def _rate_limited(holder) -> int | None:
+        """The wait to answer with, once the sends let through first are used up."""
+        if "rate_limit" not in holder.faults:
+            return None
+        if holder.faults.get("rate_limit_after"):
+            holder.faults["rate_limit_after"] -= 1
+            return None
+        holder.faults.pop("rate_limit_after", None)
+        return holder.faults.pop("rate_limit")
 
     def fault_revoke(self, target: str, subcode: int = 463) -> dict:
         with self.lock:
@@ -106,8 +119,8 @@ class SendSide:
     def telegram_send(self, bot, params: dict) -> tuple[int, dict]:
         chat_id = str(params.get("chat_id", ""))
         text = params.get("text")
-        if "rate_limit" in bot.faults:
-            wait = bot.faults.pop("rate_limit")
+        wait = self._rate_limited(bot)
+        if wait is not None:
             return 429, {
                 "ok": False,
                 "error_code": 429,
@@ -147,8 +160,7 @@ class SendSide:
         message = _json_param(params.get("message"))
         psid = str(recipient.get("id", "")) if isinstance(recipient, dict) else ""
         kind, tag = params.get("messaging_type"), params.get("tag")
-        if "rate_limit" in page.faults:
-            page.faults.pop("rate_limit")
+        if self._rate_limited(page) is not None:
             return self._graph_error("(#613) Calls to this api have exceeded the rate limit.", 613)
         if not isinstance(message, dict) or not isinstance(message.get("text"), str):
             return self._graph_error("(#100) The parameter message is required", 100)

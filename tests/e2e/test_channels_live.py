@@ -81,6 +81,26 @@ def test_a_telegram_customer_and_an_operator_chat_live(stack, new_page):
     reply = panel.locator("#messages .msg-operator", has_text="Yes, fully waterproof")
     expect(reply.locator(".msg-delivery")).to_have_text("Sent")
 
+    # The customer blocks the bot (played on the fake): the next reply fails with
+    # Telegram's reason, and Retry sends it again (it fails again: still blocked).
+    fake.locator("select[name=fault_target]").select_option(label="Telegram: @" + username)
+    fake.locator("form[action='/ui/fault'] input[value=block]").check()
+    fake.locator("form[action='/ui/fault']").get_by_role("button", name="Play").click()
+    expect(fake.locator(".n")).to_contain_text("Fault set: blocked")
+    box = panel.get_by_role("textbox", name="Message", exact=True)
+    box.fill("Are you still there?")
+    box.press("Enter")
+    failed = panel.locator("#messages .msg-operator", has_text="Are you still there?")
+    status = failed.locator(".msg-delivery")
+    expect(status).to_contain_text(
+        "Failed: the customer blocked the bot or left Telegram", timeout=20_000
+    )
+    with panel.expect_response(lambda r: r.url.endswith("/retry")) as retried:
+        status.get_by_role("button", name="Retry").click()
+    assert retried.value.status == 200 and retried.value.json()["delivery"] == "sending"
+    expect(status).to_contain_text("Failed: the customer blocked the bot", timeout=20_000)
+    expect(status.get_by_role("button", name="Retry")).to_be_enabled()
+
     # The filter: Website hides it, Telegram shows it.
     panel.locator("#inbox-channel").select_option("website")
     expect(panel.locator("#chat-list .chat-item", has_text="Ada Lovelace")).to_have_count(0)

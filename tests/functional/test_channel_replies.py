@@ -399,3 +399,25 @@ def test_the_fakes_refuse_what_the_platforms_refuse(platform, channels, queue):
     assert graph_error(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")[0] == 200  # 7 days
     fake.fault_revoke(f"messenger:{page.id}", 460)
     assert graph_error() == (400, 190, 460)
+
+
+def test_a_long_reply_interrupted_after_its_first_part_sends_only_the_rest(
+    platform, channels, queue
+):
+    owner = platform.sign_up()
+    page, _, chat = _messenger_chat(platform, channels, owner)
+    channels.fake.fault_rate_limit(f"messenger:{page.id}", 1, after_sends=1)
+    text = " ".join(f"word{i:04d}" for i in range(400))
+
+    _reply(platform, owner, chat["id"], text)
+    queue.deliver()  # the first part goes, the second meets the rate limit
+    [(body, delay)] = queue.waiting()
+    assert body["attempt"] == 1 and len(body["sent_ids"]) == 1
+    assert delay == channel_sender.backoff_seconds(0)  # Graph says no wait: our back-off
+    queue.deliver()
+
+    sent = [t for who, t in _team_lines(channels, f"messenger:{page.id}") if who == "page"]
+    assert len(sent) == 2 and " ".join(sent) == text  # each part once
+    assert channels.messages(owner, chat["id"])[-1]["delivery"] == "sent"
+    assert len(channels.fake.deliver_echoes()) == 2
+    assert len(channels.messages(owner, chat["id"])) == 2
