@@ -12,6 +12,10 @@ The visitor's connected tabs get the message at once; a widget without a socket 
 of it from its next heartbeat (which answers with the visitor's current dialogue); the
 visitor's record says when that is due, so the operator is told how soon
 (services/heartbeat_cadence.py).
+
+A Telegram/Messenger customer whose last chat is closed may be written to as well: the
+new chat continues on their channel and its first message goes out through the platform
+(services/channel_outbox.py; why it is allowed: ``_open_on_channel``).
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ def start_chat(
                     "this visitor is already in a dialogue: open it",
                     chat_id=visitor.current_chat_id,
                 )
-        if visitor.channel_id:  # a Telegram/Messenger customer: see _channel_opening
+        if visitor.channel_id:  # a Telegram/Messenger customer: see _open_on_channel
             posted = _open_on_channel(member, project, visitor, current, draft, clock())
             if posted is not None:
                 messaging.announce_posted(posted, fanout)
