@@ -7,6 +7,12 @@ from chalicelib.routes import http, socket_routes
 from chalicelib.routes.auth_routes import auth_routes
 from chalicelib.routes.auto_message_routes import auto_message_routes
 from chalicelib.routes.billing_routes import billing_routes
+from chalicelib.routes.channel_reply_routes import (
+    CHANNEL_BATCH_SIZE,
+    CHANNEL_QUEUE_ARN,
+    channel_reply_routes,
+    send_from_queue,
+)
 from chalicelib.routes.channel_routes import channel_routes
 from chalicelib.routes.mail_routes import (
     MAIL_FEEDBACK_TOPIC,
@@ -39,6 +45,7 @@ app.register_blueprint(billing_routes)  # /projects/{id}/billing*, /billing/webh
 app.register_blueprint(auto_message_routes)  # /projects/{id}/auto-messages, /targeting/*
 app.register_blueprint(push_routes)  # /push/key, /me/push-subscriptions: Web Push devices
 app.register_blueprint(channel_routes)  # /projects/{id}/channels*, /channels/*: messengers
+app.register_blueprint(channel_reply_routes)  # .../messages/{id}/retry: a failed channel reply
 app.register_blueprint(mail_routes)  # /mail/unsubscribe; receive_email below: replies by mail
 # S3 invokes it with each mail SES received (the template wires it: infra/inbound_mail.py).
 receive_email = app.lambda_function(name="receive_email")(receive_email)
@@ -54,3 +61,8 @@ websocket_disconnect = app.on_ws_disconnect()(socket_routes.websocket_disconnect
 push_notifier = app.on_sqs_message(queue_arn=PUSH_QUEUE_ARN, name="push_notifier")(
     notify_from_queue
 )
+
+# Replies to Telegram/Messenger chats: queued by the message path, sent by this.
+channel_sender = app.on_sqs_message(
+    queue_arn=CHANNEL_QUEUE_ARN, batch_size=CHANNEL_BATCH_SIZE, name="channel_sender"
+)(send_from_queue)

@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench import (  # noqa: E402
     auto_close_cost,
     auto_messages_page_view,
+    channel_reply_cost,
     channel_webhook,
     cold_start,
     heartbeat_cadence,
@@ -45,5 +46,7 @@ if __name__ == "__main__":
     push_latency.main()
     print()
     channel_webhook.main()
+    print()
+    channel_reply_cost.main()
     print()
     panel_load.main()  # the local stack and Chromium

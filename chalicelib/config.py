@@ -77,6 +77,10 @@ class Settings:
     # registered under ``public_api_url`` too (empty: taken from the request).
     telegram_api_base: str = "https://api.telegram.org"
     graph_api_base: str = "https://graph.facebook.com/v21.0"
+    # The queue a team reply to a Telegram/Messenger chat is put on for the sender
+    # (services/channel_outbox.py, channel_sender.py). Empty: such replies are refused
+    # (503) before anything is stored; the template and the local stack always set it.
+    channel_queue_url: str = ""
     # API Gateway closes a WebSocket after 2 h; the record outlives it a little.
     connection_ttl_seconds: int = 2 * 3600 + 600
     # The widget's heartbeat (services/heartbeat_cadence.py): every ``heartbeat_seconds``,
@@ -155,6 +159,7 @@ def get_settings() -> Settings:
         heartbeat_watched_seconds=int(env.get("HEARTBEAT_WATCHED_SECONDS") or 15),
         visitors_watch_seconds=int(env.get("VISITORS_WATCH_SECONDS") or 30),
         push_queue_url=env.get("PUSH_QUEUE_URL", ""),
+        channel_queue_url=env.get("CHANNEL_QUEUE_URL", ""),
         vapid_secret_id=env.get("VAPID_SECRET_ID", ""),
         vapid_private_key=env.get("VAPID_PRIVATE_KEY", ""),
         vapid_subject=env.get("VAPID_SUBJECT") or "mailto:push@example.invalid",

@@ -30,10 +30,15 @@ def reset() -> None:
     _overrides.clear()
     factories = (
         _cognito, _visitor_tokens, _operator_verifier, _fanout_for, _mailer, _stripe, _s3,
-        _vapid_key, _web_push, _push_queue, _mail_tokens,
+        _vapid_key, _web_push, _push_queue, _mail_tokens, _channel_queue,
     )  # fmt: skip
     for factory in factories:
         factory.cache_clear()
+
+
+def reset_one(name: str) -> None:
+    """Tests: forget one cached dependency (a setting it reads just changed)."""
+    globals()[f"_{name}"].cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -149,6 +154,24 @@ def _push_queue():
     if not settings.push_queue_url:
         return None
     return SqsPushQueue(boto3.client("sqs", region_name=settings.region), settings.push_queue_url)
+
+
+@lru_cache(maxsize=1)
+def _channel_queue():
+    settings = get_settings()
+    if not settings.channel_queue_url:
+        return None
+    # The same small sender as the push queue's: one JSON body, DelaySeconds capped at 900.
+    return SqsPushQueue(
+        boto3.client("sqs", region_name=settings.region), settings.channel_queue_url
+    )
+
+
+def channel_queue():
+    """Where replies to Telegram/Messenger chats wait for the sender, or None."""
+    if "channel_queue" in _overrides:
+        return _overrides["channel_queue"]
+    return _channel_queue()
 
 
 def vapid_key() -> VapidKey | None:

@@ -20,7 +20,8 @@ The function roles are found by asking Chalice's own application graph
 (infra/app_graph.py), so a new route, socket handler or schedule is covered without
 editing this file. The parts: infra/cfn.py (intrinsics, parameters, log groups,
 policies), infra/tables.py, infra/cognito.py, infra/cdn.py, infra/rate_limits.py (WAF),
-infra/push.py (Web Push: the notifier's queue, the VAPID key), infra/inbound_mail.py
+infra/push.py (Web Push: the notifier's queue, the VAPID key), infra/channel_queue.py
+(replies to Telegram/Messenger chats: the sender's queue), infra/inbound_mail.py
 (replies by e-mail), infra/mail_feedback.py (SES bounces and complaints through SNS).
 Nothing here talks to AWS.
 """
@@ -33,7 +34,7 @@ import os
 import sys
 from pathlib import Path
 
-from infra import inbound_mail, mail_feedback, push, rate_limits
+from infra import channel_queue, inbound_mail, mail_feedback, push, rate_limits
 from infra.app_graph import APP_DIRS, AppInfo, describe_app
 from infra.cdn import cdn_resources
 from infra.cfn import (
@@ -76,6 +77,8 @@ def traffic_template(stage: str = "dev") -> dict:
     resources.update(cdn_resources())
     resources.update(push.resources())  # Web Push: the notifier's queue, the VAPID key
     resources.update(push.consumer(info))
+    resources.update(channel_queue.resources())  # replies to Telegram/Messenger chats
+    resources.update(channel_queue.consumer(info))
     resources.update(inbound_mail.resources())  # replies by e-mail: bucket, SES rule
     resources.update(mail_feedback.resources())  # bounces, complaints: SES -> SNS
     resources.update(mail_feedback.subscription(info))
@@ -137,6 +140,7 @@ def _traffic_access_policy(info: AppInfo, tables: dict[str, dict]) -> dict:
                 "Resource": sub("${AttachmentsBucket.Arn}/*"),
             },
             *push.statements(),
+            *channel_queue.statements(),
             {
                 # Messenger channels' tokens (services/channel_secrets.py): one secret per
                 # channel under this stage's prefix; never deleted, only overwritten.
@@ -182,6 +186,7 @@ def _traffic_environment(info: AppInfo) -> dict:
         "PANEL_URL": sub("https://${StaticDistribution.DomainName}/panel/index.html"),
         **{name: ref(parameter) for name, parameter in BILLING_SETTINGS.items()},
         **push.environment(),
+        **channel_queue.environment(),
         **inbound_mail.environment(),
         **mail_feedback.environment(),
         # Unsubscribe links in e-mails point at the REST API.

@@ -3,6 +3,8 @@
 Access patterns:
 - messages of chat C after cursor X, oldest first: Query hash "P#C", range > X.  -> MessageModel
 - latest N messages of chat C: Query descending, Limit N.                        -> MessageModel
+- a channel's held replies (released when it is reconnected): Query the sparse GSI
+  ``held`` on ``held_channel_id``, present only while a reply is held. -> MessageModel.held
 - was client message id K from author A already stored? conditional Put of the
   guard inside the message's transaction; on conflict GetItem it. -> ClientMessageIdModel
 """
@@ -15,6 +17,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -35,6 +38,15 @@ class FileLinkMap(MapAttribute):
 
     name = UnicodeAttribute()
     url = UnicodeAttribute()
+
+
+class HeldReplies(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "held"
+        projection = KeysOnlyProjection()
+
+    held_channel_id = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
 
 
 class MessageModel(Model):
@@ -62,6 +74,10 @@ class MessageModel(Model):
     delivery_reason = UnicodeAttribute(null=True)  # the platform's reason, for "failed"
     platform_message_id = UnicodeAttribute(null=True)  # Send API mid / Telegram message_id
     delivery_tag = UnicodeAttribute(null=True)  # "HUMAN_AGENT" when sent with the tag
+    # Set while the reply is held (the channel's id): the sparse ``held`` index.
+    held_channel_id = UnicodeAttribute(null=True)
+
+    held = HeldReplies()
 
 
 def client_key(project_id: str, author_id: str, client_id: str) -> str:

@@ -143,3 +143,6 @@ class VisitorModel(Model):
     # A messenger channel's customer (services/channel_inbound.py): the channel's id.
     # Absent for website visitors.
     channel_id = UnicodeAttribute(null=True)
+    # The customer's id on that platform (Telegram chat id, Messenger PSID): where the
+    # team's replies go (services/channel_sender.py).
+    channel_customer_id = UnicodeAttribute(null=True)

@@ -59,6 +59,18 @@ def note(message: dict) -> dict:
     return {"type": "note", "message": message}
 
 
+def delivery(chat_id: str, message_id: str, state: str, reason: str | None) -> dict:
+    """How far a team reply to a Telegram/Messenger chat got (team only): sending, sent,
+    failed (``reason``: the platform's) or held (the channel needs reconnecting)."""
+    return {
+        "type": "delivery",
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "delivery": state,
+        "reason": reason,
+    }
+
+
 def team_message(message: dict) -> dict:
     """A message of the project's team chat (team only)."""
     return {"type": "team_message", "message": message}

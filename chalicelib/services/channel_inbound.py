@@ -219,9 +219,13 @@ def receive(
 def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> VisitorModel:
     visitor_id = customer_visitor_id(channel.channel_id, incoming.customer_id)
     try:
-        return VisitorModel.get(channel.project_id, visitor_id, consistent_read=True)
+        visitor = VisitorModel.get(channel.project_id, visitor_id, consistent_read=True)
     except DoesNotExist:
         pass
+    else:
+        if visitor.channel_customer_id is None:  # a customer stored before replies went out
+            visitor.update(actions=[VisitorModel.channel_customer_id.set(incoming.customer_id)])
+        return visitor
     name = incoming.customer_name
     if name is None and channel.kind == MESSENGER and "page_token" in secret:
         name = messenger.customer_name(
@@ -236,6 +240,7 @@ def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> V
         last_seen_at=now,
         chat_count=0,
         channel_id=channel.channel_id,
+        channel_customer_id=incoming.customer_id,
     )
     try:
         visitor.save(condition=VisitorModel.visitor_id.does_not_exist())

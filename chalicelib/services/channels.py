@@ -33,7 +33,14 @@ from chalicelib.models.channel import (
     channel_id_for,
 )
 from chalicelib.models.project import MemberModel
-from chalicelib.services import channel_health, channel_secrets, messenger, permissions, telegram
+from chalicelib.services import (
+    channel_health,
+    channel_outbox,
+    channel_secrets,
+    messenger,
+    permissions,
+    telegram,
+)
 from chalicelib.services.platform_http import PlatformError
 
 _BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
@@ -113,6 +120,7 @@ def _save(channel_id, kind, external_id, name, member, now, version, token) -> C
     )
     channel.save()
     channel_health.tell_panels(channel)  # a reconnect: open panels drop their banner
+    channel_outbox.release_held(channel)  # replies held while its token was dead go now
     return channel
 
 

@@ -39,7 +39,13 @@ def message_view(message: MessageModel) -> dict:
         **({"internal": True} if message.internal else {}),
         **({"image_url": message.image_url} if message.image_url else {}),
         **({"files": [f.as_dict() for f in message.files]} if message.files else {}),
+        **(delivery_of(message) if message.delivery else {}),
     }
+
+
+def delivery_of(message: MessageModel) -> dict:
+    """A team reply to a Telegram/Messenger chat: how far it got (services/channel_outbox)."""
+    return {"delivery": message.delivery, "delivery_reason": message.delivery_reason}
 
 
 def chat_view(chat: ChatModel) -> dict:

@@ -67,6 +67,11 @@ class Draft:
     internal: bool = False
     image_url: str | None = None
     files: tuple = ()  # ({"name", "url"}, ...)
+    # A team reply to a Telegram/Messenger chat (services/channel_outbox.py): "sending" or
+    # "held", and the Messenger tag it must go with.
+    delivery: str | None = None
+    delivery_tag: str | None = None
+    held_channel_id: str | None = None
 
     def at(self, now: datetime, chat_id: str | None = None) -> MessageModel:
         chat_id = chat_id if chat_id is not None else self.chat_id
@@ -84,6 +89,9 @@ class Draft:
             internal=True if self.internal else None,
             image_url=self.image_url,
             files=[FileLinkMap(**file) for file in self.files] or None,
+            delivery=self.delivery,
+            delivery_tag=self.delivery_tag,
+            held_channel_id=self.held_channel_id,
         )
 
 

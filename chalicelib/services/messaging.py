@@ -42,6 +42,7 @@ from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     auto_prompts,
     availability,
+    channel_outbox,
     consent,
     consent_dialogue,
     permissions,
@@ -149,18 +150,21 @@ def post_operator_message(
     )
     for _ in range(WRITE_ATTEMPTS):
         chat = visible_chat(member, chat_id)
-        if chat.channel:  # outgoing to Telegram/Messenger comes later (issue 11's second half)
-            raise Conflict("Replies to Telegram/Messenger chats are not sent yet")
+        # A Telegram/Messenger chat: stored "sending" (or "held") and queued for the
+        # platform after the fan-out (services/channel_outbox.py).
+        outgoing = channel_outbox.prepare(project, chat, draft, clock()) if chat.channel else draft
         # Not into a closed dialogue: the visitor has left it (their next message opens a
         # new one). A resend of a reply stored before the close still finds its copy.
         may_write = ChatModel.chat_id.exists() & (ChatModel.status != STATUS_CLOSED)
         # The chat's first reply to a waiting visitor: its time, in the same transaction.
         first = reply_times.recorder(project, chat, availability.within_hours)
-        posted = append(draft, may_write, clock, sleep, chat.assignee_id, also=first)
+        posted = append(outgoing, may_write, clock, sleep, chat.assignee_id, also=first)
         if posted is not None:
             posted.visitor_name = chat.visitor_name
             _announce(posted, fanout, origin_connection)
             if not posted.duplicate:  # the assignee's push, if a teammate wrote
+                if chat.channel:
+                    channel_outbox.queued(posted.message, chat.assignee_id, fanout)
                 push_events.message_posted(posted.message, False, chat.visitor_name)
             return posted
         if chat.status == STATUS_CLOSED:

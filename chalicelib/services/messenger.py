@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 
 from chalicelib.config import get_settings
-from chalicelib.services import platform_http
+from chalicelib.services import platform_http, text_parts
 from chalicelib.services.channel_events import (
     LOCATION_NOTE,
     PHOTO_NOTE,
@@ -24,6 +25,11 @@ from chalicelib.services.channel_events import (
 SIGNATURE_HEADER = "x-hub-signature-256"
 # What the Page subscribes our app to; the app's webhook must have them too (README).
 SUBSCRIBED_FIELDS = "messages,messaging_postbacks,message_echoes"
+MAX_TEXT_CHARS = 2000  # the Send API's limit: longer replies go as several messages
+# Our Send API messages carry this ``metadata``, which Facebook hands back in their echo:
+# the echo of our own send is known at once, even when it arrives before the Send API's
+# answer (and its mid) does. services/channel_inbound.py skips such echoes.
+OUR_METADATA_PREFIX = "livechat:"
 
 
 def _proof(page_token: str, app_secret: str) -> str:
@@ -61,6 +67,47 @@ def unsubscribe(page_id: str, page_token: str, app_secret: str) -> None:
 
 def subscriptions(page_id: str, page_token: str, app_secret: str) -> list:
     return graph("GET", f"{page_id}/subscribed_apps", page_token, app_secret).get("data") or []
+
+
+def parts(text: str) -> list[str]:
+    return text_parts.split(text, MAX_TEXT_CHARS)
+
+
+def send_part(
+    page_token: str, app_secret: str, psid: str, text: str, tag=None, ours: str = ""
+) -> str:
+    """One Send API message (``POST /me/messages``): a ``RESPONSE`` inside the 24-hour
+    window, or a ``MESSAGE_TAG`` with ``tag`` (HUMAN_AGENT) after it. Its ``mid``."""
+    params = {
+        "recipient": json.dumps({"id": psid}),
+        "message": json.dumps({"text": text, "metadata": OUR_METADATA_PREFIX + ours}),
+        "messaging_type": "MESSAGE_TAG" if tag else "RESPONSE",
+    }
+    if tag:
+        params["tag"] = tag
+    answer = graph("POST", "me/messages", page_token, app_secret, params)
+    mid = answer.get("message_id")
+    if not isinstance(mid, str) or not mid:
+        raise platform_http.PlatformError(200, None, "Facebook's answer had no message_id")
+    return mid
+
+
+def send_message(
+    page_token: str, app_secret: str, psid: str, text: str, tag=None, pace=None
+) -> list[str]:
+    """The text as one message, or several when it is longer than the Send API takes;
+    the ``mid`` of each."""
+    sent = []
+    for part in parts(text):
+        if pace is not None:
+            pace()
+        sent.append(send_part(page_token, app_secret, psid, part, tag))
+    return sent
+
+
+def is_our_echo(message: dict) -> bool:
+    metadata = message.get("metadata")
+    return isinstance(metadata, str) and metadata.startswith(OUR_METADATA_PREFIX)
 
 
 def customer_name(psid: str, page_token: str, app_secret: str) -> str | None:
@@ -106,6 +153,8 @@ def _parse_event(event: dict, page_id: str) -> Incoming | None:
     if not isinstance(message, dict) or not isinstance(message.get("mid"), str):
         return None
     echo = bool(message.get("is_echo"))
+    if echo and is_our_echo(message):
+        return None  # our own Send API message, stored when it was written
     customer = recipient if echo else sender
     if not isinstance(customer, str) or not customer or customer == page_id:
         return None

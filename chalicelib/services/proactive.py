@@ -12,6 +12,10 @@ The visitor's connected tabs get the message at once; a widget without a socket 
 of it from its next heartbeat (which answers with the visitor's current dialogue); the
 visitor's record says when that is due, so the operator is told how soon
 (services/heartbeat_cadence.py).
+
+A Telegram/Messenger customer whose last chat is closed may be written to as well: the
+new chat continues on their channel and its first message goes out through the platform
+(services/channel_outbox.py; why it is allowed: ``_open_on_channel``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
+    channel_outbox,
     consent_dialogue,
     heartbeat_cadence,
     messaging,
@@ -75,8 +80,7 @@ def start_chat(
             visitor = VisitorModel.get(member.project_id, visitor_id, consistent_read=True)
         except DoesNotExist:
             raise NotFound("no such visitor") from None
-        if visitor.channel_id:  # a Telegram/Messenger customer: nothing reaches them yet
-            raise Conflict("Replies to Telegram/Messenger chats are not sent yet")
+        current = None
         if visitor.current_chat_id:
             current = get_chat(member.project_id, visitor.current_chat_id, True)
             if current.status != "closed":
@@ -84,6 +88,14 @@ def start_chat(
                     "this visitor is already in a dialogue: open it",
                     chat_id=visitor.current_chat_id,
                 )
+        if visitor.channel_id:  # a Telegram/Messenger customer: see _open_on_channel
+            posted = _open_on_channel(member, project, visitor, current, draft, clock())
+            if posted is not None:
+                messaging.announce_posted(posted, fanout)
+                channel_outbox.queued(posted.message, member.user_id, fanout)
+                return StartedChat(posted, None)
+            time.sleep(0.02)
+            continue
         posted = _open(member, visitor, draft, clock(), ask_consent)
         if posted is not None:
             messaging.announce_posted(posted, fanout)
@@ -94,8 +106,39 @@ def start_chat(
     raise Conflict("the visitor's dialogue just changed; look again")
 
 
+def _open_on_channel(member, project, visitor, previous, draft: Draft, now: datetime):
+    """Starting a chat with a Telegram/Messenger customer: allowed, because both
+    platforms let the bot or Page write to someone who wrote to it before (Telegram until
+    they block the bot; Messenger inside its 24-hour window, or 7 days with HUMAN_AGENT
+    where the project enables it). The new chat carries the channel and the time of the
+    customer's last message (from their previous chat), so channel_gate judges it exactly
+    as a reply in that chat (402 at the quota, 409 outside the window); the message goes
+    through the same outbox (stored "sending", queued). No consent step: the customer is
+    on the platform, not on the site's widget, as for their incoming chats."""
+    chat_id = ids.chat_id_for(visitor.visitor_id, int(visitor.chat_count or 0) + 1)
+    opening = _channel_chat(member, visitor, previous, draft.at(now, chat_id=chat_id))
+    outgoing = channel_outbox.prepare(project, opening, draft, now)
+    return _open(member, visitor, outgoing, now, False, previous)
+
+
+def _channel_chat(member, visitor: VisitorModel, previous, message: MessageModel) -> ChatModel:
+    chat = _new_chat(member, visitor, message, False)
+    chat.channel = previous.channel if previous is not None else None
+    chat.channel_id = visitor.channel_id
+    chat.channel_name = previous.channel_name if previous is not None else None
+    chat.customer_last_at = previous.customer_last_at if previous is not None else None
+    if chat.channel is None:
+        raise Conflict("this customer has no earlier chat on their channel to continue")
+    return chat
+
+
 def _open(
-    member: MemberModel, visitor: VisitorModel, draft: Draft, now: datetime, ask_consent: bool
+    member: MemberModel,
+    visitor: VisitorModel,
+    draft: Draft,
+    now: datetime,
+    ask_consent: bool,
+    previous: ChatModel | None = None,
 ):
     """One transaction opens the visitor's next dialogue with the operator's message.
     None when the visitor or another operator moved first (the caller reads again)."""
@@ -103,6 +146,8 @@ def _open(
     chat_id = ids.chat_id_for(visitor.visitor_id, sequence)
     message = draft.at(now, chat_id=chat_id)
     chat = _new_chat(member, visitor, message, ask_consent)
+    if visitor.channel_id:
+        chat = _channel_chat(member, visitor, previous, message)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             save_message(transaction, message, now)

@@ -7,7 +7,7 @@ The token is in that path, so it never appears in a log or an error (platform_ht
 from __future__ import annotations
 
 from chalicelib.config import get_settings
-from chalicelib.services import platform_http
+from chalicelib.services import platform_http, text_parts
 from chalicelib.services.channel_events import (
     LOCATION_NOTE,
     PHOTO_NOTE,
@@ -18,6 +18,7 @@ from chalicelib.services.channel_events import (
 from chalicelib.services.platform_http import PlatformError
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
+MAX_TEXT_CHARS = 4096  # sendMessage's limit: longer replies go as several messages
 ALLOWED_UPDATES = ["message"]  # what the webhook asks for; anything else is ignored
 
 
@@ -51,6 +52,31 @@ def webhook_info(token: str) -> dict:
 
 def delete_webhook(token: str) -> None:
     call(token, "deleteWebhook")
+
+
+def parts(text: str) -> list[str]:
+    return text_parts.split(text, MAX_TEXT_CHARS)
+
+
+def send_part(token: str, chat_id: str, text: str) -> str:
+    """One ``sendMessage`` of at most ``MAX_TEXT_CHARS``; the new message's id."""
+    result = call(token, "sendMessage", {"chat_id": chat_id, "text": text})
+    message_id = result.get("message_id") if isinstance(result, dict) else None
+    if not isinstance(message_id, int):
+        raise PlatformError(200, None, "Telegram's answer had no message_id")
+    return str(message_id)
+
+
+def send_message(token: str, chat_id: str, text: str, pace=None) -> list[str]:
+    """The text as one message, or several when it is longer than Telegram takes; the
+    ids of the messages sent. ``pace()`` runs before each (Telegram's ~1 a second per
+    chat: services/channel_sender.py hands one in)."""
+    sent = []
+    for part in parts(text):
+        if pace is not None:
+            pace()
+        sent.append(send_part(token, chat_id, part))
+    return sent
 
 
 def download_file(token: str, file_id: str) -> tuple[bytes, str]:

@@ -253,7 +253,7 @@ def main(argv=None) -> int:
         signal.signal(signum, _stop_while_starting)
 
     aws.use_local_credentials()
-    moto_server = rest_server = poller = None
+    moto_server = rest_server = poller = channel_poller = None
     try:
         moto_server = aws.start_moto(ports)
         pool_id, client_id = aws.create_user_pool(ports.url(ports.moto))
@@ -263,6 +263,10 @@ def main(argv=None) -> int:
         from infra.local import push_queue
 
         queue_url, queue_arn = push_queue.configure(ports, aws.REGION, aws.LOCAL_MAIL_FROM)
+        # Replies to Telegram/Messenger chats: their queue (the sender polls it below).
+        from infra.local import channel_queue
+
+        channel_url, channel_arn = channel_queue.configure(ports, aws.REGION)
         # Replies by e-mail: the inbound bucket in moto, the reply tokens' key.
         from infra.local import inbound_mail
 
@@ -285,6 +289,9 @@ def main(argv=None) -> int:
         poller = push_queue.Poller(
             traffic.push_notifier, ports.url(ports.moto), aws.REGION, queue_url, queue_arn
         ).start()
+        channel_poller = channel_queue.poller(
+            traffic.channel_sender, ports, aws.REGION, channel_url, channel_arn
+        ).start()
         asyncio.run(_serve_async(ports, project_id))
     except _Stopped:
         pass
@@ -292,8 +299,9 @@ def main(argv=None) -> int:
         # Ignore further signals while stopping: a second Ctrl+C must not leave moto up.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)
-        if poller is not None:
-            poller.stop()
+        for running in (poller, channel_poller):
+            if running is not None:
+                running.stop()
         if rest_server is not None:
             _shut(rest_server)
         if moto_server is not None:

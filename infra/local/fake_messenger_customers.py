@@ -59,6 +59,7 @@ class CustomerSide:
             bot.next_update_id += 1
             update = {"update_id": 100_000_000 + bot.next_update_id, "message": message}
             bot.pending.append(update)
+            self.note_customer_line(bot, user_id, text or f"[{kind}]")
         return self.deliver_telegram(token)
 
     def _telegram_content(self, kind: str, text: str) -> dict:
@@ -120,6 +121,7 @@ class CustomerSide:
             first, _, last = name.partition(" ")
             page.profiles[psid] = {"first_name": first, "last_name": last}
             event = self._messaging_event(page, psid, kind, text, echo=False)
+            self.note_customer_line(page, psid, text or f"[{kind}]")
         return self.deliver_messenger(page_id, self._envelope(page, event))
 
     def page_replies(self, page_id: str, name: str, text: str) -> dict:

@@ -35,12 +35,14 @@ import json
 import re
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
 from infra.local.fake_messenger_customers import CustomerSide, signature
+from infra.local.fake_messenger_sends import SendSide
 
 GRAPH_VERSION = "v21.0"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -73,11 +75,20 @@ class Bot:
     last_error_message: str | None = None
     next_update_id: int = 0
     customers: dict = field(default_factory=dict)  # name -> user id
+    # The team's side (fake_messenger_sends.py): conversations by chat id, faults to play.
+    conversations: dict = field(default_factory=dict)
+    last_customer_at: dict = field(default_factory=dict)
+    faults: dict = field(default_factory=dict)
+    blocked: set = field(default_factory=set)
+    sent_count: int = 0
+
     # Revoked at @BotFather (/revoke): every Bot API call with this token is 401.
-    revoked: bool = False
+    @property
+    def revoked(self) -> bool:
+        return "revoked" in self.faults
 
     def revoke(self) -> None:
-        self.revoked = True
+        self.faults["revoked"] = 401
 
 
 @dataclass
@@ -94,19 +105,26 @@ class Page:
     last_error: str | None = None
     customers: dict = field(default_factory=dict)  # name -> psid
     profiles: dict = field(default_factory=dict)  # psid -> {"first_name", "last_name"}
+    conversations: dict = field(default_factory=dict)  # psid -> lines
+    last_customer_at: dict = field(default_factory=dict)  # psid -> epoch seconds
+    faults: dict = field(default_factory=dict)
+    blocked: set = field(default_factory=set)
+
     # The Page token died (Graph code 190 with this subcode: 460 the password changed,
     # 458 the app removed, 463 expired): every Graph call with it is refused so.
-    revoked_subcode: int | None = None
+    @property
+    def revoked_subcode(self) -> int | None:
+        return self.faults.get("revoked")
 
     @property
     def revoked(self) -> bool:
-        return self.revoked_subcode is not None
+        return "revoked" in self.faults
 
     def revoke(self, subcode: int = 460) -> None:
-        self.revoked_subcode = subcode
+        self.faults["revoked"] = subcode
 
 
-class FakeMessengers(CustomerSide):
+class FakeMessengers(CustomerSide, SendSide):
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
         self.lock = threading.RLock()
@@ -120,6 +138,9 @@ class FakeMessengers(CustomerSide):
         # How the fake reaches the app: ``(method, url, body, headers) -> (status, body)``.
         # HTTP by default; in-process tests hand it the Chalice test client instead.
         self.transport = http_transport
+        self.clock = time.time  # tests move it (Messenger's 24-hour window)
+        self.pending_echoes: list = []  # (page id, body) of our sends' echoes
+        self.auto_echo = True  # in-process tests deliver them with deliver_echoes()
 
     # --- making bots and Pages (BotFather, Meta's dashboard) ---------------------------
     def create_bot(self, username: str, first_name: str | None = None) -> Bot:
@@ -129,15 +150,6 @@ class FakeMessengers(CustomerSide):
             bot = Bot(bot_id, token, username, first_name or username)
             self.bots[token] = bot
             return bot
-
-    def reissue_token(self, token: str) -> str:
-        """@BotFather's /revoke: the bot gets a new token and the old one is refused (401)."""
-        with self.lock:
-            bot = self.bots.pop(token)
-            bot.token = f"{bot.id}:{secrets.token_urlsafe(26)}"
-            bot.revoked = False
-            self.bots[bot.token] = bot
-            return bot.token
 
     def create_page(self, name: str) -> Page:
         with self.lock:
@@ -158,6 +170,7 @@ class FakeMessengers(CustomerSide):
             if bot is None or bot.revoked:
                 return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
             handler = {
+                "sendMessage": self.telegram_send,
                 "getMe": self._get_me,
                 "setWebhook": self._set_webhook,
                 "getWebhookInfo": self._webhook_info,
@@ -285,6 +298,8 @@ class FakeMessengers(CustomerSide):
                         100,
                         "GraphMethodException",
                     )
+            if method == "POST" and parts == ["me", "messages"]:
+                return self.graph_send(page, params)
             if method == "GET" and parts == ["me"]:
                 return 200, {"id": page.id, "name": page.name}
             if len(parts) == 2 and parts[1] == "subscribed_apps":

@@ -22,7 +22,9 @@ _STYLE = """body{font:15px system-ui;max-width:60rem;margin:1.5rem auto;padding:
 background:#f3f3f3;padding:0 .2rem}fieldset{margin:1rem 0;border:1px solid #ccc}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3rem;
 text-align:left;vertical-align:top}.n{background:#e8f5e9;padding:.4rem .8rem}
-input[type=text]{width:20rem}button{margin:.2rem}"""
+input[type=text]{width:20rem}button{margin:.2rem}.conv ul{list-style:none;padding:0}
+.conv li{margin:.2rem 0;padding:.3rem .6rem;border-radius:.6rem;max-width:40rem}
+.conv li.c{background:#eee}.conv li.r{background:#d7ecff;margin-left:4rem}"""
 
 
 def _e(value) -> str:
@@ -84,6 +86,16 @@ Facebook's own inbox (an echo)</legend><select name="page_id">{page_options}</se
 to customer <input name="name" value="Ada Lovelace" type="text" style="width:12rem">:
 <input name="text" type="text" placeholder="We'll check for you"> <button>Send as the Page</button>
 </fieldset></form>
+{conversations_html(fake)}
+<form method="post" action="/ui/fault"><fieldset><legend>Play a fault on the next
+replies</legend><select name="fault_target" aria-label="Bot or Page">{targets}</select>
+<label><input type="radio" name="fault" value="rate_limit" checked> the next send answers
+429, retry after <input name="retry_after" value="7" type="text" style="width:3rem"> s</label>
+<label><input type="radio" name="fault" value="revoke"> revoke the bot's / Page's token</label>
+<label><input type="radio" name="fault" value="block"> the customer
+<input name="name" value="{customer}" type="text" style="width:10rem"> blocks the bot</label>
+<button>Play</button> <button formaction="/ui/reissue">Issue a new token (BotFather's
+/revoke)</button></fieldset></form>
 <h2>Deliveries (newest first)</h2><table><tr><th>platform</th><th>to</th><th>result</th></tr>
 {log_rows}</table>
 <h2>Telegram bots (BotFather)</h2>
@@ -105,6 +117,35 @@ panel shows.</p>
 Callback URL <input name="callback_url" type="text"> Verify token
 <input name="verify_token" type="text" style="width:14rem"> <button>Verify and save</button>
 </fieldset></form>"""
+
+
+def conversations_html(fake: FakeMessengers) -> str:
+    """Each customer's conversation as they see it on their phone: their messages and
+    the team's replies, in order (text only: escaped)."""
+    with fake.lock:
+        holders = [("@" + b.username, b) for b in fake.bots.values()]
+        holders += [(p.name, p) for p in fake.pages.values()]
+        blocks = []
+        for label, holder in holders:
+            names = {str(v): k for k, v in holder.customers.items()}
+            for customer, lines in holder.conversations.items():
+                who = _e(names.get(customer, customer))
+
+                def row(line, who=who, label=label) -> str:
+                    mine = line["from"] == "customer"
+                    author = who if mine else _e(label)
+                    return (
+                        f'<li class="{"c" if mine else "r"}"><b>{author}:</b> '
+                        f"<span>{_e(line['text'])}</span></li>"
+                    )
+
+                rows = "".join(row(line) for line in lines)
+                blocks.append(
+                    f'<section class="conv" data-customer="{who}"><h3>{who} and {_e(label)}</h3>'
+                    f"<ul>{rows}</ul></section>"
+                )
+    body = "".join(blocks) or "<p><i>No conversations yet.</i></p>"
+    return f"<h2>Conversations (what each customer sees)</h2>{body}"
 
 
 def serve(fake: FakeMessengers, host: str, port: int) -> ThreadingHTTPServer:
@@ -206,6 +247,20 @@ def _ui_action(fake: FakeMessengers, action: str, params: dict) -> dict:
             params["page_id"], params["callback_url"], params.get("verify_token", "")
         )
         return {"error": error} if error else {"saved": True}
+    if action in ("fault", "reissue"):
+        # The page's fault form names its own select; JSON callers may say "target".
+        params = {**params, "target": params.get("fault_target") or params["target"]}
+    if action == "fault":
+        fault = params.get("fault") or "rate_limit"
+        if fault == "rate_limit":
+            return fake.fault_rate_limit(params["target"], int(params.get("retry_after") or 7))
+        if fault == "revoke":
+            return fake.fault_revoke(params["target"], int(params.get("subcode") or 463))
+        if fault == "block":
+            return fake.fault_block(params["target"], params["name"])
+        raise KeyError(fault)
+    if action == "reissue":
+        return {"token": fake.reissue_token(params["target"])}
     if action == "echo":
         return fake.page_replies(params["page_id"], params["name"], params.get("text", ""))
     platform, _, target = params["target"].partition(":")
@@ -220,7 +275,7 @@ def _ui_action(fake: FakeMessengers, action: str, params: dict) -> dict:
         return fake.deliver_messenger(target)
     if action == "revoke":  # the token dies: @BotFather's /revoke (a new one), a password change
         if platform == "telegram":
-            return {"revoked": True, "token": fake.reissue_token(target)}
+            return {"revoked": True, "token": fake.reissue_token(f"telegram:{target}")}
         with fake.lock:
             fake.pages[target].revoke(int(params.get("subcode") or 460))
         return {"revoked": True}
@@ -234,6 +289,10 @@ def _notice(action: str, result: dict) -> str:
         return f"Bot @{result['username']} created: paste its token into the panel."
     if action == "pages":
         return "Page created: paste its id, Page token and app secret into the panel."
+    if action == "fault":
+        return f"Fault set: {result.get('fault')}."
+    if action == "reissue":
+        return f"New token: {result['token']} (paste it into the panel to reconnect)."
     if action == "app-webhook":
         return "Webhook verified and saved (Facebook's GET check passed)."
     if action == "revoke":

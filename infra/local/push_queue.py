@@ -48,23 +48,25 @@ def create_queue(endpoint: str, region: str, name: str) -> tuple[str, str]:
     return url, arn["QueueArn"]
 
 
-def lambda_event(message: dict, arn: str, region: str) -> dict:
-    """One SQS record as Lambda's event source mapping hands it to a function."""
+def lambda_event(message, arn: str, region: str) -> dict:
+    """SQS records (one message, or a list: a batch) as Lambda's event source mapping
+    hands them to a function."""
+    messages = message if isinstance(message, list) else [message]
+    return {"Records": [_record(m, arn, region) for m in messages]}
+
+
+def _record(message: dict, arn: str, region: str) -> dict:
     body = message["Body"]
     return {
-        "Records": [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": body,
-                "attributes": message.get("Attributes", {}),
-                "messageAttributes": message.get("MessageAttributes", {}),
-                "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 (SQS's)
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": region,
-            }
-        ]
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": body,
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 (SQS's)
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": region,
     }
 
 
@@ -81,12 +83,22 @@ class _Context:
 
 
 class Poller:
-    def __init__(self, handler, endpoint: str, region: str, url: str, arn: str):
+    def __init__(
+        self,
+        handler,
+        endpoint: str,
+        region: str,
+        url: str,
+        arn: str,
+        batch_size: int = 1,
+        function_name: str = "push_notifier",
+    ):
         self._handler = handler
+        self._batch, self._name = batch_size, function_name
         self._sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
         self._url, self._arn, self._region = url, arn, region
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="push-queue")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=function_name)
         self.delivered = 0
 
     def start(self) -> Poller:
@@ -102,7 +114,7 @@ class Poller:
             try:
                 received = self._sqs.receive_message(
                     QueueUrl=self._url,
-                    MaxNumberOfMessages=1,  # the event source's BatchSize (app.py)
+                    MaxNumberOfMessages=self._batch,  # the event source's BatchSize (app.py)
                     WaitTimeSeconds=1,
                     AttributeNames=["All"],
                 )
@@ -110,11 +122,16 @@ class Poller:
                 if self._stop.wait(0.5):
                     return
                 continue
-            for message in received.get("Messages", []):
-                try:
-                    self._handler(lambda_event(message, self._arn, self._region), _Context())
-                except Exception:  # noqa: BLE001 - as Lambda: the message comes back later
-                    log.exception("push_notifier failed")
-                    continue
+            messages = received.get("Messages", [])
+            if not messages:
+                continue
+            context = _Context()
+            context.function_name = self._name
+            try:
+                self._handler(lambda_event(messages, self._arn, self._region), context)
+            except Exception:  # noqa: BLE001 - as Lambda: the batch comes back later
+                log.exception("%s failed", self._name)
+                continue
+            for message in messages:
                 self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
-                self.delivered += 1
+            self.delivered += len(messages)

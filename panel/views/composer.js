@@ -76,20 +76,18 @@ function setComposeMode(mode) {
   $('send-btn').textContent = note ? 'Add note' : 'Send';
 }
 
-/** A closed dialogue takes no replies (the visitor has left it): notes only. Nor does a
- * Telegram or Messenger chat yet: sending to the platforms comes later (the server
- * answers 409), so the box says so instead of letting a reply go nowhere. */
+/** A closed dialogue takes no replies (the visitor has left it): notes only. A
+ * Telegram or Messenger chat's replies go out through the platform (each shows its
+ * delivery: views/delivery.js), so the hint says where they go. */
 export function renderComposerState(c) {
   const closed = c.state === 'closed';
-  const channel = !!c.channel;
-  const noReply = closed || channel;
-  $('mode-reply').disabled = noReply;
-  if (noReply && composeMode !== 'note') setComposeMode('note');
-  else if (!noReply && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
-  closedForcedNote = noReply;
+  $('mode-reply').disabled = closed;
+  if (closed && composeMode !== 'note') setComposeMode('note');
+  else if (!closed && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
+  closedForcedNote = closed;
   $('composer-hint').textContent = closed ? 'Closed: reopen it to reply to the visitor; notes stay with the team.'
-    : channel ? 'Replies to Telegram/Messenger chats are not sent yet: answer in '
-      + (c.channel.kind === 'telegram' ? 'Telegram' : "the Page's Facebook inbox") + ' for now. Notes work.'
+    : c.channel ? 'Enter to send \u00b7 replies go to the customer on '
+      + (c.channel.kind === 'telegram' ? 'Telegram' : 'Messenger') + ' \u00b7 / for saved replies'
       : 'Enter to send \u00b7 / for saved replies';
   renderUnreachable(c, setComposeMode); // a customer who blocked the bot: notes only
 }

@@ -1,6 +1,7 @@
 /* The open chat's messages: the first page, older pages, catching up after a reconnect,
- * and drawing them (days, groups, pending sends, "Seen"). Frames: read (the visitor read
- * up to here: "Seen"). Events: socket:open (catch up), project:reset; emits
+ * and drawing them (days, groups, pending sends, "Seen", a Telegram/Messenger reply's
+ * delivery: views/delivery.js). Frames: read (the visitor read up to here: "Seen").
+ * Events: socket:open (catch up), project:reset; emits
  * pending:retry / pending:discard from a failed send's buttons (views/outbox.js). */
 import { api, chatPath, reportError } from '../core/api.js';
 import { emit, on } from '../core/bus.js';
@@ -8,6 +9,7 @@ import { $, cmpId, enc, h, isNearBottom } from '../core/dom.js';
 import { onFrame } from '../core/socket.js';
 import { S } from '../core/state.js';
 import { clock, dayKey, dayLabel, fullTime, parseTime } from '../core/time.js';
+import * as delivery from './delivery.js';
 
 const MSG_LIMIT = 100;
 const GROUP_GAP_MS = 5 * 60 * 1000;
@@ -195,7 +197,7 @@ export function renderMessages(opts) {
       (prev.author_id || '') === (it.m.author_id || '') && t - prevT < GROUP_GAP_MS;
     const seen = !it.p && it.m.id === seenId;
     const sig = JSON.stringify([it.m.text, authorLabel(it.m), it.m.created_at, type, cont, seen, !!it.m.internal,
-      it.p ? [it.p.status, it.p.error] : null]);
+      it.p ? [it.p.status, it.p.error] : null, it.m.delivery, it.m.delivery_reason]);
     let node = msgNodes.get(it.key);
     if (!node || node.sig !== sig) {
       node = { el: buildMessage(it, type, cont, seen, t), sig };
@@ -248,6 +250,8 @@ function buildMessage(it, type, cont, seen, t) {
       h('button', { type: 'button', class: 'link-btn', text: 'Retry', onclick: () => emit('pending:retry', p) }),
       h('button', { type: 'button', class: 'link-btn link-btn-muted', text: 'Discard', onclick: () => emit('pending:discard', p) }),
     ]));
+  } else if (!p && m.delivery) {
+    el.append(delivery.deliveryLine(m, () => renderMessages()));
   } else if (seen) {
     el.append(h('div', { class: 'msg-status msg-status-seen', text: 'Seen' }));
   }
@@ -261,6 +265,7 @@ export function clearMessages() {
 }
 
 export function mount() {
+  delivery.mount(() => renderMessages());
   onFrame('read', (f) => {
     if (f.reader !== 'visitor' || !f.chat_id || !S.conv || S.conv.chatId !== f.chat_id) return;
     const last = lastMessageId(S.conv);

@@ -1,6 +1,8 @@
 """A site owner connects a Telegram bot in Settings -> Channels, a customer writes to it
-on the fake Telegram's page, and the chat appears live in the panel's inbox with its
-channel shown (the real local stack: the fake platform calls the app's webhook)."""
+on the fake Telegram's page, the chat appears live in the panel's inbox with its channel
+shown, and the operator's answer reaches the customer through Telegram (the real local
+stack: the fake platform calls the app's webhook; the reply goes through the channel
+queue in moto's SQS, its poller and the sender, to the fake's ``sendMessage``)."""
 
 import re
 import uuid
@@ -13,7 +15,7 @@ from tests.e2e.panel_workflow_helpers import Account, _panel, _section
 pytestmark = pytest.mark.browser
 
 
-def test_a_telegram_customer_writes_and_the_chat_appears_in_the_inbox(stack, new_page):
+def test_a_telegram_customer_and_an_operator_chat_live(stack, new_page):
     account = Account(stack, "Tent Shop")
     panel = _panel(new_page, stack, account.email)
 
@@ -52,9 +54,52 @@ def test_a_telegram_customer_writes_and_the_chat_appears_in_the_inbox(stack, new
     chat.click()
     expect(panel.locator("#conv-sub")).to_contain_text("Telegram · @" + username)
     expect(panel.locator("#composer-hint")).to_contain_text(
-        "Replies to Telegram/Messenger chats are not sent yet"
+        "replies go to the customer on Telegram"
     )
-    expect(panel.locator("#mode-reply")).to_be_disabled()
+
+    # The operator answers; the customer sees it on their Telegram, the panel says Sent.
+    box = panel.get_by_role("textbox", name="Message", exact=True)
+    box.fill("Yes, fully waterproof <b>5000 mm</b>")
+    box.press("Enter")
+    reply = panel.locator("#messages .msg-operator", has_text="Yes, fully waterproof")
+    expect(reply.locator(".msg-delivery")).to_have_text("Sent", timeout=20_000)
+    expect(reply.locator(".msg-bubble b")).to_have_count(0)  # text, never markup
+    fake.reload()
+    conversation = fake.locator("section.conv", has_text="Ada Lovelace")
+    expect(conversation).to_contain_text("Is the tent waterproof?")
+    expect(conversation.locator("li.r")).to_have_text(
+        f"@{username}: Yes, fully waterproof <b>5000 mm</b>"
+    )
+
+    # The customer writes again: live in the panel, the conversation goes on.
+    fake.locator("form[action='/ui/say'] input[name=text]").fill("Great, I'll take it")
+    fake.locator("form[action='/ui/say']").get_by_role("button", name="Send", exact=True).click()
+    expect(panel.locator("#messages")).to_contain_text("Great, I'll take it")
+    panel.reload()  # a reload shows the delivery too (the history carries it)
+    _section(panel, "Inbox")
+    panel.locator("#chat-list .chat-item", has_text="Ada Lovelace").click()
+    reply = panel.locator("#messages .msg-operator", has_text="Yes, fully waterproof")
+    expect(reply.locator(".msg-delivery")).to_have_text("Sent")
+
+    # The customer blocks the bot (played on the fake): the next reply fails with
+    # Telegram's reason, and Retry sends it again (it fails again: still blocked).
+    fake.locator("select[name=fault_target]").select_option(label="Telegram: @" + username)
+    fake.locator("form[action='/ui/fault'] input[value=block]").check()
+    fake.locator("form[action='/ui/fault']").get_by_role("button", name="Play").click()
+    expect(fake.locator(".n")).to_contain_text("Fault set: blocked")
+    box = panel.get_by_role("textbox", name="Message", exact=True)
+    box.fill("Are you still there?")
+    box.press("Enter")
+    failed = panel.locator("#messages .msg-operator", has_text="Are you still there?")
+    status = failed.locator(".msg-delivery")
+    expect(status).to_contain_text(
+        "Failed: the customer blocked the bot or left Telegram", timeout=20_000
+    )
+    with panel.expect_response(lambda r: r.url.endswith("/retry")) as retried:
+        status.get_by_role("button", name="Retry").click()
+    assert retried.value.status == 200 and retried.value.json()["delivery"] == "sending"
+    expect(status).to_contain_text("Failed: the customer blocked the bot", timeout=20_000)
+    expect(status.get_by_role("button", name="Retry")).to_be_enabled()
 
     # The filter: Website hides it, Telegram shows it.
     panel.locator("#inbox-channel").select_option("website")

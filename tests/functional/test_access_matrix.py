@@ -78,6 +78,9 @@ ROUTES = {
     # The dialogue is open: the team passes the access check and meets the conflict.
     ("POST", "/projects/{project_id}/chats/{chat_id}/reopen"): team_only(409),
     ("POST", "/projects/{project_id}/chats/{chat_id}/notes"): team_only(201),
+    # Retrying a failed Telegram/Messenger reply (test_channel_replies.py): the world's
+    # chat has no such reply, so the team passes the access check and meets the 404.
+    ("POST", "/projects/{project_id}/chats/{chat_id}/messages/{message_id}/retry"): team_only(404),
     ("GET", "/projects/{project_id}/team/messages"): team_only(200),
     ("GET", "/projects/{project_id}/replies"): team_only(200),
     ("PUT", "/projects/{project_id}/status"): team_only(200),

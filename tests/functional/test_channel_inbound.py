@@ -228,21 +228,12 @@ def test_photos_are_kept_in_our_bucket_and_stickers_and_locations_are_notes(plat
         assert stored["Body"].read().startswith(b"\x89PNG")
 
 
-def test_a_reply_to_a_channel_chat_is_refused_until_sending_exists(platform, channels):
+def test_notes_work_on_a_channel_chat(platform, channels):
+    # Replies go out through the platforms: tests/functional/test_channel_replies.py.
     owner = platform.sign_up()
     bot, _ = channels.connect_telegram(owner)
     channels.fake.telegram_customer_says(bot.token, "Ada", "text", "Hello")
     [chat] = channels.chats(owner)
-    reply = platform.post(
-        f"/projects/{owner.project_id}/chats/{chat['id']}/messages",
-        {"client_id": "reply-0001", "text": "Hi Ada"},
-        owner.auth,
-    )
-    assert reply.status_code == 409
-    assert reply.json_body["error"]["message"].startswith(
-        "Replies to Telegram/Messenger chats are not sent yet"
-    )
-    assert [m["text"] for m in channels.messages(owner, chat["id"])] == ["Hello"]
     note = platform.post(
         f"/projects/{owner.project_id}/chats/{chat['id']}/notes",
         {"client_id": "note-0001", "text": "VIP"},
@@ -374,23 +365,6 @@ def test_what_a_known_customers_message_costs(platform, channels, monkeypatch):
 
     assert dict(calls) == {"GetItem": 5, "TransactWriteItems": 1, "Query": 1}
     assert secrets_calls == []
-
-
-def test_the_team_cannot_start_a_website_chat_with_a_channel_customer(platform, channels):
-    owner = platform.sign_up()
-    bot, _ = channels.connect_telegram(owner)
-    channels.fake.telegram_customer_says(bot.token, "Ada", "text", "Hello")
-    [chat] = channels.chats(owner)
-    platform.post(f"/projects/{owner.project_id}/chats/{chat['id']}/close", {}, owner.auth)
-
-    started = platform.post(
-        f"/projects/{owner.project_id}/visitors/{chat['visitor_id']}/chats",
-        {"client_id": "start-0001", "text": "Hi again"},
-        owner.auth,
-    )
-    assert started.status_code == 409
-    assert "not sent yet" in started.json_body["error"]["message"]
-    assert len(channels.chats(owner)) == 1
 
 
 def test_a_tapped_button_is_a_note_once_and_reads_and_other_pages_are_ignored(platform, channels):

@@ -35,6 +35,7 @@ TRAFFIC_ROLES = {
     "WebsocketDisconnectRole",
     "PushNotifierRole",
     "MailFeedbackRole",  # SES bounces and complaints (SNS invokes it)
+    "ChannelSenderRole",  # replies to Telegram/Messenger (SQS invokes it)
 }
 # Settings read by chalicelib/config.py that AWS must NOT get: local stand-in only, or
 # provided by Lambda itself, or derived (the JWKS URL defaults to the pool's own).
@@ -494,6 +495,7 @@ def test_every_traffic_function_gets_the_websocket_management_url(packaged):
         "WebsocketDisconnect",
         "PushNotifier",
         "MailFeedback",
+        "ChannelSender",
     }
     for name, function in functions.items():
         env = effective_environment(merged, function)
@@ -755,3 +757,33 @@ def test_the_notifier_reads_this_stacks_queue_with_a_dead_letter_queue(packaged)
         env = effective_environment(merged, function)
         assert env["PUSH_QUEUE_URL"] == {"Ref": "PushQueue"}
         assert env["VAPID_SECRET_ID"] == {"Ref": "VapidKeySecret"}
+
+
+def test_the_channel_sender_reads_this_stacks_queue_with_a_dead_letter_queue(packaged):
+    merged = packaged["traffic"]
+    resources = merged["Resources"]
+    function = resources["ChannelSender"]["Properties"]
+    [(name, source)] = function["Events"].items()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["ChannelQueue", "Arn"]}, name
+    assert source["Properties"]["BatchSize"] == 10
+    queue = resources["ChannelQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ChannelDeadLetterQueue", "Arn"]
+    }
+    assert queue["VisibilityTimeout"] >= 6 * 30
+    # Retries wait up to 900 s, five times: the queue keeps messages far longer.
+    assert queue["MessageRetentionPeriod"] >= 5 * 900
+    consumer = resources["ChannelConsumerPolicy"]["Properties"]
+    assert consumer["Roles"] == [{"Ref": "ChannelSenderRole"}]
+    statements = resources["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    by_sid = {s.get("Sid"): s for s in statements}
+    assert by_sid["ChannelQueueSend"] == {
+        "Sid": "ChannelQueueSend",
+        "Effect": "Allow",
+        "Action": ["sqs:SendMessage"],
+        "Resource": {"Fn::GetAtt": ["ChannelQueue", "Arn"]},
+    }
+    for function in resources_of_type(merged, "AWS::Serverless::Function").values():
+        env = effective_environment(merged, function)
+        assert env["CHANNEL_QUEUE_URL"] == {"Ref": "ChannelQueue"}
