@@ -255,7 +255,7 @@ def _append(draft: Draft, visitor: VisitorModel, count, clock, sleep) -> Posted 
     def also(transaction, message, now):
         transaction.update(
             ChatModel(message.project_id, message.chat_id),
-            actions=chat_actions(message),
+            actions=chat_actions(message) + _customer_wrote(message),
             condition=condition,
         )
         count(transaction)
@@ -271,6 +271,14 @@ def _append(draft: Draft, visitor: VisitorModel, count, clock, sleep) -> Posted 
     if posted is not None:
         posted.visitor_name = chat.visitor_name
     return posted
+
+
+def _customer_wrote(message) -> list:
+    """Messenger's reply window counts from the customer's last message (not an echo of
+    the Page's): set in that message's own UpdateItem, so it costs no request."""
+    if message.author_type != AUTHOR_VISITOR:
+        return []
+    return [ChatModel.customer_last_at.set(message.created_at)]
 
 
 def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now) -> Posted | None:
@@ -303,6 +311,7 @@ def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now
         channel=channel.kind,
         channel_id=channel.channel_id,
         channel_name=channel.name,
+        customer_last_at=now if from_customer else None,
     )
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
@@ -331,6 +340,8 @@ def _announce(posted: Posted, channel: ChannelModel, visitor: VisitorModel, fano
         posted.visitor_name or visitor.name,
     )
     summary["channel"] = {"kind": channel.kind, "id": channel.channel_id, "name": channel.name}
+    if message.author_type == AUTHOR_VISITOR:  # the window's start (an echo leaves it)
+        summary["channel"]["customer_last_at"] = iso(message.created_at)
     fanout.deliver(
         [
             (
