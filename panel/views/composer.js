@@ -6,6 +6,7 @@ import { $, h } from '../core/dom.js';
 import { sendFrame } from '../core/socket.js';
 import { S } from '../core/state.js';
 import { toast } from '../core/toast.js';
+import { channelReplyBlocked } from './channel-window.js';
 import { autoGrow, MAX_LEN, saveDraft, updateCharCount } from './draft.js';
 import { send } from './outbox.js';
 import { hideSuggestions, onSuggestKey, updateSuggestions } from './reply-suggest.js';
@@ -81,7 +82,7 @@ function setComposeMode(mode) {
 export function renderComposerState(c) {
   const closed = c.state === 'closed';
   const channel = !!c.channel;
-  const noReply = closed || channel;
+  const noReply = channelReplyBlocked(c) || closed || channel;
   $('mode-reply').disabled = noReply;
   if (noReply && composeMode !== 'note') setComposeMode('note');
   else if (!noReply && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
