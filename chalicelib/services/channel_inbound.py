@@ -43,6 +43,7 @@ from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     channel_photos,
+    channel_pictures,
     channel_secrets,
     distribution,
     messenger,
@@ -215,11 +216,8 @@ def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> V
         return VisitorModel.get(channel.project_id, visitor_id, consistent_read=True)
     except DoesNotExist:
         pass
-    name = incoming.customer_name
-    if name is None and channel.kind == MESSENGER and "page_token" in secret:
-        name = messenger.customer_name(
-            incoming.customer_id, secret["page_token"], secret["app_secret"]
-        )
+    # Their first message: the name (Messenger's profile) and picture, asked once.
+    name, picture = channel_pictures.first_look(channel, secret, incoming, visitor_id)
     fallback = "Telegram user" if channel.kind == TELEGRAM else "Messenger user"
     visitor = VisitorModel(
         channel.project_id,
@@ -229,6 +227,7 @@ def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> V
         last_seen_at=now,
         chat_count=0,
         channel_id=channel.channel_id,
+        picture_url=picture,
     )
     try:
         visitor.save(condition=VisitorModel.visitor_id.does_not_exist())
@@ -312,6 +311,7 @@ def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now
         channel_id=channel.channel_id,
         channel_name=channel.name,
         customer_last_at=now if from_customer else None,
+        visitor_picture_url=visitor.picture_url,
     )
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
@@ -340,6 +340,8 @@ def _announce(posted: Posted, channel: ChannelModel, visitor: VisitorModel, fano
         posted.visitor_name or visitor.name,
     )
     summary["channel"] = {"kind": channel.kind, "id": channel.channel_id, "name": channel.name}
+    if visitor.picture_url:
+        summary["visitor_picture_url"] = visitor.picture_url
     if message.author_type == AUTHOR_VISITOR:  # the window's start (an echo leaves it)
         summary["channel"]["customer_last_at"] = iso(message.created_at)
     fanout.deliver(

@@ -60,6 +60,8 @@ def chat_view(chat: ChatModel) -> dict:
         "rating": chat.rating,
         "closed_at": iso(chat.closed_at) if chat.closed_at else None,
         "channel": channel_of(chat),
+        # A messenger customer's picture (our bucket), where the panel draws the avatar.
+        **({"visitor_picture_url": chat.visitor_picture_url} if chat.visitor_picture_url else {}),
     }
 
 

@@ -100,9 +100,10 @@ export function channelReplyBlocked(c) {
   if (!said) { el.hidden = true; el.replaceChildren(); return false; }
   const [kind, words, toBilling] = said;
   el.className = 'channel-window channel-window-' + kind;
-  el.replaceChildren(h('span', { text: words + ' ' }), toBilling
-    ? h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Open billing', onclick: () => showView('billing') })
-    : null);
+  el.replaceChildren(h('span', { text: words }));
+  if (toBilling) {
+    el.append(' ', h('button', { type: 'button', class: 'btn btn-secondary btn-sm', text: 'Open billing', onclick: () => showView('billing') }));
+  }
   el.hidden = false;
   return kind === 'blocked' || kind === 'closed';
 }

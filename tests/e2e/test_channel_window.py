@@ -69,11 +69,19 @@ def test_the_composer_shows_the_messenger_window_the_tag_and_the_quota(stack, ne
 
     line = _open_chat(panel)
     expect(line).to_have_text(re.compile(r"Messenger window: 2[34] h \d+ min left to reply\."))
+    # The customer's picture, copied from the profile to our bucket, is the avatar.
+    picture = panel.locator("#conv-avatar img.avatar-picture")
+    expect(picture).to_have_attribute("src", re.compile(r"/channels/customers/v_\w+\.png$"))
+    panel.wait_for_function(
+        "() => document.querySelector('#conv-avatar img').naturalWidth > 0", timeout=10000
+    )
+    expect(panel.locator("#chat-list .chat-item img.avatar-picture")).to_have_count(1)
 
     _customer_wrote(stack, account, timedelta(hours=25))
     line = _open_chat(panel)
     expect(line).to_contain_text("Window closed: Messenger lets a Page answer within 24 h")
     expect(line).to_contain_text("Human agent tag once Meta approved it")
+    expect(line).to_have_text(re.compile(r"customer writes\.$"))  # nothing after the words
     expect(panel.locator("#mode-reply")).to_be_disabled()
     expect(panel.locator("#mode-note")).to_be_enabled()  # notes always work
 
