@@ -15,8 +15,11 @@
 - One chat per (channel, customer) while open: the customer is a visitor record with an
   id derived from (channel, platform id), and their chats are that visitor's chats, so a
   closed chat is followed by a new one and a reconnected channel continues.
+- Messenger's reply window (services/channel_gate.py) counts from the chat's
+  ``customer_last_at``: set by a customer's message (not an echo) in its own write.
 - Fast: store and fan out (and distribution for a new chat), as a website message does.
-  A photo is fetched and put in our bucket first (services/channel_photos.py).
+  A photo is fetched and put in our bucket first (services/channel_photos.py); a new
+  customer's name and picture once, with their first message (services/channel_pictures.py).
 """
 
 from __future__ import annotations
