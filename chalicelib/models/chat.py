@@ -209,6 +209,8 @@ class ChatModel(Model):
     # The customer's last message: Messenger's 24-hour window (and the tag's 7 days) count
     # from it (services/channel_gate.py); set in the inbound message's own write.
     customer_last_at = UTCDateTimeAttribute(null=True)
+    # The customer's picture (the visitor's ``picture_url``, copied when the chat opens).
+    visitor_picture_url = UnicodeAttribute(null=True)
     # Set when the platform says this customer cannot be reached (blocked the bot, ...).
     unreachable_reason = UnicodeAttribute(null=True)
 

@@ -98,6 +98,9 @@ class ProjectModel(Model):
     # Web Push (services/push_payload.py): false keeps message text out of pushes, so
     # lock screens show "New message"; absent: previews shown.
     push_previews = BooleanAttribute(null=True)
+    # Messenger replies 24 hours to 7 days after the customer's last message go with the
+    # HUMAN_AGENT tag (it needs Meta's approval: services/channel_gate.py); absent: off.
+    human_agent_tag = BooleanAttribute(null=True)
     # The site signs its logged-in users' ids with this (HMAC-SHA256) so the widget's
     # identify() cannot be forged (services/identity.py). Made on first use.
     identity_secret = UnicodeAttribute(null=True)

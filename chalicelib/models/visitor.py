@@ -85,6 +85,9 @@ class VisitorModel(Model):
     utm = MapAttribute(null=True)
     # The dialogue new messages go to, and how many dialogues this visitor has had
     # (the next one is ``ids.chat_id_for(visitor_id, chat_count + 1)``).
+    # A messenger customer's picture, copied to our bucket with their first message
+    # (services/channel_pictures.py); website visitors have none.
+    picture_url = UnicodeAttribute(null=True)
     current_chat_id = UnicodeAttribute(null=True)
     chat_count = NumberAttribute(default=0)
     # This visitor's dialogues the team closed and nobody reopened since (ADD on close,

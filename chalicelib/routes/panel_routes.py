@@ -52,7 +52,7 @@ def list_chats(project_id):
 @json_errors
 def get_chat(project_id, chat_id):
     member = _member(project_id)
-    return {"chat": chat_reads.chat_view(chat_reads.visible_chat(member, chat_id))}
+    return {"chat": dialogues.get_chat(member, chat_id)}
 
 
 @panel_routes.route("/projects/{project_id}/chats/{chat_id}/messages", methods=["GET"])

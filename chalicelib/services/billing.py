@@ -80,6 +80,11 @@ def billing_view(project: ProjectModel, member: MemberModel, settings, now) -> d
     blocked = []
     if reason := quotas.widget_blocked(project, now):
         blocked.append(quotas.blocked_view(reason))
+    usage = quotas.usage_view(project, now)
+    messenger = usage[quotas.MESSENGER_MESSAGES]
+    # Replies on channel chats stop (the composer disables them); website chats go on.
+    if quotas.messenger_replies_stopped(messenger["used"], messenger["limit"]):
+        blocked.append(quotas.blocked_view(quotas.MESSENGER_MESSAGES))
     # Free is never behind on payments (projects stored by an earlier version could say
     # "unpaid" on Free while a Checkout was open).
     state = (project.billing_state or BILLING_OK) if plan.paid else BILLING_OK
@@ -97,7 +102,7 @@ def billing_view(project: ProjectModel, member: MemberModel, settings, now) -> d
         "period": {"start": iso(period.start), "end": iso(period.end)},
         "cancel_at_period_end": bool(project.cancel_at_period_end),
         "powered_by": plan.powered_by,
-        "usage": quotas.usage_view(project, now),
+        "usage": usage,
         "blocked": blocked,
         # Worth a banner, but nothing is stopped (a failed renewal Stripe is retrying).
         "warnings": [RETRYING] if state == BILLING_PAST_DUE else [],

@@ -15,8 +15,11 @@
 - One chat per (channel, customer) while open: the customer is a visitor record with an
   id derived from (channel, platform id), and their chats are that visitor's chats, so a
   closed chat is followed by a new one and a reconnected channel continues.
+- Messenger's reply window (services/channel_gate.py) counts from the chat's
+  ``customer_last_at``: set by a customer's message (not an echo) in its own write.
 - Fast: store and fan out (and distribution for a new chat), as a website message does.
-  A photo is fetched and put in our bucket first (services/channel_photos.py).
+  A photo is fetched and put in our bucket first (services/channel_photos.py); a new
+  customer's name and picture once, with their first message (services/channel_pictures.py).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     channel_photos,
+    channel_pictures,
     channel_secrets,
     distribution,
     messenger,
@@ -226,11 +230,8 @@ def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> V
         if visitor.channel_customer_id is None:  # a customer stored before replies went out
             visitor.update(actions=[VisitorModel.channel_customer_id.set(incoming.customer_id)])
         return visitor
-    name = incoming.customer_name
-    if name is None and channel.kind == MESSENGER and "page_token" in secret:
-        name = messenger.customer_name(
-            incoming.customer_id, secret["page_token"], secret["app_secret"]
-        )
+    # Their first message: the name (Messenger's profile) and picture, asked once.
+    name, picture = channel_pictures.first_look(channel, secret, incoming, visitor_id)
     fallback = "Telegram user" if channel.kind == TELEGRAM else "Messenger user"
     visitor = VisitorModel(
         channel.project_id,
@@ -241,6 +242,7 @@ def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> V
         chat_count=0,
         channel_id=channel.channel_id,
         channel_customer_id=incoming.customer_id,
+        picture_url=picture,
     )
     try:
         visitor.save(condition=VisitorModel.visitor_id.does_not_exist())
@@ -267,13 +269,7 @@ def _append(draft: Draft, visitor: VisitorModel, count, clock, sleep) -> Posted 
     def also(transaction, message, now):
         transaction.update(
             ChatModel(message.project_id, message.chat_id),
-            actions=chat_actions(message)
-            # The customer wrote: whatever said they blocked the bot is over.
-            + (
-                [ChatModel.unreachable_reason.remove()]
-                if draft.author_type == AUTHOR_VISITOR
-                else []
-            ),
+            actions=chat_actions(message) + _customer_wrote(message),
             condition=condition,
         )
         count(transaction)
@@ -289,6 +285,17 @@ def _append(draft: Draft, visitor: VisitorModel, count, clock, sleep) -> Posted 
     if posted is not None:
         posted.visitor_name = chat.visitor_name
     return posted
+
+
+def _customer_wrote(message) -> list:
+    """Messenger's reply window counts from the customer's last message (not an echo of
+    the Page's): set in that message's own UpdateItem, so it costs no request."""
+    if message.author_type != AUTHOR_VISITOR:
+        return []
+    return [
+        ChatModel.customer_last_at.set(message.created_at),
+        ChatModel.unreachable_reason.remove(),  # they wrote: whatever said they blocked us is over
+    ]
 
 
 def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now) -> Posted | None:
@@ -322,6 +329,8 @@ def _open(draft: Draft, visitor: VisitorModel, channel: ChannelModel, count, now
         channel=channel.kind,
         channel_id=channel.channel_id,
         channel_name=channel.name,
+        customer_last_at=now if from_customer else None,
+        visitor_picture_url=visitor.picture_url,
     )
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
@@ -350,7 +359,10 @@ def _announce(posted: Posted, channel: ChannelModel, visitor: VisitorModel, fano
         posted.visitor_name or visitor.name,
     )
     summary["channel"] = {"kind": channel.kind, "id": channel.channel_id, "name": channel.name}
-    if message.author_type == AUTHOR_VISITOR:
+    if visitor.picture_url:
+        summary["visitor_picture_url"] = visitor.picture_url
+    if message.author_type == AUTHOR_VISITOR:  # the window's start (an echo leaves it)
+        summary["channel"]["customer_last_at"] = iso(message.created_at)
         summary["unreachable_reason"] = None  # cleared by this message's write
     fanout.deliver(
         [

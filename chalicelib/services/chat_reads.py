@@ -68,6 +68,8 @@ def chat_view(chat: ChatModel) -> dict:
         "channel": channel_of(chat),
         # A messenger customer who blocked the bot (services/channel_health.py).
         "unreachable_reason": chat.unreachable_reason,
+        # A messenger customer's picture (our bucket), where the panel draws the avatar.
+        **({"visitor_picture_url": chat.visitor_picture_url} if chat.visitor_picture_url else {}),
     }
 
 
@@ -75,7 +77,13 @@ def channel_of(chat: ChatModel) -> dict | None:
     """Where the chat happens: None for the website, else the messenger channel."""
     if not chat.channel:
         return None
-    return {"kind": chat.channel, "id": chat.channel_id, "name": chat.channel_name}
+    return {
+        "kind": chat.channel,
+        "id": chat.channel_id,
+        "name": chat.channel_name,
+        # The customer's last message (Messenger's 24-hour window counts from it).
+        "customer_last_at": iso(chat.customer_last_at) if chat.customer_last_at else None,
+    }
 
 
 def summary_after(

@@ -10,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import ids
 from chalicelib.auth.identities import VisitorIdentity
+from chalicelib.clock import utcnow
 from chalicelib.errors import BadRequest, Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.chat import ChatModel
@@ -19,7 +20,7 @@ from chalicelib.models.project import MemberModel
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import permissions
+from chalicelib.services import channel_gate, permissions
 from chalicelib.services.chat_reads import chat_view, visible_chat
 
 _CURSOR_KEYS = {"project_id", "chat_id", "activity_key"}
@@ -73,9 +74,19 @@ def list_chats(member: MemberModel, cursor: str | None, limit: int, channel=None
         last_evaluated_key=start,
         filter_condition=mine_or_open,
     )
-    chats = [chat_view(chat) for chat in page]
+    found = list(page)
+    chats = [chat_view(chat) for chat in found]
+    channel_gate.add_windows(found, chats, project_id, utcnow())
     next_key = page.last_evaluated_key
     return {"chats": chats, "next_cursor": _encode_cursor(next_key) if next_key else None}
+
+
+def get_chat(member: MemberModel, chat_id: str) -> dict:
+    """One chat as the list shows it (a Messenger chat with its reply window)."""
+    chat = visible_chat(member, chat_id)
+    view = chat_view(chat)
+    channel_gate.add_windows([chat], [view], member.project_id, utcnow())
+    return view
 
 
 def mark_read_by_team(member: MemberModel, chat_id: str, fanout: Fanout) -> dict:

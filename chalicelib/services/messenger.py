@@ -110,14 +110,19 @@ def is_our_echo(message: dict) -> bool:
     return isinstance(metadata, str) and metadata.startswith(OUR_METADATA_PREFIX)
 
 
-def customer_name(psid: str, page_token: str, app_secret: str) -> str | None:
-    """The customer's name from their profile (the webhook does not carry it)."""
+def customer_profile(psid: str, page_token: str, app_secret: str) -> tuple[str | None, str | None]:
+    """The customer's name and picture URL (``profile_pic``, a CDN link that expires)
+    from one profile read; (None, None) when Facebook does not give them."""
     try:
-        profile = graph("GET", psid, page_token, app_secret, {"fields": "first_name,last_name"})
+        profile = graph(
+            "GET", psid, page_token, app_secret, {"fields": "first_name,last_name,profile_pic"}
+        )
     except platform_http.PlatformError:
-        return None
-    parts = [profile.get("first_name"), profile.get("last_name")]
-    return " ".join(p for p in parts if isinstance(p, str) and p.strip())[:100] or None
+        return None, None
+    names = [profile.get("first_name"), profile.get("last_name")]
+    name = " ".join(p for p in names if isinstance(p, str) and p.strip())[:100] or None
+    picture = profile.get("profile_pic")
+    return name, picture if isinstance(picture, str) and picture else None
 
 
 def signature_ok(raw_body: bytes, header: str | None, app_secret: str) -> bool:

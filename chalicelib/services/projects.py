@@ -13,6 +13,7 @@ from chalicelib.errors import BadRequest, Forbidden, NotFound
 from chalicelib.models.base import is_condition_failure
 from chalicelib.models.project import ROLE_ADMINISTRATOR, MemberModel, ProjectModel
 from chalicelib.services import (
+    channel_gate,
     channel_health,
     consent,
     origins,
@@ -100,6 +101,7 @@ def project_view(project: ProjectModel, member: MemberModel | None = None) -> di
         "push_previews": project.push_previews is not False,
         "consent": consent.view(project),
         "prechat": prechat.view(project),
+        "channels": channel_gate.settings_view(project),
         "distribution": project.distribution,
         "max_active_chats": int(project.max_active_chats or 0),
         "allowed_domains": list(project.allowed_domains or []),
@@ -261,4 +263,7 @@ def _settings_actions(member: MemberModel, body: dict) -> list:
     if "prechat" in body:
         permissions.require(member, "project.settings")
         actions += prechat.settings_actions(body["prechat"])
+    if "channels" in body:
+        permissions.require(member, "project.settings")
+        actions += channel_gate.settings_actions(body["channels"])
     return actions

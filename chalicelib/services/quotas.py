@@ -65,8 +65,9 @@ _REFUSALS = {
         UPGRADE + " Or delete one first.",
     ),
     MESSENGER_MESSAGES: (
-        "This project received more messenger messages this billing period than its plan "
-        "allows: the team cannot reply on messengers.",
+        "This project received its plan's limit of messenger messages for this billing "
+        "period: the team cannot reply on Telegram or Messenger (new messages are still "
+        "stored).",
         UPGRADE + " Replies resume once a plan with room is paid, or next period.",
     ),
     PLAN_UNPAID: (
@@ -277,13 +278,20 @@ def messenger_message_counted(project: ProjectModel, period: periods.Period) -> 
     )
 
 
+def messenger_replies_stopped(used: int, limit: int | None) -> bool:
+    """Replies on messengers stop once the period's incoming messages reach the limit
+    (issue 11: "when the limit is reached the team cannot reply"): the message that
+    reaches it is stored and counted, and the 100% e-mail says replies stopped."""
+    return limit is not None and used >= limit
+
+
 def require_messenger_reply(project: ProjectModel, now: datetime) -> None:
-    """The team may reply on messengers while incoming messages stay within the plan."""
+    """The team may reply on messengers until incoming messages reach the plan's limit."""
     limit = plan_of(project).limit(MESSENGER_MESSAGES)
     if limit is None:
         return
     usage = _usage(project.project_id, period_of(project, now).key)
-    if int(usage.messenger_messages or 0) > limit:
+    if messenger_replies_stopped(int(usage.messenger_messages or 0), limit):
         raise refusal(MESSENGER_MESSAGES)
 
 

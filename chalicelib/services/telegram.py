@@ -88,6 +88,21 @@ def download_file(token: str, file_id: str) -> tuple[bytes, str]:
     return platform_http.download(f"{base}/file/bot{token}/{path}")
 
 
+def profile_photo_file(token: str, user_id: str) -> str | None:
+    """The file id of the customer's current profile picture in its size nearest an
+    avatar's (the smallest at least 160 px wide; else the largest); None without one."""
+    answer = call(token, "getUserProfilePhotos", {"user_id": user_id, "limit": 1})
+    photos = answer.get("photos") if isinstance(answer, dict) else None
+    sizes = photos[0] if isinstance(photos, list) and photos else None
+    if not isinstance(sizes, list):
+        return None
+    sizes = [p for p in sizes if isinstance(p, dict) and isinstance(p.get("file_id"), str)]
+    if not sizes:
+        return None
+    sizes.sort(key=lambda p: p.get("width") or 0)
+    return next((p for p in sizes if (p.get("width") or 0) >= 160), sizes[-1])["file_id"]
+
+
 def _name_of(sender: dict) -> str | None:
     parts = [sender.get("first_name"), sender.get("last_name")]
     name = " ".join(p for p in parts if isinstance(p, str) and p.strip())

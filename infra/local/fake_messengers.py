@@ -5,12 +5,14 @@ Telegram (``<base>/bot<token>/<method>``, answers ``{"ok", "result" | "error_cod
 "description"}`` as the Bot API does): ``getMe``, ``setWebhook`` (``url``,
 ``secret_token``, ``allowed_updates``), ``getWebhookInfo`` (``pending_update_count``,
 ``last_error_date``, ``last_error_message``), ``deleteWebhook``, ``getFile`` and the file
-download at ``<base>/file/bot<token>/<path>``. A webhook delivery is a POST of a JSON
+download at ``<base>/file/bot<token>/<path>``, ``getUserProfilePhotos`` (each customer has
+one picture, in two sizes). A webhook delivery is a POST of a JSON
 ``Update`` with ``X-Telegram-Bot-Api-Secret-Token``; a non-2xx answer leaves the update
 pending (the next delivery tries it first) and records the error, as Telegram does.
 
 Facebook (``<base>/<version>/...``, errors as ``{"error": {"message", "type", "code"}}``):
-``GET /me`` with a Page token (which Page it is), ``GET /<psid>`` (a customer's profile),
+``GET /me`` with a Page token (which Page it is), ``GET /<psid>`` (a customer's profile,
+with a ``profile_pic`` CDN URL when ``fields`` asks for it),
 ``POST|GET|DELETE /<page id>/subscribed_apps``, and ``appsecret_proof`` checked when
 sent (HMAC-SHA256 of the token with the app secret, as Graph does). The app's webhook is
 set on the fake's page (the "app dashboard"): saving it runs Facebook's GET verification
@@ -41,7 +43,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from infra.local.fake_messenger_customers import CustomerSide, signature
+from infra.local.fake_messenger_customers import CustomerSide, signature, tiny_png
 from infra.local.fake_messenger_sends import SendSide
 
 GRAPH_VERSION = "v21.0"
@@ -176,6 +178,7 @@ class FakeMessengers(CustomerSide, SendSide):
                 "getWebhookInfo": self._webhook_info,
                 "deleteWebhook": self._delete_webhook,
                 "getFile": self._get_file,
+                "getUserProfilePhotos": self._user_profile_photos,
             }.get(method)
             if handler is None:
                 return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -251,6 +254,42 @@ class FakeMessengers(CustomerSide, SendSide):
             }
         )
 
+    def _user_profile_photos(self, bot: Bot, params) -> tuple[int, dict]:
+        """A customer's profile pictures, newest first, each in several sizes (as
+        Telegram answers): every customer of the fake has one, made on first ask."""
+        try:
+            user_id = int(params.get("user_id"))
+        except (TypeError, ValueError):
+            return self._bad("user_id is not a number")
+        if user_id not in bot.customers.values():
+            return self._bad("user not found")
+        sizes = []
+        for width in (160, 640):
+            file_id = f"AgACprofile{user_id}x{width}"
+            if file_id not in self.telegram_files:
+                path = f"profile_photos/{user_id}_{width}.png"
+                self.files[path] = ("image/png", tiny_png((user_id % 200, 120, width % 256)))
+                self.telegram_files[file_id] = path
+            size = len(self.files[self.telegram_files[file_id]][1])
+            sizes.append(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id[-8:],
+                    "width": width,
+                    "height": width,
+                    "file_size": size,
+                }
+            )
+        return self._ok({"total_count": 1, "photos": [sizes]})
+
+    def profile_picture(self, page: Page, psid: str) -> str:
+        """The Graph profile's ``profile_pic``: a CDN URL of the customer's picture (the
+        real one expires; so does nothing here, but the app copies it all the same)."""
+        path = f"fb-cdn/profile_{psid}.png"
+        if path not in self.files:
+            self.files[path] = ("image/png", tiny_png((60, int(psid[-2:]) % 256, 90)))
+        return f"{self.base_url}/{path}?oh=00_signed"
+
     def telegram_file(self, token: str, path: str) -> tuple[str, bytes] | None:
         with self.lock:
             if token not in self.bots:
@@ -307,7 +346,9 @@ class FakeMessengers(CustomerSide, SendSide):
                     return self._graph_error("(#200) Permissions error", 200)
                 return self._subscribed_apps(method, page, params)
             if method == "GET" and len(parts) == 1 and parts[0] in page.profiles:
-                profile = page.profiles[parts[0]]
+                profile = dict(page.profiles[parts[0]])
+                if "profile_pic" in str(params.get("fields", "")).split(","):
+                    profile["profile_pic"] = self.profile_picture(page, parts[0])
                 return 200, {"id": parts[0], **profile}
             return self._graph_error(
                 f"Unsupported {method.lower()} request. Object with ID '{'/'.join(parts)}' does "

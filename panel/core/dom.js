@@ -64,13 +64,20 @@ function hue(seed) {
   return (x >>> 0) % 360;
 }
 
-export function paintAvatar(el, name, seed) {
+/** Initials on a colour from the seed; or a messenger customer's picture (our bucket's
+ * copy, an <img> with its URL as an attribute), the initials staying if it fails to load. */
+export function paintAvatar(el, name, seed, picture) {
   el.textContent = initials(name);
   el.style.setProperty('--av-h', String(hue(seed || name)));
+  if (typeof picture === 'string' && /^https?:\/\//.test(picture)) {
+    const img = h('img', { class: 'avatar-picture', src: picture, alt: '', loading: 'lazy' });
+    img.addEventListener('error', () => img.remove());
+    el.append(img);
+  }
 }
 
-export function avatar(name, seed, extraClass) {
+export function avatar(name, seed, extraClass, picture) {
   const a = h('span', { class: 'avatar' + (extraClass ? ' ' + extraClass : ''), 'aria-hidden': 'true' });
-  paintAvatar(a, name, seed);
+  paintAvatar(a, name, seed, picture);
   return a;
 }

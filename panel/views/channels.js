@@ -12,12 +12,14 @@ import { isLead } from '../core/session.js';
 import { S } from '../core/state.js';
 import { toast } from '../core/toast.js';
 import { channelLabel } from './channel-alerts.js';
+import { saveProjectSettings } from './settings.js';
 
 let loadedFor = null; // the project whose channels are drawn
 let wantReconnect = null; // the channel whose Reconnect form the banner asked for
 let loading = false; // a list load is on its way (it focuses wantReconnect when drawn)
 
 async function loadChannels() {
+  renderTagSetting();
   const box = $('channel-list');
   if (!S.project || !isLead()) {
     box.replaceChildren(h('p', { class: 'form-note', text: 'Only managers and the administrator can connect channels.' }));
@@ -186,6 +188,26 @@ function focusReconnect() {
   if (input) { item.scrollIntoView({ block: 'center' }); input.focus(); }
 }
 
+/** The project's Human agent tag (channels.human_agent_tag): Messenger replies from 24 h
+ * to 7 days after the customer's last message. Leads change it; others see it. */
+function renderTagSetting() {
+  const box = $('set-human-agent-tag');
+  const p = S.projectInfo;
+  box.checked = !!(p && p.channels && p.channels.human_agent_tag);
+  box.disabled = !p || !isLead();
+}
+
+async function saveTagSetting(ev) {
+  const wanted = ev.target.checked;
+  try {
+    await saveProjectSettings({ channels: { human_agent_tag: wanted } }, ev.target);
+    toast(wanted ? 'Messenger replies up to 7 days go with the Human agent tag.' : 'The Human agent tag is off.');
+  } catch (e) {
+    // saveProjectSettings reported it; the box shows what is stored.
+  }
+  renderTagSetting();
+}
+
 function field(id, name, label, extra) {
   return h('div', { class: 'field field-wide' }, [
     h('label', { for: id, text: label }),
@@ -199,8 +221,18 @@ function build() {
     h('section', { class: 'card', id: 'channels-card', 'aria-labelledby': 'channels-title' }, [
       h('h3', { id: 'channels-title', text: 'Channels: Telegram and Facebook Messenger' }),
       h('p', { class: 'form-note', text: 'Customers who write to your bot or Page appear in the inbox with the channel shown. '
-        + 'Replies to them are not sent from here yet.' }),
+        + 'Your replies go back to them on Telegram or Messenger, each showing whether it was sent.' }),
       h('div', { id: 'channel-list' }),
+      h('div', { class: 'channel-tag' }, [
+        h('label', { class: 'check' }, [
+          h('input', { id: 'set-human-agent-tag', type: 'checkbox', 'aria-describedby': 'human-agent-tag-note' }),
+          ' Messenger: reply with the Human agent tag from 24 hours to 7 days after the customer’s last message',
+        ]),
+        h('p', { class: 'form-note', id: 'human-agent-tag-note', text: 'Messenger lets a Page answer within 24 hours of the '
+          + 'customer’s last message. After that, only a person may answer, for up to 7 days, with the Human agent tag, '
+          + 'and only once Meta approved your app for it (App Review: the Human Agent permission). Turn this on after the '
+          + 'approval: automatic messages never use it.' }),
+      ]),
       h('div', { id: 'channel-forms' }, [
         h('form', { class: 'form-grid', id: 'connect-telegram', novalidate: true }, [
           h('h3', { text: 'Connect a Telegram bot' }),
@@ -227,6 +259,8 @@ export function mount() {
   build();
   $('connect-telegram').addEventListener('submit', (ev) => connect(ev, 'telegram'));
   $('connect-messenger').addEventListener('submit', (ev) => connect(ev, 'messenger'));
+  $('set-human-agent-tag').addEventListener('change', saveTagSetting);
+  on('project:info', renderTagSetting);
   on('view:show', (view) => { if (view === 'settings') loadChannels(); });
   on('project:reset', () => { loadedFor = null; wantReconnect = null; $('channel-list').replaceChildren(); });
   on('channels:reconnect', (channelId) => { wantReconnect = channelId; if (!loading) focusReconnect(); });

@@ -6,6 +6,7 @@ import { $, h } from '../core/dom.js';
 import { sendFrame } from '../core/socket.js';
 import { S } from '../core/state.js';
 import { toast } from '../core/toast.js';
+import { channelReplyBlocked } from './channel-window.js';
 import { autoGrow, MAX_LEN, saveDraft, updateCharCount } from './draft.js';
 import { send } from './outbox.js';
 import { hideSuggestions, onSuggestKey, updateSuggestions } from './reply-suggest.js';
@@ -81,10 +82,13 @@ function setComposeMode(mode) {
  * delivery: views/delivery.js), so the hint says where they go. */
 export function renderComposerState(c) {
   const closed = c.state === 'closed';
-  $('mode-reply').disabled = closed;
-  if (closed && composeMode !== 'note') setComposeMode('note');
-  else if (!closed && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
-  closedForcedNote = closed;
+  // Closed, Messenger's window shut or the messenger quota reached (channel-window.js):
+  // notes only. The hint below says which.
+  const noReply = channelReplyBlocked(c) || closed;
+  $('mode-reply').disabled = noReply;
+  if (noReply && composeMode !== 'note') setComposeMode('note');
+  else if (!noReply && composeMode === 'note' && closedForcedNote) setComposeMode('reply');
+  closedForcedNote = noReply;
   $('composer-hint').textContent = closed ? 'Closed: reopen it to reply to the visitor; notes stay with the team.'
     : c.channel ? 'Enter to send \u00b7 replies go to the customer on '
       + (c.channel.kind === 'telegram' ? 'Telegram' : 'Messenger') + ' \u00b7 / for saved replies'

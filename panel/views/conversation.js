@@ -103,7 +103,7 @@ export function renderConv() {
   }
   const name = c.visitor_name || 'Visitor';
   $('conv-title').textContent = name;
-  paintAvatar($('conv-avatar'), name, c.visitor_id || c.id);
+  paintAvatar($('conv-avatar'), name, c.visitor_id || c.id, c.visitor_picture_url);
   const sub = [];
   if (c.status) sub.push(c.status.charAt(0).toUpperCase() + c.status.slice(1));
   if (c.created_at) sub.push('started ' + relTimeLong(c.created_at));

@@ -162,7 +162,7 @@ function fillChatButton(btn, c, selected) {
     ]));
   }
   btn.replaceChildren(
-    avatar(name, c.visitor_id || c.id),
+    avatar(name, c.visitor_id || c.id, null, c.visitor_picture_url),
     h('span', { class: 'chat-main' }, [
       h('span', { class: 'chat-top' }, [
         h('span', { class: 'chat-name', text: name }),

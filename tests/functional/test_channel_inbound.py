@@ -8,7 +8,8 @@ import threading
 import boto3
 import pytest
 
-from chalicelib.clock import utcnow
+from chalicelib.clock import iso, utcnow
+from chalicelib.models.chat import ChatModel
 from chalicelib.models.usage import UsageModel
 from chalicelib.services import channel_inbound, channel_secrets, quotas
 from chalicelib.services.projects import require_project
@@ -49,7 +50,12 @@ def test_a_telegram_message_lands_in_the_inbox_with_its_channel_and_counts_once(
 
     [chat] = channels.chats(owner)
     assert chat["visitor_name"] == "Ada Lovelace"
-    assert chat["channel"] == {"kind": "telegram", "id": channel["id"], "name": "@acme_shop_bot"}
+    assert chat["channel"] == {
+        "kind": "telegram",
+        "id": channel["id"],
+        "name": "@acme_shop_bot",
+        "customer_last_at": chat["last_message"]["created_at"],
+    }
     assert chat["state"] == "open" and chat["unread"] == 1
     [message] = channels.messages(owner, chat["id"])
     assert (message["author_type"], message["text"]) == ("visitor", "Hi!")
@@ -178,6 +184,28 @@ def test_an_echo_is_a_team_message_stored_once_and_not_counted(platform, channel
     ]
     assert messages[1]["author_name"] == "Acme Outdoor"
     assert _messenger_count(owner.project_id) == 1
+
+
+def test_the_customers_messages_move_customer_last_at_and_echoes_do_not(platform, channels):
+    """Messenger's reply window counts from the customer's last message: set with the
+    message in the same write (the request count below is unchanged), never by an echo."""
+    owner = platform.sign_up()
+    page, _ = channels.connect_messenger(owner, "Acme Outdoor")
+    channels.fake.messenger_customer_says(page.id, "Bob", "text", "Hello?")
+    [chat] = channels.chats(owner)
+    first = chat["channel"]["customer_last_at"]
+    assert first == chat["last_message"]["created_at"]  # set when the chat opened
+
+    channels.fake.page_replies(page.id, "Bob", "Hi Bob, from Facebook's inbox")
+    [chat] = channels.chats(owner)
+    assert chat["last_message"]["author_type"] == "operator"
+    assert chat["channel"]["customer_last_at"] == first  # an echo leaves it
+
+    channels.fake.messenger_customer_says(page.id, "Bob", "text", "Still there?")
+    [chat] = channels.chats(owner)
+    assert chat["channel"]["customer_last_at"] == chat["last_message"]["created_at"] > first
+    stored = ChatModel.get(owner.project_id, chat["id"])
+    assert iso(stored.customer_last_at) == chat["last_message"]["created_at"]
 
 
 def test_one_chat_per_customer_while_open_and_a_new_one_after_close(platform, channels):

@@ -317,7 +317,13 @@ def test_the_team_may_start_a_new_chat_with_a_channel_customer_through_the_outbo
     new_chat = started.json_body["message"]["chat_id"]
     assert new_chat != chat["id"]
     [listed] = [c for c in channels.chats(owner) if c["id"] == new_chat]
-    assert listed["channel"] == {"kind": "telegram", "id": channel["id"], "name": channel["name"]}
+    # The channel, and the customer's last message carried over (the gate judges from it).
+    assert listed["channel"] == {
+        "kind": "telegram",
+        "id": channel["id"],
+        "name": channel["name"],
+        "customer_last_at": chat["channel"]["customer_last_at"],
+    }
     queue.drain()
     assert channels.messages(owner, new_chat)[-1]["delivery"] == "sent"
     assert _team_lines(channels, f"telegram:{bot.token}")[-1] == ("bot", "Your tent has arrived")

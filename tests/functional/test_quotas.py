@@ -295,17 +295,18 @@ def test_scenarios_stop_at_the_limit_exactly_under_concurrency(
 # --- messenger messages ---------------------------------------------------------------
 
 
-def test_messenger_replies_stop_once_incoming_messages_pass_the_limit(platform, limits):
+def test_messenger_replies_stop_once_incoming_messages_reach_the_limit(platform, limits):
     limits(messenger_messages=3)
     owner = platform.sign_up()
     before = len(sent_mail())
     project = ProjectModel.get(owner.project_id)
     now = utcnow()
-    counts = [quotas.count_incoming_messenger_message(project, now) for _ in range(3)]
-    assert counts == [1, 2, 3]
-    quotas.require_messenger_reply(project, now)  # at the limit: still allowed
+    counts = [quotas.count_incoming_messenger_message(project, now) for _ in range(2)]
+    assert counts == [1, 2]
+    quotas.require_messenger_reply(project, now)  # below the limit: allowed
 
-    quotas.count_incoming_messenger_message(project, now)
+    # Issue 11: "when the limit is reached the team cannot reply" (the 100% e-mail says so).
+    assert quotas.count_incoming_messenger_message(project, now) == 3
     with pytest.raises(PaymentRequired) as refused:
         quotas.require_messenger_reply(project, now)
     assert refused.value.details["reason"] == "messenger_messages"
