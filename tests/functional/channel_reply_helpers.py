@@ -57,3 +57,33 @@ class ChannelQueue:
         for _ in range(rounds):
             if not self.deliver():
                 return
+
+
+def _telegram_chat(platform, channels, owner, name="Ada Lovelace"):
+    bot, channel = channels.connect_telegram(owner)
+    channels.fake.telegram_customer_says(bot.token, name, "text", "Is the tent in stock?")
+    [chat] = channels.chats(owner)
+    return bot, channel, chat
+
+
+def _messenger_chat(platform, channels, owner, name="Ada Lovelace"):
+    page, channel = channels.connect_messenger(owner)
+    channels.fake.messenger_customer_says(page.id, name, "text", "Is the tent in stock?")
+    [chat] = channels.chats(owner)
+    return page, channel, chat
+
+
+def _reply(platform, owner, chat_id, text, client_id="reply-0001"):
+    return platform.post(
+        f"/projects/{owner.project_id}/chats/{chat_id}/messages",
+        {"client_id": client_id, "text": text},
+        owner.auth,
+    )
+
+
+def _delivery_frames(platform, connection):
+    return [f for f in platform.sender.frames_for(connection) if f["type"] == "delivery"]
+
+
+def _team_lines(channels, target, name="Ada Lovelace"):
+    return [(line["from"], line["text"]) for line in channels.fake.conversation(target, name)]

@@ -159,3 +159,12 @@ def platform(aws, sender):
 
     with Client(app.app) as client:
         yield Platform(client, sender)
+
+
+@pytest.fixture
+def channels(platform, monkeypatch):
+    """The fake Telegram and Facebook on a free port, the app pointed at them
+    (channel_helpers.open_channels)."""
+    from tests.functional.channel_helpers import open_channels
+
+    yield from open_channels(platform, monkeypatch)

@@ -4,15 +4,9 @@ the server makes, what it stores, what it never says back, disconnecting and com
 import json
 
 import boto3
-import pytest
 
 from chalicelib.models.channel import ChannelModel
-from tests.functional.channel_helpers import PUBLIC_API, open_channels
-
-
-@pytest.fixture
-def channels(platform, monkeypatch):
-    yield from open_channels(platform, monkeypatch)
+from tests.functional.channel_helpers import PUBLIC_API
 
 
 def _all_text(*responses) -> str:

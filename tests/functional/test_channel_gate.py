@@ -13,14 +13,8 @@ from chalicelib.models.chat import ChatModel
 from chalicelib.models.project import ProjectModel
 from chalicelib.services import channel_gate, quotas
 from tests.conftest import catalogue_json
-from tests.functional.channel_helpers import open_channels
 
 LAST = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # the customer's last message
-
-
-@pytest.fixture
-def channels(platform, monkeypatch):
-    yield from open_channels(platform, monkeypatch)
 
 
 @pytest.fixture

@@ -21,18 +21,12 @@ from chalicelib.config import get_settings
 from chalicelib.models.channel import ChannelModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.services import channel_errors, channel_health, channel_secrets
-from tests.functional.channel_helpers import open_channels
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEAD = channel_errors.Verdict(channel_errors.DEAD_TOKEN, "the Facebook password was changed")
 BLOCKED = channel_errors.Verdict(
     channel_errors.BLOCKED, "the customer blocked the bot or left Telegram"
 )
-
-
-@pytest.fixture
-def channels(platform, monkeypatch):
-    yield from open_channels(platform, monkeypatch)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import threading
 
 import boto3
-import pytest
 
 from chalicelib.clock import iso, utcnow
 from chalicelib.models.chat import ChatModel
@@ -15,13 +14,7 @@ from chalicelib.services import channel_inbound, channel_secrets, quotas
 from chalicelib.services.projects import require_project
 from infra.local.fake_messengers import facebook_signature
 from tests.conftest import catalogue_json
-from tests.functional.channel_helpers import open_channels
 from tests.functional.test_quotas import sent_mail
-
-
-@pytest.fixture
-def channels(platform, monkeypatch):
-    yield from open_channels(platform, monkeypatch)
 
 
 def _messenger_count(project_id) -> int:

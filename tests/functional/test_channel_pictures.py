@@ -6,18 +6,11 @@ panel draws the chat's avatar. A platform without one leaves the message unharme
 from collections import Counter
 
 import boto3
-import pytest
 
 from chalicelib.models.visitor import VisitorModel
 from chalicelib.services.channel_inbound import customer_visitor_id
-from tests.functional.channel_helpers import open_channels
 
 CDN = "https://cdn.example.test/"
-
-
-@pytest.fixture
-def channels(platform, monkeypatch):
-    yield from open_channels(platform, monkeypatch)
 
 
 def _count_calls(channels, monkeypatch) -> Counter:
