@@ -88,3 +88,17 @@ def open_channels(platform, monkeypatch):
 
 def body_of(response) -> dict:
     return json.loads(response.body) if isinstance(response.body, (bytes, str)) else response.body
+
+
+def telegram_update(update_id, user_id=9001, text="hello", name="Ada"):
+    """A Telegram Update of a private text message, as the Bot API delivers it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "from": {"id": user_id, "is_bot": False, "first_name": name},
+            "chat": {"id": user_id, "first_name": name, "type": "private"},
+            "date": 1796418102,
+            "text": text,
+        },
+    }
