@@ -125,7 +125,8 @@ def business_hours(project_id):
 @json_errors
 def set_business_hours(project_id):
     member = _member(project_id)
-    return availability.update(member, body_of(team_routes.current_request), utcnow())
+    body = body_of(team_routes.current_request)
+    return availability.update(member, body, utcnow(), deps.fanout())
 
 
 # The edited schedule's "open now / opens at" before Save (nothing is stored).

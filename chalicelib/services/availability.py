@@ -136,6 +136,12 @@ def announce(project_id: str, fanout, now: datetime, joined: str | None = None) 
     available = set(project.available_members or ())
     if available != ({joined} if joined else set()):
         return 0  # someone else was there before and is still: online all along
+    return _tell_widgets(project, now, fanout)
+
+
+def _tell_widgets(project: ProjectModel, now: datetime, fanout) -> int:
+    """The project's availability to its visitors with a socket (at most MAX_ANNOUNCED)."""
+    project_id = project.project_id
     frame = frames.availability(widget_view(project, now))
     live = VisitorModel.online_index.query(
         project_id,
@@ -250,9 +256,10 @@ def preview(member: MemberModel, body: dict, now: datetime) -> dict:
     return {"now": _now_view(project, now)}
 
 
-def update(member: MemberModel, body: dict, now: datetime) -> dict:
+def update(member: MemberModel, body: dict, now: datetime, fanout=None) -> dict:
     """Replace the schedule and/or the away message (administrator and managers). Every
-    field is checked before anything is written."""
+    field is checked before anything is written. A new schedule is told to the open
+    widgets at once (``fanout``), as presence changes are: "We're back ..." or online."""
     permissions.require(member, "project.settings")
     if not isinstance(body, dict) or not {"business_hours", "away_message"} & body.keys():
         raise BadRequest(
@@ -284,4 +291,6 @@ def update(member: MemberModel, body: dict, now: datetime) -> dict:
         )
     project = ProjectModel(member.project_id)
     project.update(actions=actions, condition=ProjectModel.project_id.exists())
-    return view(member, now, project)  # the update's answer holds the whole item
+    if "business_hours" in body and fanout is not None:
+        _tell_widgets(project, now, fanout)  # the update's answer holds the whole item
+    return view(member, now, project)

@@ -13,10 +13,8 @@ Which replies count: the first team reply to a visitor who is waiting, when both
 visitor's message and the reply fall within business hours (services/availability.py
 within_hours), so nights and weekends do not inflate the figure. Notes, auto messages
 and the away message never pass through the reply path, so they never count; a chat the
-team started (proactive) counts from the visitor's first answer. Channel chats
-(Telegram/Messenger) do not count yet: the team cannot reply to them from the panel
-(their replies come with issue 11's second half, which can pass ``recorder`` the same
-way).
+team started (proactive) counts from the visitor's first answer. Telegram and Messenger
+chats count too: the same team answers them through the same reply path.
 
 The samples live on the project item, which the widget's session reads anyway, so the
 figure costs a page view nothing: the last ``MAX_SAMPLES`` as compact JSON

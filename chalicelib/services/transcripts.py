@@ -41,6 +41,12 @@ _BLOCKED = {
     "bounced": "e-mails to the visitor's address bounced",
     "complained": "the visitor marked our e-mail as spam",
 }
+# The same refusals as the visitor reads them in the widget.
+_BLOCKED_FOR_VISITOR = {
+    "unsubscribed": "you unsubscribed from our e-mails at this address",
+    "bounced": "e-mails to your address bounced: we cannot send it there",
+    "complained": "you marked our e-mail as spam, so we do not write to that address",
+}
 
 
 def send(member: MemberModel, chat_id: str, mailer, tokens, now: datetime) -> dict:
@@ -77,21 +83,23 @@ def request(caller: VisitorIdentity, body: dict, mailer, tokens, now: datetime) 
             raise NotFound("unknown visitor: start a session") from None
     else:
         if (blocked := mail_contact.blocked_reason(caller.project_id, address)) is not None:
-            raise Conflict(_BLOCKED[blocked])  # before the address is kept
+            raise Conflict(_BLOCKED_FOR_VISITOR[blocked])  # before the address is kept
         visitor = identity.update_visitor(
             caller, [VisitorModel.given_email.set(address)], None, None
         )
-    return _mail(caller.project_id, chat, visitor, mailer, tokens, now)
+    return _mail(caller.project_id, chat, visitor, mailer, tokens, now, _BLOCKED_FOR_VISITOR)
 
 
-def _mail(project_id: str, chat: ChatModel, visitor, mailer, tokens, now: datetime) -> dict:
+def _mail(
+    project_id: str, chat: ChatModel, visitor, mailer, tokens, now: datetime, refusals=_BLOCKED
+) -> dict:
     chat_id = chat.chat_id
     address = mail_contact.known_email(visitor)
     if not address:
         raise Conflict("the visitor has no known e-mail address")
     blocked = mail_contact.blocked_reason(project_id, address)
     if blocked is not None:
-        raise Conflict(_BLOCKED[blocked])
+        raise Conflict(refusals[blocked])
     if tokens is None:
         raise TemporarilyUnavailable("e-mail is not set up here (MAIL_TOKEN_SECRET)")
     project = projects.require_project(project_id)

@@ -58,13 +58,16 @@ function healthText(health) {
 
 function channelRow(channel) {
   const connected = channel.status === 'connected';
+  const dead = connected && channel.health && channel.health.state === 'needs_reconnect';
   const health = h('p', { class: 'form-note channel-health', text: healthText(channel.health) });
   const facts = [
     h('strong', { text: (channel.kind === 'telegram' ? 'Telegram ' : 'Messenger: ') + channel.name }),
-    ' ', h('span', { class: 'chat-channel channel-' + channel.kind, text: connected ? 'connected' : 'disconnected' }),
+    ' ', h('span', {
+      class: 'chat-channel channel-' + channel.kind,
+      text: dead ? 'needs reconnecting' : connected ? 'connected' : 'disconnected',
+    }),
   ];
   const details = [];
-  const dead = connected && channel.health && channel.health.state === 'needs_reconnect';
   if (dead) {
     details.push(h('p', { class: 'channel-dead', role: 'status' }, [
       h('strong', { text: 'Needs reconnecting' }),

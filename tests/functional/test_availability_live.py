@@ -115,3 +115,36 @@ def test_a_visitors_message_and_page_view_announce_nothing(platform, shop, monke
     platform.visitor(owner.project_id, token=visitor.token)
     platform.disconnect(writer)  # a visitor's socket closing is no change of presence
     assert told == []
+
+
+def test_saving_business_hours_tells_the_open_widgets_at_once(platform, shop):
+    owner, tab = shop
+    panel, _ = platform.connect(owner.token, project=owner.project_id)
+    assert [f["state"] for f in _availability_frames(platform, tab)] == ["online"]
+    # Hours that are closed right now: every day from 2 to 3 hours from now (a range may
+    # run past midnight).
+    now = utcnow()
+    start, end = (now.hour + 2) % 24, (now.hour + 3) % 24
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    hours = {
+        "time_zone": "UTC",
+        "weekly": {d: [{"start": f"{start:02d}:00", "end": f"{end:02d}:00"}] for d in days},
+    }
+
+    saved = platform.client.http.put(
+        f"/projects/{owner.project_id}/business-hours",
+        body=json.dumps({"business_hours": hours}),
+        headers=owner.auth,
+    )
+
+    assert saved.status_code == 200, saved.json_body
+    frames = _availability_frames(platform, tab)
+    assert [f["state"] for f in frames] == ["online", "offline"]
+    assert frames[-1]["opens_at"]  # "We're back at ..." without a reload
+    # And back to always open: the widget hears "online" again.
+    platform.client.http.put(
+        f"/projects/{owner.project_id}/business-hours",
+        body=json.dumps({"business_hours": None}),
+        headers=owner.auth,
+    )
+    assert _availability_frames(platform, tab)[-1]["state"] == "online"

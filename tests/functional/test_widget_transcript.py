@@ -145,3 +145,19 @@ def test_an_address_that_unsubscribed_is_refused_and_not_kept(mail):
     assert response.status_code == 409 and "unsubscribed" in response.json_body["error"]["message"]
     assert given_email(mail, owner, chat_id) is None
     assert raw_sent() == []
+
+
+def test_a_bounced_address_is_refused_in_words_for_the_visitor(mail):
+    from chalicelib.clock import utcnow
+    from chalicelib.services import mail_suppression
+
+    owner, visitor, _, chat_id = start_chat(mail, email=None)
+    bounced = [{"emailAddress": "ada@example.com"}]
+    mail_suppression._suppress(bounced, "bounced", "Permanent/General", utcnow())
+
+    response = ask(mail, visitor, chat_id, email="ada@example.com")
+
+    assert response.status_code == 409
+    # The widget shows this text to the visitor: about their address, not "the visitor's".
+    assert "your address" in response.json_body["error"]["message"]
+    assert given_email(mail, owner, chat_id) is None and raw_sent() == []
