@@ -1,16 +1,18 @@
-"""Once, after a deploy that adds a sparse index: chats written before it carry no key
+"""Once, after a deploy that adds a sparse index: items written before it carry no key
 for it, so the app would not find them there until their next write. Each backfill puts
 them in.
 
     AWS_REGION=... python -m infra.backfill unread --prefix livechat-dev-
     AWS_REGION=... python -m infra.backfill queue --prefix livechat-dev-
+    AWS_REGION=... python -m infra.backfill connected --prefix livechat-dev-
 
 - ``unread``: chats left unread by the team get ``unread_project_id`` (GET /me/unread).
 - ``queue``: chats waiting for distribution get ``queued_key`` (the ``queue`` index that
   replaced ``waiting``), from their ``activity_key``: the order the old index had.
+- ``connected``: connected channels get ``connected_shard`` (the daily token check).
 
-One Scan of the chats table (the deployer's credentials; the app itself never scans) and
-one conditional UpdateItem per chat found, still in the state the scan saw and still
+One Scan of the table (the deployer's credentials; the app itself never scans) and
+one conditional UpdateItem per item found, still in the state the scan saw and still
 without the attribute, so a read, a message or an assignment meanwhile wins. Safe to rerun.
 """
 
@@ -24,9 +26,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Backfill:
     what: str  # for the summary line: "<n> <what> put in the index"
-    still: str  # the condition the chat must still meet (and the scan's filter)
+    still: str  # the condition the item must still meet (and the scan's filter)
     update: str
     values: dict  # the condition's values; ":project" / ":activity" are the item's own
+    table: str = "chats"  # the table's base name (after the prefix)
+    keys: tuple = ("project_id", "chat_id")
 
 
 BACKFILLS = {
@@ -42,30 +46,45 @@ BACKFILLS = {
         "SET queued_key = :activity",
         {},
     ),
+    "connected": Backfill(
+        "connected channels",
+        "#status = :connected AND attribute_not_exists(connected_shard)",
+        "SET connected_shard = :shard",
+        {":connected": {"S": "connected"}, ":shard": {"S": "connected"}},
+        table="channels",
+        keys=("channel_id",),
+    ),
 }
+# Attribute names that are DynamoDB reserved words, as the expressions write them.
+NAMES = {"#status": "status"}
 
 
 def backfill(client, table: str, step: Backfill) -> int:
-    """Every chat of ``table`` the step finds, put in the index; how many."""
+    """Every item of ``table`` the step finds, put in the index; how many."""
     done = 0
+    names = {k: v for k, v in NAMES.items() if k in step.still}
+    read = [*step.keys, *(["activity_key"] if ":activity" in step.update else [])]
     scan = {
         "TableName": table,
         "FilterExpression": step.still,
-        "ProjectionExpression": "project_id, chat_id, activity_key",
+        "ProjectionExpression": ", ".join(read),
     }
     if step.values:
         scan["ExpressionAttributeValues"] = step.values
+    if names:
+        scan["ExpressionAttributeNames"] = names
     for page in client.get_paginator("scan").paginate(**scan):
         for item in page["Items"]:
-            own = {":project": item["project_id"], ":activity": item.get("activity_key")}
+            own = {":project": item.get("project_id"), ":activity": item.get("activity_key")}
             values = {**step.values, **{k: v for k, v in own.items() if k in step.update}}
             try:
                 client.update_item(
                     TableName=table,
-                    Key={"project_id": item["project_id"], "chat_id": item["chat_id"]},
+                    Key={key: item[key] for key in step.keys},
                     UpdateExpression=step.update,
                     ConditionExpression=step.still,
                     ExpressionAttributeValues=values,
+                    **({"ExpressionAttributeNames": names} if names else {}),
                 )
                 done += 1
             except client.exceptions.ConditionalCheckFailedException:
@@ -83,7 +102,7 @@ def main(argv: list[str] | None = None, client=None) -> int:
 
         client = botocore.session.get_session().create_client("dynamodb")
     step = BACKFILLS[args.index]
-    print(f"{backfill(client, args.prefix + 'chats', step)} {step.what} put in the index")
+    print(f"{backfill(client, args.prefix + step.table, step)} {step.what} put in the index")
     return 0
 
 

@@ -345,14 +345,6 @@ def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
             },
             push.scheduled_statement(),
             {
-                # The daily token check (services/channel_check.py): a Scan of the small
-                # channels table, and each channel's token, read only.
-                "Sid": "ChannelTokenCheck",
-                "Effect": "Allow",
-                "Action": ["dynamodb:Scan"],
-                "Resource": [sub(tables.replace("${TablePrefix}*", "${TablePrefix}channels"))],
-            },
-            {
                 "Sid": "ChannelSecretsRead",
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue"],

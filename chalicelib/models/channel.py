@@ -38,6 +38,22 @@ class ChannelsByProject(GlobalSecondaryIndex):
     channel_id = UnicodeAttribute(range_key=True)
 
 
+class ConnectedChannels(GlobalSecondaryIndex):
+    """Every connected channel, for the clock app's daily token check (a Query, never a
+    Scan): sparse, ``connected_shard`` is present only while the channel is connected."""
+
+    class Meta:
+        index_name = "connected"
+        projection = AllProjection()
+
+    connected_shard = UnicodeAttribute(hash_key=True)
+    channel_id = UnicodeAttribute(range_key=True)
+
+
+# One shard: a channel is a bot or a Page, a few per account, read once a day.
+CONNECTED_SHARD = "connected"
+
+
 class ChannelModel(Model):
     Meta = table_meta("channels")
 
@@ -47,6 +63,7 @@ class ChannelModel(Model):
     external_id = UnicodeAttribute()  # the bot's id, the Page's id
     name = UnicodeAttribute()  # the bot's @username, the Page's name
     status = UnicodeAttribute(default=CONNECTED)
+    connected_shard = UnicodeAttribute(null=True)  # CONNECTED_SHARD while connected
     connected_at = UTCDateTimeAttribute()
     connected_by = UnicodeAttribute()
     disconnected_at = UTCDateTimeAttribute(null=True)
@@ -63,3 +80,4 @@ class ChannelModel(Model):
     health_mailed_at = UTCDateTimeAttribute(null=True)  # the one e-mail to the administrator
 
     by_project = ChannelsByProject()
+    connected = ConnectedChannels()

@@ -19,12 +19,10 @@ final), so a healthy answer there is a misread we would rather have the team con
 pasting the token again (one form) than hide. A channel marked but not mailed (a send
 that failed) gets its e-mail retried here.
 
-Which channels: a Scan of the channels table, filtered to connected ones. The table holds
-one small item (~0.5 KB) per bot or Page ever connected, a few per account, so a daily
-Scan reads it all in ceil(size / 1 MB) requests (about 2,000 channels a request, ~0.5 KB
-each / 4 KB per read unit, halved for an eventually consistent read); a sparse index of
-connected channels would save almost nothing at that size and cost an index write on
-every connect and disconnect and a deploy step. Per connected channel then: 1
+Which channels: a Query of the sparse ``connected`` index (ChannelModel.connected): the
+app never scans (DESIGN.md), and the index key rides on the put that connects a channel
+and the update that disconnects it, so it costs no request of its own. One Query page
+per MB of connected channels (about 2,000). Per connected channel then: 1
 GetSecretValue (the container's cache, keyed by the version, spares a warm one), 1
 platform call. Per channel found dead: 1 conditional UpdateItem (the mark), the frame
 (1 Query of the team's sockets, 1 post each), the e-mail (1 UpdateItem to claim it, 1
@@ -41,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from chalicelib.errors import TemporarilyUnavailable
-from chalicelib.models.channel import CONNECTED, TELEGRAM, ChannelModel
+from chalicelib.models.channel import CONNECTED_SHARD, TELEGRAM, ChannelModel
 from chalicelib.services import channel_errors, channel_health, channel_secrets, messenger, telegram
 from chalicelib.services.platform_http import PlatformError
 
@@ -53,7 +51,7 @@ HEALTHY, DEAD, MARKED, TRANSIENT = "healthy", "dead", "already_marked", "transie
 
 def run(now: datetime) -> dict:
     """Check every connected channel. Returns counts by outcome."""
-    candidates = ChannelModel.scan(ChannelModel.status == CONNECTED)
+    candidates = ChannelModel.connected.query(CONNECTED_SHARD)
     counts = {"examined": 0, HEALTHY: 0, DEAD: 0, MARKED: 0, TRANSIENT: 0, "mailed": 0}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for outcome, mailed in pool.map(lambda channel: check(channel, now), candidates):

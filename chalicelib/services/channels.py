@@ -26,6 +26,7 @@ from chalicelib.clock import iso
 from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.models.channel import (
     CONNECTED,
+    CONNECTED_SHARD,
     DISCONNECTED,
     MESSENGER,
     TELEGRAM,
@@ -113,6 +114,7 @@ def _save(channel_id, kind, external_id, name, member, now, version, token) -> C
         external_id=str(external_id),
         name=name,
         status=CONNECTED,
+        connected_shard=CONNECTED_SHARD,  # in the daily token check's index
         connected_at=now,
         connected_by=member.user_id,
         secret_version=version,
@@ -268,6 +270,7 @@ def disconnect(member: MemberModel, channel_id: str, api_base: str, now: datetim
         channel.update(
             actions=[
                 ChannelModel.status.set(DISCONNECTED),
+                ChannelModel.connected_shard.remove(),
                 ChannelModel.disconnected_at.set(now),
                 ChannelModel.secret_version.remove(),
                 ChannelModel.token_hint.remove(),

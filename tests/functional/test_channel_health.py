@@ -335,3 +335,34 @@ def test_the_health_mark_keeps_the_first_reason_and_time(platform, channels):
     health = _listed(platform, owner)[channel["id"]]["health"]
     assert health["reason"] == DEAD.reason
     assert health["since"].startswith(first.strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_the_daily_check_finds_channels_by_its_index_and_the_backfill_puts_old_ones_in(
+    platform, channels, scheduled_app, capsys
+):
+    import boto3
+
+    from infra import backfill
+
+    owner = platform.sign_up(project_name="Acme")
+    _, kept = channels.connect_telegram(owner, "kept_bot")
+    _, gone = channels.connect_telegram(owner, "gone_bot")
+    _, older = channels.connect_messenger(owner, "Older Page")
+    removed = platform.client.http.delete(
+        f"/projects/{owner.project_id}/channels/{gone['id']}", headers=owner.auth
+    )
+    assert removed.status_code == 200
+    # As a channel connected before the ``connected`` index: connected, without its key.
+    ChannelModel(older["id"]).update(actions=[ChannelModel.connected_shard.remove()])
+
+    indexed = {c.channel_id for c in ChannelModel.connected.query("connected")}
+    assert indexed == {kept["id"]}  # the disconnected one left it, the old one never was
+    assert _run_check(scheduled_app)["examined"] == 1
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    prefix = get_settings().table_prefix
+    assert backfill.main(["connected", "--prefix", prefix], client=client) == 0
+    assert capsys.readouterr().out.startswith("1 connected channels")
+    assert _run_check(scheduled_app)["examined"] == 2
+    backfill.main(["connected", "--prefix", prefix], client=client)
+    assert capsys.readouterr().out.startswith("0 connected channels")  # safe to rerun
