@@ -168,3 +168,20 @@ def channels(platform, monkeypatch):
     from tests.functional.channel_helpers import open_channels
 
     yield from open_channels(platform, monkeypatch)
+
+
+@pytest.fixture
+def queue(platform, channels, monkeypatch):
+    """The channel sender's queue (moto's SQS), delivered by hand (channel_reply_helpers)."""
+    from tests.functional.channel_reply_helpers import ChannelQueue
+
+    channels.fake.auto_echo = False  # echoes are delivered by the tests that want them
+    return ChannelQueue(platform, monkeypatch)
+
+
+@pytest.fixture
+def stripe_fake(aws, monkeypatch):
+    """Stripe's real SDK against the local fake Stripe (billing_helpers)."""
+    from tests.functional.billing_helpers import install_fake_stripe
+
+    return install_fake_stripe(monkeypatch)

@@ -13,17 +13,10 @@ from tests.functional.billing_helpers import (
     choose,
     deliver,
     deliver_all,
-    install_fake_stripe,
     snapshot,
     widget,
 )
 from tests.functional.billing_helpers import subscription_of as view_subscription
-
-
-@pytest.fixture
-def stripe_fake(aws, monkeypatch):
-    return install_fake_stripe(monkeypatch)
-
 
 # --- choosing and paying --------------------------------------------------------------
 

@@ -16,17 +16,11 @@ from tests.functional.billing_helpers import (
     checkout,
     choose,
     deliver_all,
-    install_fake_stripe,
     session_of,
     snapshot,
     subscription_of,
     widget,
 )
-
-
-@pytest.fixture
-def stripe_fake(aws, monkeypatch):
-    return install_fake_stripe(monkeypatch)
 
 
 def cancel(platform, who):

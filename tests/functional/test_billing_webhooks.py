@@ -19,16 +19,10 @@ from tests.functional.billing_helpers import (
     choose,
     deliver,
     deliver_all,
-    install_fake_stripe,
     snapshot,
     widget,
 )
 from tests.functional.billing_helpers import subscription_of as view_subscription
-
-
-@pytest.fixture
-def stripe_fake(aws, monkeypatch):
-    return install_fake_stripe(monkeypatch)
 
 
 def test_a_forged_signature_is_refused_and_changes_nothing(platform, stripe_fake):

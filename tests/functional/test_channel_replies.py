@@ -6,23 +6,14 @@ and the chat's history)."""
 import functools
 import json
 
-import pytest
-
 from chalicelib.services import channel_sender, messenger, telegram
 from tests.functional.channel_reply_helpers import (
-    ChannelQueue,
     _delivery_frames,
     _messenger_chat,
     _reply,
     _team_lines,
     _telegram_chat,
 )
-
-
-@pytest.fixture
-def queue(platform, channels, monkeypatch):
-    channels.fake.auto_echo = False  # echoes are delivered by the tests that want them
-    return ChannelQueue(platform, monkeypatch)
 
 
 def test_a_telegram_reply_is_queued_once_then_sent_and_shown_sent(platform, channels, queue):

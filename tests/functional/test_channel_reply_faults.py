@@ -2,24 +2,15 @@
 retries that stop, a dead token holding replies until a reconnect, a customer who blocked
 the bot, the retry route, and no queue configured (through the fakes and moto's SQS)."""
 
-import pytest
-
 from chalicelib.models.channel import ChannelModel
 from chalicelib.models.chat import ChatModel
 from chalicelib.services import channel_sender
 from tests.functional.channel_reply_helpers import (
-    ChannelQueue,
     _messenger_chat,
     _reply,
     _team_lines,
     _telegram_chat,
 )
-
-
-@pytest.fixture
-def queue(platform, channels, monkeypatch):
-    channels.fake.auto_echo = False  # echoes are delivered by the tests that want them
-    return ChannelQueue(platform, monkeypatch)
 
 
 def test_a_429_with_retry_after_7_is_requeued_with_that_delay_then_sent(platform, channels, queue):
