@@ -12,38 +12,22 @@ queue instead, so two stacks in one account never share a queue.
 
 from __future__ import annotations
 
+from infra import sqs_queues
 from infra.app_graph import AppInfo
-from infra.cfn import get_att, managed_policy, ref
+from infra.cfn import get_att, ref
 
 CONSUMER_FUNCTION = "ChannelSender"  # to_cfn_resource_name("channel_sender")
 # Retries back off up to 15 minutes, five times: a day covers them with room to spare.
 RETENTION_SECONDS = 86400
-# Six times the function's 30 s timeout, as AWS advises for SQS event sources.
-VISIBILITY_SECONDS = 180
+# What failed is kept two weeks (SQS's maximum): someone may want to look at it. The
+# sender raises only when it could not read a reply at all (DynamoDB unreachable).
+DEAD_LETTER_RETENTION_SECONDS = 1209600
 
 
 def resources() -> dict[str, dict]:
-    return {
-        "ChannelDeadLetterQueue": {
-            "Type": "AWS::SQS::Queue",
-            # Kept two weeks (SQS's maximum): someone may want to look at what failed.
-            "Properties": {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True},
-        },
-        "ChannelQueue": {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "MessageRetentionPeriod": RETENTION_SECONDS,
-                "VisibilityTimeout": VISIBILITY_SECONDS,
-                "SqsManagedSseEnabled": True,
-                # The sender raises only when it could not read a reply at all (DynamoDB
-                # unreachable): three such deliveries, then the dead-letter queue.
-                "RedrivePolicy": {
-                    "deadLetterTargetArn": get_att("ChannelDeadLetterQueue", "Arn"),
-                    "maxReceiveCount": 3,
-                },
-            },
-        },
-    }
+    return sqs_queues.queue_with_dead_letters(
+        "ChannelQueue", RETENTION_SECONDS, DEAD_LETTER_RETENTION_SECONDS
+    )
 
 
 def environment() -> dict:
@@ -53,47 +37,15 @@ def environment() -> dict:
 def statements() -> list[dict]:
     """For every function: a reply may be posted (and so queued) from the REST API and
     the socket, and the sender requeues."""
-    return [
-        {
-            "Sid": "ChannelQueueSend",
-            "Effect": "Allow",
-            "Action": ["sqs:SendMessage"],
-            "Resource": get_att("ChannelQueue", "Arn"),
-        }
-    ]
+    return [sqs_queues.send_statement("ChannelQueueSend", get_att("ChannelQueue", "Arn"))]
 
 
 def consumer(info: AppInfo) -> dict[str, dict]:
-    """The sender's event source on this stack's queue, and what its role needs to
-    receive from it."""
-    role = next((r for r in info.roles if r.startswith(CONSUMER_FUNCTION)), None)
-    if CONSUMER_FUNCTION not in info.functions or role is None:
-        raise ValueError("the traffic app has no channel_sender (app.py's on_sqs_message)")
-    return {
-        CONSUMER_FUNCTION: {
-            "Type": "AWS::Serverless::Function",
-            "Properties": {
-                "Events": {
-                    f"{CONSUMER_FUNCTION}SqsEventSource": {
-                        "Properties": {"Queue": get_att("ChannelQueue", "Arn")}
-                    }
-                }
-            },
-        },
-        "ChannelConsumerPolicy": managed_policy(
-            "The channel sender receives from the channel queue",
-            (role,),
-            [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "sqs:ReceiveMessage",
-                        "sqs:DeleteMessage",
-                        "sqs:GetQueueAttributes",
-                        "sqs:ChangeMessageVisibility",
-                    ],
-                    "Resource": get_att("ChannelQueue", "Arn"),
-                }
-            ],
-        ),
-    }
+    """The sender's event source on this stack's queue, and what its role needs."""
+    return sqs_queues.consumer(
+        info,
+        CONSUMER_FUNCTION,
+        "ChannelQueue",
+        "channel_sender",
+        "The channel sender receives from the channel queue",
+    )

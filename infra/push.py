@@ -14,14 +14,15 @@ of your own, put its 32-byte private scalar (base64url) in the secret.
 
 from __future__ import annotations
 
+from infra import sqs_queues
 from infra.app_graph import AppInfo
-from infra.cfn import get_att, managed_policy, ref, sub
+from infra.cfn import get_att, ref, sub
 
 CONSUMER_FUNCTION = "PushNotifier"  # to_cfn_resource_name("push_notifier")
 # A push is worth nothing after its TTL (an hour): events older than that are dropped.
 RETENTION_SECONDS = 3600
-# Six times the function's 30 s timeout, as AWS advises for SQS event sources.
-VISIBILITY_SECONDS = 180
+# The consumer never raises, so only a crashed invocation lands in the dead letters.
+DEAD_LETTER_RETENTION_SECONDS = 86400
 
 
 def parameters() -> dict:
@@ -37,23 +38,9 @@ def parameters() -> dict:
 
 def resources() -> dict[str, dict]:
     return {
-        "PushDeadLetterQueue": {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {"MessageRetentionPeriod": 86400, "SqsManagedSseEnabled": True},
-        },
-        "PushQueue": {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "MessageRetentionPeriod": RETENTION_SECONDS,
-                "VisibilityTimeout": VISIBILITY_SECONDS,
-                "SqsManagedSseEnabled": True,
-                # The consumer never raises, so only a crashed invocation lands here.
-                "RedrivePolicy": {
-                    "deadLetterTargetArn": get_att("PushDeadLetterQueue", "Arn"),
-                    "maxReceiveCount": 3,
-                },
-            },
-        },
+        **sqs_queues.queue_with_dead_letters(
+            "PushQueue", RETENTION_SECONDS, DEAD_LETTER_RETENTION_SECONDS
+        ),
         "VapidKeySecret": {
             "Type": "AWS::SecretsManager::Secret",
             "DeletionPolicy": "Retain",
@@ -78,12 +65,7 @@ def statements() -> list[dict]:
     """For every function: any of them may post a message (and so queue an event), the
     push routes read the key."""
     return [
-        {
-            "Sid": "PushQueueSend",
-            "Effect": "Allow",
-            "Action": ["sqs:SendMessage"],
-            "Resource": get_att("PushQueue", "Arn"),
-        },
+        sqs_queues.send_statement("PushQueueSend", get_att("PushQueue", "Arn")),
         {
             "Sid": "VapidKey",
             "Effect": "Allow",
@@ -94,41 +76,14 @@ def statements() -> list[dict]:
 
 
 def consumer(info: AppInfo) -> dict[str, dict]:
-    """The notifier's event source on this stack's queue, and what its role needs to
-    receive from it."""
-    role = next((r for r in info.roles if r.startswith(CONSUMER_FUNCTION)), None)
-    if CONSUMER_FUNCTION not in info.functions or role is None:
-        raise ValueError("the traffic app has no push_notifier (app.py's on_sqs_message)")
-    return {
-        CONSUMER_FUNCTION: {
-            # Merged into Chalice's function of that name (a deep merge): the type is
-            # repeated so this fragment is a well-formed resource on its own too.
-            "Type": "AWS::Serverless::Function",
-            "Properties": {
-                "Events": {
-                    f"{CONSUMER_FUNCTION}SqsEventSource": {
-                        "Properties": {"Queue": get_att("PushQueue", "Arn")}
-                    }
-                }
-            },
-        },
-        "PushConsumerPolicy": managed_policy(
-            "The notifier receives from the push queue",
-            (role,),
-            [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "sqs:ReceiveMessage",
-                        "sqs:DeleteMessage",
-                        "sqs:GetQueueAttributes",
-                        "sqs:ChangeMessageVisibility",
-                    ],
-                    "Resource": get_att("PushQueue", "Arn"),
-                }
-            ],
-        ),
-    }
+    """The notifier's event source on this stack's queue, and what its role needs."""
+    return sqs_queues.consumer(
+        info,
+        CONSUMER_FUNCTION,
+        "PushQueue",
+        "push_notifier",
+        "The notifier receives from the push queue",
+    )
 
 
 def outputs() -> dict:
@@ -153,9 +108,4 @@ def scheduled_parameters() -> dict:
 
 
 def scheduled_statement() -> dict:
-    return {
-        "Sid": "PushQueueSend",
-        "Effect": "Allow",
-        "Action": ["sqs:SendMessage"],
-        "Resource": ref("PushQueueArn"),
-    }
+    return sqs_queues.send_statement("PushQueueSend", ref("PushQueueArn"))

@@ -21,8 +21,9 @@ The function roles are found by asking Chalice's own application graph
 editing this file. The parts: infra/cfn.py (intrinsics, parameters, log groups,
 policies), infra/tables.py, infra/cognito.py, infra/cdn.py, infra/rate_limits.py (WAF),
 infra/push.py (Web Push: the notifier's queue, the VAPID key), infra/channel_queue.py
-(replies to Telegram/Messenger chats: the sender's queue), infra/inbound_mail.py
-(replies by e-mail), infra/mail_feedback.py (SES bounces and complaints through SNS).
+(replies to Telegram/Messenger chats: the sender's queue), both on infra/sqs_queues.py,
+infra/inbound_mail.py (replies by e-mail), infra/mail_feedback.py (SES bounces and
+complaints through SNS).
 Nothing here talks to AWS.
 """
 
