@@ -62,6 +62,7 @@ from chalicelib.auth.operator_tokens import CognitoTokenVerifier  # noqa: E402
 from chalicelib.config import get_settings  # noqa: E402
 from chalicelib.models import create_all_tables  # noqa: E402
 from chalicelib.realtime.fanout import Fanout  # noqa: E402
+from chalicelib.services import channel_lookup, messenger_quota  # noqa: E402
 from infra.local.atomic_dynamodb import make_moto_dynamodb_atomic  # noqa: E402
 
 # moto's transactions are not atomic across threads; DynamoDB's are (see the module).
@@ -185,6 +186,8 @@ def aws(sender, monkeypatch):
         settings = get_settings()
         jwks = load_resource("cognitoidp/resources/jwks-public.json")
         deps.reset()
+        channel_lookup.reset()
+        messenger_quota.reset()
         deps.override(
             cognito=cognito,
             operator_verifier=CognitoTokenVerifier(

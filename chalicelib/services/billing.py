@@ -29,7 +29,7 @@ from chalicelib.models.project import (
     MemberModel,
     ProjectModel,
 )
-from chalicelib.services import permissions, projects, quotas
+from chalicelib.services import messenger_quota, permissions, projects, quotas
 from chalicelib.services.billing_subscriptions import (
     EXPAND,
     apply_subscription,
@@ -83,7 +83,7 @@ def billing_view(project: ProjectModel, member: MemberModel, settings, now) -> d
     usage = quotas.usage_view(project, now)
     messenger = usage[quotas.MESSENGER_MESSAGES]
     # Replies on channel chats stop (the composer disables them); website chats go on.
-    if quotas.messenger_replies_stopped(messenger["used"], messenger["limit"]):
+    if messenger_quota.replies_stopped(messenger["used"], messenger["limit"]):
         blocked.append(quotas.blocked_view(quotas.MESSENGER_MESSAGES))
     # Free is never behind on payments (projects stored by an earlier version could say
     # "unpaid" on Free while a Checkout was open).

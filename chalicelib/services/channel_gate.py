@@ -30,7 +30,7 @@ from chalicelib.errors import BadRequest, Conflict
 from chalicelib.models.channel import MESSENGER
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.project import ProjectModel
-from chalicelib.services import quotas
+from chalicelib.services import messenger_quota
 
 HUMAN_AGENT = "HUMAN_AGENT"
 STANDARD_WINDOW = timedelta(hours=24)
@@ -78,7 +78,7 @@ def reply_tag(
     not go: the quota first (it stops every channel), then the window."""
     if not chat.channel:
         return None  # a website chat: neither the messenger quota nor a window applies
-    quotas.require_messenger_reply(project, now)
+    messenger_quota.require_reply(project, now)
     if chat.channel != MESSENGER:
         return None  # Telegram: a bot may answer a customer at any time
     window = window_view(chat, tag_enabled(project) and not automatic, now)

@@ -17,6 +17,7 @@
   closed chat is followed by a new one and a reconnected channel continues.
 - Messenger's reply window (services/channel_gate.py) counts from the chat's
   ``customer_last_at``: set by a customer's message (not an echo) in its own write.
+- The channel and its secret come from the container's cache (services/channel_lookup.py).
 - Fast: store and fan out (and distribution for a new chat), as a website message does.
   A photo is fetched and put in our bucket first (services/channel_photos.py); a new
   customer's name and picture once, with their first message (services/channel_pictures.py).
@@ -35,9 +36,9 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import ids
 from chalicelib.clock import iso, utcnow
-from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge, Unauthorized
+from chalicelib.errors import BadRequest, Conflict, Forbidden, TooLarge, Unauthorized
 from chalicelib.models.base import cancellation_codes, is_condition_failure, transaction_connection
-from chalicelib.models.channel import CONNECTED, MESSENGER, TELEGRAM, ChannelModel
+from chalicelib.models.channel import MESSENGER, TELEGRAM, ChannelModel
 from chalicelib.models.chat import (
     STATUS_CLOSED,
     STATUS_OPEN,
@@ -52,15 +53,15 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
+    channel_lookup,
     channel_photos,
     channel_pictures,
-    channel_secrets,
     distribution,
     messenger,
+    messenger_quota,
     permissions,
     projects,
     queue,
-    quotas,
     telegram,
 )
 from chalicelib.services.channel_events import Incoming
@@ -85,20 +86,6 @@ MAX_BODY_BYTES = 256 * 1024
 # --- the webhooks ---------------------------------------------------------------------
 
 
-def _channel(channel_id: str, kind: str) -> tuple[ChannelModel, dict]:
-    """A connected channel of this kind and its secret; anything else is "no such
-    channel" (a disconnected one erased its secret: nothing could be checked)."""
-    if not isinstance(channel_id, str) or len(channel_id) > 40:
-        raise NotFound("no such channel")
-    try:
-        channel = ChannelModel.get(channel_id)
-    except DoesNotExist:
-        raise NotFound("no such channel") from None
-    if channel.kind != kind or channel.status != CONNECTED or not channel.secret_version:
-        raise NotFound("no such channel")
-    return channel, channel_secrets.load(channel_id, channel.secret_version)
-
-
 def _parsed(raw: bytes) -> dict:
     try:
         body = json.loads(raw)
@@ -117,12 +104,15 @@ def _raw(raw_body) -> bytes:
 
 
 def telegram_webhook(channel_id: str, headers, raw_body, fanout: Fanout, clock=utcnow) -> dict:
-    channel, secret = _channel(channel_id, TELEGRAM)
     given = headers.get(telegram.SECRET_HEADER)
-    if not given:
-        raise Unauthorized("the X-Telegram-Bot-Api-Secret-Token header is missing")
-    if not hmac.compare_digest(given.encode(), str(secret.get("secret_token", "")).encode()):
-        raise Forbidden("the X-Telegram-Bot-Api-Secret-Token header is wrong")
+
+    def check(secret: dict) -> None:
+        if not given:
+            raise Unauthorized("the X-Telegram-Bot-Api-Secret-Token header is missing")
+        if not hmac.compare_digest(given.encode(), str(secret.get("secret_token", "")).encode()):
+            raise Forbidden("the X-Telegram-Bot-Api-Secret-Token header is wrong")
+
+    channel, secret = channel_lookup.connected(channel_id, TELEGRAM, check)
     incoming = telegram.parse_update(_parsed(_raw(raw_body)))
     if incoming is None:
         return {"ok": True, "stored": 0, "ignored": "not a message in a private chat"}
@@ -132,7 +122,7 @@ def telegram_webhook(channel_id: str, headers, raw_body, fanout: Fanout, clock=u
 
 def messenger_verify(channel_id: str, params: dict) -> str:
     """Facebook's subscription check: echo ``hub.challenge`` for our verify token."""
-    channel, secret = _channel(channel_id, MESSENGER)
+    channel, secret = channel_lookup.connected(channel_id, MESSENGER, fresh=True)
     wanted = str(secret.get("verify_token", ""))
     given = str(params.get("hub.verify_token") or "")
     if params.get("hub.mode") != "subscribe" or not given:
@@ -146,13 +136,16 @@ def messenger_verify(channel_id: str, params: dict) -> str:
 
 
 def messenger_webhook(channel_id: str, headers, raw_body, fanout: Fanout, clock=utcnow) -> dict:
-    channel, secret = _channel(channel_id, MESSENGER)
     raw = _raw(raw_body)
     signature = headers.get(messenger.SIGNATURE_HEADER)
-    if not signature:
-        raise Unauthorized("the X-Hub-Signature-256 header is missing")
-    if not messenger.signature_ok(raw, signature, str(secret.get("app_secret", ""))):
-        raise Forbidden("the X-Hub-Signature-256 signature does not match the body")
+
+    def check(secret: dict) -> None:
+        if not signature:
+            raise Unauthorized("the X-Hub-Signature-256 header is missing")
+        if not messenger.signature_ok(raw, signature, str(secret.get("app_secret", ""))):
+            raise Forbidden("the X-Hub-Signature-256 signature does not match the body")
+
+    channel, secret = channel_lookup.connected(channel_id, MESSENGER, check)
     events = messenger.parse_body(_parsed(raw), channel.external_id)
     stored = 0
     for incoming in events:
@@ -194,7 +187,7 @@ def receive(
     posted = None
     for attempt in range(WRITE_ATTEMPTS):
         now = clock()
-        usage, adding, period = quotas.messenger_count_item(project, now)
+        usage, adding, period = messenger_quota.count_item(project, now)
 
         def count(transaction, usage=usage, adding=adding):
             if counted:
@@ -211,7 +204,7 @@ def receive(
         raise Conflict("the chat is busy; deliver again")
     if not posted.duplicate:
         if counted:
-            quotas.messenger_message_counted(project, period)
+            messenger_quota.counted(project, period)
         _announce(posted, channel, visitor, fanout)
         if posted.opened:
             distribution.distribute(

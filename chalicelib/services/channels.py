@@ -36,6 +36,7 @@ from chalicelib.models.channel import (
 from chalicelib.models.project import MemberModel
 from chalicelib.services import (
     channel_health,
+    channel_lookup,
     channel_outbox,
     channel_secrets,
     messenger,
@@ -121,6 +122,7 @@ def _save(channel_id, kind, external_id, name, member, now, version, token) -> C
         token_hint=hint(token),
     )
     channel.save()
+    channel_lookup.forget(channel_id)  # the webhook checks against the new secret at once
     channel_health.tell_panels(channel)  # a reconnect: open panels drop their banner
     channel_outbox.release_held(channel)  # replies held while its token was dead go now
     return channel
@@ -276,6 +278,7 @@ def disconnect(member: MemberModel, channel_id: str, api_base: str, now: datetim
                 ChannelModel.token_hint.remove(),
             ]
         )
+        channel_lookup.forget(channel.channel_id)  # after the write: nothing re-caches it
     return {"channel": view(channel, api_base)}
 
 

@@ -6,8 +6,7 @@
   cannot reply until the period ends or the plan changes.
 - Team members: a counter on the project, moved in the same transaction as the member.
 - Scenarios (auto messages, pop-ups): ``reserve_scenario`` / ``release_scenario``.
-- Messenger messages (incoming only): ``count_incoming_messenger_message`` and
-  ``require_messenger_reply``.
+- Messenger messages (incoming only): services/messenger_quota.py.
 - Online visitors tracked: ``online_visitors_shown``.
 
 Replies from the team never count. The administrator is e-mailed at 80% and at 100% of
@@ -179,7 +178,7 @@ def visitor_counted(project: ProjectModel, period: periods.Period) -> None:
     limit = plan_of(project).limit(UNIQUE_VISITORS)
     if limit is None:
         return
-    usage = _usage(project.project_id, period.key)
+    usage = usage_of(project.project_id, period.key)
     warn_if_due(project, period, UNIQUE_VISITORS, int(usage.unique_visitors or 0), limit, usage)
 
 
@@ -237,64 +236,6 @@ def release_scenario(project_id: str) -> None:
             raise
 
 
-# --- messenger messages (incoming) ----------------------------------------------------
-
-
-def count_incoming_messenger_message(project: ProjectModel, now: datetime) -> int:
-    """Count one incoming messenger message (never refused: it arrived). Replies from the
-    team are not counted. Returns this period's count."""
-    period = period_of(project, now)
-    usage = UsageModel(project.project_id, period.key)
-    usage.update(actions=[UsageModel.messenger_messages.add(1)])
-    count = int(usage.messenger_messages)
-    limit = plan_of(project).limit(MESSENGER_MESSAGES)
-    warn_if_due(project, period, MESSENGER_MESSAGES, count, limit, usage)
-    return count
-
-
-def messenger_count_item(
-    project: ProjectModel, now: datetime
-) -> tuple[UsageModel, list, periods.Period]:
-    """The usage item and the ADD that count one incoming messenger message, for the
-    caller's transaction: written with the message and its once-only guard, the count is
-    exact under retries, replays and concurrent deliveries (services/channel_inbound.py)."""
-    period = period_of(project, now)
-    return (
-        UsageModel(project.project_id, period.key),
-        [UsageModel.messenger_messages.add(1)],
-        period,
-    )
-
-
-def messenger_message_counted(project: ProjectModel, period: periods.Period) -> None:
-    """After a counted message was stored: the 80% and 100% warnings (no read on a plan
-    without a limit). Incoming messages are never refused: they arrived."""
-    limit = plan_of(project).limit(MESSENGER_MESSAGES)
-    if limit is None:
-        return
-    usage = _usage(project.project_id, period.key)
-    warn_if_due(
-        project, period, MESSENGER_MESSAGES, int(usage.messenger_messages or 0), limit, usage
-    )
-
-
-def messenger_replies_stopped(used: int, limit: int | None) -> bool:
-    """Replies on messengers stop once the period's incoming messages reach the limit
-    (issue 11: "when the limit is reached the team cannot reply"): the message that
-    reaches it is stored and counted, and the 100% e-mail says replies stopped."""
-    return limit is not None and used >= limit
-
-
-def require_messenger_reply(project: ProjectModel, now: datetime) -> None:
-    """The team may reply on messengers until incoming messages reach the plan's limit."""
-    limit = plan_of(project).limit(MESSENGER_MESSAGES)
-    if limit is None:
-        return
-    usage = _usage(project.project_id, period_of(project, now).key)
-    if messenger_replies_stopped(int(usage.messenger_messages or 0), limit):
-        raise refusal(MESSENGER_MESSAGES)
-
-
 # --- online visitors ------------------------------------------------------------------
 
 
@@ -306,7 +247,7 @@ def online_visitors_shown(project: ProjectModel) -> int | None:
 # --- usage and warnings ---------------------------------------------------------------
 
 
-def _usage(project_id: str, period_key: str) -> UsageModel:
+def usage_of(project_id: str, period_key: str) -> UsageModel:
     try:
         return UsageModel.get(project_id, period_key, consistent_read=True)
     except DoesNotExist:
@@ -315,7 +256,7 @@ def _usage(project_id: str, period_key: str) -> UsageModel:
 
 def usage_view(project: ProjectModel, now: datetime) -> dict:
     plan = plan_of(project)
-    usage = _usage(project.project_id, period_of(project, now).key)
+    usage = usage_of(project.project_id, period_of(project, now).key)
     used = {
         UNIQUE_VISITORS: int(usage.unique_visitors or 0),
         TEAM_MEMBERS: int(project.member_count or 0),

@@ -11,7 +11,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import Conflict, PaymentRequired
 from chalicelib.models.chat import ChatModel
 from chalicelib.models.project import ProjectModel
-from chalicelib.services import channel_gate, quotas
+from chalicelib.services import channel_gate, messenger_quota
 from tests.conftest import catalogue_json
 
 LAST = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # the customer's last message
@@ -154,10 +154,10 @@ def test_replies_stop_when_the_limit_is_reached_with_the_reason_and_how_to_resum
     now = utcnow()
     chat = _chat("telegram")
     for _ in range(2):
-        quotas.count_incoming_messenger_message(project, now)
+        messenger_quota.count_incoming(project, now)
     assert channel_gate.reply_tag(project, chat, now) is None  # 2 of 3: still allowed
 
-    quotas.count_incoming_messenger_message(project, now)  # 3 of 3: the limit is reached
+    messenger_quota.count_incoming(project, now)  # 3 of 3: the limit is reached
     for kind in ("telegram", "messenger"):
         with pytest.raises(PaymentRequired) as refused:
             channel_gate.reply_tag(project, _chat(kind, now), now)

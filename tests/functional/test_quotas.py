@@ -15,7 +15,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings
 from chalicelib.errors import PaymentRequired
 from chalicelib.models import ProjectModel, UsageModel, VisitorModel
-from chalicelib.services import quotas, visitors
+from chalicelib.services import messenger_quota, quotas, visitors
 from tests.conftest import catalogue_json
 from tests.functional.conftest import SITE_ORIGIN
 
@@ -301,21 +301,21 @@ def test_messenger_replies_stop_once_incoming_messages_reach_the_limit(platform,
     before = len(sent_mail())
     project = ProjectModel.get(owner.project_id)
     now = utcnow()
-    counts = [quotas.count_incoming_messenger_message(project, now) for _ in range(2)]
+    counts = [messenger_quota.count_incoming(project, now) for _ in range(2)]
     assert counts == [1, 2]
-    quotas.require_messenger_reply(project, now)  # below the limit: allowed
+    messenger_quota.require_reply(project, now)  # below the limit: allowed
 
     # Issue 11: "when the limit is reached the team cannot reply" (the 100% e-mail says so).
-    assert quotas.count_incoming_messenger_message(project, now) == 3
+    assert messenger_quota.count_incoming(project, now) == 3
     with pytest.raises(PaymentRequired) as refused:
-        quotas.require_messenger_reply(project, now)
+        messenger_quota.require_reply(project, now)
     assert refused.value.details["reason"] == "messenger_messages"
     subjects = [m.subject for m in sent_mail()[before:]]
     assert len(subjects) == 2 and "80%" in subjects[0] and "100%" in subjects[1]
 
     # A new period: counters start again from zero.
     later = project.period_end + timedelta(hours=1)
-    quotas.require_messenger_reply(project, later)
+    messenger_quota.require_reply(project, later)
 
 
 def test_online_visitors_tracked_follow_the_plan(platform):
