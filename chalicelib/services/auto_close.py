@@ -11,6 +11,12 @@ dialogue being exactly as the index showed it (open, same last activity, same
 assignee): a visitor writing meanwhile keeps it open, and a rerun after a crash half-way
 closes nothing twice and misses nothing. The run says where a slot freed; the clock app
 then runs distribution there (the queue moves, as it does after a close by hand).
+
+On a Telegram/Messenger chat the closing message goes to the customer through the
+channel outbox, as an automatic message: never with Messenger's Human agent tag (it is
+for people), so outside Messenger's 24-hour window, with the messenger quota reached or
+the channel disconnected, the chat closes without it (nothing is stored that the
+customer would never get).
 """
 
 from __future__ import annotations
@@ -20,12 +26,12 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import iso
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, DomainError
 from chalicelib.models.chat import OPEN_SHARDS, STATUS_OPEN, ChatModel
 from chalicelib.models.message import AUTHOR_SYSTEM
 from chalicelib.models.project import ProjectModel
 from chalicelib.realtime.fanout import Fanout
-from chalicelib.services import assignment
+from chalicelib.services import assignment, channel_outbox
 from chalicelib.services.message_store import Draft
 
 UNASSIGNED_KEPT_FOR = timedelta(days=30)
@@ -83,9 +89,9 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
             else ChatModel.assignee_id.does_not_exist()
         )
     )
-    closing = None
+    closing, channel = None, None
     if project.auto_close_message and candidate.assignee_id:
-        closing = Draft(
+        draft = Draft(
             project.project_id,
             candidate.chat_id,
             AUTHOR_SYSTEM,
@@ -94,7 +100,13 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
             project.auto_close_message,
             # Deterministic: a rerun finds the same guard and stores nothing twice.
             f"auto-close.{candidate.last_activity_at}",
-        ).at(now)
+        )
+        # The index holds no channel: read the chat (one GetItem, only where a closing
+        # message is due) to learn whether it goes to a messenger.
+        chat = ChatModel.get(candidate.project_id, candidate.chat_id)
+        channel = chat.channel
+        draft = _to_channel(project, chat, draft, now) if channel else draft
+        closing = draft.at(now) if draft is not None else None
     why = _why(candidate, project)
     try:
         assignment.close_dialogue(
@@ -102,7 +114,18 @@ def close_idle(candidate: ChatModel, project: ProjectModel, now: datetime, fanou
         )
     except Conflict:
         return False  # it moved (a message, a close by hand): leave it to the next run
+    if closing is not None and channel:
+        channel_outbox.queued(closing, candidate.assignee_id, fanout)
     return True
+
+
+def _to_channel(project: ProjectModel, chat: ChatModel, draft: Draft, now) -> Draft | None:
+    """The closing message as the channel outbox stores it (``sending``, or ``held``
+    while the token needs reconnecting), or None when it may not go at all."""
+    try:
+        return channel_outbox.prepare(project, chat, draft, now, automatic=True)
+    except DomainError:
+        return None  # the window closed, the quota reached, the channel disconnected
 
 
 def _why(candidate: ChatModel, project: ProjectModel) -> str:

@@ -60,14 +60,17 @@ def _channel(chat: ChatModel) -> ChannelModel:
     return channel
 
 
-def prepare(project: ProjectModel, chat: ChatModel, draft: Draft, now: datetime) -> Draft:
+def prepare(
+    project: ProjectModel, chat: ChatModel, draft: Draft, now: datetime, automatic: bool = False
+) -> Draft:
     """The reply as it is to be stored: ``sending`` with its tag, or ``held`` while the
     channel needs reconnecting. Raises what channel_gate raises (402, 409), 409 for a
-    disconnected channel, 503 when no queue is configured."""
+    disconnected channel, 503 when no queue is configured. ``automatic``: not written by
+    a person (the closing message), so never with the Human agent tag."""
     if deps.channel_queue() is None:
         raise TemporarilyUnavailable("replies to Telegram/Messenger are not configured here")
     channel = _channel(chat)
-    tag = channel_gate.reply_tag(project, chat, now)
+    tag = channel_gate.reply_tag(project, chat, now, automatic=automatic)
     if channel_health.needs_reconnect(channel):
         return replace(draft, delivery=HELD, delivery_tag=tag, held_channel_id=channel.channel_id)
     return replace(draft, delivery=SENDING, delivery_tag=tag)

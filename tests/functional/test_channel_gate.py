@@ -271,38 +271,3 @@ def test_the_chat_list_and_the_chat_carry_the_messenger_window(platform, channel
     one = platform.get(f"/projects/{owner.project_id}/chats/{fb['id']}", owner.auth).json_body
     tag_until = datetime.fromisoformat(one["chat"]["window"]["tag_until"])
     assert tag_until - datetime.fromisoformat(last) == timedelta(days=7)
-
-
-def test_auto_close_on_a_channel_chat_stores_its_message_and_calls_no_platform(
-    platform, channels, monkeypatch
-):
-    """The one automatic message that reaches channel chats today, auto-close's closing
-    text, stays in our history: no platform call, so no tag (reply_tag's automatic=True
-    is for the day it is sent)."""
-    from chalicelib import deps
-    from chalicelib.services import auto_close
-
-    owner = platform.sign_up()
-    bot, _ = channels.connect_telegram(owner)
-    channels.fake.telegram_customer_says(bot.token, "Ada", "text", "hi")
-    [chat] = channels.chats(owner)
-    settings = {"auto_close_minutes": 5, "auto_close_message": "Closing this chat, bye!"}
-    assert (
-        platform.client.http.patch(
-            f"/projects/{owner.project_id}", body=json.dumps(settings), headers=owner.auth
-        ).status_code
-        == 200
-    )
-    assigned = platform.post(
-        f"/projects/{owner.project_id}/chats/{chat['id']}/assign", {}, owner.auth
-    )
-    assert assigned.status_code == 200, assigned.json_body
-    calls = []
-    telegram = channels.fake.telegram
-    monkeypatch.setattr(channels.fake, "telegram", lambda *a: calls.append(a[1]) or telegram(*a))
-
-    result = auto_close.run(utcnow() + timedelta(minutes=10), deps.fanout())
-    assert result["closed"] == 1
-    texts = [m["text"] for m in channels.messages(owner, chat["id"])]
-    assert "Closing this chat, bye!" in texts
-    assert calls == []
