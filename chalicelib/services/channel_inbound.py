@@ -53,7 +53,9 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
+    channel_consent,
     channel_lookup,
+    channel_outbox,
     channel_photos,
     channel_pictures,
     distribution,
@@ -206,11 +208,21 @@ def receive(
         if counted:
             messenger_quota.counted(project, period)
         _announce(posted, channel, visitor, fanout)
+        if posted.opened and counted:
+            _notify_consent(project, posted, channel, visitor, fanout, clock)
         if posted.opened:
             distribution.distribute(
                 channel.project_id, fanout, opened=queue.key_of_opened(posted.message)
             )
     return posted
+
+
+def _notify_consent(project, posted: Posted, channel, visitor, fanout: Fanout, clock) -> None:
+    """A new dialogue: the privacy notice, if the project asks (services/channel_consent)."""
+    notice = channel_consent.send_notice(project, posted, clock)
+    if notice is not None:
+        _announce(notice, channel, visitor, fanout)
+        channel_outbox.queued(notice.message, notice.assignee_id, fanout)
 
 
 def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> VisitorModel:

@@ -49,7 +49,9 @@ function renderSettings() {
   $('set-consent-enabled').checked = !!consent.enabled;
   $('set-consent-text').value = consent.text || '';
   $('set-consent-url').value = consent.privacy_url || '';
-  $('set-consent-skip-widget').checked = (consent.excluded_channels || []).includes('widget');
+  for (const [kind] of CONSENT_CHANNELS) {
+    $('set-consent-skip-' + kind).checked = (consent.excluded_channels || []).includes(kind);
+  }
   const prechat = p.prechat || {};
   for (const key of PRECHAT_KEYS) $('set-prechat-' + key).value = prechat[key] || 'off';
   $('settings-result').hidden = true;
@@ -85,8 +87,9 @@ async function onSettingsSubmit(ev) {
   if (text && text !== (was.text || '')) consent.text = text;
   const url = $('set-consent-url').value.trim() || null;
   if (url !== (was.privacy_url || null)) consent.privacy_url = url;
-  const skip = $('set-consent-skip-widget').checked;
-  if (skip !== (was.excluded_channels || []).includes('widget')) consent.excluded_channels = skip ? ['widget'] : [];
+  const skipped = CONSENT_CHANNELS.map(([kind]) => kind).filter((kind) => $('set-consent-skip-' + kind).checked);
+  const wasSkipped = CONSENT_CHANNELS.map(([kind]) => kind).filter((kind) => (was.excluded_channels || []).includes(kind));
+  if (skipped.join() !== wasSkipped.join()) consent.excluded_channels = skipped;
   if (enabled && !text && !was.text) { toast('Write the consent text the visitor agrees to.', 'error'); return; }
   if (Object.keys(consent).length) changes.consent = consent;
   // The pre-chat form goes whole (services/prechat.py: fields left out are off).
@@ -121,6 +124,14 @@ async function saveEscalationEmails(box) {
 }
 
 const PRECHAT_KEYS = ['mode', 'name', 'email'];
+// Where the consent step may be skipped (services/consent.py's channel names). On
+// Telegram and Messenger it is a notice sent with a new chat's first answer, not a gate
+// (services/channel_consent.py): the customer has already written.
+const CONSENT_CHANNELS = [
+  ['widget', 'Skip the step in the website widget'],
+  ['telegram', 'No privacy notice on Telegram'],
+  ['messenger', 'No privacy notice on Messenger'],
+];
 
 function fieldChoice(key, label) {
   return h('div', { class: 'field' }, [
@@ -188,9 +199,9 @@ function build() {
           h('label', { for: 'set-consent-url', text: 'Privacy policy URL' }),
           h('input', { id: 'set-consent-url', type: 'url', maxlength: '2048', spellcheck: 'false' }),
         ]),
-        h('label', { class: 'check' }, [
-          h('input', { id: 'set-consent-skip-widget', type: 'checkbox' }), ' Skip the step in the website widget',
-        ]),
+        ...CONSENT_CHANNELS.map(([kind, label]) => h('label', { class: 'check' }, [
+          h('input', { id: 'set-consent-skip-' + kind, type: 'checkbox' }), ' ' + label,
+        ])),
         h('h3', { text: 'Pre-chat form' }),
         h('div', { class: 'field' }, [
           h('label', { for: 'set-prechat-mode', text: 'Ask the visitor who they are' }), ' ',
