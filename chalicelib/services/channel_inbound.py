@@ -202,8 +202,14 @@ def receive(
             break
         backoff(attempt, sleep)
         visitor = VisitorModel.get(visitor.project_id, visitor.visitor_id, consistent_read=True)
+        channel_lookup.keep_customer(visitor)
     if posted is None:
         raise Conflict("the chat is busy; deliver again")
+    if posted.opened:  # the kept copy follows what the opening wrote (save_opening)
+        visitor.current_chat_id = posted.message.chat_id
+        visitor.chat_count = int(visitor.chat_count or 0) + 1
+        visitor.closed_chats = None
+        channel_lookup.keep_customer(visitor)
     if not posted.duplicate:
         if counted:
             messenger_quota.counted(project, period)
@@ -227,6 +233,9 @@ def _notify_consent(project, posted: Posted, channel, visitor, fanout: Fanout, c
 
 def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> VisitorModel:
     visitor_id = customer_visitor_id(channel.channel_id, incoming.customer_id)
+    kept = channel_lookup.customer(channel.project_id, visitor_id)
+    if kept is not None:
+        return kept
     try:
         visitor = VisitorModel.get(channel.project_id, visitor_id, consistent_read=True)
     except DoesNotExist:
@@ -234,7 +243,7 @@ def _customer(channel: ChannelModel, secret: dict, incoming: Incoming, now) -> V
     else:
         if visitor.channel_customer_id is None:  # a customer stored before replies went out
             visitor.update(actions=[VisitorModel.channel_customer_id.set(incoming.customer_id)])
-        return visitor
+        return channel_lookup.keep_customer(visitor)
     # Their first message: the name (Messenger's profile) and picture, asked once.
     name, picture = channel_pictures.first_look(channel, secret, incoming, visitor_id)
     fallback = "Telegram user" if channel.kind == TELEGRAM else "Messenger user"

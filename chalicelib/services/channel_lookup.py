@@ -13,6 +13,12 @@ matters is the secret and the status:
 - a disconnect made in another container may still accept a message for up to a minute
   (Telegram's webhook is deleted at once; Facebook stops within about as long). The chat
   history is kept after a disconnect, so such a message is stored, not lost.
+
+The customer (their visitor record: their current chat and how many they had) is kept
+the same way. A stale one cannot misfile a message: the append is conditional on the
+chat being open, and a new chat is a conditional put on the id that follows the count,
+so a customer record behind the truth fails a condition and is read again
+(services/channel_inbound.py); a message that opened a chat updates the kept copy.
 """
 
 from __future__ import annotations
@@ -24,16 +30,37 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.models.channel import CONNECTED, ChannelModel
+from chalicelib.models.visitor import VisitorModel
 from chalicelib.services import channel_secrets
 
 TTL_SECONDS = 60.0
 MAX_ENTRIES = 1024  # a container serves a few channels; this only bounds a flood of ids
 _cache: dict[str, tuple[float, ChannelModel, dict]] = {}
+_customers: dict[tuple[str, str], tuple[float, VisitorModel]] = {}
 
 
 def reset() -> None:
     """Tests: a new moto, new channels (the fake platforms reuse ids)."""
     _cache.clear()
+    _customers.clear()
+
+
+def customer(project_id: str, visitor_id: str, clock=time.monotonic) -> VisitorModel | None:
+    kept = _customers.get((project_id, visitor_id))
+    if kept and clock() - kept[0] < TTL_SECONDS:
+        return kept[1]
+    return None
+
+
+def keep_customer(visitor: VisitorModel, clock=time.monotonic) -> VisitorModel:
+    if len(_customers) >= MAX_ENTRIES:
+        _customers.clear()
+    _customers[(visitor.project_id, visitor.visitor_id)] = (clock(), visitor)
+    return visitor
+
+
+def forget_customer(project_id: str, visitor_id: str) -> None:
+    _customers.pop((project_id, visitor_id), None)
 
 
 def forget(channel_id: str) -> None:

@@ -52,11 +52,12 @@ def test_concurrent_deliveries_store_and_count_each_message_exactly_once(
 
 def test_what_a_known_customers_message_costs(platform, channels, monkeypatch):
     """DynamoDB requests per incoming message of a customer whose chat is open (the
-    figure in the README): the project (its billing period), the customer, the chat (its
-    assignee: who on the team may hear it), one transaction (guard + message + chat +
-    the quota's ADD), the team's sockets. The channel and its secret come from the
-    container's cache (services/channel_lookup.py); the usage read for the 80%/100%
-    warnings is skipped far from the marks (services/messenger_quota.py). It was 7."""
+    figure in the README): the project (its billing period), the chat (its assignee:
+    who on the team may hear it), one transaction (guard + message + chat + the quota's
+    ADD), the team's sockets: a website message's three plus the project. The channel,
+    its secret and the customer come from the container's cache
+    (services/channel_lookup.py); the usage read for the 80%/100% warnings is skipped far
+    from the marks (services/messenger_quota.py). It was 7."""
     from collections import Counter
 
     from pynamodb.connection.base import Connection
@@ -77,7 +78,7 @@ def test_what_a_known_customers_message_costs(platform, channels, monkeypatch):
     monkeypatch.setattr(client, "get_secret_value", lambda **kw: secrets_calls.append(kw))
     channels.fake.telegram_customer_says(bot.token, "Ada", "text", "second")
 
-    assert dict(calls) == {"GetItem": 3, "TransactWriteItems": 1, "Query": 1}
+    assert dict(calls) == {"GetItem": 2, "TransactWriteItems": 1, "Query": 1}
     assert secrets_calls == []
 
 
@@ -156,3 +157,31 @@ def test_the_usage_read_is_skipped_far_from_the_marks_and_the_warnings_stay_exac
     subjects = [m.subject for m in sent if owner.email in m.destinations["ToAddresses"]]
     assert sum("80%" in s and "messenger" in s for s in subjects) == 1
     assert sum("100%" in s and "messenger" in s for s in subjects) == 1
+
+
+def test_a_stale_kept_customer_never_misfiles_a_message(platform, channels):
+    owner = platform.sign_up()
+    bot, _ = channels.connect_telegram(owner)
+    say = channels.fake.telegram_customer_says
+    say(bot.token, "Ada", "text", "one")
+    say(bot.token, "Ada", "text", "two")  # read from the container's copy
+    [first] = channels.chats(owner)
+    key = (owner.project_id, first["visitor_id"])
+    stale = channel_lookup._customers[key]
+    assert stale[1].current_chat_id == first["id"]
+    closed = platform.post(
+        f"/projects/{owner.project_id}/chats/{first['id']}/close", {}, owner.auth
+    )
+    assert closed.status_code == 200
+    say(bot.token, "Ada", "text", "three")  # opens the second chat
+    # As if another container had done all that: this one still holds the first chat.
+    channel_lookup._customers[key] = stale
+
+    say(bot.token, "Ada", "text", "four")
+
+    chats = {c["id"]: c for c in channels.chats(owner)}
+    assert len(chats) == 2  # no third chat from the stale count
+    [second] = [c for c in chats if c != first["id"]]
+    assert [m["text"] for m in channels.messages(owner, second)] == ["three", "four"]
+    assert [m["text"] for m in channels.messages(owner, first["id"])][:2] == ["one", "two"]
+    assert channel_lookup._customers[key][1].current_chat_id == second  # read again, kept
