@@ -18,7 +18,7 @@
 - Messenger's reply window (services/channel_gate.py) counts from the chat's
   ``customer_last_at``: set by a customer's message (not an echo) in its own write.
 - Fast: store and fan out (and distribution for a new chat), as a website message does.
-  A photo is fetched and put in our bucket first (services/channel_photos.py); a new
+  A photo or file is fetched and put in our bucket first (services/channel_files.py); a new
   customer's name and picture once, with their first message (services/channel_pictures.py).
 """
 
@@ -52,7 +52,7 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
-    channel_photos,
+    channel_files,
     channel_pictures,
     channel_secrets,
     distribution,
@@ -190,7 +190,7 @@ def receive(
         incoming.text,
         incoming.event_key,
     )
-    draft = channel_photos.with_photo(draft, channel, secret, incoming)
+    draft = channel_files.with_file(draft, channel, secret, incoming)
     posted = None
     for attempt in range(WRITE_ATTEMPTS):
         now = clock()

@@ -14,6 +14,7 @@ from infra.local.fake_messenger_customers import tiny_png
 if TYPE_CHECKING:
     from infra.local.fake_messengers import Bot
 
+GET_FILE_MAX_BYTES = 20 * 1024 * 1024  # bots may download files up to 20 MB
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -96,6 +97,8 @@ class TelegramApi:
         if path is None:
             return self._bad("invalid file_id")
         size = len(self.files[path][1])
+        if size > GET_FILE_MAX_BYTES:
+            return self._bad("file is too big")
         file_id = params["file_id"]
         return self._ok(
             {
