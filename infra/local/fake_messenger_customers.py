@@ -204,9 +204,11 @@ class CustomerSide:
         elif kind in MESSENGER_FILE_KINDS:
             # Facebook's CDN names the file in the URL's path; the webhook says no more.
             file_name, content_type, data = sample_file(kind, size)
-            file_name = file_name or f"audioclip-{secrets.randbelow(10**9)}.mp4"
+            if kind == "audio":  # a voice clip recorded in Messenger, as its CDN names it
+                file_name = f"audioclip-{int(time.time() * 1000)}-{secrets.randbelow(10**4)}.mp4"
+                content_type = "audio/mp4"
             path = f"fb-cdn/{secrets.token_hex(8)}/{file_name}"
-            self.files[path] = (content_type or "video/mp4", data)
+            self.files[path] = (content_type, data)
             url = f"{self.base_url}/{path}?oh=00_signed&oe={int(time.time()) + 3600:x}"
             message["attachments"] = [{"type": kind, "payload": {"url": url}}]
         elif kind == "location":

@@ -199,3 +199,33 @@ def test_a_file_whose_bytes_are_a_web_page_is_kept_only_as_a_download(
     stored = _object(file["url"])
     assert stored["ContentType"] == "application/octet-stream"
     assert stored["ContentDisposition"].startswith("attachment;")
+
+
+def test_the_fakes_customer_api_sends_a_voice_note_and_a_sized_document(platform, channels):
+    """The fake's JSON API (what its page posts): Messenger's name for a voice note is audio."""
+    import json
+    import urllib.request
+
+    owner = platform.sign_up()
+    bot, _ = channels.connect_telegram(owner)
+    page, _ = channels.connect_messenger(owner)
+
+    def say(target, kind, size_mb=""):
+        body = {"target": target, "name": "Cy", "kind": kind, "text": "", "size_mb": size_mb}
+        request = urllib.request.Request(
+            f"{channels.fake.base_url}/ui/say",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+    assert say(f"messenger:{page.id}", "voice")["results"][0]["status"] == 200
+    assert say(f"telegram:{bot.token}", "document", "0.5")["results"][0]["status"] == 200
+    by_kind = {c["channel"]["kind"]: c for c in channels.chats(owner)}
+    [voice] = channels.messages(owner, by_kind["messenger"]["id"])
+    [document] = channels.messages(owner, by_kind["telegram"]["id"])
+    assert voice["text"] == "[audio]" and voice["files"][0]["name"].startswith("audioclip-")
+    stored = _object(document["files"][0]["url"])
+    assert stored["ContentLength"] == MB // 2
