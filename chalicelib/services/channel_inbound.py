@@ -19,7 +19,7 @@
   ``customer_last_at``: set by a customer's message (not an echo) in its own write.
 - The channel and its secret come from the container's cache (services/channel_lookup.py).
 - Fast: store and fan out (and distribution for a new chat), as a website message does.
-  A photo is fetched and put in our bucket first (services/channel_photos.py); a new
+  A photo or file is fetched and put in our bucket first (services/channel_files.py); a new
   customer's name and picture once, with their first message (services/channel_pictures.py).
 """
 
@@ -54,9 +54,9 @@ from chalicelib.realtime import frames
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import (
     channel_consent,
+    channel_files,
     channel_lookup,
     channel_outbox,
-    channel_photos,
     channel_pictures,
     distribution,
     messenger,
@@ -185,7 +185,7 @@ def receive(
         incoming.text,
         incoming.event_key,
     )
-    draft = channel_photos.with_photo(draft, channel, secret, incoming)
+    draft = channel_files.with_file(draft, channel, secret, incoming)
     posted = None
     for attempt in range(WRITE_ATTEMPTS):
         now = clock()

@@ -1,7 +1,7 @@
 """A messenger customer's picture, fetched once, with their first message, and kept in our
 attachments bucket (the platforms' links expire): Telegram's ``getUserProfilePhotos`` then
 ``getFile``; Facebook's ``profile_pic`` from the same profile read that names the customer.
-Checked to be a raster image by its bytes, as photos are (services/channel_photos.py).
+Checked to be a raster image by its bytes, as photos are (services/channel_files.py).
 The key is the customer's visitor id, so a concurrent first delivery writes the same
 object again, nothing more. Any failure leaves the customer without a picture: it never
 holds up their message."""
@@ -16,7 +16,7 @@ from chalicelib.models.channel import MESSENGER, TELEGRAM, ChannelModel
 from chalicelib.services import messenger, platform_http, telegram
 from chalicelib.services.attachments import public_url
 from chalicelib.services.channel_events import Incoming
-from chalicelib.services.channel_photos import image_kind
+from chalicelib.services.channel_files import image_kind
 from chalicelib.services.platform_http import PlatformError
 
 log = logging.getLogger(__name__)

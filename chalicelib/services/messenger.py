@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import urllib.parse
 
 from chalicelib.config import get_settings
 from chalicelib.services import platform_http, text_parts
@@ -20,6 +21,8 @@ from chalicelib.services.channel_events import (
     STICKER_NOTE,
     UNSUPPORTED_NOTE,
     Incoming,
+    IncomingFile,
+    file_note,
 )
 
 SIGNATURE_HEADER = "x-hub-signature-256"
@@ -163,14 +166,14 @@ def _parse_event(event: dict, page_id: str) -> Incoming | None:
     customer = recipient if echo else sender
     if not isinstance(customer, str) or not customer or customer == page_id:
         return None
-    text, photo = _content(message)
+    text, file = _content(message)
     return Incoming(
         event_key=f"fb.{message['mid'][:200]}",
         customer_id=customer,
         customer_name=None,
         text=text,
         from_team=echo,
-        photo_url=photo,
+        file=file,
     )
 
 
@@ -192,7 +195,18 @@ def _postback(postback: dict, sender, timestamp, page_id: str) -> Incoming | Non
     )
 
 
-def _content(message: dict) -> tuple[str, str | None]:
+# Attachment types that are files to keep (images are photos; "fallback" is a shared link).
+FILE_TYPES = ("file", "audio", "video")
+
+
+def _name_in(url: str) -> str | None:
+    """The file's name: the last part of its CDN URL's path (``.../report.pdf?...``), as
+    Messenger's webhook names it nowhere else."""
+    last = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
+    return last[:255] if "." in last.strip(".") else None
+
+
+def _content(message: dict) -> tuple[str, IncomingFile | None]:
     if isinstance(message.get("text"), str) and message["text"]:
         return message["text"], None
     attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
@@ -202,8 +216,11 @@ def _content(message: dict) -> tuple[str, str | None]:
     payload = first.get("payload") if isinstance(first.get("payload"), dict) else {}
     if "sticker_id" in message or "sticker_id" in payload:
         return STICKER_NOTE, None
-    if first.get("type") == "image" and isinstance(payload.get("url"), str):
-        return PHOTO_NOTE, payload["url"]
+    url = payload.get("url") if isinstance(payload.get("url"), str) else None
+    if first.get("type") == "image" and url:
+        return PHOTO_NOTE, IncomingFile("photo", url=url)
+    if first.get("type") in FILE_TYPES and url:
+        return file_note(first["type"]), IncomingFile(first["type"], url=url, name=_name_in(url))
     if first.get("type") == "location":
         return LOCATION_NOTE, None
     return UNSUPPORTED_NOTE.format(kind=str(first.get("type") or "unknown")[:20]), None

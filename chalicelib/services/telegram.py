@@ -14,12 +14,19 @@ from chalicelib.services.channel_events import (
     STICKER_NOTE,
     UNSUPPORTED_NOTE,
     Incoming,
+    IncomingFile,
+    file_note,
 )
 from chalicelib.services.platform_http import PlatformError
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 MAX_TEXT_CHARS = 4096  # sendMessage's limit: longer replies go as several messages
 ALLOWED_UPDATES = ["message"]  # what the webhook asks for; anything else is ignored
+# The files a message may carry, in the order to look for them: an animation comes with a
+# ``document`` too (for old clients), so it is looked for first.
+FILE_KINDS = ("animation", "video_note", "video", "voice", "audio", "document")
+# Round videos have no mime_type in the Bot API: they are always MPEG-4.
+_DEFAULT_TYPES = {"video_note": "video/mp4", "voice": "audio/ogg"}
 
 
 def _url(token: str, method: str) -> str:
@@ -124,14 +131,20 @@ def parse_update(update: dict) -> Incoming | None:
         return None
     if sender.get("is_bot") or not isinstance(chat.get("id"), int):
         return None
-    photo_id = None
+    file = None
+    caption = message.get("caption")
+    caption = caption if isinstance(caption, str) and caption.strip() else None
+    kind = next((k for k in FILE_KINDS if isinstance(message.get(k), dict)), None)
     if isinstance(message.get("text"), str):
         text = message["text"]
     elif isinstance(message.get("photo"), list) and message["photo"]:
         largest = message["photo"][-1]  # PhotoSizes come smallest first
         photo_id = largest.get("file_id") if isinstance(largest, dict) else None
-        caption = message.get("caption")
-        text = caption if isinstance(caption, str) and caption.strip() else PHOTO_NOTE
+        file = IncomingFile("photo", file_id=photo_id) if isinstance(photo_id, str) else None
+        text = caption or PHOTO_NOTE
+    elif kind is not None and isinstance(message[kind].get("file_id"), str):
+        file = _file(kind, message[kind])
+        text = caption or file_note(kind)
     elif "sticker" in message:
         sticker = message["sticker"] if isinstance(message["sticker"], dict) else {}
         emoji = sticker.get("emoji") if isinstance(sticker.get("emoji"), str) else ""
@@ -139,12 +152,26 @@ def parse_update(update: dict) -> Incoming | None:
     elif "location" in message:
         text = LOCATION_NOTE
     else:
-        kinds = [k for k in ("document", "voice", "video", "audio", "contact") if k in message]
+        kinds = [k for k in ("contact", "poll", "dice", "venue") if k in message]
         text = UNSUPPORTED_NOTE.format(kind=kinds[0] if kinds else "unknown")
     return Incoming(
         event_key=f"tg.{update_id}",
         customer_id=str(chat["id"]),
         customer_name=_name_of(sender),
         text=text,
-        photo_file_id=photo_id if isinstance(photo_id, str) else None,
+        file=file,
+    )
+
+
+def _file(kind: str, found: dict) -> IncomingFile:
+    """A Document, Voice, Audio, Video, VideoNote or Animation as the Bot API gives it."""
+    name = found.get("file_name")
+    content_type = found.get("mime_type")
+    size = found.get("file_size")
+    return IncomingFile(
+        kind,
+        file_id=found["file_id"],
+        name=name[:255] if isinstance(name, str) else None,
+        content_type=content_type if isinstance(content_type, str) else _DEFAULT_TYPES.get(kind),
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
     )

@@ -31,6 +31,30 @@ def tiny_png(rgb=(30, 136, 229)) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
+# What a customer's file of each kind is, as the platforms would store it: (name or None
+# when the platform gives none, Telegram's mime_type or None, the bytes' start).
+_SAMPLES = {
+    "document": ("order-1234.pdf", "application/pdf", b"%PDF-1.4\n% the customer's order\n"),
+    "file": ("order-1234.pdf", "application/pdf", b"%PDF-1.4\n% the customer's order\n"),
+    "voice": (None, "audio/ogg", b"OggS\x00\x02" + bytes(20) + b"OpusHead"),
+    "audio": ("song.mp3", "audio/mpeg", b"ID3\x03\x00\x00\x00"),
+    "video": ("clip.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"),
+    "video_note": (None, None, b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"),
+    "animation": ("dance.gif.mp4", "video/mp4", b"\x00\x00\x00\x18ftypisom"),
+}
+TELEGRAM_FILE_KINDS = ("document", "voice", "audio", "video", "video_note", "animation")
+MESSENGER_FILE_KINDS = ("file", "audio", "video")
+
+
+def sample_file(kind: str, size: int | None = None) -> tuple[str | None, str | None, bytes]:
+    """A customer's file of ``kind`` (``size`` bytes long, padded, when given)."""
+    name, content_type, head = _SAMPLES[kind]
+    data = head + secrets.token_bytes(64)
+    if size is not None:
+        data = (data + bytes(max(0, size - len(data))))[:size]
+    return name, content_type, data
+
+
 def signature(body: bytes, app_secret: str) -> str:
     """Facebook's X-Hub-Signature-256: HMAC-SHA256 of the raw body with the app secret."""
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
@@ -40,8 +64,11 @@ class CustomerSide:
     """Mixed into ``FakeMessengers`` (its state: bots, pages, files, log, lock)."""
 
     # --- the customer's side ------------------------------------------------------------
-    def telegram_customer_says(self, token: str, name: str, kind: str, text: str = "") -> dict:
-        """A customer named ``name`` writes to the bot; the update is delivered."""
+    def telegram_customer_says(
+        self, token: str, name: str, kind: str, text: str = "", size: int | None = None
+    ) -> dict:
+        """A customer named ``name`` writes to the bot; the update is delivered. ``kind``:
+        text, photo, sticker, location or a file (TELEGRAM_FILE_KINDS, ``size`` bytes)."""
         with self.lock:
             bot = self.bots[token]
             user_id = bot.customers.get(name) or bot.customers.setdefault(name, next(self._ids))
@@ -54,7 +81,7 @@ class CustomerSide:
                 "from": sender,
                 "chat": {"id": user_id, "first_name": first, "type": "private"},
                 "date": int(time.time()),
-                **self._telegram_content(kind, text),
+                **self._telegram_content(kind, text, size),
             }
             bot.next_update_id += 1
             update = {"update_id": 100_000_000 + bot.next_update_id, "message": message}
@@ -62,7 +89,9 @@ class CustomerSide:
             self.note_customer_line(bot, user_id, text or f"[{kind}]")
         return self.deliver_telegram(token)
 
-    def _telegram_content(self, kind: str, text: str) -> dict:
+    def _telegram_content(self, kind: str, text: str, size: int | None = None) -> dict:
+        if kind in TELEGRAM_FILE_KINDS:
+            return self._telegram_file_message(kind, text, size)
         if kind == "photo":
             file_id = "AgAC" + secrets.token_urlsafe(12)
             path = f"photos/file_{len(self.telegram_files)}.png"
@@ -82,6 +111,24 @@ class CustomerSide:
         if kind == "location":
             return {"location": {"latitude": 52.52, "longitude": 13.405}}
         return {"text": text}
+
+    def _telegram_file_message(self, kind: str, text: str, size: int | None) -> dict:
+        """The Bot API's Document, Voice, Audio, Video, VideoNote or Animation, its bytes
+        behind getFile (an Animation comes with a Document too, as Telegram sends it)."""
+        name, content_type, data = sample_file(kind, size)
+        file_id = "BQAC" + secrets.token_urlsafe(12)
+        path = f"{'voice' if kind == 'voice' else 'documents'}/file_{len(self.telegram_files)}"
+        self.files[path] = (content_type or "video/mp4", data)
+        self.telegram_files[file_id] = path
+        found = {"file_id": file_id, "file_unique_id": file_id[-8:], "file_size": len(data)}
+        if name:
+            found["file_name"] = name
+        if content_type:
+            found["mime_type"] = content_type
+        if kind in ("voice", "audio", "video", "video_note", "animation"):
+            found["duration"] = 3
+        message = {kind: found} | ({"caption": text} if text else {})
+        return message | ({"document": dict(found)} if kind == "animation" else {})
 
     def deliver_telegram(self, token: str, again: bool = False) -> dict:
         """Deliver the bot's pending updates in order (``again``: the last delivered one
@@ -112,7 +159,10 @@ class CustomerSide:
             break
         return self._logged("telegram", bot.username, results)
 
-    def messenger_customer_says(self, page_id: str, name: str, kind: str, text: str = "") -> dict:
+    def messenger_customer_says(
+        self, page_id: str, name: str, kind: str, text: str = "", size: int | None = None
+    ) -> dict:
+        """``kind``: text, photo, sticker, location or a file (MESSENGER_FILE_KINDS)."""
         with self.lock:
             page = self.pages[page_id]
             psid = page.customers.get(name) or page.customers.setdefault(
@@ -120,7 +170,7 @@ class CustomerSide:
             )
             first, _, last = name.partition(" ")
             page.profiles[psid] = {"first_name": first, "last_name": last}
-            event = self._messaging_event(page, psid, kind, text, echo=False)
+            event = self._messaging_event(page, psid, kind, text, echo=False, size=size)
             self.note_customer_line(page, psid, text or f"[{kind}]")
         return self.deliver_messenger(page_id, self._envelope(page, event))
 
@@ -134,7 +184,7 @@ class CustomerSide:
             event = self._messaging_event(page, psid, "text", text, echo=True)
         return self.deliver_messenger(page_id, self._envelope(page, event))
 
-    def _messaging_event(self, page, psid: str, kind: str, text: str, echo: bool) -> dict:
+    def _messaging_event(self, page, psid: str, kind: str, text: str, echo: bool, size=None):
         message: dict = {"mid": "m_" + secrets.token_urlsafe(30)}
         if echo:
             message.update({"is_echo": True, "app_id": int(page.app_id)})
@@ -151,6 +201,16 @@ class CustomerSide:
                 {"type": "image", "payload": {"url": url, "sticker_id": 369239263222822}}
             ]
             message["sticker_id"] = 369239263222822
+        elif kind in MESSENGER_FILE_KINDS:
+            # Facebook's CDN names the file in the URL's path; the webhook says no more.
+            file_name, content_type, data = sample_file(kind, size)
+            if kind == "audio":  # a voice clip recorded in Messenger, as its CDN names it
+                file_name = f"audioclip-{int(time.time() * 1000)}-{secrets.randbelow(10**4)}.mp4"
+                content_type = "audio/mp4"
+            path = f"fb-cdn/{secrets.token_hex(8)}/{file_name}"
+            self.files[path] = (content_type, data)
+            url = f"{self.base_url}/{path}?oh=00_signed&oe={int(time.time()) + 3600:x}"
+            message["attachments"] = [{"type": kind, "payload": {"url": url}}]
         elif kind == "location":
             message["attachments"] = [{"type": "location", "payload": {"coordinates": {}}}]
         else:

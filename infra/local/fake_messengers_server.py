@@ -78,7 +78,12 @@ machine.</p>{notice_html}
 <p><label><input type="radio" name="kind" value="text" checked> text</label>
 <label><input type="radio" name="kind" value="photo"> photo (caption: the text)</label>
 <label><input type="radio" name="kind" value="sticker"> sticker</label>
-<label><input type="radio" name="kind" value="location"> location</label></p>
+<label><input type="radio" name="kind" value="location"> location</label>
+<label><input type="radio" name="kind" value="document"> document (a PDF)</label>
+<label><input type="radio" name="kind" value="voice"> voice note (Messenger: audio)</label>
+<label><input type="radio" name="kind" value="video"> video</label>
+<label>file size <input name="size_mb" type="text" placeholder="small" style="width:4rem">
+MB</label></p>
 <button>Send</button> <button formaction="/ui/replay">Send the last delivery again
 (replay)</button></fieldset></form>
 <form method="post" action="/ui/echo"><fieldset><legend>The Page's team answers in
@@ -266,9 +271,14 @@ def _ui_action(fake: FakeMessengers, action: str, params: dict) -> dict:
     platform, _, target = params["target"].partition(":")
     if action == "say":
         kind = params.get("kind") or "text"
+        size_mb = params.get("size_mb")
+        size = int(float(size_mb) * 1024 * 1024) if size_mb else None
         if platform == "telegram":
-            return fake.telegram_customer_says(target, params["name"], kind, params.get("text", ""))
-        return fake.messenger_customer_says(target, params["name"], kind, params.get("text", ""))
+            say = fake.telegram_customer_says
+        else:  # Messenger's names for a document and a voice note
+            say = fake.messenger_customer_says
+            kind = {"document": "file", "voice": "audio"}.get(kind, kind)
+        return say(target, params["name"], kind, params.get("text", ""), size=size)
     if action == "replay":
         if platform == "telegram":
             return fake.deliver_telegram(target, again=True)

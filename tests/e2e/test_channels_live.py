@@ -75,6 +75,19 @@ def test_a_telegram_customer_and_an_operator_chat_live(stack, new_page):
     fake.locator("form[action='/ui/say'] input[name=text]").fill("Great, I'll take it")
     fake.locator("form[action='/ui/say']").get_by_role("button", name="Send", exact=True).click()
     expect(panel.locator("#messages")).to_contain_text("Great, I'll take it")
+
+    # The customer sends a document: the panel links it by its name, from our bucket.
+    fake.locator("form[action='/ui/say'] input[name=text]").fill("My order")
+    fake.locator("form[action='/ui/say'] input[value=document]").check()
+    fake.locator("form[action='/ui/say']").get_by_role("button", name="Send", exact=True).click()
+    link = panel.locator("#messages .msg-visitor", has_text="My order").locator("a.msg-file")
+    expect(link).to_have_text("order-1234.pdf")
+    href = link.get_attribute("href")
+    assert "/attachments/" in href and "/channels/" in href and token not in href
+    downloaded = panel.request.get(href)
+    assert downloaded.ok and downloaded.body().startswith(b"%PDF-")
+    assert "attachment" in downloaded.headers.get("content-disposition", "")
+    fake.locator("form[action='/ui/say'] input[value=text]").check()
     panel.reload()  # a reload shows the delivery too (the history carries it)
     _section(panel, "Inbox")
     panel.locator("#chat-list .chat-item", has_text="Ada Lovelace").click()
