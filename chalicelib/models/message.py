@@ -76,6 +76,14 @@ class MessageModel(Model):
     delivery_tag = UnicodeAttribute(null=True)  # "HUMAN_AGENT" when sent with the tag
     # Set while the reply is held (the channel's id): the sparse ``held`` index.
     held_channel_id = UnicodeAttribute(null=True)
+    # The sender's claim on the part it is sending now ("attempt:part:owner"), and when it
+    # was taken: present only between the claim and the part's outcome being written, so
+    # a redelivered queue message that finds it knows a send may be in flight
+    # (services/channel_sender.py). ``sent_parts``: the platform ids of the parts already
+    # sent, kept on the reply so no part is sent twice whatever the queue body says.
+    send_claim = UnicodeAttribute(null=True)
+    send_claimed_at = UTCDateTimeAttribute(null=True)
+    sent_parts = ListAttribute(of=UnicodeAttribute, null=True)
 
     held = HeldReplies()
 

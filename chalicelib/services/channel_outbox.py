@@ -113,10 +113,12 @@ def move(
     reason: str | None = None,
     more=(),
     held_channel: str | None = None,
+    also=None,
 ) -> bool:
     """Move the reply from ``expected`` to ``state`` (one conditional UpdateItem) and
     tell the team. False when it was not in ``expected`` any more (another worker moved
-    it): nothing is written or sent."""
+    it), or ``also`` (a further condition, e.g. the sender's claim) does not hold:
+    nothing is written or sent."""
     actions = [
         MessageModel.delivery.set(state),
         MessageModel.delivery_reason.set(reason)
@@ -129,7 +131,8 @@ def move(
     elif expected == HELD:
         actions.append(MessageModel.held_channel_id.remove())
     try:
-        message.update(actions=actions, condition=MessageModel.delivery == expected)
+        condition = MessageModel.delivery == expected
+        message.update(actions=actions, condition=condition if also is None else condition & also)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
