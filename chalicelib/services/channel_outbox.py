@@ -10,6 +10,10 @@ platform (services/channel_sender.py sends them).
   sparse ``held`` index) and queues nothing; ``release_held`` requeues them after a
   reconnect.
 - A ``failed`` reply can be retried: ``sending`` again, queued again.
+- A reply stored ``sending`` is in the sparse ``sending`` index by ``sending_due``
+  until it leaves that state (in the writes that move it anyway); the clock app
+  re-queues one still there past its due (services/channel_requeue.py), which the
+  sender's claims make safe even when its first queue message still exists.
 - Every change of a reply's delivery is written conditionally (from the state it is
   expected to be in), so two workers never move one reply twice, and fanned out to the
   team as a ``delivery`` frame; the chat's history answers carry the same fields.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -48,6 +52,11 @@ SENT = "sent"
 FAILED = "failed"
 HELD = "held"
 QUEUE_FAILED_REASON = "it could not be queued for sending; retry"
+# A reply still ``sending`` this long after it was queued (or its back-off ended) has
+# nothing on the queue any more (the function stopped before queueing it, or its queue
+# message went to the dead-letter queue): the clock app queues it again. Well past the
+# queue's visibility timeout (3 minutes) and a busy queue's usual wait.
+SENDING_GRACE = timedelta(minutes=15)
 
 
 def _channel(chat: ChatModel) -> ChannelModel:
@@ -70,7 +79,7 @@ def prepare(project: ProjectModel, chat: ChatModel, draft: Draft, now: datetime)
     tag = channel_gate.reply_tag(project, chat, now)
     if channel_health.needs_reconnect(channel):
         return replace(draft, delivery=HELD, delivery_tag=tag, held_channel_id=channel.channel_id)
-    return replace(draft, delivery=SENDING, delivery_tag=tag)
+    return replace(draft, delivery=SENDING, delivery_tag=tag, sending_due=now + SENDING_GRACE)
 
 
 def enqueue(message: MessageModel, attempt: int = 0, sent_ids: tuple = (), delay: int = 0) -> None:
@@ -126,6 +135,10 @@ def move(
         else MessageModel.delivery_reason.remove(),
         *more,
     ]
+    if state == SENDING:  # in the ``sending`` index until it leaves that state
+        actions.append(MessageModel.sending_due.set(utcnow() + SENDING_GRACE))
+    elif expected == SENDING:
+        actions.append(MessageModel.sending_due.remove())
     if held_channel is not None:  # in the ``held`` index until released
         actions.append(MessageModel.held_channel_id.set(held_channel))
     elif expected == HELD:

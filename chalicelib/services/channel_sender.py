@@ -48,6 +48,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -59,7 +60,15 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.services import channel_errors, channel_health, channel_secrets, messenger, telegram
 from chalicelib.services.channel_errors import Verdict
-from chalicelib.services.channel_outbox import FAILED, HELD, SENDING, SENT, enqueue, move
+from chalicelib.services.channel_outbox import (
+    FAILED,
+    HELD,
+    SENDING,
+    SENDING_GRACE,
+    SENT,
+    enqueue,
+    move,
+)
 from chalicelib.services.message_store import CLIENT_ID_RETENTION
 from chalicelib.services.platform_http import PlatformError
 
@@ -253,10 +262,13 @@ def _judged(message, chat, channel, verdict: Verdict, body, progress, fanout, cl
         if attempt >= MAX_ATTEMPTS:
             reason = f"{verdict.reason} (tried {attempt} times)"
             return _fail(message, assignee, reason, fanout, done)
-        # Released before it goes back on the queue, so the next delivery may claim it.
-        kept = [MessageModel.sent_parts.set(done)] if done else []
-        message.update(actions=[*RELEASE, *kept], condition=MessageModel.send_claim == claim)
         delay = min(MAX_DELAY_SECONDS, verdict.after or backoff_seconds(attempt - 1))
+        # Released before it goes back on the queue, so the next delivery may claim it;
+        # due again after the back-off (the clock app's re-queue, channel_requeue).
+        kept = [MessageModel.sent_parts.set(done)] if done else []
+        due = clock() + timedelta(seconds=delay) + SENDING_GRACE
+        actions = [*RELEASE, *kept, MessageModel.sending_due.set(due)]
+        message.update(actions=actions, condition=MessageModel.send_claim == claim)
         enqueue(message, attempt=attempt, sent_ids=done, delay=delay)
         return Outcome("requeued", verdict.reason)
     if verdict.kind == channel_errors.DEAD_TOKEN:
