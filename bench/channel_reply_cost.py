@@ -3,10 +3,14 @@
 the fake platforms on a local port): the reply as the panel posts it (stored "sending",
 one SQS message), then the sender handling its queue message (reads, the send, the
 "sent" write; Messenger also writes the guard its echo meets), and a website reply for
-comparison."""
+comparison. Each part sent costs one UpdateItem more, its claim (services/channel_sender.py:
+a redelivered queue message never sends a part blindly); the last part's outcome rides on
+the "sent" write. Then the clock app's re-queue of unsent replies
+(services/channel_requeue.py): a run with nothing due, and one re-queueing one reply."""
 
 import os
 import sys
+from datetime import timedelta
 
 os.environ.update(
     {
@@ -43,7 +47,14 @@ def run() -> dict:
     from chalicelib.models import MemberModel, ProjectModel, create_all_tables
     from chalicelib.models.channel import ChannelModel
     from chalicelib.realtime.fanout import Fanout
-    from chalicelib.services import channel_inbound, channel_sender, channels, messaging
+    from chalicelib.services import (
+        channel_inbound,
+        channel_outbox,
+        channel_requeue,
+        channel_sender,
+        channels,
+        messaging,
+    )
     from chalicelib.services.channel_events import Incoming
     from infra.local.fake_messengers import FakeMessengers
     from infra.local.fake_messengers_server import serve
@@ -99,6 +110,23 @@ def run() -> dict:
                 calls.clear()
                 outcome = channel_sender.handle(queue.sent.pop(), fanout, channel_sender.Pacer())
                 results[f"{kind} sender ({outcome.state})"] = dict(calls)
+            # A long Messenger reply: two parts, two claims.
+            messaging.post_operator_message(
+                member, chats["Messenger"], "r-long", "x" * 3000, fanout
+            )
+            calls.clear()
+            outcome = channel_sender.handle(queue.sent.pop(), fanout, channel_sender.Pacer())
+            results[f"Messenger 2-part sender ({outcome.state})"] = dict(calls)
+            # The clock app: nothing due, then one reply whose queue message was lost.
+            calls.clear()
+            channel_requeue.run(utcnow(), None)
+            results["clock re-queue, nothing due"] = dict(calls)
+            messaging.post_operator_message(member, chats["Telegram"], "r-lost", "Hi", fanout)
+            queue.sent.clear()
+            calls.clear()
+            later = utcnow() + channel_outbox.SENDING_GRACE + timedelta(seconds=1)
+            requeued = channel_requeue.run(later, None)["requeued"]
+            results[f"clock re-queue, {requeued} due"] = dict(calls)
     finally:
         server.shutdown()
         server.server_close()
@@ -114,7 +142,8 @@ def main():
     print(
         "  (a website reply: 5, bench/reply_cost.py; the channel reply adds the channel's"
         " GetItem. The sender reads message, chat, channel, customer; writes 'sent'; Queries"
-        " the team's sockets for the delivery frame; Messenger adds its echo's guard)"
+        " the team's sockets for the delivery frame; Messenger adds its echo's guard; each"
+        " part adds its claim's UpdateItem)"
     )
     return results
 

@@ -40,6 +40,37 @@ def statements() -> list[dict]:
     return [sqs_queues.send_statement("ChannelQueueSend", get_att("ChannelQueue", "Arn"))]
 
 
+def outputs() -> dict:
+    """For the clock app's stack: it queues again replies that never reached the queue
+    (services/channel_requeue.py)."""
+    return {
+        "ChannelQueueUrl": {"Value": ref("ChannelQueue")},
+        "ChannelQueueArn": {"Value": get_att("ChannelQueue", "Arn")},
+    }
+
+
+def scheduled_parameters() -> dict:
+    return {
+        "ChannelQueueUrl": {
+            "Type": "String",
+            "Description": "The traffic stack's ChannelQueueUrl output (unsent replies)",
+        },
+        "ChannelQueueArn": {
+            "Type": "String",
+            "Description": "The traffic stack's ChannelQueueArn output",
+        },
+    }
+
+
+def scheduled_statement() -> dict:
+    return {
+        "Sid": "ChannelQueueSend",
+        "Effect": "Allow",
+        "Action": ["sqs:SendMessage"],
+        "Resource": ref("ChannelQueueArn"),
+    }
+
+
 def consumer(info: AppInfo) -> dict[str, dict]:
     """The sender's event source on this stack's queue, and what its role needs."""
     return sqs_queues.consumer(

@@ -172,6 +172,8 @@ deploy_stack "$SCHEDULED_STACK" "$BUILD_DIR/scheduled/packaged.yaml" \
 	"AttachmentsUrl=$(stack_output AttachmentsUrl)" "MailFrom=$MAIL_FROM_NOW" \
 	"PanelUrl=$(stack_output PanelURL)" \
 	"PushQueueUrl=$(stack_output PushQueueUrl)" "PushQueueArn=$(stack_output PushQueueArn)" \
+	"ChannelQueueUrl=$(stack_output ChannelQueueUrl)" \
+	"ChannelQueueArn=$(stack_output ChannelQueueArn)" \
 	"MailTokenSecretArn=$(stack_output MailTokenSecretArn)" \
 	"MailConfigurationSet=$(stack_output MailConfigurationSet)" \
 	"InboundMailDomain=$INBOUND_NOW" "ApiUrl=$(stack_output EndpointURL)"

@@ -217,6 +217,7 @@ def _traffic_outputs(info: AppInfo) -> dict:
         "UserPoolId": {"Value": ref("UserPool")},
         "UserPoolClientId": {"Value": ref("UserPoolClient")},
         **push.outputs(),
+        **channel_queue.outputs(),
     }
 
 
@@ -273,6 +274,8 @@ def scheduled_template(stage: str = "dev") -> dict:
                         ),
                         # Its distribution assigns chats: the assignee gets a push.
                         "PUSH_QUEUE_URL": ref("PushQueueUrl"),
+                        # Replies that never reached the channel queue go on it again.
+                        "CHANNEL_QUEUE_URL": ref("ChannelQueueUrl"),
                     }
                 }
             }
@@ -308,6 +311,7 @@ def _scheduled_parameters() -> dict:
             "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
         },
         **push.scheduled_parameters(),
+        **channel_queue.scheduled_parameters(),
         "MailTokenSecretArn": {
             "Type": "String",
             "Description": "The traffic stack's MailTokenSecretArn output",
@@ -345,6 +349,7 @@ def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
                 "Resource": [sub(sockets)],
             },
             push.scheduled_statement(),
+            channel_queue.scheduled_statement(),
             {
                 "Sid": "ChannelSecretsRead",
                 "Effect": "Allow",

@@ -14,6 +14,7 @@ from chalicelib.services import (
     auto_close,
     billing_periods,
     channel_check,
+    channel_requeue,
     continuity,
     distribution,
     email_auto,
@@ -118,5 +119,21 @@ def check_channel_tokens(event):
         "channel tokens: examined %(examined)d, healthy %(healthy)d, dead %(dead)d,"
         " already marked %(already_marked)d, transient %(transient)d, mailed %(mailed)d",
         result,
+    )
+    return result
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def requeue_unsent_replies(event):
+    """Queue again the Telegram/Messenger replies still "sending" past their due (stored,
+    then the function stopped before queueing them). Once per grace: each re-queue is
+    claimed on the reply first, and the sender's claims keep a reply from going twice."""
+    try:
+        fanout = deps.fanout()
+    except RuntimeError:  # no WebSocket endpoint configured: a reload shows the state
+        fanout = None
+    result = channel_requeue.run(utcnow(), fanout)
+    app.log.info(
+        "unsent replies: examined %(examined)d, requeued %(requeued)d, failed %(failed)d", result
     )
     return result

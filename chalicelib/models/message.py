@@ -5,6 +5,9 @@ Access patterns:
 - latest N messages of chat C: Query descending, Limit N.                        -> MessageModel
 - a channel's held replies (released when it is reconnected): Query the sparse GSI
   ``held`` on ``held_channel_id``, present only while a reply is held. -> MessageModel.held
+- replies still ``sending`` that should have gone by T (the clock app re-queues them):
+  Query the sparse GSI ``sending`` on (``delivery``, ``sending_due``), range < T;
+  ``sending_due`` is present only while a reply is sending. -> MessageModel.sending
 - was client message id K from author A already stored? conditional Put of the
   guard inside the message's transaction; on conflict GetItem it. -> ClientMessageIdModel
 """
@@ -49,6 +52,15 @@ class HeldReplies(GlobalSecondaryIndex):
     message_id = UnicodeAttribute(range_key=True)
 
 
+class UnsentReplies(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "sending"
+        projection = KeysOnlyProjection()
+
+    delivery = UnicodeAttribute(hash_key=True)
+    sending_due = UTCDateTimeAttribute(range_key=True)
+
+
 class MessageModel(Model):
     Meta = table_meta("messages")
 
@@ -76,8 +88,21 @@ class MessageModel(Model):
     delivery_tag = UnicodeAttribute(null=True)  # "HUMAN_AGENT" when sent with the tag
     # Set while the reply is held (the channel's id): the sparse ``held`` index.
     held_channel_id = UnicodeAttribute(null=True)
+    # The sender's claim on the part it is sending now ("attempt:part:owner"), and when it
+    # was taken: present only between the claim and the part's outcome being written, so
+    # a redelivered queue message that finds it knows a send may be in flight
+    # (services/channel_sender.py). ``sent_parts``: the platform ids of the parts already
+    # sent, kept on the reply so no part is sent twice whatever the queue body says.
+    send_claim = UnicodeAttribute(null=True)
+    send_claimed_at = UTCDateTimeAttribute(null=True)
+    sent_parts = ListAttribute(of=UnicodeAttribute, null=True)
+    # While ``sending``: by when the sender should have settled it (queued now, or after
+    # a back-off, plus a grace). Past it with the reply still sending, the queue message
+    # was never sent or is lost: the clock app re-queues it (services/channel_requeue.py).
+    sending_due = UTCDateTimeAttribute(null=True)
 
     held = HeldReplies()
+    sending = UnsentReplies()
 
 
 def client_key(project_id: str, author_id: str, client_id: str) -> str:

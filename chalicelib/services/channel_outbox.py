@@ -10,6 +10,10 @@ platform (services/channel_sender.py sends them).
   sparse ``held`` index) and queues nothing; ``release_held`` requeues them after a
   reconnect.
 - A ``failed`` reply can be retried: ``sending`` again, queued again.
+- A reply stored ``sending`` is in the sparse ``sending`` index by ``sending_due``
+  until it leaves that state (in the writes that move it anyway); the clock app
+  re-queues one still there past its due (services/channel_requeue.py), which the
+  sender's claims make safe even when its first queue message still exists.
 - Every change of a reply's delivery is written conditionally (from the state it is
   expected to be in), so two workers never move one reply twice, and fanned out to the
   team as a ``delivery`` frame; the chat's history answers carry the same fields.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -48,6 +52,11 @@ SENT = "sent"
 FAILED = "failed"
 HELD = "held"
 QUEUE_FAILED_REASON = "it could not be queued for sending; retry"
+# A reply still ``sending`` this long after it was queued (or its back-off ended) has
+# nothing on the queue any more (the function stopped before queueing it, or its queue
+# message went to the dead-letter queue): the clock app queues it again. Well past the
+# queue's visibility timeout (3 minutes) and a busy queue's usual wait.
+SENDING_GRACE = timedelta(minutes=15)
 
 
 def _channel(chat: ChatModel) -> ChannelModel:
@@ -73,7 +82,7 @@ def prepare(
     tag = channel_gate.reply_tag(project, chat, now, automatic=automatic)
     if channel_health.needs_reconnect(channel):
         return replace(draft, delivery=HELD, delivery_tag=tag, held_channel_id=channel.channel_id)
-    return replace(draft, delivery=SENDING, delivery_tag=tag)
+    return replace(draft, delivery=SENDING, delivery_tag=tag, sending_due=now + SENDING_GRACE)
 
 
 def enqueue(message: MessageModel, attempt: int = 0, sent_ids: tuple = (), delay: int = 0) -> None:
@@ -116,10 +125,12 @@ def move(
     reason: str | None = None,
     more=(),
     held_channel: str | None = None,
+    also=None,
 ) -> bool:
     """Move the reply from ``expected`` to ``state`` (one conditional UpdateItem) and
     tell the team. False when it was not in ``expected`` any more (another worker moved
-    it): nothing is written or sent."""
+    it), or ``also`` (a further condition, e.g. the sender's claim) does not hold:
+    nothing is written or sent."""
     actions = [
         MessageModel.delivery.set(state),
         MessageModel.delivery_reason.set(reason)
@@ -127,12 +138,17 @@ def move(
         else MessageModel.delivery_reason.remove(),
         *more,
     ]
+    if state == SENDING:  # in the ``sending`` index until it leaves that state
+        actions.append(MessageModel.sending_due.set(utcnow() + SENDING_GRACE))
+    elif expected == SENDING:
+        actions.append(MessageModel.sending_due.remove())
     if held_channel is not None:  # in the ``held`` index until released
         actions.append(MessageModel.held_channel_id.set(held_channel))
     elif expected == HELD:
         actions.append(MessageModel.held_channel_id.remove())
     try:
-        message.update(actions=actions, condition=MessageModel.delivery == expected)
+        condition = MessageModel.delivery == expected
+        message.update(actions=actions, condition=condition if also is None else condition & also)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False

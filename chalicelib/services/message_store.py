@@ -72,6 +72,7 @@ class Draft:
     delivery: str | None = None
     delivery_tag: str | None = None
     held_channel_id: str | None = None
+    sending_due: datetime | None = None  # while "sending": the clock app's re-queue time
 
     def at(self, now: datetime, chat_id: str | None = None) -> MessageModel:
         chat_id = chat_id if chat_id is not None else self.chat_id
@@ -92,6 +93,7 @@ class Draft:
             delivery=self.delivery,
             delivery_tag=self.delivery_tag,
             held_channel_id=self.held_channel_id,
+            sending_due=self.sending_due,
         )
 
 

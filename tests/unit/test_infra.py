@@ -361,3 +361,17 @@ def test_the_channel_sender_reads_this_stacks_queue_with_a_dead_letter_queue(pac
     for function in resources_of_type(merged, "AWS::Serverless::Function").values():
         env = effective_environment(merged, function)
         assert env["CHANNEL_QUEUE_URL"] == {"Ref": "ChannelQueue"}
+
+
+def test_the_clock_app_may_queue_unsent_replies_on_the_traffic_stacks_channel_queue(packaged):
+    traffic, scheduled = packaged["traffic"], packaged["scheduled"]
+    assert traffic["Outputs"]["ChannelQueueUrl"]["Value"] == {"Ref": "ChannelQueue"}
+    assert traffic["Outputs"]["ChannelQueueArn"]["Value"] == {"Fn::GetAtt": ["ChannelQueue", "Arn"]}
+    assert {"ChannelQueueUrl", "ChannelQueueArn"} <= set(scheduled["Parameters"])
+    policy = scheduled["Resources"]["FunctionAccessPolicy"]["Properties"]["PolicyDocument"]
+    by_sid = {s.get("Sid"): s for s in policy["Statement"]}
+    assert by_sid["ChannelQueueSend"]["Action"] == ["sqs:SendMessage"]
+    assert by_sid["ChannelQueueSend"]["Resource"] == {"Ref": "ChannelQueueArn"}
+    for function in resources_of_type(scheduled, "AWS::Serverless::Function").values():
+        env = effective_environment(scheduled, function)
+        assert env["CHANNEL_QUEUE_URL"] == {"Ref": "ChannelQueueUrl"}
