@@ -5,11 +5,15 @@ them in.
     AWS_REGION=... python -m infra.backfill unread --prefix livechat-dev-
     AWS_REGION=... python -m infra.backfill queue --prefix livechat-dev-
     AWS_REGION=... python -m infra.backfill connected --prefix livechat-dev-
+    AWS_REGION=... python -m infra.backfill sending --prefix livechat-dev-
 
 - ``unread``: chats left unread by the team get ``unread_project_id`` (GET /me/unread).
 - ``queue``: chats waiting for distribution get ``queued_key`` (the ``queue`` index that
   replaced ``waiting``), from their ``activity_key``: the order the old index had.
 - ``connected``: connected channels get ``connected_shard`` (the daily token check).
+- ``sending``: replies to Telegram/Messenger still "sending" get ``sending_due`` = now
+  (the ``sending`` index the clock app re-queues unsent replies from; the claims make a
+  re-queue of one still on the queue harmless).
 
 One Scan of the table (the deployer's credentials; the app itself never scans) and
 one conditional UpdateItem per item found, still in the state the scan saw and still
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,18 @@ BACKFILLS = {
         {":connected": {"S": "connected"}, ":shard": {"S": "connected"}},
         table="channels",
         keys=("channel_id",),
+    ),
+    "sending": Backfill(
+        "unsent replies",
+        "delivery = :sending AND attribute_not_exists(sending_due)",
+        "SET sending_due = :due",
+        # PynamoDB's UTCDateTimeAttribute format, so the index's range sorts with the app's.
+        {
+            ":sending": {"S": "sending"},
+            ":due": {"S": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")},
+        },
+        table="messages",
+        keys=("chat_key", "message_id"),
     ),
 }
 # Attribute names that are DynamoDB reserved words, as the expressions write them.

@@ -63,12 +63,7 @@ def scheduled_parameters() -> dict:
 
 
 def scheduled_statement() -> dict:
-    return {
-        "Sid": "ChannelQueueSend",
-        "Effect": "Allow",
-        "Action": ["sqs:SendMessage"],
-        "Resource": ref("ChannelQueueArn"),
-    }
+    return sqs_queues.send_statement("ChannelQueueSend", ref("ChannelQueueArn"))
 
 
 def consumer(info: AppInfo) -> dict[str, dict]:

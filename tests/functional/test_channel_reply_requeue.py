@@ -127,3 +127,31 @@ def test_a_reply_unsent_for_a_day_fails_with_a_reason_the_team_can_retry(platfor
     url = f"/projects/{owner.project_id}/chats/{chat['id']}/messages/{message_id}/retry"
     assert platform.post(url, {}, owner.auth).status_code == 200
     assert _unsent() == [message_id]  # sending again: due again
+
+
+def test_replies_sending_before_the_index_are_backfilled_then_requeued(
+    platform, channels, queue, scheduled_app, capsys
+):
+    import boto3
+
+    from chalicelib.config import get_settings
+    from infra import backfill
+
+    owner = platform.sign_up()
+    bot, _, chat = _telegram_chat(platform, channels, owner)
+    message_id = _reply(platform, owner, chat["id"], "From before").json_body["message"]["id"]
+    _lose_the_queue_message(queue)
+    # As a reply stored before the ``sending`` index: sending, without its key.
+    _stored(owner, chat["id"], message_id).update(actions=[MessageModel.sending_due.remove()])
+    assert _unsent() == []
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    prefix = get_settings().table_prefix
+    assert backfill.main(["sending", "--prefix", prefix], client=client) == 0
+    assert capsys.readouterr().out.startswith("1 unsent replies")
+    assert _unsent() == [message_id]
+    assert _run_job(scheduled_app)["requeued"] == 1  # due at once: it waited long enough
+    queue.drain()
+    assert _team_lines(channels, f"telegram:{bot.token}")[1:] == [("bot", "From before")]
+    backfill.main(["sending", "--prefix", prefix], client=client)
+    assert capsys.readouterr().out.startswith("0 unsent replies")
