@@ -34,7 +34,11 @@ function askTranscript(dialogueId, button) {
       note.textContent = 'Sent to ' + answer.to;
     });
   }
-  if (emailKnown) send({token: local('token') || token}).catch(function (failure) { note.textContent = failure.message; });
+  if (emailKnown) send({token: local('token') || token}).catch(function (failure) {
+    note.textContent = failure.message;
+    // refused (the address bounced, unsubscribed): no longer promised, another one asked for
+    if (failure.status === 409) { emailKnown = 0; setState(); askTranscript(dialogueId, button); }
+  });
   else {
     if (contactCard) contactCard.remove(); // (an away card left open: this one asks the same)
     askContact([['email', 1]], 0, 'Where should we send it?', 1, send);
@@ -88,7 +92,7 @@ function askContact(fields, key, intro, wrote, sent) {
     if (problem) return;
     if (!body.name && !body.email) return done(); // optional fields left empty: skipped
     (sent ? sent(body) : api('POST', '/widget/contact', body)).then(function () {
-      if (body.email) emailKnown = 1;
+      if (body.email) { emailKnown = 1; setState(); } // the away header may promise e-mail now
       done();
     }, function (failure) { error.textContent = failure.status < 500 ? failure.message : 'Could not send, please try again.'; });
   };
