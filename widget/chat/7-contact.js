@@ -1,7 +1,8 @@
 // Knowing who to answer: the project's pre-chat form (the session's `prechat`: before the
 // first message, the composer hidden until it is done, or a card after it), and, while the
-// team is away or offline, a card asking for an e-mail address when none is known
-// (`email_known`: identify's verified one or one given) and replies go by e-mail
+// team is away or offline, a card asking for an e-mail address when none usable is known
+// (`email_usable`: identify's verified one or one given, unless a send found it bounced,
+// complained of or unsubscribed; emailKnown holds it) and replies go by e-mail
 // (`availability.email_replies`). What the visitor answers or skips
 // is remembered ('pc' the form, 'pa' the away card), so neither asks twice. The shapes are
 // checked here as the server checks them (services/validation.py), which decides.
