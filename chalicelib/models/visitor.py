@@ -133,6 +133,10 @@ class VisitorModel(Model):
     # (services/visitor_contact.py): their word, not the site's verified identity.
     given_name = UnicodeAttribute(null=True)
     given_email = UnicodeAttribute(null=True)
+    # The known address a sender last found bounced, complained of or unsubscribed
+    # (services/mail_contact.py ``note_blocked``): the session tells the widget it is no
+    # usable address without reading the mail records on each page view.
+    blocked_email = UnicodeAttribute(null=True)
     # Set while the visitor is a logged-in user with an address: the sparse index of
     # whom e-mail auto messages may reach.
     user_project_id = UnicodeAttribute(null=True)

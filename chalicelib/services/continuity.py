@@ -89,12 +89,10 @@ def _handle(candidate: ChatModel, now: datetime, mailer, tokens, projects) -> st
     claimed = _claim(candidate, since)  # seen, or claimed by another run, meanwhile: False
     if not claimed:
         return "raced"
-    if (
-        not address
-        or project is None
-        or reply_to is None
-        or mail_contact.blocked_reason(candidate.project_id, address) is not None
-    ):
+    if not address or project is None or reply_to is None:
+        return "dropped"  # nobody to write to; out of the index (a next reply may find one)
+    if mail_contact.blocked_reason(candidate.project_id, address) is not None:
+        mail_contact.note_blocked(visitor, address)  # the widget stops promising e-mail
         return "dropped"  # nobody to write to; out of the index (a next reply may find one)
     history = _history(candidate)
     start = _parse(since)

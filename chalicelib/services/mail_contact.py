@@ -37,6 +37,23 @@ def known_email(visitor: VisitorModel | None) -> str | None:
     return visitor.user_email or visitor.given_email or None
 
 
+def usable_email(visitor: VisitorModel) -> bool:
+    """The visitor has an address the team may write to: known, and not the one a sender
+    last found blocked (``note_blocked``). Read from the visitor item alone (the session
+    reads it anyway): a page view asks the mail records nothing. A bounce is known here
+    from the next e-mail the team tries after it, not the moment SES reports it (SES's
+    feedback names the address, not the visitor)."""
+    address = known_email(visitor)
+    return bool(address) and address != visitor.blocked_email
+
+
+def note_blocked(visitor: VisitorModel, address: str) -> None:
+    """A sender found ``address`` blocked: kept on the visitor for ``usable_email`` (one
+    write, only on a refusal; a new address given later is usable again by itself)."""
+    if visitor.blocked_email != address:
+        visitor.update(actions=[VisitorModel.blocked_email.set(address)])
+
+
 def replies_by_email() -> bool:
     """Whether a visitor who leaves an address is answered there: continuity e-mails need
     the token key, the inbound domain their replies come back to, and a sender. (Without

@@ -99,6 +99,7 @@ def _mail(
         raise Conflict("the visitor has no known e-mail address")
     blocked = mail_contact.blocked_reason(project_id, address)
     if blocked is not None:
+        mail_contact.note_blocked(visitor, address)  # the widget stops promising e-mail
         raise Conflict(refusals[blocked])
     if tokens is None:
         raise TemporarilyUnavailable("e-mail is not set up here (MAIL_TOKEN_SECRET)")

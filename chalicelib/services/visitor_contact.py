@@ -12,7 +12,7 @@ from __future__ import annotations
 from chalicelib.auth.identities import VisitorIdentity
 from chalicelib.errors import BadRequest
 from chalicelib.models.visitor import VisitorModel
-from chalicelib.services import identity, prechat, validation
+from chalicelib.services import identity, mail_contact, prechat, validation
 
 
 def give_contact(caller: VisitorIdentity, body: dict, fanout=None) -> dict:
@@ -33,4 +33,5 @@ def give_contact(caller: VisitorIdentity, body: dict, fanout=None) -> dict:
         "name": visitor.given_name,
         "email": visitor.given_email,
         "email_known": prechat.email_known(visitor),
+        "email_usable": mail_contact.usable_email(visitor),
     }

@@ -42,6 +42,7 @@ from chalicelib.services import (
     availability,
     consent,
     heartbeat_cadence,
+    mail_contact,
     online_visitors,
     origins,
     prechat,
@@ -215,6 +216,9 @@ def _session(
         # (identify's verified one or one the visitor gave): away, the widget asks if not.
         "prechat": prechat.widget_view(project),
         "email_known": prechat.email_known(visitor),
+        # ...and whether the team may write to it (not found bounced, complained of or
+        # unsubscribed): only then does the away header promise a reply by e-mail.
+        "email_usable": mail_contact.usable_email(visitor),
         # Auto messages that may still fire for this visitor, with what the widget checks.
         "auto_messages": auto_delivery.candidates(project.project_id, visitor),
     }

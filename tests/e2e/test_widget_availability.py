@@ -1,7 +1,7 @@
 """The widget says honestly whether the team is there (issue 13): "Online" while a member
 has the panel open within hours ("Typically replies in N min" once the team has real
-first replies), "We're away" when nobody is (replies by e-mail, as the local stack sends
-them), and outside hours when the team is back, in the visitor's own time zone and
+first replies), "We're away" when nobody is (a reply here: these visitors gave no
+address), and outside hours when the team is back, in the visitor's own time zone and
 language; the status dot follows (green, amber, grey), and an open widget follows the
 team coming and going without a reload. The away message arrives once. And Settings ->
 Business hours previews the edited schedule, then saves it with the server's preview."""
@@ -20,8 +20,10 @@ from tests.e2e.panel_workflow_helpers import Account, _panel, _section, _visitor
 
 pytestmark = pytest.mark.browser
 
-# The local stack sends replies by e-mail (availability.email_replies), so the widget says so.
-AWAY_LINE = "We\u2019re away \u00b7 leave a message and we\u2019ll reply by e-mail"
+# The local stack sends replies by e-mail (availability.email_replies), but these visitors
+# gave no address (email_usable false), so the widget promises a reply here, not by e-mail
+# (test_widget_away_email_and_reload.py: the promise once an address is given).
+AWAY_LINE = "We\u2019re away \u00b7 leave a message and we\u2019ll reply here soon"
 # The status dot's colours (widget/chat/2-panel.js): online, away, offline.
 GREEN, AMBER, GREY = "rgb(52, 211, 153)", "rgb(251, 191, 36)", "rgb(209, 213, 219)"
 AWAY_MESSAGE = "Thanks! Nobody is here right now; we'll answer as soon as we are back."

@@ -100,6 +100,7 @@ def test_what_the_visitor_gives_is_kept_and_counts_as_known(platform):
         "name": "Ada Lovelace",
         "email": "ada@example.com",
         "email_known": True,
+        "email_usable": True,
     }
     stored = _stored(owner, visitor)
     assert (stored.given_name, stored.given_email, stored.name) == (

@@ -161,3 +161,60 @@ def test_a_bounced_address_is_refused_in_words_for_the_visitor(mail):
     # The widget shows this text to the visitor: about their address, not "the visitor's".
     assert "your address" in response.json_body["error"]["message"]
     assert given_email(mail, owner, chat_id) is None and raw_sent() == []
+
+
+def session_of(platform, owner, visitor):
+    body = {"project_id": owner.project_id, "token": visitor.token}
+    return platform.post("/widget/session", body).json_body
+
+
+def test_the_session_says_an_address_is_usable_until_a_send_finds_it_bounced(mail):
+    """The widget promises a reply by e-mail only while ``email_usable`` (issue 13's QA):
+    known and not found blocked. Read from the visitor item the page view reads anyway."""
+    from chalicelib.clock import utcnow
+    from chalicelib.services import mail_suppression
+    from tests.functional.test_auto_delivery import CALLS
+
+    owner, visitor, _, chat_id = start_chat(mail, email=None)
+    # No address: none to promise
+    assert session_of(mail, owner, visitor)["email_usable"] is False
+    # One given in the away card: usable (the contact answer says so too)
+    given = mail.post("/widget/contact", {"token": visitor.token, "email": "ada@example.com"})
+    assert given.json_body["email_usable"] is True
+    CALLS.clear()
+    first = session_of(mail, owner, visitor)
+    assert first["email_known"] is True and first["email_usable"] is True
+    assert "BatchGetItem" not in CALLS  # the page view reads no mail record
+    # It bounces: the next e-mail the team tries (the visitor's transcript) is refused...
+    bounced = [{"emailAddress": "ada@example.com"}]
+    mail_suppression._suppress(bounced, "bounced", "Permanent/General", utcnow())
+    refused = ask(mail, visitor, chat_id)
+    assert refused.status_code == 409 and "bounced" in refused.json_body["error"]["message"]
+    # ...and from then on the session says the address is known but not usable
+    after = session_of(mail, owner, visitor)
+    assert after["email_known"] is True and after["email_usable"] is False
+    # Another address given: usable again, and the transcript goes there
+    other = mail.post("/widget/contact", {"token": visitor.token, "email": "ada@work.example"})
+    assert other.json_body["email_usable"] is True
+    assert session_of(mail, owner, visitor)["email_usable"] is True
+    assert ask(mail, visitor, chat_id).json_body == {"sent": True, "to": "ada@work.example"}
+
+
+def test_a_continuity_email_dropped_for_an_unsubscribe_marks_the_address_unusable(mail):
+    from datetime import timedelta
+
+    from chalicelib.clock import utcnow
+    from chalicelib.services import continuity
+
+    owner, visitor, _, chat_id = start_chat(mail)  # identified: jane@example.org
+    token = deps.mail_tokens().unsubscribe_token(owner.project_id, "jane@example.org")
+    mail.client.http.post(
+        f"/mail/unsubscribe?token={token}",
+        body="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert session_of(mail, owner, visitor)["email_usable"] is True  # not known yet
+    reply(mail, owner, chat_id, "It ships on Tuesday.")
+    continuity.run(utcnow() + timedelta(minutes=5), deps.mailer(), deps.mail_tokens())
+    assert raw_sent() == []
+    assert session_of(mail, owner, visitor)["email_usable"] is False

@@ -21,7 +21,7 @@ var STYLES =
   '.lc-status i{flex:none;width:8px;height:8px;border-radius:50%;background:#d1d5db;opacity:.5}[data-lc-state=connected] .lc-status i{opacity:1}' +
   '[data-lc-team=online] .lc-status i{background:#34d399}[data-lc-team=away] .lc-status i{background:#fbbf24}' +
   '.lc-x,.lc-send,.lc-retry{all:unset;box-sizing:border-box;cursor:pointer}' +
-  '.lc-x{flex:none;width:36px;height:36px;border-radius:50%;display:flex;align-items:center;justify-content:center;transition:background .15s}' +
+  '.lc-x{flex:none;width:36px;height:36px;border-radius:50%;display:flex;align-items:center;justify-content:center;transition:.15s}' +
   '.lc-x:hover{background:rgba(255,255,255,.18)}' +
   '.lc-x svg{width:20px;height:20px;fill:none;stroke:#fff;stroke-width:2.2;stroke-linecap:round}' +
   '.lc-x:focus-visible{outline:2px solid #fff}' +
@@ -35,7 +35,7 @@ var STYLES =
   '.lc-operator .lc-bubble,.lc-greet{background:#fff;color:#111827;border:1px solid #eceef2;box-shadow:0 1px 2px rgba(17,24,39,.06);border-bottom-left-radius:6px}' +
   '.lc-visitor .lc-bubble{background:var(--lc-accent);color:#fff;border-bottom-right-radius:6px}' +
   '.lc-link{color:inherit;text-decoration:underline}.lc-file{display:block;margin-top:6px;color:inherit;font-size:13px}.lc-img{display:block;max-width:100%;border-radius:10px;margin-bottom:6px}' +
-  '.lc-msg .lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.lc-msg .lc-acts button{all:unset;cursor:pointer;font:inherit;font-size:13px;padding:5px 10px;' +
+  '.lc-msg .lc-acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.lc-msg .lc-acts button{all:unset;cursor:pointer;font-size:13px;padding:5px 10px;' +
   'border-radius:999px;border:1px solid var(--lc-accent);color:var(--lc-accent)}.lc-msg .lc-acts button:focus-visible{outline:2px solid var(--lc-accent);outline-offset:2px}' +
   '.lc-system .lc-bubble{color:#6b7280;font-size:12.5px;text-align:center;padding:4px 8px}' +
   '.lc-pending .lc-bubble{opacity:.65}' +
@@ -48,14 +48,14 @@ var STYLES =
   '.lc-dots i:nth-child(2){animation-delay:.15s}.lc-dots i:nth-child(3){animation-delay:.3s}' +
   '@keyframes lc-b{0%,60%,100%{transform:none;opacity:.5}30%{transform:translateY(-4px);opacity:1}}' +
   '.lc-form{flex:none;display:flex;align-items:flex-end;gap:8px;padding:10px 12px;padding-bottom:max(10px,env(safe-area-inset-bottom));border-top:1px solid #eceef2;background:#fff}' +
-  '.lc-in{all:unset;box-sizing:border-box;display:block;flex:1;min-width:0;height:42px;max-height:124px;padding:10px 14px;border-radius:21px;' +
-  'background:#f3f4f6;color:#111827;font-size:15px;line-height:22px;overflow-y:auto;white-space:pre-wrap;overflow-wrap:anywhere;transition:box-shadow .15s,background .15s}' +
+  '.lc-in{all:unset;box-sizing:border-box;flex:1;min-width:0;height:42px;max-height:124px;padding:10px 14px;border-radius:21px;' +
+  'background:#f3f4f6;color:#111827;font-size:15px;line-height:22px;overflow-y:auto;white-space:pre-wrap;overflow-wrap:anywhere;transition:.15s}' +
   '.lc-in::placeholder{color:#9ca3af}' +
   '.lc-in:focus{background:#fff;box-shadow:inset 0 0 0 1.5px var(--lc-accent)}' +
-  '.lc-send{flex:none;width:42px;height:42px;border-radius:50%;background:var(--lc-accent);color:#fff;display:flex;align-items:center;justify-content:center;transition:opacity .15s,transform .1s}' +
+  '.lc-send{flex:none;width:42px;height:42px;border-radius:50%;background:var(--lc-accent);display:flex;align-items:center;justify-content:center;transition:.15s}' +
   '.lc-send:active{transform:scale(.92)}' +
   '.lc-send:focus-visible{outline:3px solid rgba(79,70,229,.4);outline-offset:2px}' +
-  '.lc-send svg{width:20px;height:20px;fill:currentColor}' +
+  '.lc-send svg{width:20px;height:20px;fill:#fff}' +
   '.lc-send.lc-dim{opacity:.45}' +
   '.lc-note{font-size:12px;color:#6b7280;padding:0 18px 8px;background:#fff;text-align:right}' +
   '.lc-note.lc-bad{color:#dc2626}' +
@@ -121,13 +121,13 @@ function setState(state, text) { // no state: the socket's as it was
 }
 
 // Away, the text promises a reply by e-mail only where replies really go there
-// (`email_replies`); online, how soon the team typically answers (`reply_minutes`, from
+// (`email_replies`) and to an address the team may write to (`email_usable`); online, how soon the team typically answers (`reply_minutes`, from
 // real first replies, whole minutes: absent until there are enough of them).
 var availability = {}, availabilityTimer = 0;
 function teamText() {
   var opens = availability.opens_at && new Date(availability.opens_at), state = availability.state, minutes = availability.reply_minutes;
   return state === 'offline' && opens ? 'We\u2019re back ' + dayOf(opens) + ' at ' + timeOf(opens) :
-    state && state !== 'online' ? 'We\u2019re away \u00b7 leave a message and we\u2019ll reply ' + (availability.email_replies ? 'by e-mail' : 'here soon') :
+    state && state !== 'online' ? 'We\u2019re away \u00b7 leave a message and we\u2019ll reply ' + (availability.email_replies && emailKnown ? 'by e-mail' : 'here soon') :
     minutes ? 'Typically replies in ' + (minutes < 90 ? minutes + ' min' : Math.round(minutes / 60) + ' hours') : 'Online';
 }
 function dayOf(at) {

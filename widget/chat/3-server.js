@@ -38,10 +38,10 @@ function session() {
     if (answer.project) W.teamName = answer.project.name; // the team's one name (auto messages too)
     if (W.teamName && !config.title) titleEl.textContent = W.teamName;
     consentAsked = answer.consent;
+    emailKnown = answer.email_usable; // (before the header's text: it promises e-mail only then)
     setAvailability(answer.availability);
     setChat(answer.chat_id);
     prechat = answer.prechat;
-    emailKnown = answer.email_known;
     offerContact();
     return fetchMessages();
   }, function (error) {
@@ -80,10 +80,11 @@ function fetchMessages(round) {
     var added = 0, page = answer.messages || [];
     if (answer.chat_id) setChat(answer.chat_id);
     if (asked || answer.queue) setPlace(answer.queue, answer.chat_id);
-    if (answer.closed) closedChatId = answer.chat_id; // closed by the team, maybe while no tab was open
     if (!last) hasOlder = answer.has_older;
     historyIn = 1;
     page.forEach(function (message) { added += merge(message); });
+    // closed by the team, maybe while no tab was open: the closed line, rating and transcript button again
+    if (answer.closed && closedChatId !== answer.chat_id) showClosed(answer.chat_id);
     update();
     // a full page of new messages may mean there are more
     if (added && page.length >= 20 && lastServerId() !== last && (round | 0) < 5) return fetchMessages((round | 0) + 1);

@@ -5,12 +5,11 @@
 function removeClosedNote() { if (closedNote) closedNote.remove(); closedNote = null; }
 
 function showClosed(dialogueId) {
-  var near = nearBottom(), rating = el('div', 'lc-rate', 'How was this conversation?'), buttons = [];
+  var rating = el('div', 'lc-rate', 'How was this conversation?'), buttons = [];
   closedChatId = dialogueId;
   setAssignee(null, 0, dialogueId); // nobody is answering a closed dialogue
   removeClosedNote();
-  closedNote = scroller.appendChild(el('div', 'lc-end', 'This conversation was closed'));
-  closedNote.setAttribute('aria-live', 'polite');
+  closedNote = el('div', 'lc-end', 'This conversation was closed'); // render() puts it in the list (a live region) after the dialogue's last line
   // Before the rating: a 'rated' frame replaces the note's last child (the rating).
   var transcriptButton = closedNote.appendChild(el('button', 'lc-retry', 'E-mail me this conversation'));
   transcriptButton.type = 'button';
@@ -30,7 +29,7 @@ function showClosed(dialogueId) {
     };
   });
   closedNote.appendChild(rating);
-  if (near) scroller.scrollTop = scroller.scrollHeight;
+  render();
 }
 
 function showTyping(on) {

@@ -7,6 +7,10 @@ function ordered() {
   messages.forEach(function (message) { all.push(message); });
   all.sort(function (x, y) { return x.id < y.id ? -1 : x.id > y.id ? 1 : 0; });
   outbox.forEach(function (sent) { all.push(sent); });
+  // The closed block follows the closed dialogue's last line: a later dialogue's lines
+  // (the visitor's reply by e-mail opens one) come below it, not above.
+  for (var i = all.length; closedNote && i-- && all[i].chat_id !== closedChatId;);
+  if (closedNote) all.splice(i + 1, 0, {n: closedNote});
   return all;
 }
 
@@ -88,21 +92,22 @@ function render() {
   var near = stickToBottom || nearBottom(), all = ordered(), cursor = messageList.firstChild, keys = new Set(),
     lastVisitorId = '', following;
   all.forEach(function (message) {
-    keys.add(message.id || message.client_id);
+    keys.add(message.id || message.client_id || 'x');
     if (message.id && message.author_type === 'visitor') lastVisitorId = message.id;
   });
   all.forEach(function (message, i) {
-    var key = message.id || message.client_id, previous = all[i - 1], next = all[i + 1],
+    var key = message.id || message.client_id || 'x', previous = all[i - 1], next = all[i + 1],
       first = authorKey(previous) !== authorKey(message),
       last = authorKey(next) !== authorKey(message) || (next && !next.id && message.id),
       shows = [message.failed, message.err, first, last, message.id === lastVisitorId && teamReadUpTo >= message.id,
         !message.id && !!consentBox].join('|'),
-      node = messageNodes.get(key);
-    if (!node || node._s !== shows) {
+      node = message.n || messageNodes.get(key); // n: the closed block, as it is
+    if (!message.n && (!node || node._s !== shows)) {
       node = buildMessage(message, first, last, message.id === lastVisitorId);
-      node._s = shows; node._k = key;
-      messageNodes.set(key, node);
+      node._s = shows;
     }
+    node._k = key;
+    messageNodes.set(key, node);
     while (cursor && (!keys.has(cursor._k) || messageNodes.get(cursor._k) !== cursor)) {
       following = cursor.nextSibling; cursor.remove(); cursor = following;
     }

@@ -1,7 +1,8 @@
 // Knowing who to answer: the project's pre-chat form (the session's `prechat`: before the
 // first message, the composer hidden until it is done, or a card after it), and, while the
-// team is away or offline, a card asking for an e-mail address when none is known
-// (`email_known`: identify's verified one or one given) and replies go by e-mail
+// team is away or offline, a card asking for an e-mail address when none usable is known
+// (`email_usable`: identify's verified one or one given, unless a send found it bounced,
+// complained of or unsubscribed; emailKnown holds it) and replies go by e-mail
 // (`availability.email_replies`). What the visitor answers or skips
 // is remembered ('pc' the form, 'pa' the away card), so neither asks twice. The shapes are
 // checked here as the server checks them (services/validation.py), which decides.
@@ -34,7 +35,11 @@ function askTranscript(dialogueId, button) {
       note.textContent = 'Sent to ' + answer.to;
     });
   }
-  if (emailKnown) send({token: local('token') || token}).catch(function (failure) { note.textContent = failure.message; });
+  if (emailKnown) send({token: local('token') || token}).catch(function (failure) {
+    note.textContent = failure.message;
+    // refused (the address bounced, unsubscribed): no longer promised, another one asked for
+    if (failure.status === 409) { emailKnown = 0; setState(); askTranscript(dialogueId, button); }
+  });
   else {
     if (contactCard) contactCard.remove(); // (an away card left open: this one asks the same)
     askContact([['email', 1]], 0, 'Where should we send it?', 1, send);
@@ -88,7 +93,7 @@ function askContact(fields, key, intro, wrote, sent) {
     if (problem) return;
     if (!body.name && !body.email) return done(); // optional fields left empty: skipped
     (sent ? sent(body) : api('POST', '/widget/contact', body)).then(function () {
-      if (body.email) emailKnown = 1;
+      if (body.email) { emailKnown = 1; setState(); } // the away header may promise e-mail now
       done();
     }, function (failure) { error.textContent = failure.status < 500 ? failure.message : 'Could not send, please try again.'; });
   };
