@@ -9,10 +9,16 @@ import { onFrame } from '../core/socket.js';
 import { S } from '../core/state.js';
 
 const retrying = new Set(); // message ids whose retry is on its way (no double click)
+// A delivery frame can beat the reply's own POST answer (the sender is quick, the answer
+// slow under load): its state is kept here until the reply is shown, not dropped, or the
+// reply would say "Sending…" for good.
+const early = new Map();
+const EARLY_KEPT = 200;
 
 /** The status line for a reply with a delivery state, or null (website messages). */
 export function deliveryLine(m, rerender) {
   if (!m || m.author_type !== 'operator' || !m.delivery) return null;
+  if (m.delivery === 'sending' && early.has(m.id)) m = { ...m, ...early.get(m.id) };
   const line = h('div', { class: 'msg-status msg-delivery msg-delivery-' + m.delivery, 'data-delivery': m.delivery });
   if (m.delivery === 'sending') line.append(h('span', { text: 'Sending…' }));
   else if (m.delivery === 'sent') line.append(h('span', { text: 'Sent' }));
@@ -50,7 +56,12 @@ function apply(chatId, messageId, state, reason) {
   const conv = S.conv;
   if (!conv || conv.chatId !== chatId) return false;
   const m = conv.messages.get(messageId);
-  if (!m) return false;
+  if (!m) {
+    if (early.size >= EARLY_KEPT) early.delete(early.keys().next().value);
+    early.set(messageId, { delivery: state, delivery_reason: reason || null });
+    return true; // rerender: the reply may be on screen as a pending message meanwhile
+  }
+  early.delete(messageId);
   conv.messages.set(messageId, { ...m, delivery: state, delivery_reason: reason || null });
   return true;
 }
