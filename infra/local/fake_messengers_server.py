@@ -67,6 +67,7 @@ def render_page(fake: FakeMessengers) -> str:
         for entry in log
     )
     return f"""<!doctype html><meta charset="utf-8"><title>Fake Telegram and Messenger</title>
+<link rel="icon" href="data:,">
 <style>{_STYLE}</style>
 <p class="t">LOCAL FAKE of Telegram's Bot API and Facebook's Graph API. Nothing leaves this
 machine.</p>{notice_html}

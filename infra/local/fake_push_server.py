@@ -94,6 +94,7 @@ def serve(service: FakePushService, host: str, port: int, api_url: str, login: d
 
 _PAGE = """<!doctype html><html lang="en"><meta charset="utf-8">
 <title>Fake push service (local)</title>
+<link rel="icon" href="data:,">
 <style>body{font:15px system-ui;max-width:56rem;margin:2rem auto;padding:0 1rem}
 .t{background:#ffd54f;padding:.5rem 1rem;font-weight:bold}
 fieldset{margin:1rem 0}label{display:block;margin:.3rem 0}input{font:inherit}

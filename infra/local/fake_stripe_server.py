@@ -18,6 +18,7 @@ from infra.local.fake_stripe import FakeStripe, sign
 # --- the local stack's TEST MODE server -------------------------------------------------
 
 _PAGE = """<!doctype html><meta charset="utf-8"><title>TEST MODE checkout</title>
+<link rel="icon" href="data:,">
 <style>body{{font:16px system-ui;max-width:32rem;margin:3rem auto}}.t{{background:#ffd54f;
 padding:.5rem 1rem;font-weight:bold}}button{{font-size:1rem;padding:.5rem 1rem}}</style>
 <p class="t">TEST MODE: the local stand-in for Stripe. No card, no money.</p>

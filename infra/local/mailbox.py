@@ -216,6 +216,7 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Local mailbox (make dev only)</title>
+<link rel="icon" href="data:,">
 <style>
  body {{ font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #111827; }}
  .local {{ background: #fef3c7; color: #78350f; padding: .8rem 1.2rem; font-weight: 600; }}

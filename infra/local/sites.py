@@ -128,12 +128,15 @@ async def widget_script(request):
     return web.Response(body=body, content_type="text/javascript", headers=NO_CACHE)
 
 
+# Each local page names its icon inline (data:,): the demo, mailbox, clock and fake
+# platform servers have no /favicon.ico, and the 404 was a console error on every page.
 DEMO_PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="data:,">
 <style>
   /* A customer's own, rather aggressive, styles: the widget must not care. */
   body {{ font: 17px/1.6 Georgia, serif; margin: 0; color: #222; background: #faf7f2; }}

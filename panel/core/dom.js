@@ -46,11 +46,20 @@ export function isNearBottom(box) {
   return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
 }
 
-function initials(name) {
-  const parts = String(name || '?').trim().split(/\s+/).filter(Boolean);
-  if (!parts.length) return '?';
-  const chars = parts.slice(0, 2).map((p) => Array.from(p)[0] || '');
-  return chars.join('').toUpperCase();
+// Shown when a name has no letter or digit (only markup, emoji, invisible characters): a
+// neutral glyph, never a stray "<" nor an empty circle.
+export const NO_INITIALS = '•';
+
+/** Up to two initials, letters or digits only: the first one of each of the first two
+ * words that have one ("N<b>" -> "N", "(Ann) [Lee]" -> "AL"). */
+export function initials(name) {
+  const firsts = [];
+  for (const word of String(name || '').split(/[\s\p{Z}]+/u)) {
+    const ch = word.match(/[\p{L}\p{N}]/u);
+    if (ch) firsts.push(ch[0]);
+    if (firsts.length === 2) break;
+  }
+  return firsts.length ? firsts.join('').toUpperCase() : NO_INITIALS;
 }
 
 function hue(seed) {

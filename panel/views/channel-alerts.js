@@ -36,7 +36,9 @@ function render() {
       parts.push(h('button', {
         type: 'button', class: 'btn btn-secondary btn-sm', text: 'Reconnect',
         'aria-label': 'Reconnect ' + channelLabel(a),
-        onclick: () => { showView('settings'); emit('channels:reconnect', a.id); },
+        // The open chat is closed first: the address is Settings alone (#/<project>/settings),
+        // not the chat's id behind it, and no pop-up covers the channel's form.
+        onclick: () => { emit('chat:close'); showView('settings'); emit('channels:reconnect', a.id); },
       }));
     }
     return h('p', { class: 'channel-alert', 'data-channel-id': a.id }, parts);

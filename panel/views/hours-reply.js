@@ -12,10 +12,28 @@ export function replyTimesLine() {
   return h('p', { class: 'form-note field-wide', id: REPLY_TIMES_ID, role: 'status' });
 }
 
-export function showReplyTimes(line, figure) {
-  if (!line) return;
-  line.textContent = figure
-    ? `Your typical first reply: ${figure.minutes} min (median of ${figure.chats} chats, ${figure.days} days). ` +
-      `The widget says \u201cTypically replies in ${figure.minutes} min\u201d.`
-    : 'Your typical first reply: not enough chats yet (the widget shows it from 5 first replies within business hours in 14 days).';
+// The widget's own wording (widget/chat/2-panel.js teamText): minutes under 90, else hours.
+function replyWords(minutes) {
+  return 'Typically replies in ' + (minutes < 90 ? minutes + ' min' : Math.round(minutes / 60) + ' hours');
+}
+
+/** The line's text for the figure and the state shown beside it (`now` of the saved
+ * schedule or of the preview): what the widget says in that state, so a preview saying
+ * "Closed" is not paired with "Typically replies…", which the widget only shows online. */
+export function replyTimesText(figure, now) {
+  const state = now && now.state;
+  const says = state === 'offline' ? 'In this state the widget says \u201cWe\u2019re back \u2026\u201d with the opening time'
+    : state === 'away' ? 'In this state (nobody online) the widget says \u201cWe\u2019re away \u00b7 leave a message\u2026\u201d'
+      : null;
+  if (!figure) {
+    return 'Your typical first reply: not enough chats yet (the widget shows it from 5 first replies within business hours in 14 days).' +
+      (says ? ' ' + says + '.' : '');
+  }
+  return `Your typical first reply: ${figure.minutes} min (median of ${figure.chats} chats, ${figure.days} days). ` +
+    (says ? says + '; online it says \u201c' + replyWords(figure.minutes) + '\u201d.'
+      : `The widget says \u201c${replyWords(figure.minutes)}\u201d.`);
+}
+
+export function showReplyTimes(line, figure, now) {
+  if (line) line.textContent = replyTimesText(figure, now);
 }

@@ -2,6 +2,7 @@
  * past midnight allowed), dated exceptions (closed, or special hours), the away message,
  * and the server's preview ("Open now · closes at 17:00"), so panel and widget agree.
  * GET / PUT /projects/{pid}/business-hours. A card of its own in the Settings section.
+ * The saved state is asked again when it changes (one timer at closes_at / opens_at).
  * Frames: none. Events: view:show, project:loaded, project:reset. */
 import { api, projectPath, reportError } from '../core/api.js';
 import { on } from '../core/bus.js';
@@ -63,14 +64,54 @@ function exceptionRow(item) {
   return row;
 }
 
+// The saved state ("Open now · closes at 17:00") goes stale when that time passes with the
+// page open: one timer, at the next change time (a second after, so the server is past it).
+const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout's longest wait
+let refreshTimer = 0;
+let edited = false; // the preview line shows the edited schedule ("With these changes: ...")
+
+/** Milliseconds until the state `now` changes (closes_at while open, else opens_at), or
+ * null when it never does (always open, no opening ahead). */
+export function nextChangeWait(now, nowMs) {
+  const at = now ? Date.parse(now.open ? now.closes_at : now.opens_at) : NaN;
+  if (!Number.isFinite(at)) return null;
+  return Math.min(Math.max(at - nowMs, 0) + 1000, MAX_TIMEOUT_MS);
+}
+
+function refreshAtNextChange(now) {
+  clearTimeout(refreshTimer);
+  const wait = nextChangeWait(now, Date.now());
+  if (wait !== null) refreshTimer = setTimeout(refreshState, wait);
+}
+
+// Only the state is asked again: the form keeps what is being edited.
+async function refreshState() {
+  if (S.view !== 'settings' || !loaded) return; // shown again, the section loads anew
+  const ep = S.epoch;
+  try {
+    const data = await api('GET', projectPath('/business-hours'));
+    if (ep !== S.epoch || !loaded) return;
+    loaded.now = data.now;
+    loaded.reply_times = data.reply_times;
+    if (edited) previewSoon(); // the edited schedule's preview, worked out again
+    else {
+      $('hours-preview').textContent = data.now ? data.now.label : '';
+      showReplyTimes($(REPLY_TIMES_ID), data.reply_times, data.now);
+    }
+    refreshAtNextChange(data.now);
+  } catch (e) { /* the next load of the section shows it */ }
+}
+
 function render() {
   const data = loaded || {};
+  edited = false;
+  refreshAtNextChange(data.now);
   const hours = data.business_hours;
   const lead = isLead();
   $('hours-sub').textContent = lead ? 'Outside these hours the widget says when you are back and nobody is handed a chat.'
     : 'Only managers and the administrator can change business hours.';
   $('hours-preview').textContent = data.now ? data.now.label : '';
-  showReplyTimes($(REPLY_TIMES_ID), data.reply_times);
+  showReplyTimes($(REPLY_TIMES_ID), data.reply_times, data.now);
   $('hours-on').checked = !!hours;
   const zone = $('hours-zone');
   const chosen = (hours && hours.time_zone) || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -117,6 +158,7 @@ async function load() {
 let previewTimer = 0;
 let previewAsked = 0;
 function previewSoon() {
+  edited = true;
   clearTimeout(previewTimer);
   const asked = ++previewAsked;
   previewTimer = setTimeout(async () => {
@@ -124,7 +166,9 @@ function previewSoon() {
     const line = $('hours-preview');
     try {
       const data = await api('POST', projectPath('/business-hours/preview'), { business_hours: body().business_hours });
-      if (ep === S.epoch && asked === previewAsked) line.textContent = 'With these changes: ' + data.now.label;
+      if (ep !== S.epoch || asked !== previewAsked) return;
+      line.textContent = 'With these changes: ' + data.now.label;
+      showReplyTimes($(REPLY_TIMES_ID), loaded && loaded.reply_times, data.now); // what the widget would say then
     } catch (e) {
       if (ep === S.epoch && asked === previewAsked) line.textContent = 'Not valid yet: ' + (e.message || 'check the hours');
     }
@@ -197,5 +241,5 @@ export function mount() {
   $('hours-form').addEventListener('click', (ev) => { if (ev.target.type === 'button') previewSoon(); });
   on('view:show', (view) => { if (view === 'settings') load(); });
   on('project:loaded', () => { if (S.view === 'settings') load(); });
-  on('project:reset', () => { loaded = null; });
+  on('project:reset', () => { loaded = null; clearTimeout(refreshTimer); });
 }

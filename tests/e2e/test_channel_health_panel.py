@@ -3,13 +3,14 @@ check finds it, and the open panel shows the banner at once (the channel_health 
 with Reconnect; Settings -> Channels says "Needs reconnecting" and reconnecting with the
 new token clears it (the real local stack)."""
 
+import re
 import uuid
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.panel_workflow_helpers import Account, _panel, _section
+from tests.e2e.panel_workflow_helpers import Account, _open_chat, _panel, _section, _visitor_writes
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +46,13 @@ def test_a_revoked_bot_shows_the_banner_live_and_reconnecting_clears_it(stack, n
         " deleted. Replies are held until you reconnect it."
     )
 
-    # Reconnect: Settings -> Channels, that bot's form, asking for the new token.
+    # Reconnect from an open chat: Settings -> Channels, that bot's form, asking for the new
+    # token, at a clean Settings address (not the open chat's id behind it).
+    _visitor_writes(new_page, stack, account.project_id, "Do you ship tents abroad?")
+    _open_chat(panel, "Do you ship tents abroad?")
+    expect(panel).to_have_url(re.compile(r"/inbox/[^/]+$"))
     banner.get_by_role("button", name=f"Reconnect Telegram @{username}").click()
+    expect(panel).to_have_url(re.compile(re.escape(f"#/{account.project_id}/settings") + "$"))
     item = card.locator(".channel-item", has_text="@" + username)
     expect(item).to_contain_text("Needs reconnecting: the bot token was revoked")
     form = item.get_by_role("form", name=f"Reconnect Telegram @{username}")

@@ -150,6 +150,11 @@ def test_online_while_a_member_has_the_panel_open_and_settings_save_hours(new_pa
     assert stored["business_hours"]["exceptions"] == [{"date": "2026-12-25", "closed": True}]
     assert stored["away_message"] == AWAY_MESSAGE
     expect(form.locator("#hours-preview")).to_have_text(stored["now"]["label"])
+    # Beside it, what the widget says in that state (closed: not "Typically replies...").
+    says = "We\u2019re back" if stored["now"]["state"] == "offline" else "not enough chats yet"
+    expect(form.locator("#hours-reply")).to_contain_text(says)
+    if stored["now"]["state"] == "offline":
+        expect(form.locator("#hours-reply")).not_to_contain_text("Typically replies")
 
     # A bad range: the server's words, nothing saved
     monday.get_by_label("Opens at").nth(1).fill("16:00")
