@@ -58,3 +58,6 @@ class Incoming:
     from_team: bool = False
     # A photo or file to keep in our bucket (services/channel_files.py).
     file: IncomingFile | None = None
+    # The second and later attachments of one Messenger message: each is a message of
+    # ours (one file each), but the platform's one message counts once on the quota.
+    extra_part: bool = False

@@ -175,7 +175,7 @@ def receive(
         raise TooLarge(f"a message may have at most {MAX_TEXT_CHARS} characters")
     project = projects.require_project(channel.project_id)
     visitor = _customer(channel, secret, incoming, clock())
-    counted = not incoming.from_team
+    counted = not incoming.from_team and not incoming.extra_part
     draft = Draft(
         channel.project_id,
         "",

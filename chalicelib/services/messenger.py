@@ -146,35 +146,54 @@ def parse_body(body: dict, page_id: str) -> list[Incoming]:
         if not isinstance(entry, dict) or str(entry.get("id")) != page_id:
             continue
         for event in entry.get("messaging") or []:
-            incoming = _parse_event(event, page_id) if isinstance(event, dict) else None
-            if incoming is not None:
-                found.append(incoming)
+            if isinstance(event, dict):
+                found.extend(_parse_event(event, page_id))
     return found
 
 
-def _parse_event(event: dict, page_id: str) -> Incoming | None:
+def _parse_event(event: dict, page_id: str) -> list[Incoming]:
+    """One Incoming per message, or per attachment of a message with several (a customer
+    may send a few photos at once: each is kept, under ``<mid>.<n>`` after the first)."""
     message = event.get("message")
     sender = (event.get("sender") or {}).get("id")
     recipient = (event.get("recipient") or {}).get("id")
     if isinstance(event.get("postback"), dict):
-        return _postback(event["postback"], sender, event.get("timestamp"), page_id)
+        tapped = _postback(event["postback"], sender, event.get("timestamp"), page_id)
+        return [tapped] if tapped is not None else []
     if not isinstance(message, dict) or not isinstance(message.get("mid"), str):
-        return None
+        return []
     echo = bool(message.get("is_echo"))
     if echo and is_our_echo(message):
-        return None  # our own Send API message, stored when it was written
+        return []  # our own Send API message, stored when it was written
     customer = recipient if echo else sender
     if not isinstance(customer, str) or not customer or customer == page_id:
-        return None
-    text, file = _content(message)
-    return Incoming(
-        event_key=f"fb.{message['mid'][:200]}",
-        customer_id=customer,
-        customer_name=None,
-        text=text,
-        from_team=echo,
-        file=file,
-    )
+        return []
+    key = f"fb.{message['mid'][:200]}"
+    return [
+        Incoming(
+            event_key=key if n == 0 else f"{key}.{n}",
+            customer_id=customer,
+            customer_name=None,
+            text=text,
+            from_team=echo,
+            file=file,
+            extra_part=n > 0,
+        )
+        for n, (text, file) in enumerate(_contents(message))
+    ]
+
+
+MAX_ATTACHMENTS = 10  # Messenger sends at most 10 in one message
+
+
+def _contents(message: dict) -> list[tuple[str, IncomingFile | None]]:
+    """The message's text, or each of its attachments (stickers and locations: a note)."""
+    if isinstance(message.get("text"), str) and message["text"]:
+        return [(message["text"], None)]
+    attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+    if len(attachments) <= 1:
+        return [_content(message)]
+    return [_content({**message, "attachments": [a]}) for a in attachments[:MAX_ATTACHMENTS]]
 
 
 def _postback(postback: dict, sender, timestamp, page_id: str) -> Incoming | None:

@@ -229,3 +229,39 @@ def test_the_fakes_customer_api_sends_a_voice_note_and_a_sized_document(platform
     assert voice["text"] == "[audio]" and voice["files"][0]["name"].startswith("audioclip-")
     stored = _object(document["files"][0]["url"])
     assert stored["ContentLength"] == MB // 2
+
+
+def test_a_messenger_message_with_several_attachments_keeps_each_and_counts_once(
+    platform, channels
+):
+    from chalicelib.clock import utcnow
+    from chalicelib.models.usage import UsageModel
+    from chalicelib.services import quotas
+    from chalicelib.services.projects import require_project
+
+    owner = platform.sign_up()
+    page, _ = channels.connect_messenger(owner)
+    channels.fake.messenger_customer_says(page.id, "Bob", "text", "Two photos and the invoice:")
+    fake_page = channels.fake.pages[page.id]
+    psid = fake_page.customers["Bob"]
+    # One message, three attachments, as Messenger sends several photos picked at once.
+    parts = [
+        channels.fake._messaging_event(fake_page, psid, kind, "", echo=False)
+        for kind in ("photo", "photo", "file")
+    ]
+    event = parts[0]
+    event["message"]["attachments"] = [p["message"]["attachments"][0] for p in parts]
+    body = channels.fake._envelope(fake_page, event)
+    channels.fake.deliver_messenger(page.id, body)
+    channels.fake.deliver_messenger(page.id)  # the same body again: nothing new
+
+    [chat] = channels.chats(owner)
+    messages = channels.messages(owner, chat["id"])[1:]
+    assert [m["text"] for m in messages] == ["[photo]", "[photo]", "[file]"]
+    assert all(m["image_url"].startswith(CDN) for m in messages[:2])
+    assert messages[0]["image_url"] != messages[1]["image_url"]
+    assert messages[2]["files"][0]["name"] == "order-1234.pdf"
+    assert len(_stored_files(owner.project_id)) == 3
+    period = quotas.period_of(require_project(owner.project_id), utcnow())
+    usage = UsageModel.get(owner.project_id, period.key)
+    assert int(usage.messenger_messages) == 2  # the text, and the one message with three
