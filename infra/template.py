@@ -13,8 +13,9 @@ traffic    the DynamoDB tables, generated from ``chalicelib.models.ALL_MODELS`` 
            that grants every function role what the code calls (DynamoDB items,
            Cognito, postToConnection).
 scheduled  the same ``TablePrefix`` parameter, the environment, and a managed policy
-           on the clock app's roles for the tables of that prefix. Deployed as a second
-           stack after the traffic stack, which owns the tables.
+           on the clock app's roles for the tables of that prefix
+           (infra/scheduled_stack.py). Deployed as a second stack after the traffic
+           stack, which owns the tables.
 
 The function roles are found by asking Chalice's own application graph
 (infra/app_graph.py), so a new route, socket handler or schedule is covered without
@@ -51,6 +52,7 @@ from infra.cfn import (
     websocket_url,
 )
 from infra.cognito import COGNITO_ACTIONS, user_pool_resources
+from infra.scheduled_stack import scheduled_template
 from infra.tables import table_resources
 
 
@@ -241,133 +243,6 @@ def gateway_error_responses() -> dict[str, dict]:
         }
         for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
     }
-
-
-def scheduled_template(stage: str = "dev") -> dict:
-    info = describe_app("scheduled", stage)
-    traffic_stage = describe_app("traffic", stage).api_stage
-    return {
-        "Parameters": _scheduled_parameters(),
-        "Globals": {
-            "Function": {
-                "Environment": {
-                    "Variables": {
-                        "TABLE_PREFIX": ref("TablePrefix"),
-                        # The period job needs the plans' billing intervals.
-                        "PLAN_CATALOGUE": ref("PlanCatalogue"),
-                        # E-mail auto messages go out from the clock app.
-                        "MAIL_FROM": ref("MailFrom"),
-                        "ATTACHMENTS_URL": ref("AttachmentsUrl"),
-                        # Links to the chat in escalation e-mails.
-                        "PANEL_URL": ref("PanelUrl"),
-                        # Continuity e-mails: reply addresses, unsubscribe links.
-                        "MAIL_TOKEN_SECRET": sub(
-                            "{{resolve:secretsmanager:${MailTokenSecretArn}:SecretString}}"
-                        ),
-                        "INBOUND_MAIL_DOMAIN": ref("InboundMailDomain"),
-                        # Their bounces and complaints come back (infra/mail_feedback.py).
-                        "MAIL_CONFIGURATION_SET": ref("MailConfigurationSet"),
-                        "PUBLIC_API_URL": ref("ApiUrl"),
-                        "WEBSOCKET_MANAGEMENT_URL": sub(
-                            "https://${WebsocketApiId}.execute-api.${AWS::Region}."
-                            "${AWS::URLSuffix}/" + traffic_stage
-                        ),
-                        # Its distribution assigns chats: the assignee gets a push.
-                        "PUSH_QUEUE_URL": ref("PushQueueUrl"),
-                        # Replies that never reached the channel queue go on it again.
-                        "CHANNEL_QUEUE_URL": ref("ChannelQueueUrl"),
-                    }
-                }
-            }
-        },
-        "Resources": {
-            "FunctionAccessPolicy": _scheduled_access_policy(info, traffic_stage),
-            **log_groups(info.functions),
-        },
-    }
-
-
-def _scheduled_parameters() -> dict:
-    return {
-        "TablePrefix": table_prefix_parameter(),
-        "PlanCatalogue": billing_parameters()["PlanCatalogue"],
-        "MailFrom": {
-            "Type": "String",
-            "Default": "",
-            "Description": "SES-verified sender of e-mail auto messages (empty: logged)",
-        },
-        "AttachmentsUrl": {
-            "Type": "String",
-            "Default": "",
-            "Description": "The traffic stack's AttachmentsUrl output (links in mails)",
-        },
-        "PanelUrl": {
-            "Type": "String",
-            "Default": "",
-            "Description": "The traffic stack's PanelURL output (links in escalation mails)",
-        },
-        "WebsocketApiId": {
-            "Type": "String",
-            "Description": "The traffic stack's WebSocket API (output WebsocketAPIId)",
-        },
-        **push.scheduled_parameters(),
-        **channel_queue.scheduled_parameters(),
-        "MailTokenSecretArn": {
-            "Type": "String",
-            "Description": "The traffic stack's MailTokenSecretArn output",
-        },
-        "InboundMailDomain": inbound_mail.parameters()["InboundMailDomain"],
-        **mail_feedback.scheduled_parameters(),
-        "ApiUrl": {
-            "Type": "String",
-            "Default": "",
-            "Description": "The traffic stack's EndpointURL output (unsubscribe links)",
-        },
-    }
-
-
-def _scheduled_access_policy(info: AppInfo, traffic_stage: str) -> dict:
-    tables = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TablePrefix}*"
-    sockets = (
-        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
-        "${WebsocketApiId}/" + traffic_stage + "/*/@connections/*"
-    )
-    return managed_policy(
-        "The clock app's functions: the tables of this TablePrefix (traffic stack) and its sockets",
-        info.roles,
-        [
-            {
-                "Sid": "Tables",
-                "Effect": "Allow",
-                "Action": DYNAMODB_ACTIONS,
-                "Resource": [sub(tables), sub(tables + "/index/*")],
-            },
-            {
-                "Sid": "Sockets",
-                "Effect": "Allow",
-                "Action": ["execute-api:ManageConnections"],
-                "Resource": [sub(sockets)],
-            },
-            push.scheduled_statement(),
-            channel_queue.scheduled_statement(),
-            {
-                "Sid": "ChannelSecretsRead",
-                "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": sub(
-                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
-                    ":secret:${TablePrefix}channels/*"
-                ),
-            },
-            {
-                "Sid": "AutoMessageMail",
-                "Effect": "Allow",
-                # SendRawEmail: continuity e-mails carry Reply-To and List-Unsubscribe.
-                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-                "Resource": mail_feedback.sending_resources(),
-            },
-        ],
-    )
 
 
 def build_template(app: str, stage: str = "dev") -> dict:
