@@ -185,3 +185,17 @@ def stripe_fake(aws, monkeypatch):
     from tests.functional.billing_helpers import install_fake_stripe
 
     return install_fake_stripe(monkeypatch)
+
+
+@pytest.fixture
+def scheduled_app(aws):
+    """The clock app (scheduled/app.py) in Chalice's test client: its jobs are invoked as
+    the EventBridge rules would."""
+    import importlib.util
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("scheduled_app", root / "scheduled" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with Client(module.app, project_dir=str(root / "scheduled")) as client:
+        yield client

@@ -1,13 +1,11 @@
 """The clock app's billing-period job: found by index, idempotent, resumable; the clock
 is moved instead of waited for."""
 
-import importlib.util
 import json
 import pathlib
 from datetime import timedelta
 
 import pytest
-from chalice.test import Client
 from pynamodb.connection.base import Connection
 
 from chalicelib.clock import utcnow
@@ -15,15 +13,6 @@ from chalicelib.models import ProjectModel, UsageModel
 from chalicelib.services import billing_periods, quotas
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def scheduled_app(aws):
-    spec = importlib.util.spec_from_file_location("scheduled_app", ROOT / "scheduled" / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with Client(module.app, project_dir=str(ROOT / "scheduled")) as client:
-        yield client
 
 
 @pytest.fixture

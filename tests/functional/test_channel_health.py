@@ -4,14 +4,11 @@ through the fake platforms and leaves healthy and transient ones alone, the view
 the project answer carry it, and a customer who blocked the bot is shown on the chat
 until they write again."""
 
-import importlib.util
 import json
 import pathlib
 import threading
 from datetime import timedelta
 
-import pytest
-from chalice.test import Client
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -27,15 +24,6 @@ DEAD = channel_errors.Verdict(channel_errors.DEAD_TOKEN, "the Facebook password 
 BLOCKED = channel_errors.Verdict(
     channel_errors.BLOCKED, "the customer blocked the bot or left Telegram"
 )
-
-
-@pytest.fixture
-def scheduled_app(aws):
-    spec = importlib.util.spec_from_file_location("scheduled_app", ROOT / "scheduled" / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with Client(module.app, project_dir=str(ROOT / "scheduled")) as client:
-        yield client
 
 
 def _sent():

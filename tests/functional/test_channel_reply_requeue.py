@@ -2,13 +2,9 @@
 between) is queued again by the clock app, found through the sparse ``sending`` index,
 and still reaches the customer once (services/channel_requeue.py)."""
 
-import importlib.util
 import json
 import pathlib
 from datetime import timedelta
-
-import pytest
-from chalice.test import Client
 
 from chalicelib.clock import utcnow
 from chalicelib.models.message import MessageModel, chat_key
@@ -22,15 +18,6 @@ from tests.functional.channel_reply_helpers import (
 )
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def scheduled_app(aws):
-    spec = importlib.util.spec_from_file_location("scheduled_app", ROOT / "scheduled" / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with Client(module.app, project_dir=str(ROOT / "scheduled")) as client:
-        yield client
 
 
 def _run_job(scheduled_app) -> dict:

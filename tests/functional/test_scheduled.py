@@ -1,12 +1,8 @@
 """The clock app's connection sweep, invoked as the schedule would invoke it."""
 
-import importlib.util
 import json
 import pathlib
 from datetime import timedelta
-
-import pytest
-from chalice.test import Client
 
 from chalicelib.clock import utcnow
 from chalicelib.models.connection import KIND_OPERATOR, KIND_VISITOR, ConnectionModel
@@ -15,15 +11,6 @@ from chalicelib.models.visitor import VisitorModel
 from chalicelib.realtime import connections
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def scheduled_app(aws):
-    spec = importlib.util.spec_from_file_location("scheduled_app", ROOT / "scheduled" / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with Client(module.app, project_dir=str(ROOT / "scheduled")) as client:
-        yield client
 
 
 def _records():
