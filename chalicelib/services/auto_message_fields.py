@@ -26,7 +26,10 @@ from chalicelib.services import attachments
 from chalicelib.targeting import FIELDS_BY_ID, validate_rules
 from chalicelib.targeting.rules import Problems
 
-CHANNELS = ("widget",)  # where a chat type shows; more channels (messengers) will come
+# Where a chat type shows: the website only (issue 11 allows it). Their rules target page
+# views (URLs, time on page, referrers), which a Telegram or Messenger customer never
+# makes, and Messenger forbids automatic messages outside its 24-hour window anyway.
+CHANNELS = ("widget",)
 TEAM_STATUSES = ("online", "offline", "any")
 AUDIENCES = ("visitors", "users", "both")
 BUTTON_ACTIONS = ("link", "reply")
@@ -237,7 +240,11 @@ def validated(candidate: dict) -> dict:
     }
     channels = candidate.get("channels")
     if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
-        problems.add("channels", f"must be a list of channels: {', '.join(CHANNELS)}")
+        problems.add(
+            "channels",
+            f"must be a list of channels: {', '.join(CHANNELS)} (auto messages run on "
+            "the website only, not on Telegram or Messenger)",
+        )
     elif len(set(channels)) != len(channels):
         problems.add("channels", "names a channel twice")
     elif kind == TYPE_EMAIL and channels:

@@ -111,6 +111,7 @@ BAD_INPUTS = [
     ("enabled not a flag", _proactive(enabled="yes"), "enabled"),
     ("once_per_user not a flag", _proactive(once_per_user=1), "once_per_user"),
     ("unknown channel", _proactive(channels=["sms"]), "channels"),
+    ("a messenger channel: website only", _proactive(channels=["telegram"]), "channels"),
     ("channels not a list", _proactive(channels="widget"), "channels"),
     ("a chat without a channel", _proactive(channels=[]), "channels"),
     ("a channel twice", _proactive(channels=["widget", "widget"]), "channels"),
