@@ -37,6 +37,17 @@ export function deliveryLine(m, rerender) {
   return line;
 }
 
+/** An automatic line sent to the customer (auto-close's closing message, the privacy
+ * notice): how far it got, as a few words after the line (no Retry: nobody wrote it). */
+export function systemDeliveryText(m) {
+  if (!m || !m.delivery) return '';
+  if (m.delivery === 'sending' && early.has(m.id)) m = { ...m, ...early.get(m.id) };
+  if (m.delivery === 'sent') return ' · sent to the customer';
+  if (m.delivery === 'failed') return ' · not sent: ' + (m.delivery_reason || 'the platform refused it');
+  if (m.delivery === 'held') return ' · held until the channel is reconnected';
+  return ' · sending…';
+}
+
 async function retry(m, rerender) {
   if (retrying.has(m.id)) return;
   retrying.add(m.id);

@@ -228,7 +228,12 @@ function buildMessage(it, type, cont, seen, t) {
   }
   const time = h('time', { class: 'msg-time', datetime: m.created_at || '', title: fullTime(m.created_at), text: clock(t) });
   if (type === 'system') {
-    el.append(h('div', { class: 'msg-system-line' }, [h('span', { class: 'msg-text', text: m.text }), time]));
+    const sent = delivery.systemDeliveryText(m);
+    el.append(h('div', { class: 'msg-system-line' }, [
+      h('span', { class: 'msg-text', text: m.text }),
+      ...(sent ? [h('span', { class: 'msg-delivery', 'data-delivery': m.delivery, text: sent })] : []),
+      time,
+    ]));
     return el;
   }
   // A dialogue begun by an auto message: say so, and show what the visitor saw.

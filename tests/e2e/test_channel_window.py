@@ -64,10 +64,22 @@ def _open_chat(panel):
 
 def test_the_composer_shows_the_messenger_window_the_tag_and_the_quota(stack, new_page):
     account = Account(stack, "Tent Shop")
+    # Privacy consent on: a new Messenger chat's first answer is the notice, sent to them.
+    consent = {"enabled": True, "text": "We keep your messages to answer you."}
+    turned = requests.patch(
+        f"{account.api}/projects/{account.project_id}",
+        json={"consent": consent},
+        headers=account.auth,
+        timeout=10,
+    )
+    assert turned.status_code == 200, turned.text
     _messenger_chat(stack, account)
     panel = _panel(new_page, stack, account.email)
 
     line = _open_chat(panel)
+    notice = panel.locator("#messages .msg-system-line", has_text="We keep your messages")
+    expect(notice).to_contain_text("By continuing this conversation you agree to it.")
+    expect(notice.locator(".msg-delivery")).to_contain_text("sent to the customer", timeout=20_000)
     expect(line).to_have_text(re.compile(r"Messenger window: 2[34] h \d+ min left to reply\."))
     # The customer's picture, copied from the profile to our bucket, is the avatar.
     picture = panel.locator("#conv-avatar img.avatar-picture")
