@@ -135,19 +135,26 @@ def _with_photo(draft: Draft, channel: ChannelModel, secret: dict, incoming: Inc
         data, _ = _fetch(secret, incoming.file)
     except (PlatformError, KeyError):
         return replace(draft, text=PHOTO_LOST_NOTE)
+    url = keep_image(f"{channel.project_id}/channels/{_digest(channel, incoming)}", data, "photo")
+    return replace(draft, image_url=url) if url else replace(draft, text=PHOTO_LOST_NOTE)
+
+
+def keep_image(stem: str, data: bytes, filename: str) -> str | None:
+    """Put a raster image in our bucket under ``attachments/<stem>.<ext>``, shown inline;
+    its public URL, or None when the bytes are no image we serve or no bucket is set."""
     kind = image_kind(data)
     settings = get_settings()
     if kind is None or not settings.attachments_bucket:
-        return replace(draft, text=PHOTO_LOST_NOTE)
-    key = f"attachments/{channel.project_id}/channels/{_digest(channel, incoming)}.{kind[1]}"
+        return None
+    key = f"attachments/{stem}.{kind[1]}"
     deps.s3().put_object(
         Bucket=settings.attachments_bucket,
         Key=key,
         Body=data,
         ContentType=kind[0],
-        ContentDisposition=f"inline; filename=photo.{kind[1]}",
+        ContentDisposition=f"inline; filename={filename}.{kind[1]}",
     )
-    return replace(draft, image_url=public_url(key))
+    return public_url(key)
 
 
 def _digest(channel: ChannelModel, incoming: Incoming) -> str:

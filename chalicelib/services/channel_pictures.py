@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib import deps
-from chalicelib.config import get_settings
 from chalicelib.models.channel import MESSENGER, TELEGRAM, ChannelModel
 from chalicelib.services import messenger, platform_http, telegram
-from chalicelib.services.attachments import public_url
 from chalicelib.services.channel_events import Incoming
-from chalicelib.services.channel_files import image_kind
+from chalicelib.services.channel_files import keep_image
 from chalicelib.services.platform_http import PlatformError
 
 log = logging.getLogger(__name__)
@@ -47,16 +44,4 @@ def first_look(
 
 
 def _keep(channel: ChannelModel, visitor_id: str, data: bytes) -> str | None:
-    kind = image_kind(data)
-    settings = get_settings()
-    if kind is None or not settings.attachments_bucket:
-        return None
-    key = f"attachments/{channel.project_id}/channels/customers/{visitor_id}.{kind[1]}"
-    deps.s3().put_object(
-        Bucket=settings.attachments_bucket,
-        Key=key,
-        Body=data,
-        ContentType=kind[0],
-        ContentDisposition=f"inline; filename=picture.{kind[1]}",
-    )
-    return public_url(key)
+    return keep_image(f"{channel.project_id}/channels/customers/{visitor_id}", data, "picture")
